@@ -1,0 +1,88 @@
+//! Command-line interface: one module per subcommand, each with its arguments, usage examples
+//! and `run` function. Raw arguments become validated options before any work starts.
+
+pub mod common;
+pub mod init;
+pub mod run;
+pub mod score;
+pub mod simulate;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  checkval simulate --out demo --centers 150 --seed 7
+  checkval init --checklist demo/checklist.csv --class demo/class.csv --roster demo/roster.csv -o demo/draft.toml
+  checkval score demo/study.toml --out results
+  checkval run data-samples/demo-150/study.toml --out report --lang en
+
+Exit codes: 0 ok, 1 data problems found with --strict, 2 usage or input error.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "checkval",
+    version,
+    about = "Validate a childcare quality checklist against CLASS: from raw field exports to scores, statistics and a report",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Worker threads (default: all cores). Results are identical for any value.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Draft a study spec from the checklist, CLASS and roster files.
+    Init(init::Args),
+    /// Write a synthetic study with known truth (checklist, CLASS, roster, spec, truth).
+    Simulate(simulate::Args),
+    /// Ingest and score: observations, classrooms and centers.
+    Score(score::Args),
+    /// The main job: ingest, data-quality summary, scores, statistics and report.
+    Run(run::Args),
+}
+
+/// Parse arguments, run, and return the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            eprintln!("error[usage]: --threads must be at least 1");
+            return 2;
+        }
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    let ui = common::Ui { quiet: cli.quiet };
+    let res = match cli.command {
+        Command::Init(a) => init::run(a, &ui),
+        Command::Simulate(a) => simulate::run(a, &ui),
+        Command::Score(a) => score::run(a, &ui),
+        Command::Run(a) => run::run(a, &ui),
+    };
+    match res {
+        Ok(()) => 0,
+        Err(e) => {
+            if let Some(ie) = e.downcast_ref::<crate::error::InputError>() {
+                eprintln!("{ie}");
+            } else if let Some(sf) = e.downcast_ref::<crate::error::StrictFailure>() {
+                eprintln!("{sf}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            crate::error::exit_code(&e)
+        }
+    }
+}

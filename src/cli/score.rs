@@ -1,0 +1,37 @@
+//! `checkval score`: ingest and score.
+
+use super::common::{StudyArgs, Ui};
+use crate::study::pipeline;
+use anyhow::Result;
+
+const EXAMPLES: &str = "\
+Examples:
+  checkval score study.toml --out results
+  checkval score study.toml --out results --keep-going   # exclude invalid values, count them
+
+Writes results/scores/observations.csv, classrooms.csv and centers.csv.";
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+pub fn run(a: Args, ui: &Ui) -> Result<()> {
+    let (study, opts) = a.study.load()?;
+    let data = pipeline::load(&study, &opts)?;
+    let written = pipeline::write_scores(&study, &data, &a.study.out)?;
+    for l in &data.quality.lines {
+        if l.count > 0 || l.severity == crate::study::quality::Severity::Info {
+            ui.info(format!("  {}", l.message_en));
+        }
+    }
+    for w in written {
+        ui.info(format!("wrote {}", w.display()));
+    }
+    if a.study.strict && data.quality.problems() > 0 {
+        return Err(crate::error::StrictFailure { problems: data.quality.problems() }.into());
+    }
+    Ok(())
+}

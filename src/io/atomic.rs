@@ -1,0 +1,37 @@
+//! Atomic output: write to a temporary file in the destination directory, then rename.
+//! A crash or error never leaves a half-written output under the final name.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// Write `bytes` to `path` atomically, creating parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        f.sync_all().ok();
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+pub fn write_atomic_str(path: &Path, s: &str) -> Result<()> {
+    write_atomic(path, s.as_bytes())
+}
+
+/// Refuse to write an output over one of the inputs.
+pub fn ensure_not_input(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let o = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
+    for i in inputs {
+        let c = i.canonicalize().unwrap_or_else(|_| i.to_path_buf());
+        if c == o {
+            anyhow::bail!("refusing to overwrite input file {}", i.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Tidy output tables, held as polars `DataFrame`s and written as CSV.
+//!
+//! String cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at the
+//! start) are neutralized with a leading apostrophe: field teams open these files in Excel.
+
+use anyhow::{Context, Result};
+use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
+use std::path::Path;
+
+/// A column under construction.
+pub enum Col {
+    Str(&'static str, Vec<Option<String>>),
+    Text(String, Vec<Option<String>>),
+    F64(String, Vec<Option<f64>>),
+    U32(String, Vec<u32>),
+    OptU32(String, Vec<Option<u32>>),
+}
+
+/// Neutralize a cell against CSV/formula injection.
+pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+fn str_column(name: &str, v: Vec<Option<String>>) -> Column {
+    let v: Vec<Option<String>> = v.into_iter().map(|o| o.map(|s| neutralize(&s).into_owned())).collect();
+    Column::new(name.into(), v)
+}
+
+/// Build a `DataFrame` from columns of equal length.
+pub fn frame(cols: Vec<Col>) -> Result<DataFrame> {
+    let columns: Vec<Column> = cols
+        .into_iter()
+        .map(|c| match c {
+            Col::Str(n, v) => str_column(n, v),
+            Col::Text(n, v) => str_column(&n, v),
+            Col::F64(n, v) => Column::new(n.as_str().into(), v),
+            Col::U32(n, v) => Column::new(n.as_str().into(), v),
+            Col::OptU32(n, v) => Column::new(n.as_str().into(), v),
+        })
+        .collect();
+    DataFrame::new_infer_height(columns).context("building output table")
+}
+
+/// Render a frame as CSV bytes: `,` separated, header, NA as empty cell.
+pub fn csv_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf)
+        .include_header(true)
+        .with_null_value("".into())
+        .n_threads(1)
+        .finish(df)
+        .context("writing CSV")?;
+    Ok(buf)
+}
+
+/// Write a frame as CSV, atomically.
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
+    let bytes = csv_bytes(df)?;
+    super::atomic::write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn csv_with_na_and_injection_guard() {
+        let mut df = frame(vec![
+            Col::Str("id", vec![Some("=cmd()".into()), Some("a".into())]),
+            Col::F64("x".into(), vec![Some(0.5), None]),
+            Col::U32("n".into(), vec![3, 0]),
+        ])
+        .unwrap();
+        let s = String::from_utf8(csv_bytes(&mut df).unwrap()).unwrap();
+        assert_eq!(s, "id,x,n\n'=cmd(),0.5,3\na,,0\n");
+    }
+}

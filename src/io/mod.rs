@@ -1,0 +1,11 @@
+//! Every file-format quirk lives here: encodings, delimiters, decimal marks, platform group
+//! prefixes, date formats, atomic writes and CSV output.
+
+pub mod atomic;
+pub mod dialect;
+pub mod encoding;
+pub mod frame;
+pub mod table;
+pub mod values;
+
+pub use table::{ReadOptions, TextTable};

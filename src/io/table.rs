@@ -1,0 +1,319 @@
+//! Delimited-text sources: one place for reading field exports.
+//!
+//! [`TextTable::open`] reads a file, decodes it, detects the delimiter and decimal mark (unless
+//! the spec forces them), validates the header, and then streams records with their physical
+//! line numbers, so that a million-row export never has to sit in memory as strings.
+
+use super::dialect::{self, DecimalMark};
+use super::encoding::{self, EncodingInfo};
+use crate::error::{closest_names, ErrorKind, InputError};
+use std::path::{Path, PathBuf};
+
+/// Largest single field accepted (bytes). Larger fields are almost always a broken quote.
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// Per-file reading options from the spec; `None` means detect.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub decimal: Option<String>,
+}
+
+/// What was inferred about a file, logged and written to provenance.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Dialect {
+    pub encoding: String,
+    pub bom: bool,
+    pub encoding_detected: bool,
+    pub delimiter: String,
+    pub delimiter_detected: bool,
+    pub decimal: char,
+    pub decimal_detected: bool,
+    pub notes: Vec<String>,
+}
+
+/// A decoded delimited file with a validated header.
+pub struct TextTable {
+    pub path: PathBuf,
+    pub text: String,
+    pub delimiter: u8,
+    pub decimal: DecimalMark,
+    pub headers: Vec<String>,
+    pub dialect: Dialect,
+}
+
+impl TextTable {
+    pub fn open(path: &Path, opts: &ReadOptions) -> Result<TextTable, InputError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::FileNotFound } else { ErrorKind::Io };
+            InputError::new(kind, path).found(e.to_string()).expected("a readable file")
+        })?;
+        Self::from_bytes(path, &bytes, opts)
+    }
+
+    pub fn from_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<TextTable, InputError> {
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(InputError::new(ErrorKind::EmptyFile, path)
+                .found("an empty file")
+                .expected("a header row and at least one data row"));
+        }
+        let (text, enc): (String, EncodingInfo) = encoding::decode(path, bytes, opts.encoding.as_deref())?;
+        let mut notes = Vec::new();
+        let forced_delim = dialect::parse_delimiter(opts.delimiter.as_deref(), path)?;
+        let (delimiter, delim_detected) = match forced_delim {
+            Some(d) => (d, false),
+            None => {
+                let (d, tried) = dialect::detect_delimiter(path, &text)?;
+                notes.push(format!("delimiter {} detected ({tried})", dialect::delimiter_name(d)));
+                (d, true)
+            }
+        };
+        let (decimal, dec_detected) = match dialect::parse_decimal(opts.decimal.as_deref(), path)? {
+            Some(d) => (d, false),
+            None => {
+                let (d, why) = dialect::detect_decimal(&text, delimiter);
+                notes.push(format!("decimal mark {why}"));
+                (d, true)
+            }
+        };
+        let headers = read_headers(path, &text, delimiter)?;
+        let dialect = Dialect {
+            encoding: enc.name.clone(),
+            bom: enc.bom,
+            encoding_detected: enc.detected,
+            delimiter: dialect::delimiter_name(delimiter),
+            delimiter_detected: delim_detected,
+            decimal: decimal.as_char(),
+            decimal_detected: dec_detected,
+            notes,
+        };
+        let t = TextTable { path: path.to_path_buf(), text, delimiter, decimal, headers, dialect };
+        // Header-only files are an error: there is nothing to analyse.
+        if t.records().next().is_none() {
+            return Err(InputError::new(ErrorKind::HeaderOnly, path)
+                .line(1)
+                .found("a header row and no data rows")
+                .expected("at least one data row"));
+        }
+        Ok(t)
+    }
+
+    /// Stream data records as `(line, record)`; the header is line 1.
+    pub fn records(&self) -> Records<'_> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(self.text.as_bytes());
+        // Consume the header so positions are right.
+        let _ = rdr.byte_headers();
+        Records { table: self, rdr, done: false }
+    }
+
+    /// Resolve a column name to its index: exact, then case/accent/spacing-insensitive, then by
+    /// the last segment of a SurveyCTO/ODK/Kobo group path (`grupo-item`, `grupo/item`).
+    pub fn resolve(&self, wanted: &str, role: &str) -> Result<usize, InputError> {
+        resolve_column(&self.path, &self.headers, wanted, role)
+    }
+
+    /// Like [`resolve`](Self::resolve) but `None` when the column is absent.
+    pub fn find(&self, wanted: &str) -> Option<usize> {
+        resolve_column(&self.path, &self.headers, wanted, "").ok()
+    }
+
+    pub fn file_name(&self) -> String {
+        self.path.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
+    }
+}
+
+pub struct Records<'a> {
+    table: &'a TextTable,
+    rdr: csv::Reader<&'a [u8]>,
+    done: bool,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<(u64, csv::StringRecord), InputError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut rec = csv::StringRecord::new();
+        match self.rdr.read_record(&mut rec) {
+            Ok(true) => {
+                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                if let Some((i, f)) = rec.iter().enumerate().find(|(_, f)| f.len() > MAX_FIELD_BYTES) {
+                    self.done = true;
+                    return Some(Err(InputError::new(ErrorKind::FieldTooLarge, &self.table.path)
+                        .line(line)
+                        .column(self.table.headers.get(i).cloned().unwrap_or_default())
+                        .found(format!("a field of {} bytes", f.len()))
+                        .expected(format!("fields under {} bytes (an unclosed quote?)", MAX_FIELD_BYTES))));
+                }
+                Some(Ok((line, rec)))
+            }
+            Ok(false) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(csv_error(&self.table.path, e, self.table.headers.len())))
+            }
+        }
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error, n_headers: usize) -> InputError {
+    let line = e.position().map(|p| p.line());
+    let mut err = match e.kind() {
+        csv::ErrorKind::UnequalLengths { len, .. } => InputError::new(ErrorKind::RaggedRow, path)
+            .found(format!("{len} field(s)"))
+            .expected(format!("{n_headers} fields, as in the header"))
+            .hint("a truncated row, or an unquoted delimiter inside a value"),
+        csv::ErrorKind::Utf8 { .. } => InputError::new(ErrorKind::Encoding, path).found("invalid UTF-8").expected("text"),
+        _ => InputError::new(ErrorKind::Io, path).found(e.to_string()).expected("a well-formed delimited file"),
+    };
+    if let Some(l) = line {
+        err = err.line(l);
+    }
+    err
+}
+
+fn read_headers(path: &Path, text: &str, delim: u8) -> Result<Vec<String>, InputError> {
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(true).flexible(false).from_reader(text.as_bytes());
+    let h = rdr.headers().map_err(|e| csv_error(path, e, 0))?.clone();
+    let mut out: Vec<String> = Vec::with_capacity(h.len());
+    for (i, name) in h.iter().enumerate() {
+        let name = name.trim().trim_start_matches('\u{feff}').to_string();
+        let name = if name.is_empty() { format!("unnamed_{}", i + 1) } else { name };
+        if let Some(j) = out.iter().position(|o| *o == name) {
+            return Err(InputError::new(ErrorKind::DuplicateHeader, path)
+                .line(1)
+                .column(name.clone())
+                .found(format!("'{name}' at positions {} and {}", j + 1, i + 1))
+                .expected("unique column names"));
+        }
+        out.push(name);
+    }
+    Ok(out)
+}
+
+/// Lower-case, strip accents, and map every non-alphanumeric run to `_`.
+pub fn normalize_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_us = true;
+    for c in s.chars() {
+        let c = fold_accent(c.to_lowercase().next().unwrap_or(c));
+        if c.is_alphanumeric() {
+            out.push(c);
+            last_us = false;
+        } else if !last_us {
+            out.push('_');
+            last_us = true;
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+/// Fold Spanish/Portuguese accented letters to ASCII.
+pub fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ñ' => 'n',
+        'ç' => 'c',
+        other => other,
+    }
+}
+
+/// The last segment of a form-platform group path: `grupo/item` → `item`, `grupo-item` → `item`.
+pub fn strip_group_prefix(h: &str) -> &str {
+    let after_slash = h.rsplit('/').next().unwrap_or(h);
+    after_slash.rsplit('-').next().unwrap_or(after_slash)
+}
+
+/// See [`TextTable::resolve`].
+pub fn resolve_column(path: &Path, headers: &[String], wanted: &str, role: &str) -> Result<usize, InputError> {
+    if let Some(i) = headers.iter().position(|h| h == wanted) {
+        return Ok(i);
+    }
+    let w = normalize_name(wanted);
+    let norm: Vec<usize> = (0..headers.len()).filter(|&i| normalize_name(&headers[i]) == w).collect();
+    if norm.len() == 1 {
+        return Ok(norm[0]);
+    }
+    let grouped: Vec<usize> = (0..headers.len())
+        .filter(|&i| headers[i].contains(['/', '-']) && normalize_name(strip_group_prefix(&headers[i])) == w)
+        .collect();
+    let candidates = if norm.len() > 1 { norm } else { grouped };
+    match candidates.len() {
+        1 => Ok(candidates[0]),
+        0 => {
+            let close = closest_names(wanted, headers.iter().map(|s| s.as_str()));
+            let what = if role.is_empty() { String::new() } else { format!(" ({role})") };
+            Err(InputError::new(ErrorKind::UnknownColumn, path)
+                .column(wanted)
+                .found(format!("no column '{wanted}'{what}"))
+                .expected("a column of that name")
+                .hint(format!("closest existing names: {}", close.join(", "))))
+        }
+        _ => Err(InputError::new(ErrorKind::AmbiguousColumn, path)
+            .column(wanted)
+            .found(format!(
+                "several columns match: {}",
+                candidates.iter().map(|&i| headers[i].as_str()).collect::<Vec<_>>().join(", ")
+            ))
+            .expected("exactly one column; write the full column name in the spec")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn tt(s: &str) -> Result<TextTable, InputError> {
+        TextTable::from_bytes(Path::new("t.csv"), s.as_bytes(), &ReadOptions::default())
+    }
+    #[test]
+    fn group_prefixes_resolve() {
+        let t = tt("KEY,clima-ei01,grupo/ei02,Sala\nk1,Sí,No,A\n").unwrap();
+        assert_eq!(t.resolve("ei01", "item").unwrap(), 1);
+        assert_eq!(t.resolve("ei02", "item").unwrap(), 2);
+        assert_eq!(t.resolve("sala", "classroom").unwrap(), 3);
+        let e = t.resolve("ei03", "item").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::UnknownColumn);
+        assert!(e.hint.unwrap().contains("ei0"));
+    }
+    #[test]
+    fn ambiguous_group_suffix() {
+        let t = tt("a-x,b-x\n1,2\n").unwrap();
+        assert_eq!(t.resolve("x", "item").unwrap_err().kind, ErrorKind::AmbiguousColumn);
+    }
+    #[test]
+    fn ragged_row_has_line() {
+        let t = tt("a,b,c\n1,2,3\n4,5\n").unwrap();
+        let errs: Vec<_> = t.records().filter_map(|r| r.err()).collect();
+        assert_eq!(errs[0].kind, ErrorKind::RaggedRow);
+        assert_eq!(errs[0].line, Some(3));
+    }
+    #[test]
+    fn header_only_and_empty() {
+        assert_eq!(tt("a,b\n").unwrap_err().kind, ErrorKind::HeaderOnly);
+        assert_eq!(tt("  \n").unwrap_err().kind, ErrorKind::EmptyFile);
+    }
+    #[test]
+    fn duplicate_header() {
+        let e = tt("a,b,a\n1,2,3\n").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::DuplicateHeader);
+    }
+    #[test]
+    fn normalize() {
+        assert_eq!(normalize_name(" Clima  Positivo "), "clima_positivo");
+        assert_eq!(normalize_name("Guardería"), "guarderia");
+        assert_eq!(normalize_name("Año-Sección"), "ano_seccion");
+    }
+}

@@ -1,0 +1,242 @@
+//! Cell-level parsing: numbers with either decimal mark, dates and times in the formats field
+//! platforms write (ISO 8601, day-first `DD/MM/YYYY`, SurveyCTO's `Mar 3, 2026 9:05:11 AM`).
+
+use super::dialect::DecimalMark;
+
+/// Why a cell could not be read as a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumError {
+    NotANumber,
+    NonFinite,
+}
+
+/// Parse a number written with `mark` as decimal separator. `NaN`, `Inf` and friends are rejected:
+/// they are never valid ratings.
+pub fn parse_number(s: &str, mark: DecimalMark) -> Result<f64, NumError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(NumError::NotANumber);
+    }
+    let lower = t.to_ascii_lowercase();
+    if matches!(lower.trim_start_matches(['-', '+']), "nan" | "inf" | "infinity") {
+        return Err(NumError::NonFinite);
+    }
+    let owned;
+    let t = match mark {
+        DecimalMark::Comma if t.contains(',') => {
+            owned = t.replacen(',', ".", 1);
+            owned.as_str()
+        }
+        _ => t,
+    };
+    if !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        return Err(NumError::NotANumber);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(NumError::NonFinite),
+        Err(_) => Err(NumError::NotANumber),
+    }
+}
+
+/// A civil date-time without time zone: days since 1970-01-01 and seconds since midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime {
+    pub days: i64,
+    pub secs: i64,
+}
+
+impl DateTime {
+    pub fn timestamp(&self) -> i64 {
+        self.days * 86_400 + self.secs
+    }
+    pub fn date_iso(&self) -> String {
+        let (y, m, d) = civil_from_days(self.days);
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+    pub fn iso(&self) -> String {
+        format!(
+            "{}T{:02}:{:02}:{:02}",
+            self.date_iso(),
+            self.secs / 3600,
+            (self.secs / 60) % 60,
+            self.secs % 60
+        )
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn valid_ymd(y: i64, m: u32, d: u32) -> bool {
+    if !(1900..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
+    d <= dim
+}
+
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MESES: [&str; 12] = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"];
+
+fn month_from_name(s: &str) -> Option<u32> {
+    let s = s.to_ascii_lowercase();
+    let s3: String = s.chars().take(3).collect();
+    MONTHS.iter().position(|m| *m == s3).or_else(|| MESES.iter().position(|m| *m == s3)).map(|i| i as u32 + 1)
+}
+
+fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (s, pm) = {
+        let l = s.to_ascii_lowercase();
+        if let Some(x) = l.strip_suffix("pm").or_else(|| l.strip_suffix("p.m.")) {
+            (x.trim().to_string(), Some(true))
+        } else if let Some(x) = l.strip_suffix("am").or_else(|| l.strip_suffix("a.m.")) {
+            (x.trim().to_string(), Some(false))
+        } else {
+            (l, None)
+        }
+    };
+    // Drop a time-zone suffix (Z or ±hh:mm): times are kept as local wall-clock.
+    let s = s.trim_end_matches('z');
+    let s = match s.rfind(['+']) {
+        Some(i) if i > 0 => &s[..i],
+        _ => s,
+    };
+    let s = if s.len() > 8 && s.as_bytes()[8] == b'-' { &s[..8] } else { s };
+    let mut parts = s.split(':');
+    let h: i64 = parts.next()?.trim().parse().ok()?;
+    let m: i64 = parts.next()?.trim().parse().ok()?;
+    let sec: f64 = parts.next().map(|x| x.trim().parse().ok()).unwrap_or(Some(0.0))?;
+    if parts.next().is_some() || !(0..60).contains(&m) || !(0.0..61.0).contains(&sec) {
+        return None;
+    }
+    let h = match pm {
+        Some(true) if (1..=12).contains(&h) => h % 12 + 12,
+        Some(false) if (1..=12).contains(&h) => h % 12,
+        Some(_) => return None,
+        None if (0..24).contains(&h) => h,
+        None => return None,
+    };
+    Some(h * 3600 + m * 60 + sec as i64)
+}
+
+/// Parse a date or date-time. Accepted: `2026-03-04`, `2026-03-04T09:05:11(.000)(Z|-06:00)`,
+/// `2026-03-04 09:05`, `04/03/2026 (09:05(:11))` (day first, as in Mexico), and SurveyCTO's
+/// `Mar 4, 2026 9:05:11 AM` (English or Spanish month abbreviations).
+pub fn parse_datetime(s: &str) -> Option<DateTime> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let b = s.as_bytes();
+    // ISO
+    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
+        let y: i64 = s[0..4].parse().ok()?;
+        let m: u32 = s[5..7].parse().ok()?;
+        let d: u32 = s[8..10].parse().ok()?;
+        if !valid_ymd(y, m, d) {
+            return None;
+        }
+        let secs = if b.len() > 10 {
+            if b[10] != b'T' && b[10] != b' ' {
+                return None;
+            }
+            parse_time(&s[11..])?
+        } else {
+            0
+        };
+        return Some(DateTime { days: days_from_civil(y, m, d), secs });
+    }
+    // Day-first with slashes
+    if let Some((date, rest)) = s.split_once(' ').map(|(a, b)| (a, Some(b))).or(Some((s, None))) {
+        let parts: Vec<&str> = date.split('/').collect();
+        if parts.len() == 3 {
+            let d: u32 = parts[0].parse().ok()?;
+            let m: u32 = parts[1].parse().ok()?;
+            let y: i64 = parts[2].parse().ok()?;
+            if !valid_ymd(y, m, d) {
+                return None;
+            }
+            let secs = match rest {
+                Some(r) => parse_time(r)?,
+                None => 0,
+            };
+            return Some(DateTime { days: days_from_civil(y, m, d), secs });
+        }
+    }
+    // SurveyCTO: "Mar 4, 2026 9:05:11 AM"
+    let mut it = s.splitn(3, ' ');
+    let mon = month_from_name(it.next()?)?;
+    let day: u32 = it.next()?.trim_end_matches(',').parse().ok()?;
+    let rest = it.next()?;
+    let (year, time) = match rest.split_once(' ') {
+        Some((y, t)) => (y, Some(t)),
+        None => (rest, None),
+    };
+    let y: i64 = year.parse().ok()?;
+    if !valid_ymd(y, mon, day) {
+        return None;
+    }
+    let secs = match time {
+        Some(t) => parse_time(t)?,
+        None => 0,
+    };
+    Some(DateTime { days: days_from_civil(y, mon, day), secs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("3,5", DecimalMark::Comma), Ok(3.5));
+        assert_eq!(parse_number(" 7 ", DecimalMark::Point), Ok(7.0));
+        assert_eq!(parse_number("NaN", DecimalMark::Point), Err(NumError::NonFinite));
+        assert_eq!(parse_number("-inf", DecimalMark::Point), Err(NumError::NonFinite));
+        assert_eq!(parse_number("1e999", DecimalMark::Point), Err(NumError::NonFinite));
+        assert_eq!(parse_number("Sí", DecimalMark::Point), Err(NumError::NotANumber));
+        assert_eq!(parse_number("3,5", DecimalMark::Point), Err(NumError::NotANumber));
+    }
+    #[test]
+    fn civil_roundtrip() {
+        for z in [-1000, 0, 1, 19_000, 20_500, 60_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+    #[test]
+    fn datetimes() {
+        let a = parse_datetime("2026-03-04T09:05:11.000-06:00").unwrap();
+        assert_eq!(a.iso(), "2026-03-04T09:05:11");
+        assert_eq!(parse_datetime("Mar 4, 2026 9:05:11 PM").unwrap().iso(), "2026-03-04T21:05:11");
+        assert_eq!(parse_datetime("Mar 4, 2026 12:05:11 AM").unwrap().iso(), "2026-03-04T00:05:11");
+        assert_eq!(parse_datetime("04/03/2026 09:05").unwrap().iso(), "2026-03-04T09:05:00");
+        assert_eq!(parse_datetime("2026-03-04").unwrap().date_iso(), "2026-03-04");
+        assert!(parse_datetime("2026-02-30").is_none());
+        assert!(parse_datetime("mañana").is_none());
+    }
+}

@@ -1,0 +1,212 @@
+//! Build the report [`Doc`] from what the pipeline actually computed.
+
+use super::format::{ci, num, pct};
+use super::i18n::tr;
+use super::{Block, Doc, Section, Table};
+use crate::results::Record;
+use crate::study::pipeline::StudyData;
+use crate::study::quality::Severity;
+use crate::study::spec::{ScoringMethod, Study};
+
+/// Human label of a score column in the report language.
+pub fn score_label(study: &Study, name: &str, lang: &str) -> String {
+    if name == "checklist_total" {
+        return tr(lang, "checklist_total").to_string();
+    }
+    if let Some(sub) = name.strip_prefix("checklist_") {
+        return format!("{}: {}", tr(lang, "checklist_prefix"), study.subscale_label(sub, lang));
+    }
+    if let (Some(code), Some(inst)) = (name.strip_prefix("class_"), &study.instrument) {
+        if let Some(d) = inst.dimension(code) {
+            return format!("CLASS {} ({})", code, if lang == "es" { &d.name_es } else { &d.name_en });
+        }
+        if let Some(d) = inst.domains.iter().find(|d| d.code == code) {
+            return format!("CLASS {} ({})", code, if lang == "es" { &d.name_es } else { &d.name_en });
+        }
+    }
+    name.to_string()
+}
+
+fn find<'a>(records: &'a [Record], stat: &str, f: impl Fn(&Record) -> bool) -> Option<&'a Record> {
+    records.iter().find(|r| r.statistic == stat && f(r))
+}
+
+fn sample_section(lang: &str, records: &[Record]) -> Section {
+    let get = |stat: &str, inst: Option<&str>| {
+        find(records, stat, |r| inst.map_or(true, |i| r.ctx_str("instrument") == Some(i))).and_then(|r| r.estimate)
+    };
+    let mut rows = vec![
+        vec![tr(lang, "centers").to_string(), num(get("n_centers", None).unwrap_or(0.0), 0)],
+        vec![tr(lang, "classrooms").to_string(), num(get("n_classrooms", None).unwrap_or(0.0), 0)],
+        vec![tr(lang, "checklist_obs").to_string(), num(get("n_observations", Some("checklist")).unwrap_or(0.0), 0)],
+        vec![
+            tr(lang, "reliability_obs").to_string(),
+            num(get("n_reliability_observations", Some("checklist")).unwrap_or(0.0), 0),
+        ],
+        vec![
+            tr(lang, "double_coded").to_string(),
+            get("double_coded_share", None).map(pct).unwrap_or_else(|| "NA".into()),
+        ],
+    ];
+    if let Some(n) = get("n_observations", Some("class")) {
+        rows.push(vec![tr(lang, "class_obs").to_string(), num(n, 0)]);
+        rows.push(vec![tr(lang, "class_cycles").to_string(), num(get("n_cycles", Some("class")).unwrap_or(0.0), 0)]);
+    }
+    Section {
+        id: "sample".into(),
+        title: tr(lang, "sample").into(),
+        blocks: vec![Block::Table(Table {
+            id: "tab-sample".into(),
+            caption: tr(lang, "sample").into(),
+            headers: vec![tr(lang, "quantity").into(), tr(lang, "value").into()],
+            rows,
+            numeric: vec![false, true],
+            note: None,
+        })],
+    }
+}
+
+fn quality_section(lang: &str, d: &StudyData) -> Section {
+    let mut items = Vec::new();
+    for l in &d.quality.lines {
+        if l.severity == Severity::Info || l.count > 0 {
+            let sev = match l.severity {
+                Severity::Info => tr(lang, "sev_info"),
+                Severity::Warning => tr(lang, "sev_warning"),
+                Severity::Error => tr(lang, "sev_error"),
+            };
+            items.push(format!("[{sev}] {}", d.quality.message(l, lang)));
+        }
+    }
+    let mut blocks = vec![Block::List(items)];
+    if d.quality.problems() == 0 {
+        blocks.push(Block::Para(tr(lang, "no_problems").into()));
+    }
+    Section { id: "quality".into(), title: tr(lang, "quality").into(), blocks }
+}
+
+fn descriptive_section(study: &Study, lang: &str, records: &[Record]) -> Section {
+    let mut rows = Vec::new();
+    for r in records.iter().filter(|r| r.statistic == "mean") {
+        let (Some(level), Some(score)) = (r.ctx_str("level"), r.ctx_str("score")) else { continue };
+        let sd = find(records, "sd", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
+        let mn = find(records, "min", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
+        let mx = find(records, "max", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
+        let prop = score.starts_with("checklist_") && study.spec.scoring.method == ScoringMethod::Proportion;
+        let dec = if prop { 3 } else { 2 };
+        let num = |v: f64, d: usize| if prop { super::format::bounded(v, d) } else { num(v, d) };
+        let ci = |l, h, d| ci(l, h, d, prop);
+        rows.push(vec![
+            tr(lang, &format!("level_{level}")).to_string(),
+            score_label(study, score, lang),
+            r.n.map(|n| n.to_string()).unwrap_or_default(),
+            r.estimate.map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
+            sd.and_then(|s| s.estimate).map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
+            ci(r.ci_low, r.ci_high, dec),
+            mn.and_then(|s| s.estimate).map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
+            mx.and_then(|s| s.estimate).map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
+        ]);
+    }
+    let level_pct = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
+    Section {
+        id: "scores".into(),
+        title: tr(lang, "scores").into(),
+        blocks: vec![Block::Table(Table {
+            id: "tab-descriptives".into(),
+            caption: tr(lang, "desc_caption").into(),
+            headers: vec![
+                tr(lang, "level").into(),
+                tr(lang, "score").into(),
+                "n".into(),
+                tr(lang, "mean").into(),
+                tr(lang, "sd").into(),
+                format!("{level_pct} {}", tr(lang, "ci")),
+                tr(lang, "min").into(),
+                tr(lang, "max").into(),
+            ],
+            rows,
+            numeric: vec![false, false, true, true, true, true, true, true],
+            note: Some(tr(lang, "obs_note").into()),
+        })],
+    }
+}
+
+fn methods_section(study: &Study, lang: &str) -> Section {
+    let es = lang == "es";
+    let s = &study.spec;
+    let mut paras = Vec::new();
+    let n_items = s.checklist.items.len();
+    let n_sub = study.subscales.len();
+    let min = 100.0 * s.scoring.min_answered;
+    paras.push(match (s.scoring.method, es) {
+        (ScoringMethod::Proportion, false) => format!("Checklist scores ({n_items} items, {n_sub} subscales) are the share of applicable items met; ordinal items are rescaled to 0–1 and reverse-scored items reflected. Items marked not applicable are excluded from the denominator. A score is computed only when at least {min:.0}% of the applicable items were answered; otherwise it is missing and the reason is recorded."),
+        (ScoringMethod::Proportion, true) => format!("Los puntajes de la lista de cotejo ({n_items} reactivos, {n_sub} subescalas) son la proporción de reactivos aplicables que se cumplen; los reactivos ordinales se reescalan a 0–1 y los reactivos inversos se invierten. Los reactivos marcados «no aplica» salen del denominador. Un puntaje se calcula solo si se respondió al menos el {min:.0}% de los reactivos aplicables; si no, queda como faltante y se registra el motivo."),
+        (ScoringMethod::Mean, false) => format!("Checklist scores ({n_items} items, {n_sub} subscales) are the mean of the answered applicable items, with reverse-scored items reflected. A score is computed only when at least {min:.0}% of the applicable items were answered."),
+        (ScoringMethod::Mean, true) => format!("Los puntajes de la lista de cotejo ({n_items} reactivos, {n_sub} subescalas) son el promedio de los reactivos aplicables con respuesta; los reactivos inversos se invierten. Un puntaje se calcula solo si se respondió al menos el {min:.0}% de los reactivos aplicables."),
+    });
+    if let (Some(c), Some(inst)) = (&s.class, &study.instrument) {
+        let doms: Vec<String> = inst
+            .domains
+            .iter()
+            .map(|d| {
+                let dims: Vec<String> = inst
+                    .dims_of(&d.code)
+                    .iter()
+                    .map(|x| if x.reversed { format!("(8 − {})", x.code) } else { x.code.clone() })
+                    .collect();
+                format!("{} = {}", d.code, dims.join(", "))
+            })
+            .collect();
+        paras.push(if es {
+            format!("CLASS {} se calificó en escala 1–7 en {} ciclos esperados por observación. Cada dimensión es el promedio de sus ciclos; cada dominio es el promedio de sus dimensiones, con Clima negativo invertido (8 − CN) solo dentro del dominio: {}.", inst.name, c.cycles, doms.join("; "))
+        } else {
+            format!("CLASS {} was scored 1–7 over {} expected cycles per observation. Each dimension is the mean of its cycles; each domain is the mean of its dimensions, with Negative Climate reversed (8 − NC) only inside the domain: {}.", inst.name, c.cycles, doms.join("; "))
+        });
+    }
+    paras.push(if es {
+        "Las salas se califican con sus observaciones principales (las copias de confiabilidad sirven solo para medir acuerdo entre observadores) y los centros con el promedio de sus salas. Los intervalos de confianza de las medias usan la distribución t.".to_string()
+    } else {
+        "Classrooms are scored from their primary observations (reliability copies are used only to measure inter-observer agreement) and centers as the mean of their classrooms. Confidence intervals for means use the t distribution.".to_string()
+    });
+    Section { id: "methods".into(), title: tr(lang, "methods").into(), blocks: paras.into_iter().map(Block::Para).collect() }
+}
+
+fn provenance_section(lang: &str, prov: &serde_json::Value) -> Section {
+    let mut rows = vec![vec![tr(lang, "version").to_string(), prov["version"].as_str().unwrap_or("").to_string()]];
+    rows.push(vec![
+        tr(lang, "spec").to_string(),
+        format!("{} (sha256 {})", prov["spec"]["path"].as_str().unwrap_or(""), &prov["spec"]["sha256"].as_str().unwrap_or("")[..12.min(prov["spec"]["sha256"].as_str().unwrap_or("").len())]),
+    ]);
+    if let Some(inputs) = prov["inputs"].as_array() {
+        for i in inputs {
+            let h = i["sha256"].as_str().unwrap_or("");
+            rows.push(vec![
+                format!("{} ({})", tr(lang, "file"), i["role"].as_str().unwrap_or("")),
+                format!("{} (sha256 {})", i["path"].as_str().unwrap_or(""), &h[..12.min(h.len())]),
+            ]);
+        }
+    }
+    rows.push(vec![tr(lang, "seed").to_string(), prov["seed"].to_string()]);
+    Section {
+        id: "provenance".into(),
+        title: tr(lang, "provenance").into(),
+        blocks: vec![Block::Table(Table {
+            id: "tab-provenance".into(),
+            caption: tr(lang, "provenance").into(),
+            headers: vec![tr(lang, "quantity").into(), tr(lang, "value").into()],
+            rows,
+            numeric: vec![false, false],
+            note: None,
+        })],
+    }
+}
+
+/// Assemble the whole report. `extra` sections (reliability, validity, ...) go before Methods.
+pub fn build(study: &Study, d: &StudyData, records: &[Record], prov: &serde_json::Value, lang: &str, extra: Vec<Section>) -> Doc {
+    let mut sections = vec![sample_section(lang, records), quality_section(lang, d), descriptive_section(study, lang, records)];
+    sections.extend(extra);
+    sections.push(methods_section(study, lang));
+    sections.push(provenance_section(lang, prov));
+    let name = if study.spec.study.name.is_empty() { String::new() } else { study.spec.study.name.clone() };
+    Doc { title: tr(lang, "title").into(), subtitle: name, lang: lang.into(), sections }
+}

@@ -1,0 +1,41 @@
+//! Report model and renderers. A report is a [`Doc`] of sections holding paragraphs, lists and
+//! tables; `markdown` and `html` render the same model, so the two never disagree.
+
+pub mod build;
+pub mod format;
+pub mod html;
+pub mod i18n;
+pub mod markdown;
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub id: String,
+    pub caption: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Per column: right-align (numbers).
+    pub numeric: Vec<bool>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Para(String),
+    List(Vec<String>),
+    Table(Table),
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub title: String,
+    pub subtitle: String,
+    pub lang: String,
+    pub sections: Vec<Section>,
+}

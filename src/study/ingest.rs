@@ -1,0 +1,538 @@
+//! Read the study's files (as the spec describes them) into tidy in-memory tables.
+//!
+//! Checklist answers become a compact item matrix of codes (`u8` per cell: the index of the
+//! value in the item's allowed set, or [`NA_CODE`] / [`MISSING_CODE`]), so a million-row export
+//! with 50 items takes 50 MB. Values outside an item's allowed set stop the run with file, line,
+//! column and value, or with `--keep-going` are excluded (treated as missing) and counted.
+
+use super::spec::{code_eq, fold_code, Columns, Item, ItemType, Study};
+use crate::error::{ErrorKind, InputError};
+use crate::io::table::{Dialect, TextTable};
+use crate::io::values::{parse_datetime, parse_number, DateTime, NumError};
+use std::collections::{BTreeMap, HashMap};
+
+pub const NA_CODE: u8 = 254;
+pub const MISSING_CODE: u8 = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Primary,
+    Reliability,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Reliability => "reliability",
+        }
+    }
+}
+
+/// Identification and timing of one observation (a checklist submission or a CLASS visit).
+#[derive(Debug, Clone)]
+pub struct ObsMeta {
+    pub key: String,
+    pub center: String,
+    pub classroom: String,
+    pub observer: String,
+    pub role: Role,
+    /// ISO date of the visit, if known.
+    pub date: Option<String>,
+    pub start: Option<DateTime>,
+    pub end: Option<DateTime>,
+    /// Physical line of the (first) row in the file.
+    pub line: u64,
+}
+
+/// A value that was excluded under `--keep-going`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ValueIssue {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub expected: String,
+}
+
+/// How strictly to treat invalid values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInvalid {
+    Stop,
+    Exclude,
+}
+
+/// Collects excluded values; under [`OnInvalid::Stop`] the first one is an error.
+pub struct Issues {
+    pub mode: OnInvalid,
+    pub excluded: Vec<ValueIssue>,
+    pub n_excluded: usize,
+}
+
+impl Issues {
+    pub fn new(mode: OnInvalid) -> Self {
+        Issues { mode, excluded: Vec::new(), n_excluded: 0 }
+    }
+    fn invalid(&mut self, err: InputError) -> Result<(), InputError> {
+        match self.mode {
+            OnInvalid::Stop => Err(err),
+            OnInvalid::Exclude => {
+                self.n_excluded += 1;
+                if self.excluded.len() < 10_000 {
+                    self.excluded.push(ValueIssue {
+                        file: err.file.clone(),
+                        line: err.line.unwrap_or(0),
+                        column: err.column.clone().unwrap_or_default(),
+                        value: err.found.clone().unwrap_or_default(),
+                        expected: err.expected.clone().unwrap_or_default(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+pub struct ChecklistData {
+    pub file: String,
+    pub dialect: Dialect,
+    pub meta: Vec<ObsMeta>,
+    pub n_items: usize,
+    /// Row-major `meta.len() × n_items` codes.
+    pub codes: Vec<u8>,
+    pub rows_read: usize,
+}
+
+impl ChecklistData {
+    pub fn row(&self, i: usize) -> &[u8] {
+        &self.codes[i * self.n_items..(i + 1) * self.n_items]
+    }
+}
+
+pub struct ClassCycle {
+    pub obs: usize,
+    pub cycle: u32,
+    /// One value per instrument dimension (None = blank).
+    pub values: Vec<Option<f64>>,
+    pub line: u64,
+}
+
+pub struct ClassData {
+    pub file: String,
+    pub dialect: Dialect,
+    pub obs: Vec<ObsMeta>,
+    pub cycles: Vec<ClassCycle>,
+    pub rows_read: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Roster {
+    pub file: String,
+    pub dialect: Dialect,
+    /// Center id → attribute values (in spec order).
+    pub centers: BTreeMap<String, Vec<String>>,
+    pub attributes: Vec<String>,
+}
+
+/// Column indices for the roles in [`Columns`].
+struct RoleCols {
+    key: Option<usize>,
+    center: usize,
+    classroom: usize,
+    observer: Option<usize>,
+    role: Option<usize>,
+    date: Option<usize>,
+    start: Option<usize>,
+    end: Option<usize>,
+}
+
+fn opt_col(t: &TextTable, c: &Option<String>, role: &str) -> Result<Option<usize>, InputError> {
+    c.as_ref().map(|name| t.resolve(name, role)).transpose()
+}
+
+impl RoleCols {
+    fn new(t: &TextTable, c: &Columns) -> Result<Self, InputError> {
+        Ok(RoleCols {
+            key: opt_col(t, &c.key, "key")?,
+            center: t.resolve(&c.center, "center")?,
+            classroom: t.resolve(&c.classroom, "classroom")?,
+            observer: opt_col(t, &c.observer, "observer")?,
+            role: opt_col(t, &c.role, "role")?,
+            date: opt_col(t, &c.date, "date")?,
+            start: opt_col(t, &c.start, "start time")?,
+            end: opt_col(t, &c.end, "end time")?,
+        })
+    }
+
+    /// Read the meta fields of one record. `Ok(None)` = row excluded under keep-going.
+    fn read(
+        &self,
+        study: &Study,
+        t: &TextTable,
+        line: u64,
+        rec: &csv::StringRecord,
+        issues: &mut Issues,
+    ) -> Result<Option<ObsMeta>, InputError> {
+        let get = |i: usize| rec.get(i).unwrap_or("").trim();
+        let err = |col: usize, kind: ErrorKind| {
+            InputError::new(kind, &t.path).line(line).column(t.headers[col].clone())
+        };
+        let center = get(self.center);
+        let classroom = get(self.classroom);
+        for (col, v, what) in [(self.center, center, "a center ID"), (self.classroom, classroom, "a classroom ID")] {
+            if v.is_empty() {
+                issues.invalid(err(col, ErrorKind::InvalidValue).found("a blank ID").expected(what))?;
+                return Ok(None);
+            }
+        }
+        let role = match self.role {
+            None => Role::Primary,
+            Some(c) => {
+                let v = get(c);
+                let roles = &study.spec.roles;
+                if roles.primary.iter().any(|p| code_eq(p, v)) {
+                    Role::Primary
+                } else if roles.reliability.iter().any(|p| code_eq(p, v)) {
+                    Role::Reliability
+                } else {
+                    issues.invalid(err(c, ErrorKind::InvalidValue).found(v).expected(format!(
+                        "a role: primary = {} or reliability = {}",
+                        roles.primary.join("/"),
+                        roles.reliability.join("/")
+                    )))?;
+                    return Ok(None);
+                }
+            }
+        };
+        let dt = |c: Option<usize>, issues: &mut Issues| -> Result<Option<DateTime>, InputError> {
+            match c {
+                None => Ok(None),
+                Some(c) => {
+                    let v = get(c);
+                    if v.is_empty() {
+                        return Ok(None);
+                    }
+                    match parse_datetime(v) {
+                        Some(d) => Ok(Some(d)),
+                        None => {
+                            issues.invalid(
+                                err(c, ErrorKind::InvalidDate)
+                                    .found(v)
+                                    .expected("a date such as 2026-03-04, 04/03/2026 or Mar 4, 2026 9:05:11 AM"),
+                            )?;
+                            Ok(None)
+                        }
+                    }
+                }
+            }
+        };
+        let date = dt(self.date, issues)?;
+        let start = dt(self.start, issues)?;
+        let end = dt(self.end, issues)?;
+        let key = match self.key {
+            Some(c) if !get(c).is_empty() => get(c).to_string(),
+            _ => format!("{}:{}", t.file_name(), line),
+        };
+        Ok(Some(ObsMeta {
+            key,
+            center: center.to_string(),
+            classroom: classroom.to_string(),
+            observer: self.observer.map(|c| get(c).to_string()).unwrap_or_default(),
+            role,
+            date: date.or(start).map(|d| d.date_iso()),
+            start,
+            end,
+            line,
+        }))
+    }
+}
+
+/// Maps cells of one item to codes. Exact raw strings are tried first (fast path), then the
+/// folded (trimmed, lower-case, accent-free) form.
+pub struct ItemCoder {
+    exact: Vec<(String, u8)>,
+    folded: HashMap<String, u8>,
+    values: Vec<f64>,
+    kind: ItemType,
+}
+
+impl ItemCoder {
+    pub fn new(item: &Item, study: &Study) -> ItemCoder {
+        let mut pairs: Vec<(String, u8)> = Vec::new();
+        match item.kind {
+            ItemType::Binary => {
+                pairs.extend(item.yes.iter().map(|y| (y.clone(), 1)));
+                pairs.extend(item.no.iter().map(|n| (n.clone(), 0)));
+            }
+            ItemType::Ordinal => {
+                for (l, v) in &item.labels {
+                    if let Some(i) = item.values.iter().position(|x| x == v) {
+                        pairs.push((l.clone(), i as u8));
+                    }
+                }
+            }
+        }
+        pairs.extend(item.not_applicable.iter().map(|s| (s.clone(), NA_CODE)));
+        pairs.extend(study.spec.checklist.codes.not_applicable.iter().map(|s| (s.clone(), NA_CODE)));
+        pairs.extend(study.spec.checklist.codes.missing.iter().map(|s| (s.clone(), MISSING_CODE)));
+        pairs.push((String::new(), MISSING_CODE));
+        let mut folded = HashMap::new();
+        for (s, c) in &pairs {
+            folded.entry(fold_code(s)).or_insert(*c);
+        }
+        ItemCoder { exact: pairs, folded, values: item.values.clone(), kind: item.kind }
+    }
+
+    /// Code a cell; `None` = not in the allowed set.
+    pub fn code(&self, cell: &str, dec: crate::io::dialect::DecimalMark) -> Option<u8> {
+        if let Some((_, c)) = self.exact.iter().find(|(s, _)| s == cell) {
+            return Some(*c);
+        }
+        if self.kind == ItemType::Ordinal {
+            if let Ok(v) = parse_number(cell, dec) {
+                if let Some(i) = self.values.iter().position(|x| (x - v).abs() < 1e-9) {
+                    return Some(i as u8);
+                }
+            }
+        }
+        self.folded.get(&fold_code(cell)).copied()
+    }
+
+    pub fn describe(item: &Item, study: &Study) -> String {
+        let mut allowed: Vec<String> = match item.kind {
+            ItemType::Binary => item.yes.iter().chain(item.no.iter()).cloned().collect(),
+            ItemType::Ordinal => item
+                .values
+                .iter()
+                .map(|v| v.to_string())
+                .chain(item.labels.keys().cloned())
+                .collect(),
+        };
+        allowed.extend(item.not_applicable.iter().cloned());
+        allowed.extend(study.spec.checklist.codes.not_applicable.iter().cloned());
+        allowed.extend(study.spec.checklist.codes.missing.iter().cloned());
+        allowed.push("(blank)".into());
+        format!("one of {}", allowed.join(", "))
+    }
+}
+
+pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistData, InputError> {
+    let fs = &study.spec.files.checklist;
+    let path = study.resolve_path(&fs.path);
+    let t = TextTable::open(&path, &fs.read_options())?;
+    let cols = RoleCols::new(&t, &study.spec.checklist.columns)?;
+    let items = &study.spec.checklist.items;
+    let mut item_cols = Vec::with_capacity(items.len());
+    for it in items {
+        item_cols.push(t.resolve(it.column_name(), &format!("item {}", it.id))?);
+    }
+    let coders: Vec<ItemCoder> = items.iter().map(|it| ItemCoder::new(it, study)).collect();
+    let n_items = items.len();
+    let mut meta = Vec::new();
+    let mut codes = Vec::new();
+    let mut rows_read = 0;
+    let mut row_codes = vec![0u8; n_items];
+    for r in t.records() {
+        let (line, rec) = r?;
+        rows_read += 1;
+        let m = match cols.read(study, &t, line, &rec, issues)? {
+            Some(m) => m,
+            None => continue,
+        };
+        for (j, (&c, coder)) in item_cols.iter().zip(&coders).enumerate() {
+            let cell = rec.get(c).unwrap_or("");
+            row_codes[j] = match coder.code(cell, t.decimal) {
+                Some(code) => code,
+                None => {
+                    let mut e = InputError::new(ErrorKind::InvalidValue, &t.path)
+                        .line(line)
+                        .column(t.headers[c].clone())
+                        .found(cell)
+                        .expected(ItemCoder::describe(&items[j], study));
+                    if let Ok(v) = parse_number(cell, t.decimal) {
+                        let (lo, hi) = items[j].range();
+                        if items[j].kind == ItemType::Ordinal && (v < lo || v > hi) {
+                            e = e.hint(format!("out of range {lo}–{hi}"));
+                        }
+                    }
+                    issues.invalid(e)?;
+                    MISSING_CODE
+                }
+            };
+        }
+        codes.extend_from_slice(&row_codes);
+        meta.push(m);
+    }
+    Ok(ChecklistData { file: t.file_name(), dialect: t.dialect.clone(), meta, n_items, codes, rows_read })
+}
+
+/// Column of a CLASS dimension: the spec mapping, else the code, the English or Spanish name,
+/// or an alias.
+pub fn class_dimension_column(
+    t: &TextTable,
+    study: &Study,
+    dim: &super::instrument::Dimension,
+) -> Result<usize, InputError> {
+    let c = study.spec.class.as_ref().expect("class spec");
+    if let Some(col) = c.dimensions.get(&dim.code) {
+        return t.resolve(col, &format!("CLASS {}", dim.code));
+    }
+    for name in [dim.code.as_str(), dim.name_en.as_str(), dim.name_es.as_str()]
+        .into_iter()
+        .chain(dim.aliases.iter().map(|s| s.as_str()))
+    {
+        if let Some(i) = t.find(name) {
+            return Ok(i);
+        }
+    }
+    t.resolve(&dim.code, &format!("CLASS {} ({})", dim.code, dim.name_en))
+}
+
+pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData>, InputError> {
+    let (c, fs, inst) = match (&study.spec.class, &study.spec.files.class, &study.instrument) {
+        (Some(c), Some(fs), Some(i)) => (c, fs, i),
+        _ => return Ok(None),
+    };
+    let path = study.resolve_path(&fs.path);
+    let t = TextTable::open(&path, &fs.read_options())?;
+    let cols = RoleCols::new(&t, &c.columns)?;
+    let nd = inst.dimensions.len();
+    // (cycle, dimension) → column
+    let mut layout: Vec<(u32, Vec<usize>)> = Vec::new();
+    let cycle_col = match c.layout {
+        super::spec::ClassLayout::Long => {
+            let base: Vec<usize> =
+                inst.dimensions.iter().map(|d| class_dimension_column(&t, study, d)).collect::<Result<_, _>>()?;
+            layout.push((0, base));
+            Some(t.resolve(c.columns.cycle.as_deref().unwrap_or("cycle"), "cycle")?)
+        }
+        super::spec::ClassLayout::Wide => {
+            let pat = c.wide_pattern.clone().unwrap_or_else(|| "{col}_{cycle}".into());
+            for cy in 1..=c.cycles {
+                let mut v = Vec::with_capacity(nd);
+                for d in &inst.dimensions {
+                    let base = c.dimensions.get(&d.code).cloned().unwrap_or_else(|| d.code.clone());
+                    let name = pat.replace("{col}", &base).replace("{code}", &d.code).replace("{cycle}", &cy.to_string());
+                    v.push(t.resolve(&name, &format!("CLASS {} cycle {cy}", d.code))?);
+                }
+                layout.push((cy, v));
+            }
+            None
+        }
+    };
+    let mut obs: Vec<ObsMeta> = Vec::new();
+    let mut index: HashMap<(String, String, String, String, Option<String>, Role), usize> = HashMap::new();
+    let mut cycles = Vec::new();
+    let mut rows_read = 0;
+    for r in t.records() {
+        let (line, rec) = r?;
+        rows_read += 1;
+        let m = match cols.read(study, &t, line, &rec, issues)? {
+            Some(m) => m,
+            None => continue,
+        };
+        let id = if cols.key.is_some() {
+            (m.key.clone(), String::new(), String::new(), String::new(), None, m.role)
+        } else {
+            (m.center.clone(), m.classroom.clone(), m.observer.clone(), String::new(), m.date.clone(), m.role)
+        };
+        let oi = match index.get(&id) {
+            Some(&i) => i,
+            None => {
+                obs.push(m);
+                index.insert(id, obs.len() - 1);
+                obs.len() - 1
+            }
+        };
+        for (cy, dcols) in &layout {
+            let cycle = match cycle_col {
+                Some(cc) => {
+                    let v = rec.get(cc).unwrap_or("").trim();
+                    match parse_number(v, t.decimal) {
+                        Ok(x) if x >= 1.0 && x.fract() == 0.0 && x <= 1000.0 => x as u32,
+                        _ => {
+                            issues.invalid(
+                                InputError::new(ErrorKind::InvalidValue, &t.path)
+                                    .line(line)
+                                    .column(t.headers[cc].clone())
+                                    .found(v)
+                                    .expected("a cycle number 1, 2, 3, ..."),
+                            )?;
+                            continue;
+                        }
+                    }
+                }
+                None => *cy,
+            };
+            let mut values = Vec::with_capacity(nd);
+            for (d, &col) in inst.dimensions.iter().zip(dcols) {
+                let cell = rec.get(col).unwrap_or("").trim();
+                if cell.is_empty() || study.spec.checklist.codes.missing.iter().any(|m| code_eq(m, cell)) {
+                    values.push(None);
+                    continue;
+                }
+                let v = match parse_number(cell, t.decimal) {
+                    Ok(v) if v >= inst.min && v <= inst.max => Some(v),
+                    res => {
+                        let why = match res {
+                            Err(NumError::NonFinite) => "a finite number",
+                            Err(NumError::NotANumber) => "a number",
+                            Ok(_) => "a score inside the valid range",
+                        };
+                        issues.invalid(
+                            InputError::new(ErrorKind::InvalidValue, &t.path)
+                                .line(line)
+                                .column(t.headers[col].clone())
+                                .found(cell)
+                                .expected(format!("{why}: CLASS {} scores range {}–{}", d.code, inst.min, inst.max)),
+                        )?;
+                        None
+                    }
+                };
+                values.push(v);
+            }
+            cycles.push(ClassCycle { obs: oi, cycle, values, line });
+        }
+    }
+    Ok(Some(ClassData { file: t.file_name(), dialect: t.dialect.clone(), obs, cycles, rows_read }))
+}
+
+pub fn read_roster(study: &Study) -> Result<Option<Roster>, InputError> {
+    let fs = match &study.spec.files.roster {
+        Some(f) => f,
+        None => return Ok(None),
+    };
+    let path = study.resolve_path(&fs.path);
+    let t = TextTable::open(&path, &fs.read_options())?;
+    let center_name = study.spec.roster.center.clone().unwrap_or_else(|| study.spec.checklist.columns.center.clone());
+    let cc = t.resolve(&center_name, "roster center")?;
+    let attrs: Vec<usize> =
+        study.spec.roster.attributes.iter().map(|a| t.resolve(a, "roster attribute")).collect::<Result<_, _>>()?;
+    let mut centers = BTreeMap::new();
+    for r in t.records() {
+        let (line, rec) = r?;
+        let id = rec.get(cc).unwrap_or("").trim().to_string();
+        if id.is_empty() {
+            return Err(InputError::new(ErrorKind::InvalidValue, &path)
+                .line(line)
+                .column(t.headers[cc].clone())
+                .found("a blank center ID")
+                .expected("a center ID on every roster row"));
+        }
+        let vals = attrs.iter().map(|&a| rec.get(a).unwrap_or("").trim().to_string()).collect();
+        if centers.insert(id.clone(), vals).is_some() {
+            return Err(InputError::new(ErrorKind::InvalidValue, &path)
+                .line(line)
+                .column(t.headers[cc].clone())
+                .found(id)
+                .expected("each center once in the roster"));
+        }
+    }
+    Ok(Some(Roster {
+        file: t.file_name(),
+        dialect: t.dialect.clone(),
+        centers,
+        attributes: study.spec.roster.attributes.clone(),
+    }))
+}

@@ -1,0 +1,11 @@
+//! The study: spec, ingest, scoring, the pipeline, and the `simulate`/`init` helpers.
+
+pub mod ingest;
+pub mod init;
+pub mod instrument;
+pub mod pipeline;
+pub mod quality;
+pub mod run;
+pub mod score;
+pub mod simulate;
+pub mod spec;

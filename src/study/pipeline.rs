@@ -1,0 +1,410 @@
+//! The pipeline: ingest → data-quality summary → scores → statistics → outputs.
+
+use super::ingest::{self, ChecklistData, ClassData, Issues, OnInvalid, Role, Roster};
+use super::quality::{colon_list, Quality, Severity};
+use super::score::{self, LevelTable, ObsScores};
+use super::spec::Study;
+use crate::io::frame::{self, Col};
+use crate::results::Record;
+use crate::stats::{self, descriptive};
+use anyhow::Result;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Options shared by the study commands.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub keep_going: bool,
+    /// Report language override (`--lang`), else the spec's.
+    pub lang: Option<String>,
+}
+
+/// Everything ingested and scored.
+pub struct StudyData {
+    pub checklist: ChecklistData,
+    pub checklist_scores: ObsScores,
+    pub class: Option<ClassData>,
+    pub class_scores: Option<ObsScores>,
+    pub roster: Option<Roster>,
+    pub classrooms: LevelTable,
+    pub centers: LevelTable,
+    pub quality: Quality,
+    pub issues: Issues,
+}
+
+pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
+    let mut issues = Issues::new(if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop });
+    let checklist = ingest::read_checklist(study, &mut issues)?;
+    let class = ingest::read_class(study, &mut issues)?;
+    let roster = ingest::read_roster(study)?;
+    let checklist_scores = score::score_checklist(study, &checklist);
+    let class_scores = class.as_ref().map(|c| score::score_class(study, c));
+    let classrooms = score::classrooms(
+        study,
+        &checklist.meta,
+        &checklist_scores,
+        class.as_ref().zip(class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
+    );
+    let centers = score::centers(&classrooms, roster.as_ref());
+    let mut data = StudyData {
+        checklist,
+        checklist_scores,
+        class,
+        class_scores,
+        roster,
+        classrooms,
+        centers,
+        quality: Quality::default(),
+        issues,
+    };
+    data.quality = quality_summary(study, &data);
+    Ok(data)
+}
+
+fn quality_summary(study: &Study, d: &StudyData) -> Quality {
+    let mut q = Quality::default();
+    let cl = &d.checklist;
+    let n_rel = cl.meta.iter().filter(|m| m.role == Role::Reliability).count();
+    q.push(
+        Severity::Info,
+        "checklist_rows",
+        cl.meta.len(),
+        format!("{}: {} rows read, {} observations kept ({} primary, {} reliability)", cl.file, cl.rows_read, cl.meta.len(), cl.meta.len() - n_rel, n_rel),
+        format!("{}: {} filas leídas, {} observaciones conservadas ({} principales, {} de confiabilidad)", cl.file, cl.rows_read, cl.meta.len(), cl.meta.len() - n_rel, n_rel),
+    );
+    for (file, dialect) in std::iter::once((&cl.file, &cl.dialect))
+        .chain(d.class.as_ref().map(|c| (&c.file, &c.dialect)))
+        .chain(d.roster.as_ref().map(|r| (&r.file, &r.dialect)))
+    {
+        q.push(
+            Severity::Info,
+            "dialect",
+            0,
+            format!("{file}: {}{}, delimiter {}, decimal '{}'", dialect.encoding, if dialect.bom { " (BOM)" } else { "" }, dialect.delimiter, dialect.decimal),
+            format!("{file}: {}{}, separador {}, decimal '{}'", dialect.encoding, if dialect.bom { " (BOM)" } else { "" }, dialect.delimiter, dialect.decimal),
+        );
+    }
+    if d.issues.n_excluded > 0 {
+        let first = &d.issues.excluded[0];
+        q.push(
+            Severity::Warning,
+            "excluded_values",
+            d.issues.n_excluded,
+            format!(
+                "{} invalid value(s) excluded (--keep-going); first: {} line {}, column '{}', found '{}'",
+                d.issues.n_excluded, first.file, first.line, first.column, first.value
+            ),
+            format!(
+                "{} valor(es) inválido(s) excluido(s) (--keep-going); el primero: {} línea {}, columna '{}', valor '{}'",
+                d.issues.n_excluded, first.file, first.line, first.column, first.value
+            ),
+        );
+    }
+    // Item missingness.
+    let (mut na, mut miss) = (0usize, 0usize);
+    for &c in &cl.codes {
+        if c == ingest::NA_CODE {
+            na += 1;
+        } else if c == ingest::MISSING_CODE {
+            miss += 1;
+        }
+    }
+    let cells = cl.codes.len().max(1);
+    q.push(
+        Severity::Info,
+        "item_missing",
+        miss,
+        format!("checklist items: {:.1}% missing, {:.1}% not applicable", 100.0 * miss as f64 / cells as f64, 100.0 * na as f64 / cells as f64),
+        format!("reactivos: {:.1}% sin respuesta, {:.1}% no aplica", 100.0 * miss as f64 / cells as f64, 100.0 * na as f64 / cells as f64),
+    );
+    let na_total = d.checklist_scores.values[0].iter().filter(|v| v.is_none()).count();
+    q.push(
+        Severity::Warning,
+        "checklist_total_na",
+        na_total,
+        format!("{na_total} observation(s) without checklist_total (fewer than {:.0}% of applicable items answered)", 100.0 * study.spec.scoring.min_answered),
+        format!("{na_total} observación(es) sin checklist_total (menos del {:.0}% de reactivos aplicables con respuesta)", 100.0 * study.spec.scoring.min_answered),
+    );
+    if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
+        let n_rel = c.obs.iter().filter(|m| m.role == Role::Reliability).count();
+        q.push(
+            Severity::Info,
+            "class_rows",
+            c.obs.len(),
+            format!("{}: {} rows read, {} CLASS observations ({} reliability), {} cycles", c.file, c.rows_read, c.obs.len(), n_rel, c.cycles.len()),
+            format!("{}: {} filas leídas, {} observaciones CLASS ({} de confiabilidad), {} ciclos", c.file, c.rows_read, c.obs.len(), n_rel, c.cycles.len()),
+        );
+        let expected = study.spec.class.as_ref().map(|c| c.cycles).unwrap_or(4);
+        let short = cs.count_a.iter().filter(|&&n| n < expected).count();
+        q.push(
+            Severity::Warning,
+            "class_short_cycles",
+            short,
+            format!("{short} CLASS observation(s) with fewer than {expected} cycles"),
+            format!("{short} observación(es) CLASS con menos de {expected} ciclos"),
+        );
+        // Classrooms with one instrument only.
+        let cl_rooms: BTreeSet<(String, String)> = cl.meta.iter().map(|m| (m.center.clone(), m.classroom.clone())).collect();
+        let cs_rooms: BTreeSet<(String, String)> = c.obs.iter().map(|m| (m.center.clone(), m.classroom.clone())).collect();
+        let only_cl: Vec<String> = cl_rooms.difference(&cs_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
+        let only_cs: Vec<String> = cs_rooms.difference(&cl_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
+        q.push(
+            Severity::Warning,
+            "checklist_without_class",
+            only_cl.len(),
+            format!("{} classroom(s) with checklist but no CLASS observation{}", only_cl.len(), colon_list(&only_cl)),
+            format!("{} sala(s) con lista de cotejo pero sin observación CLASS{}", only_cl.len(), colon_list(&only_cl)),
+        );
+        q.push(
+            Severity::Warning,
+            "class_without_checklist",
+            only_cs.len(),
+            format!("{} classroom(s) with CLASS but no checklist observation{}", only_cs.len(), colon_list(&only_cs)),
+            format!("{} sala(s) con CLASS pero sin lista de cotejo{}", only_cs.len(), colon_list(&only_cs)),
+        );
+    }
+    // Double coding.
+    let mut visits: BTreeMap<(String, String, Option<String>), (usize, usize)> = BTreeMap::new();
+    for m in &cl.meta {
+        let e = visits.entry((m.center.clone(), m.classroom.clone(), m.date.clone())).or_default();
+        match m.role {
+            Role::Primary => e.0 += 1,
+            Role::Reliability => e.1 += 1,
+        }
+    }
+    let orphan: Vec<String> = visits
+        .iter()
+        .filter(|(_, (p, r))| *r > 0 && *p == 0)
+        .map(|((c, s, d), _)| format!("{c}/{s} {}", d.clone().unwrap_or_default()))
+        .collect();
+    q.push(
+        Severity::Warning,
+        "reliability_without_primary",
+        orphan.len(),
+        format!("{} reliability observation(s) without a primary observation of the same classroom and date{}", orphan.len(), colon_list(&orphan)),
+        format!("{} observación(es) de confiabilidad sin observación principal de la misma sala y fecha{}", orphan.len(), colon_list(&orphan)),
+    );
+    if let Some(r) = &d.roster {
+        let data_centers: BTreeSet<&String> = cl.meta.iter().map(|m| &m.center).collect();
+        let not_in: Vec<String> = data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
+        q.push(
+            Severity::Warning,
+            "center_not_in_roster",
+            not_in.len(),
+            format!("{} center(s) in the checklist are not in the roster{}", not_in.len(), colon_list(&not_in)),
+            format!("{} centro(s) de la lista de cotejo no están en el marco muestral{}", not_in.len(), colon_list(&not_in)),
+        );
+        let no_data: Vec<String> = r.centers.keys().filter(|c| !data_centers.contains(c)).cloned().collect();
+        q.push(
+            Severity::Info,
+            "roster_without_data",
+            no_data.len(),
+            format!("{} of {} roster centers have no checklist data yet{}", no_data.len(), r.centers.len(), colon_list(&no_data)),
+            format!("{} de {} centros del marco muestral aún sin datos{}", no_data.len(), r.centers.len(), colon_list(&no_data)),
+        );
+    }
+    q
+}
+
+/// Sample counts and descriptive statistics for every score at every level.
+pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
+    let level = study.spec.analysis.ci_level;
+    let mut out = Vec::new();
+    let cl = &d.checklist;
+    let n_rel = cl.meta.iter().filter(|m| m.role == Role::Reliability).count();
+    let rooms_with_data = d.classrooms.len();
+    let centers_with_data = d.centers.n_classrooms.iter().filter(|&&n| n > 0).count();
+    let dc_rooms: BTreeSet<(&String, &String)> =
+        cl.meta.iter().filter(|m| m.role == Role::Reliability).map(|m| (&m.center, &m.classroom)).collect();
+    out.push(Record::new("n_centers", Ok(centers_with_data as f64)).n(centers_with_data));
+    out.push(Record::new("n_classrooms", Ok(rooms_with_data as f64)).n(rooms_with_data));
+    out.push(Record::new("n_observations", Ok(cl.meta.len() as f64)).n(cl.meta.len()).ctx("instrument", "checklist"));
+    out.push(Record::new("n_reliability_observations", Ok(n_rel as f64)).n(n_rel).ctx("instrument", "checklist"));
+    let share = if rooms_with_data > 0 {
+        Ok(dc_rooms.len() as f64 / rooms_with_data as f64)
+    } else {
+        Err(stats::Na::new("no classrooms"))
+    };
+    out.push(Record::new("double_coded_share", share).n(rooms_with_data).ctx("instrument", "checklist").ctx("unit", "classroom"));
+    if let Some(c) = &d.class {
+        let n_rel = c.obs.iter().filter(|m| m.role == Role::Reliability).count();
+        out.push(Record::new("n_observations", Ok(c.obs.len() as f64)).n(c.obs.len()).ctx("instrument", "class"));
+        out.push(Record::new("n_reliability_observations", Ok(n_rel as f64)).n(n_rel).ctx("instrument", "class"));
+        out.push(Record::new("n_cycles", Ok(c.cycles.len() as f64)).n(c.cycles.len()).ctx("instrument", "class"));
+    }
+    let mut push_level = |lvl: &str, names: &[String], cols: &[Vec<Option<f64>>], filter: Option<&[bool]>| {
+        for (name, col) in names.iter().zip(cols) {
+            let x: Vec<f64> = match filter {
+                Some(f) => col.iter().zip(f).filter(|(_, &k)| k).filter_map(|(v, _)| *v).collect(),
+                None => stats::present(col),
+            };
+            let rec = match descriptive::mean_ci(&x, level) {
+                Ok(m) => Record::new("mean", Ok(m.mean)).se(m.se).ci(m.ci_low, m.ci_high, level, "t"),
+                Err(na) => Record::new("mean", descriptive::mean(&x)).ctx("ci_na_reason", na.0),
+            };
+            out.push(rec.n(x.len()).ctx("level", lvl).ctx("score", name.as_str()));
+            out.push(Record::new("sd", descriptive::sd(&x)).n(x.len()).ctx("level", lvl).ctx("score", name.as_str()));
+            if let Ok((lo, hi)) = descriptive::min_max(&x) {
+                out.push(Record::new("min", Ok(lo)).n(x.len()).ctx("level", lvl).ctx("score", name.as_str()));
+                out.push(Record::new("max", Ok(hi)).n(x.len()).ctx("level", lvl).ctx("score", name.as_str()));
+            }
+        }
+    };
+    let primary: Vec<bool> = cl.meta.iter().map(|m| m.role == Role::Primary).collect();
+    push_level("observation", &d.checklist_scores.names, &d.checklist_scores.values, Some(&primary));
+    if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
+        let primary: Vec<bool> = c.obs.iter().map(|m| m.role == Role::Primary).collect();
+        push_level("observation", &cs.names, &cs.values, Some(&primary));
+    }
+    for lvl in &study.spec.analysis.levels {
+        let t = if lvl == "classroom" { &d.classrooms } else { &d.centers };
+        push_level(t.level, &t.names, &t.values, None);
+    }
+    out
+}
+
+/// Write `DIR/scores/{observations,classrooms,centers}.csv`.
+pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<PathBuf>> {
+    let dir = out.join("scores");
+    let mut written = Vec::new();
+    // Observations: checklist rows, then CLASS rows.
+    let cl = &d.checklist;
+    let cs_names = study.class_score_names();
+    let n_cl = cl.meta.len();
+    let n_cs = d.class.as_ref().map_or(0, |c| c.obs.len());
+    let n = n_cl + n_cs;
+    let mut source = Vec::with_capacity(n);
+    let mut key = Vec::with_capacity(n);
+    let mut center = Vec::with_capacity(n);
+    let mut room = Vec::with_capacity(n);
+    let mut observer = Vec::with_capacity(n);
+    let mut role = Vec::with_capacity(n);
+    let mut date = Vec::with_capacity(n);
+    let mut line = Vec::with_capacity(n);
+    let mut answered = Vec::with_capacity(n);
+    let mut na_items = Vec::with_capacity(n);
+    let mut cycles = Vec::with_capacity(n);
+    let mut notes = Vec::with_capacity(n);
+    let metas = cl.meta.iter().map(|m| ("checklist", m)).chain(d.class.iter().flat_map(|c| c.obs.iter().map(|m| ("class", m))));
+    for (src, m) in metas {
+        source.push(Some(src.to_string()));
+        key.push(Some(m.key.clone()));
+        center.push(Some(m.center.clone()));
+        room.push(Some(m.classroom.clone()));
+        observer.push(Some(m.observer.clone()));
+        role.push(Some(m.role.as_str().to_string()));
+        date.push(m.date.clone());
+        line.push(m.line as u32);
+    }
+    for i in 0..n_cl {
+        answered.push(Some(d.checklist_scores.count_a[i]));
+        na_items.push(Some(d.checklist_scores.count_b[i]));
+        cycles.push(None);
+        notes.push(d.checklist_scores.notes[i].clone());
+    }
+    if let Some(cs) = &d.class_scores {
+        for i in 0..n_cs {
+            answered.push(None);
+            na_items.push(None);
+            cycles.push(Some(cs.count_a[i]));
+            notes.push(cs.notes[i].clone());
+        }
+    }
+    let mut cols = vec![
+        Col::Str("source", source),
+        Col::Str("key", key),
+        Col::Str("center", center),
+        Col::Str("classroom", room),
+        Col::Str("observer", observer),
+        Col::Str("role", role),
+        Col::Str("date", date),
+        Col::U32("line".into(), line),
+        Col::OptU32("n_items_answered".into(), answered),
+        Col::OptU32("n_items_not_applicable".into(), na_items),
+        Col::OptU32("n_cycles".into(), cycles),
+    ];
+    for (s, name) in d.checklist_scores.names.iter().enumerate() {
+        let mut v = d.checklist_scores.values[s].clone();
+        v.extend(std::iter::repeat(None).take(n_cs));
+        cols.push(Col::F64(name.clone(), v));
+    }
+    for (s, name) in cs_names.iter().enumerate() {
+        let mut v: Vec<Option<f64>> = vec![None; n_cl];
+        if let Some(cs) = &d.class_scores {
+            v.extend(cs.values[s].iter().copied());
+        }
+        cols.push(Col::F64(name.clone(), v));
+    }
+    cols.push(Col::Str("notes", notes));
+    let p = dir.join("observations.csv");
+    frame::write_csv(&p, &mut frame::frame(cols)?)?;
+    written.push(p);
+    for t in [&d.classrooms, &d.centers] {
+        let mut cols = vec![Col::Str("center", t.center.iter().cloned().map(Some).collect())];
+        if t.level == "classroom" {
+            cols.push(Col::Str("classroom", t.classroom.iter().cloned().map(Some).collect()));
+        } else {
+            for (name, vals) in &t.attributes {
+                cols.push(Col::Text(name.clone(), vals.iter().cloned().map(Some).collect()));
+            }
+            cols.push(Col::U32("n_classrooms".into(), t.n_classrooms.clone()));
+        }
+        cols.push(Col::U32("n_checklist_obs".into(), t.n_checklist_obs.clone()));
+        cols.push(Col::U32("n_class_obs".into(), t.n_class_obs.clone()));
+        cols.push(Col::U32("n_class_cycles".into(), t.n_class_cycles.clone()));
+        for (s, name) in t.names.iter().enumerate() {
+            cols.push(Col::F64(name.clone(), t.values[s].clone()));
+            cols.push(Col::U32(format!("{name}_n"), t.ns[s].clone()));
+        }
+        let p = dir.join(if t.level == "classroom" { "classrooms.csv" } else { "centers.csv" });
+        frame::write_csv(&p, &mut frame::frame(cols)?)?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+pub fn sha256_file(p: &Path) -> Result<String> {
+    let bytes = std::fs::read(p)?;
+    Ok(sha256_hex(&bytes))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let h = Sha256::digest(bytes);
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Input files with their hashes, for provenance.
+pub fn provenance(study: &Study, d: &StudyData) -> Result<serde_json::Value> {
+    let mut inputs = Vec::new();
+    let spec_hash = sha256_file(&study.spec_path)?;
+    let files = [
+        ("checklist", Some(&study.spec.files.checklist), Some(&d.checklist.dialect)),
+        ("class", study.spec.files.class.as_ref(), d.class.as_ref().map(|c| &c.dialect)),
+        ("roster", study.spec.files.roster.as_ref(), d.roster.as_ref().map(|r| &r.dialect)),
+    ];
+    for (role, fs, dialect) in files {
+        if let Some(fs) = fs {
+            let p = study.resolve_path(&fs.path);
+            inputs.push(serde_json::json!({
+                "role": role,
+                "path": fs.path.display().to_string(),
+                "sha256": sha256_file(&p)?,
+                "dialect": dialect,
+            }));
+        }
+    }
+    Ok(serde_json::json!({
+        "tool": "checkval",
+        "version": env!("CARGO_PKG_VERSION"),
+        "spec": {
+            "path": study.spec_path.file_name().map(|s| s.to_string_lossy().to_string()),
+            "sha256": spec_hash,
+        },
+        "inputs": inputs,
+        "seed": study.spec.analysis.seed,
+        "bootstrap": study.spec.analysis.bootstrap,
+        "ci_level": study.spec.analysis.ci_level,
+        "keep_going_excluded": d.issues.n_excluded,
+    }))
+}

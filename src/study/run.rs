@@ -1,0 +1,35 @@
+//! `run`: every stage in order, every output written atomically.
+
+use super::pipeline::{self, RunOptions};
+use super::spec::Study;
+use crate::io::atomic::write_atomic_str;
+use crate::report;
+use anyhow::Result;
+use std::path::Path;
+
+pub struct RunSummary {
+    pub n_records: usize,
+    pub problems: usize,
+    pub quality_lines: Vec<String>,
+}
+
+pub fn run_study(study: &Study, opts: &RunOptions, out: &Path) -> Result<RunSummary> {
+    let lang = opts.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
+    let data = pipeline::load(study, opts)?;
+    pipeline::write_scores(study, &data, out)?;
+    let records = pipeline::descriptive_records(study, &data);
+    let prov = pipeline::provenance(study, &data)?;
+    let doc = report::build::build(study, &data, &records, &prov, &lang, Vec::new());
+    write_atomic_str(&out.join("results.json"), &crate::results::to_json(&records))?;
+    write_atomic_str(&out.join("provenance.json"), &(serde_json::to_string_pretty(&prov)? + "\n"))?;
+    write_atomic_str(&out.join("report.md"), &report::markdown::render(&doc))?;
+    write_atomic_str(&out.join("report.html"), &report::html::render(&doc))?;
+    let quality_lines = data
+        .quality
+        .lines
+        .iter()
+        .filter(|l| l.count > 0 || l.severity == super::quality::Severity::Info)
+        .map(|l| data.quality.message(l, &lang).to_string())
+        .collect();
+    Ok(RunSummary { n_records: records.len(), problems: data.quality.problems(), quality_lines })
+}

@@ -1,0 +1,518 @@
+//! Scoring: checklist items → subscale and total scores per observation; CLASS cycles →
+//! dimensions → domains per observation; primary observations → classrooms → centers.
+//!
+//! # Checklist scores (`checklist_total`, `checklist_<subscale>`)
+//! For an observation and a scale with items `J`: `A` = items not marked not-applicable,
+//! `R ⊆ A` = items answered. The score exists only if `|A| > 0` and `|R| / |A| ≥ min_answered`
+//! (default 0.8); otherwise it is NA with the reason. With `method = "proportion"` the score is
+//! `mean_{j∈R} s_j` where `s_j = (x_j − min_j)/(max_j − min_j)` (binary: 1 met, 0 not met); with
+//! `method = "mean"` it is `mean_{j∈R} x_j`. Reverse-scored items enter as `1 − s_j`
+//! (proportion) or `min_j + max_j − x_j` (mean). Pinned by `study::score::tests`.
+//!
+//! # CLASS scores (`class_<DIM>`, `class_<DOMAIN>`)
+//! Dimension = mean over the observation's cycles with a value; domain = mean of its dimension
+//! scores with reversed dimensions (Negative Climate) entered as `min + max − x` (= 8 − NC);
+//! a domain is NA if any of its dimensions is. `class_NC` stays raw.
+//!
+//! # Levels
+//! Classroom = mean over its *primary* observations (reliability copies are for agreement only);
+//! center = mean over its classrooms. Every mean carries `<score>_n`, the count behind it.
+
+use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, MISSING_CODE, NA_CODE};
+use super::spec::{ItemType, ScoringMethod, Study};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Per-observation scores of one instrument, column-major.
+pub struct ObsScores {
+    pub names: Vec<String>,
+    /// `values[s][i]`: score `s` of observation `i`.
+    pub values: Vec<Vec<Option<f64>>>,
+    /// Why a score is NA, per observation (joined, `None` when all scores exist).
+    pub notes: Vec<Option<String>>,
+    /// Checklist: answered items (total scale); CLASS: distinct cycles.
+    pub count_a: Vec<u32>,
+    /// Checklist: not-applicable items; CLASS: cycles with every dimension missing.
+    pub count_b: Vec<u32>,
+}
+
+/// Precomputed per-item value table: `table[j][code]` is the item's contribution.
+fn item_tables(study: &Study) -> Vec<Vec<f64>> {
+    let method = study.spec.scoring.method;
+    study
+        .spec
+        .checklist
+        .items
+        .iter()
+        .map(|it| {
+            let vals: Vec<f64> = match it.kind {
+                ItemType::Binary => vec![0.0, 1.0],
+                ItemType::Ordinal => it.values.clone(),
+            };
+            let (lo, hi) = it.range();
+            vals.iter()
+                .map(|&x| {
+                    let x = if it.reverse { lo + hi - x } else { x };
+                    match method {
+                        ScoringMethod::Proportion => (x - lo) / (hi - lo),
+                        ScoringMethod::Mean => x,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Score one observation's item codes. Returns per-scale values and notes.
+/// Scales: 0 = total, 1.. = subscales. `scale_of[j]` is item j's subscale index (1-based).
+fn score_row(
+    codes: &[u8],
+    tables: &[Vec<f64>],
+    scale_of: &[usize],
+    n_scales: usize,
+    min_answered: f64,
+    names: &[String],
+    out: &mut [Option<f64>],
+) -> (Option<String>, u32, u32) {
+    let mut sum = vec![0.0f64; n_scales];
+    let mut answered = vec![0u32; n_scales];
+    let mut na = vec![0u32; n_scales];
+    let mut total = vec![0u32; n_scales];
+    for (j, &c) in codes.iter().enumerate() {
+        let s = scale_of[j];
+        total[0] += 1;
+        total[s] += 1;
+        match c {
+            NA_CODE => {
+                na[0] += 1;
+                na[s] += 1;
+            }
+            MISSING_CODE => {}
+            v => {
+                let x = tables[j][v as usize];
+                sum[0] += x;
+                sum[s] += x;
+                answered[0] += 1;
+                answered[s] += 1;
+            }
+        }
+    }
+    let mut notes: Option<String> = None;
+    for s in 0..n_scales {
+        let applicable = total[s] - na[s];
+        let val = if applicable == 0 {
+            Err(format!("{}: no applicable items", names[s]))
+        } else if (answered[s] as f64) < min_answered * applicable as f64 - 1e-9 {
+            Err(format!(
+                "{}: {}/{} applicable items answered ({:.0}%) < {:.0}%",
+                names[s],
+                answered[s],
+                applicable,
+                100.0 * answered[s] as f64 / applicable as f64,
+                100.0 * min_answered
+            ))
+        } else {
+            Ok(sum[s] / answered[s] as f64)
+        };
+        out[s] = match val {
+            Ok(v) => Some(v),
+            Err(reason) => {
+                match &mut notes {
+                    Some(n) => {
+                        n.push_str("; ");
+                        n.push_str(&reason);
+                    }
+                    None => notes = Some(reason),
+                }
+                None
+            }
+        };
+    }
+    (notes, answered[0], na[0])
+}
+
+pub fn score_checklist(study: &Study, data: &ChecklistData) -> ObsScores {
+    let names = study.checklist_score_names();
+    let n_scales = names.len();
+    let scale_of: Vec<usize> = study
+        .spec
+        .checklist
+        .items
+        .iter()
+        .map(|it| 1 + study.subscales.iter().position(|s| *s == it.subscale).expect("subscale"))
+        .collect();
+    let tables = item_tables(study);
+    let min_answered = study.spec.scoring.min_answered;
+    let n = data.meta.len();
+    let rows: Vec<(Vec<Option<f64>>, Option<String>, u32, u32)> = (0..n)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|i| {
+            let mut out = vec![None; n_scales];
+            let (notes, a, b) = score_row(data.row(i), &tables, &scale_of, n_scales, min_answered, &names, &mut out);
+            (out, notes, a, b)
+        })
+        .collect();
+    let mut values = vec![Vec::with_capacity(n); n_scales];
+    let mut notes = Vec::with_capacity(n);
+    let mut count_a = Vec::with_capacity(n);
+    let mut count_b = Vec::with_capacity(n);
+    for (v, nt, a, b) in rows {
+        for (s, x) in v.into_iter().enumerate() {
+            values[s].push(x);
+        }
+        notes.push(nt);
+        count_a.push(a);
+        count_b.push(b);
+    }
+    ObsScores { names, values, notes, count_a, count_b }
+}
+
+pub fn score_class(study: &Study, data: &ClassData) -> ObsScores {
+    let inst = study.instrument.as_ref().expect("instrument");
+    let names = study.class_score_names();
+    let nd = inst.dimensions.len();
+    let n = data.obs.len();
+    let mut sum = vec![vec![0.0f64; nd]; n];
+    let mut cnt = vec![vec![0u32; nd]; n];
+    let mut cycles: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut empty = vec![0u32; n];
+    for c in &data.cycles {
+        if !cycles[c.obs].contains(&c.cycle) {
+            cycles[c.obs].push(c.cycle);
+        }
+        if c.values.iter().all(|v| v.is_none()) {
+            empty[c.obs] += 1;
+        }
+        for (d, v) in c.values.iter().enumerate() {
+            if let Some(v) = v {
+                sum[c.obs][d] += v;
+                cnt[c.obs][d] += 1;
+            }
+        }
+    }
+    let mut values = vec![Vec::with_capacity(n); names.len()];
+    let mut notes = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut note: Vec<String> = Vec::new();
+        let dims: Vec<Option<f64>> =
+            (0..nd).map(|d| if cnt[i][d] > 0 { Some(sum[i][d] / cnt[i][d] as f64) } else { None }).collect();
+        for (d, v) in dims.iter().enumerate() {
+            if v.is_none() {
+                note.push(format!("class_{}: no cycle with a score", inst.dimensions[d].code));
+            }
+            values[d].push(*v);
+        }
+        for (k, dom) in inst.domains.iter().enumerate() {
+            let mut s = 0.0;
+            let mut m = 0;
+            let mut missing = Vec::new();
+            for (d, dim) in inst.dimensions.iter().enumerate() {
+                if dim.domain != dom.code {
+                    continue;
+                }
+                match dims[d] {
+                    Some(v) => {
+                        s += if dim.reversed { inst.min + inst.max - v } else { v };
+                        m += 1;
+                    }
+                    None => missing.push(dim.code.clone()),
+                }
+            }
+            let v = if missing.is_empty() && m > 0 {
+                Some(s / m as f64)
+            } else {
+                note.push(format!("class_{}: dimension(s) {} missing", dom.code, missing.join(", ")));
+                None
+            };
+            values[nd + k].push(v);
+        }
+        notes.push(if note.is_empty() { None } else { Some(note.join("; ")) });
+    }
+    ObsScores {
+        names,
+        values,
+        notes,
+        count_a: cycles.iter().map(|c| c.len() as u32).collect(),
+        count_b: empty,
+    }
+}
+
+/// A level's table (classroom or center), column-major.
+pub struct LevelTable {
+    pub level: &'static str,
+    pub center: Vec<String>,
+    /// Empty strings at center level.
+    pub classroom: Vec<String>,
+    pub names: Vec<String>,
+    pub values: Vec<Vec<Option<f64>>>,
+    pub ns: Vec<Vec<u32>>,
+    pub n_checklist_obs: Vec<u32>,
+    pub n_class_obs: Vec<u32>,
+    pub n_class_cycles: Vec<u32>,
+    /// Center level: classrooms with any data.
+    pub n_classrooms: Vec<u32>,
+    /// Center level: roster attributes (name → values).
+    pub attributes: Vec<(String, Vec<String>)>,
+}
+
+impl LevelTable {
+    pub fn len(&self) -> usize {
+        self.center.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.center.is_empty()
+    }
+    pub fn column(&self, name: &str) -> Option<&[Option<f64>]> {
+        self.names.iter().position(|n| n == name).map(|i| self.values[i].as_slice())
+    }
+}
+
+#[derive(Default, Clone)]
+struct Acc {
+    sum: Vec<f64>,
+    n: Vec<u32>,
+    n_checklist_obs: u32,
+    n_class_obs: u32,
+    n_cycles: u32,
+    n_classrooms: u32,
+}
+
+impl Acc {
+    fn new(k: usize) -> Acc {
+        Acc { sum: vec![0.0; k], n: vec![0; k], ..Default::default() }
+    }
+    fn add(&mut self, offset: usize, vals: impl Iterator<Item = Option<f64>>) {
+        for (s, v) in vals.enumerate() {
+            if let Some(v) = v {
+                self.sum[offset + s] += v;
+                self.n[offset + s] += 1;
+            }
+        }
+    }
+    fn means(&self) -> Vec<Option<f64>> {
+        self.sum.iter().zip(&self.n).map(|(s, &n)| if n > 0 { Some(s / n as f64) } else { None }).collect()
+    }
+}
+
+fn transpose(rows: Vec<Vec<Option<f64>>>, k: usize) -> Vec<Vec<Option<f64>>> {
+    let mut cols = vec![Vec::with_capacity(rows.len()); k];
+    for r in rows {
+        for (s, v) in r.into_iter().enumerate() {
+            cols[s].push(v);
+        }
+    }
+    cols
+}
+
+/// Primary observations → classroom means.
+pub fn classrooms(
+    study: &Study,
+    cl_meta: &[ObsMeta],
+    cl: &ObsScores,
+    class: Option<(&[ObsMeta], &ObsScores)>,
+) -> LevelTable {
+    let mut names = cl.names.clone();
+    if let Some((_, cs)) = class {
+        names.extend(cs.names.iter().cloned());
+    }
+    let _ = study;
+    let k = names.len();
+    let kc = cl.names.len();
+    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    for (i, m) in cl_meta.iter().enumerate() {
+        if m.role != Role::Primary {
+            continue;
+        }
+        let a = acc.entry((m.center.clone(), m.classroom.clone())).or_insert_with(|| Acc::new(k));
+        a.n_checklist_obs += 1;
+        a.add(0, cl.values.iter().map(|col| col[i]));
+    }
+    if let Some((cm, cs)) = class {
+        for (i, m) in cm.iter().enumerate() {
+            if m.role != Role::Primary {
+                continue;
+            }
+            let a = acc.entry((m.center.clone(), m.classroom.clone())).or_insert_with(|| Acc::new(k));
+            a.n_class_obs += 1;
+            a.n_cycles += cs.count_a[i];
+            a.add(kc, cs.values.iter().map(|col| col[i]));
+        }
+    }
+    let mut t = LevelTable {
+        level: "classroom",
+        center: Vec::new(),
+        classroom: Vec::new(),
+        names,
+        values: Vec::new(),
+        ns: Vec::new(),
+        n_checklist_obs: Vec::new(),
+        n_class_obs: Vec::new(),
+        n_class_cycles: Vec::new(),
+        n_classrooms: Vec::new(),
+        attributes: Vec::new(),
+    };
+    let mut rows = Vec::new();
+    let mut nrows = Vec::new();
+    for ((c, r), a) in acc {
+        t.center.push(c);
+        t.classroom.push(r);
+        rows.push(a.means());
+        nrows.push(a.n.clone());
+        t.n_checklist_obs.push(a.n_checklist_obs);
+        t.n_class_obs.push(a.n_class_obs);
+        t.n_class_cycles.push(a.n_cycles);
+        t.n_classrooms.push(1);
+    }
+    t.values = transpose(rows, k);
+    t.ns = (0..k).map(|s| nrows.iter().map(|r: &Vec<u32>| r[s]).collect()).collect();
+    t
+}
+
+/// Classrooms → center means; roster centers without data appear with NA scores.
+pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> LevelTable {
+    let k = rooms.names.len();
+    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+    if let Some(r) = roster {
+        for c in r.centers.keys() {
+            acc.insert(c.clone(), Acc::new(k));
+        }
+    }
+    for i in 0..rooms.len() {
+        let a = acc.entry(rooms.center[i].clone()).or_insert_with(|| Acc::new(k));
+        a.n_classrooms += 1;
+        a.n_checklist_obs += rooms.n_checklist_obs[i];
+        a.n_class_obs += rooms.n_class_obs[i];
+        a.n_cycles += rooms.n_class_cycles[i];
+        a.add(0, rooms.values.iter().map(|col| col[i]));
+    }
+    let mut t = LevelTable {
+        level: "center",
+        center: Vec::new(),
+        classroom: Vec::new(),
+        names: rooms.names.clone(),
+        values: Vec::new(),
+        ns: Vec::new(),
+        n_checklist_obs: Vec::new(),
+        n_class_obs: Vec::new(),
+        n_class_cycles: Vec::new(),
+        n_classrooms: Vec::new(),
+        attributes: Vec::new(),
+    };
+    let mut rows = Vec::new();
+    let mut nrows = Vec::new();
+    for (c, a) in &acc {
+        t.center.push(c.clone());
+        t.classroom.push(String::new());
+        rows.push(a.means());
+        nrows.push(a.n.clone());
+        t.n_checklist_obs.push(a.n_checklist_obs);
+        t.n_class_obs.push(a.n_class_obs);
+        t.n_class_cycles.push(a.n_cycles);
+        t.n_classrooms.push(a.n_classrooms);
+    }
+    t.values = transpose(rows, k);
+    t.ns = (0..k).map(|s| nrows.iter().map(|r: &Vec<u32>| r[s]).collect()).collect();
+    if let Some(r) = roster {
+        for (ai, name) in r.attributes.iter().enumerate() {
+            let vals = t.center.iter().map(|c| r.centers.get(c).map(|v| v[ai].clone()).unwrap_or_default()).collect();
+            t.attributes.push((name.clone(), vals));
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::spec::Study;
+    use std::path::Path;
+
+    fn study(method: &str, min: f64) -> Study {
+        let toml = format!(
+            r#"
+[files.checklist]
+path = "c.csv"
+[checklist.columns]
+center = "centro"
+classroom = "sala"
+[scoring]
+method = "{method}"
+min_answered = {min}
+[[checklist.items]]
+id = "a"
+subscale = "s1"
+type = "binary"
+[[checklist.items]]
+id = "b"
+subscale = "s1"
+type = "binary"
+reverse = true
+[[checklist.items]]
+id = "c"
+subscale = "s2"
+type = "ordinal"
+values = [0, 1, 2]
+[[checklist.items]]
+id = "d"
+subscale = "s2"
+type = "ordinal"
+values = [0, 1, 2]
+reverse = true
+"#
+        );
+        Study::from_str(Path::new("s.toml"), &toml).unwrap()
+    }
+
+    fn run(st: &Study, codes: &[u8]) -> (Vec<Option<f64>>, Option<String>) {
+        let names = st.checklist_score_names();
+        let scale_of = vec![1, 1, 2, 2];
+        let mut out = vec![None; 3];
+        let (notes, _, _) = score_row(codes, &item_tables(st), &scale_of, 3, st.spec.scoring.min_answered, &names, &mut out);
+        (out, notes)
+    }
+
+    #[test]
+    fn proportion_by_hand() {
+        let st = study("proportion", 0.8);
+        // a = 1 (met), b = 1 reversed → 0, c = 2 → 1.0, d = index 0 (value 0) reversed → 2 → 1.0
+        let (v, notes) = run(&st, &[1, 1, 2, 0]);
+        assert_eq!(v, vec![Some(3.0 / 4.0), Some(0.5), Some(1.0)]);
+        assert!(notes.is_none());
+        // c = 1 → 0.5; d = value 1 reversed → 1 → 0.5
+        let (v, _) = run(&st, &[0, 0, 1, 1]);
+        assert_eq!(v, vec![Some((0.0 + 1.0 + 0.5 + 0.5) / 4.0), Some(0.5), Some(0.5)]);
+    }
+
+    #[test]
+    fn mean_method_by_hand() {
+        let st = study("mean", 0.8);
+        let (v, _) = run(&st, &[1, 1, 2, 0]);
+        // items: 1, 0, 2, 2 → total 5/4; s1 = 0.5; s2 = 2
+        assert_eq!(v, vec![Some(1.25), Some(0.5), Some(2.0)]);
+    }
+
+    #[test]
+    fn proration_and_not_applicable() {
+        let st = study("proportion", 0.8);
+        // b not applicable: s1 has 1 applicable item answered → exists; total 3/3 answered.
+        let (v, _) = run(&st, &[1, NA_CODE, 2, 2]);
+        assert_eq!(v[1], Some(1.0));
+        assert_eq!(v[0], Some((1.0 + 1.0 + 0.0) / 3.0));
+        // one missing of 4 applicable: 75% < 80% → total NA with reason; s1 1/2 → NA
+        let (v, notes) = run(&st, &[1, MISSING_CODE, 2, 2]);
+        assert_eq!(v[0], None);
+        assert_eq!(v[1], None);
+        assert_eq!(v[2], Some(0.5));
+        let n = notes.unwrap();
+        assert!(n.contains("checklist_total: 3/4 applicable items answered (75%) < 80%"), "{n}");
+        // all not applicable in s1 → NA, reason says so
+        let (v, notes) = run(&st, &[NA_CODE, NA_CODE, 2, 2]);
+        assert_eq!(v[1], None);
+        assert!(notes.unwrap().contains("checklist_s1: no applicable items"));
+        // with min_answered = 0.75 the 3/4 case now scores
+        let st = study("proportion", 0.75);
+        let (v, _) = run(&st, &[1, MISSING_CODE, 2, 2]);
+        assert_eq!(v[0], Some((1.0 + 1.0 + 0.0) / 3.0));
+    }
+}

@@ -1,0 +1,380 @@
+//! `simulate`: a synthetic study with known truth, shaped like real field exports.
+//!
+//! Model (all draws from ChaCha8 seeded by `--seed`, so outputs are reproducible):
+//! - center effect `u_c ~ N(0, 0.5²)`, classroom quality `θ_r = u_c + e_r`, `e_r ~ N(0, 0.75)`
+//!   (so Var θ = 1 and the center ICC of θ is .25); a visit adds `N(0, 0.2²)` day noise.
+//! - checklist: `items` items in 5 subscales; 3 of every 8 are 3-point (0/1/2, graded response),
+//!   the rest binary `Sí`/`No` (2PL: `P(Sí) = logistic(a(θ − b) − s_o)`), one reverse-worded item;
+//!   some items can be `No aplica`; 1% of answers are blank; observer severity `s_o ~ N(0, 0.25²)`.
+//! - CLASS-Toddler, 4 cycles: dimension `d` in cycle `k` is
+//!   `round(μ_d + λ_d (θ + δ_{r,domain}) + ε + c_o)` clamped to 1–7, with domain-specific classroom
+//!   deviations `δ ~ N(0, 0.5²)`, cycle noise `ε ~ N(0, 0.6²)` and CLASS-observer severity
+//!   `c_o ~ N(0, 0.2²)`. Negative Climate loads negatively.
+//! - ~18% of classroom visits are double-coded on both instruments by a second observer.
+//!
+//! Files: `checklist.csv` (UTF-8, SurveyCTO-style metadata, `grupo-item` columns),
+//! `class.csv` (Windows-1252, `;`, decimal comma, one row per cycle), `roster.csv` (UTF-8 BOM),
+//! `study.toml` and `truth.json`.
+
+use crate::io::atomic::write_atomic;
+use crate::io::values::civil_from_days;
+use anyhow::Result;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use serde_json::json;
+use std::path::Path;
+
+pub struct SimOptions {
+    pub centers: usize,
+    pub seed: u64,
+    pub items: usize,
+    pub checklist_only: bool,
+}
+
+struct Rng(ChaCha8Rng);
+
+impl Rng {
+    fn unif(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+    fn normal(&mut self) -> f64 {
+        // Box–Muller; u1 in (0, 1].
+        let u1 = 1.0 - self.unif();
+        let u2 = self.unif();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.unif() * (hi - lo + 1) as f64) as usize
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[(self.unif() * v.len() as f64) as usize]
+    }
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+pub const SUBSCALES: [(&str, &str, &str); 5] = [
+    ("clima", "Clima emocional", "Emotional climate"),
+    ("sensibilidad", "Sensibilidad y respuesta", "Sensitivity and responsiveness"),
+    ("conducta", "Guía de la conducta", "Behavior guidance"),
+    ("lenguaje", "Lenguaje e interacción", "Language and interaction"),
+    ("aprendizaje", "Apoyo al aprendizaje", "Support for learning"),
+];
+
+const ITEM_TEXT: [(&str, &str); 8] = [
+    ("La educadora se dirige a los niños por su nombre", "The caregiver calls children by name"),
+    ("La educadora responde cuando un niño llora o pide ayuda", "The caregiver responds when a child cries or asks for help"),
+    ("Hay contacto visual y sonrisas con los niños", "There is eye contact and smiling with the children"),
+    ("La educadora se pone a la altura de los niños", "The caregiver gets down to the children's level"),
+    ("La educadora levanta la voz o usa sarcasmo", "The caregiver raises her voice or uses sarcasm"),
+    ("La educadora describe lo que los niños hacen", "The caregiver describes what children are doing"),
+    ("Durante la comida conversa con los niños", "During meals the caregiver talks with the children"),
+    ("Amplía las ideas o palabras de los niños", "The caregiver expands children's ideas or words"),
+];
+
+const STATES: [&str; 8] = ["Jalisco", "Nuevo León", "Ciudad de México", "Yucatán", "Sonora", "Puebla", "Veracruz", "Michoacán"];
+const MODALIDADES: [&str; 4] = ["Madres IMSS", "Ordinaria", "Vecinal Comunitaria", "Integradora"];
+const SALAS: [&str; 6] = ["Maternal A", "Maternal B1", "Maternal B2", "Maternal C1", "Maternal C2", "Lactantes C"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// CLASS-Toddler dimensions: code, Spanish header, μ, λ, domain (0 = EBS, 1 = ESL).
+const CLASS_DIMS: [(&str, &str, f64, f64, usize); 8] = [
+    ("PC", "Clima positivo", 5.0, 0.8, 0),
+    ("NC", "Clima negativo", 1.7, -0.5, 0),
+    ("TS", "Sensibilidad del docente", 4.6, 0.8, 0),
+    ("RCP", "Consideración de la perspectiva del niño", 4.1, 0.7, 0),
+    ("BG", "Guía del comportamiento", 4.5, 0.7, 0),
+    ("FLD", "Facilitación del aprendizaje y desarrollo", 3.4, 0.7, 1),
+    ("QF", "Calidad de la retroalimentación", 2.6, 0.6, 1),
+    ("LM", "Modelaje del lenguaje", 2.9, 0.7, 1),
+];
+
+struct ItemDef {
+    id: String,
+    group: usize,
+    ordinal: bool,
+    reverse: bool,
+    can_na: bool,
+    a: f64,
+    b: f64,
+    label_es: String,
+    label_en: String,
+}
+
+fn surveycto_time(days: i64, secs: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    let h = secs / 3600;
+    let (h12, ampm) = match h {
+        0 => (12, "AM"),
+        1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        _ => (h - 12, "PM"),
+    };
+    format!("{} {}, {} {}:{:02}:{:02} {}", MONTHS[(m - 1) as usize], d, y, h12, (secs / 60) % 60, secs % 60, ampm)
+}
+
+fn iso_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn dmy(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{d:02}/{m:02}/{y:04}")
+}
+
+pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
+    anyhow::ensure!(o.centers >= 1, "--centers must be at least 1");
+    anyhow::ensure!((5..=200).contains(&o.items), "--items must be between 5 and 200");
+    let mut rng = Rng(ChaCha8Rng::seed_from_u64(o.seed));
+    // Items
+    let per = o.items.div_ceil(SUBSCALES.len());
+    let mut items = Vec::with_capacity(o.items);
+    for k in 0..o.items {
+        let g = (k / per).min(SUBSCALES.len() - 1);
+        let within = k - g * per;
+        let (es, en) = ITEM_TEXT[within % ITEM_TEXT.len()];
+        let prefix = &SUBSCALES[g].0[..2];
+        items.push(ItemDef {
+            id: format!("{}{:02}", prefix, within + 1),
+            group: g,
+            ordinal: within % 8 == 5 || within % 8 == 7 || within % 8 == 2,
+            reverse: within % 8 == 4,
+            can_na: within % 8 == 6,
+            a: 0.8 + 1.2 * rng.unif(),
+            b: -1.5 + 2.3 * rng.unif(),
+            label_es: es.to_string(),
+            label_en: en.to_string(),
+        });
+    }
+    let n_obs_cl = 12.max(o.centers / 10);
+    let n_obs_cs = 8.max(o.centers / 15);
+    let sev_cl: Vec<f64> = (0..n_obs_cl).map(|_| 0.25 * rng.normal()).collect();
+    let sev_cs: Vec<f64> = (0..n_obs_cs).map(|_| 0.2 * rng.normal()).collect();
+    let start_day = crate::io::values::days_from_civil(2026, 3, 2);
+    // Files
+    let mut cl = csv::WriterBuilder::new().from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "SubmissionDate", "starttime", "endtime", "deviceid", "username", "duration", "clave_centro", "sala",
+        "grupo_edad", "observador", "rol", "fecha_visita",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for it in &items {
+        header.push(format!("{}-{}", SUBSCALES[it.group].0, it.id));
+    }
+    header.extend(["comentarios", "instanceID", "formdef_version", "KEY"].iter().map(|s| s.to_string()));
+    cl.write_record(&header)?;
+    let mut cs = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+    let mut cs_header = vec!["Centro", "Sala", "Observador", "Rol", "Fecha", "Ciclo", "Hora inicio", "Duración (min)"];
+    cs_header.extend(CLASS_DIMS.iter().map(|d| d.1));
+    if !o.checklist_only {
+        cs.write_record(&cs_header)?;
+    }
+    let mut ro = csv::WriterBuilder::new().from_writer(Vec::new());
+    ro.write_record(["clave_centro", "nombre", "estado", "municipio", "modalidad", "n_salas"])?;
+    let mut truth_rooms = Vec::new();
+    let mut n_checklist = 0usize;
+    let mut n_double = 0usize;
+    let mut sub_counter = 0u64;
+    for c in 0..o.centers {
+        let center_id = format!("GDR-{:04}", c + 1);
+        let u = 0.5 * rng.normal();
+        let n_rooms = rng.range(2, 6);
+        let state = *rng.pick(&STATES);
+        ro.write_record([
+            center_id.as_str(),
+            &format!("Guardería {}", c + 1),
+            state,
+            &format!("Municipio {}", 1 + c % 40),
+            *rng.pick(&MODALIDADES),
+            &n_rooms.to_string(),
+        ])?;
+        for r in 0..n_rooms {
+            let sala = SALAS[r % SALAS.len()];
+            let theta = u + 0.75f64.sqrt() * rng.normal();
+            let delta = [0.5 * rng.normal(), 0.5 * rng.normal()];
+            let day = start_day + (rng.range(0, 12) * 7 + rng.range(0, 4)) as i64;
+            let theta_visit = theta + 0.2 * rng.normal();
+            let double = rng.unif() < 0.18;
+            n_double += usize::from(double);
+            let o1 = rng.range(0, n_obs_cl - 1);
+            let o2 = (o1 + 1 + rng.range(0, n_obs_cl - 2)) % n_obs_cl;
+            let c1 = rng.range(0, n_obs_cs - 1);
+            let c2 = (c1 + 1 + rng.range(0, n_obs_cs - 2)) % n_obs_cs;
+            let start_secs = (8 * 3600 + rng.range(0, 3 * 3600)) as i64;
+            let mut visit_items: Vec<(usize, &str)> = vec![(o1, "principal")];
+            if double {
+                visit_items.push((o2, "confiabilidad"));
+            }
+            // Shared N/A pattern for the visit (both observers see the same routine).
+            let na_mask: Vec<bool> = items.iter().map(|it| it.can_na && rng.unif() < 0.12).collect();
+            for (obs, rol) in &visit_items {
+                sub_counter += 1;
+                n_checklist += 1;
+                let heavy_missing = rng.unif() < 0.005;
+                let dur = 2400 + rng.range(0, 1800) as i64;
+                let st = start_secs + rng.range(0, 120) as i64;
+                let mut row = vec![
+                    surveycto_time(day, (st + dur + 600).min(86_399)),
+                    surveycto_time(day, st),
+                    surveycto_time(day, (st + dur).min(86_399)),
+                    format!("android_id:{:016x}", 0xabc000 + *obs as u64),
+                    format!("obs{:02}@imss.example", obs + 1),
+                    dur.to_string(),
+                    center_id.clone(),
+                    sala.to_string(),
+                    if sala.starts_with("Lact") { "Lactantes" } else { "Maternal" }.to_string(),
+                    format!("OBS{:02}", obs + 1),
+                    rol.to_string(),
+                    iso_date(day),
+                ];
+                for (k, it) in items.iter().enumerate() {
+                    let miss = rng.unif() < if heavy_missing { 0.4 } else { 0.01 };
+                    let eta = it.a * (theta_visit - it.b) - sev_cl[*obs];
+                    let cell = if na_mask[k] {
+                        "No aplica".to_string()
+                    } else if miss {
+                        String::new()
+                    } else if it.ordinal {
+                        let p1 = logistic(eta + 0.9);
+                        let p2 = logistic(eta - 0.9);
+                        let uu = rng.unif();
+                        (if uu < p2 { 2 } else if uu < p1 { 1 } else { 0 }).to_string()
+                    } else {
+                        let p = logistic(if it.reverse { -eta - 1.5 } else { eta });
+                        if rng.unif() < p { "Sí" } else { "No" }.to_string()
+                    };
+                    row.push(cell);
+                }
+                row.push(if sub_counter % 17 == 0 { "Niños muy inquietos; la sala estaba en remodelación".into() } else { String::new() });
+                let uuid = format!("uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", rng.0.next_u32(), sub_counter & 0xffff, c % 0xfff, r, sub_counter);
+                row.push(uuid.clone());
+                row.push("2603011200".into());
+                row.push(uuid);
+                cl.write_record(&row)?;
+            }
+            if !o.checklist_only {
+                let mut class_obs = vec![(c1, "principal")];
+                if double {
+                    class_obs.push((c2, "confiabilidad"));
+                }
+                for (obs, rol) in class_obs {
+                    for cycle in 1..=4u32 {
+                        let mut row = vec![
+                            center_id.clone(),
+                            sala.to_string(),
+                            format!("CL{:02}", obs + 1),
+                            rol.to_string(),
+                            dmy(day),
+                            cycle.to_string(),
+                            format!("{:02}:{:02}", (start_secs / 3600) as u32 + cycle - 1, 5 + cycle * 3),
+                            format!("{},{}", 19 + rng.range(0, 3), rng.range(0, 9)),
+                        ];
+                        for (_, _, mu, lambda, dom) in CLASS_DIMS.iter() {
+                            let x = mu + lambda * (theta_visit + delta[*dom]) + 0.6 * rng.normal() + sev_cs[obs];
+                            row.push((x.round().clamp(1.0, 7.0) as i64).to_string());
+                        }
+                        cs.write_record(&row)?;
+                    }
+                }
+            }
+            truth_rooms.push(json!({
+                "center": center_id, "classroom": sala, "theta": theta,
+                "delta_EBS": delta[0], "delta_ESL": delta[1], "double_coded": double,
+            }));
+        }
+    }
+    std::fs::create_dir_all(out)?;
+    write_atomic(&out.join("checklist.csv"), &cl.into_inner()?)?;
+    let mut roster = vec![0xEF, 0xBB, 0xBF];
+    roster.extend(ro.into_inner()?);
+    write_atomic(&out.join("roster.csv"), &roster)?;
+    if !o.checklist_only {
+        let text = String::from_utf8(cs.into_inner()?)?;
+        let (latin1, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+        anyhow::ensure!(!unmappable, "CLASS export has characters outside Windows-1252");
+        write_atomic(&out.join("class.csv"), &latin1)?;
+    }
+    write_atomic(&out.join("study.toml"), study_toml(&items, o).as_bytes())?;
+    let truth = json!({
+        "seed": o.seed,
+        "model": {
+            "center_sd": 0.5, "classroom_sd": 0.75f64.sqrt(), "visit_sd": 0.2, "icc_center_theta": 0.25,
+            "checklist_observer_severity_sd": 0.25, "class_observer_severity_sd": 0.2,
+            "class_cycle_noise_sd": 0.6, "class_domain_deviation_sd": 0.5, "double_coded_probability": 0.18,
+            "class_dimensions": CLASS_DIMS.iter().map(|d| json!({"code": d.0, "mu": d.2, "lambda": d.3, "domain": (["EBS", "ESL"][d.4])})).collect::<Vec<_>>(),
+        },
+        "items": items.iter().map(|i| json!({"id": i.id, "a": i.a, "b": i.b, "ordinal": i.ordinal, "reverse": i.reverse})).collect::<Vec<_>>(),
+        "checklist_observer_severity": sev_cl,
+        "class_observer_severity": sev_cs,
+        "n_centers": o.centers,
+        "n_classrooms": truth_rooms.len(),
+        "n_checklist_observations": n_checklist,
+        "n_double_coded_visits": n_double,
+        "classrooms": truth_rooms,
+    });
+    write_atomic(&out.join("truth.json"), (serde_json::to_string_pretty(&truth)? + "\n").as_bytes())?;
+    Ok(truth)
+}
+
+fn toml_str(s: &str) -> String {
+    serde_json::to_string(s).expect("string")
+}
+
+fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "# Study spec written by `checkval simulate --centers {} --seed {}`. See docs/study-spec.md.\n\n",
+        o.centers, o.seed
+    ));
+    s.push_str("[study]\nname = \"Simulated IMSS checklist validation\"\n\n");
+    s.push_str("[files.checklist]\npath = \"checklist.csv\"\n\n");
+    if !o.checklist_only {
+        s.push_str("[files.class]\npath = \"class.csv\"\n# detected: windows-1252, ';', decimal ','\n\n");
+    }
+    s.push_str("[files.roster]\npath = \"roster.csv\"\n\n");
+    s.push_str("[checklist.columns]\nkey = \"KEY\"\ncenter = \"clave_centro\"\nclassroom = \"sala\"\nobserver = \"observador\"\nrole = \"rol\"\ndate = \"fecha_visita\"\nstart = \"starttime\"\nend = \"endtime\"\n\n");
+    for (id, es, en) in SUBSCALES.iter() {
+        if items.iter().any(|i| SUBSCALES[i.group].0 == *id) {
+            s.push_str(&format!("[[checklist.subscales]]\nid = \"{id}\"\nlabel_es = {}\nlabel_en = {}\n\n", toml_str(es), toml_str(en)));
+        }
+    }
+    for it in items {
+        s.push_str(&format!(
+            "[[checklist.items]]\nid = \"{}\"\nlabel_es = {}\nlabel_en = {}\nsubscale = \"{}\"\n",
+            it.id,
+            toml_str(&it.label_es),
+            toml_str(&it.label_en),
+            SUBSCALES[it.group].0
+        ));
+        if it.ordinal {
+            s.push_str("type = \"ordinal\"\nvalues = [0, 1, 2]\n");
+        } else {
+            s.push_str("type = \"binary\"\nyes = [\"Sí\"]\nno = [\"No\"]\n");
+        }
+        if it.reverse {
+            s.push_str("reverse = true\n");
+        }
+        s.push('\n');
+    }
+    s.push_str("[scoring]\nmethod = \"proportion\"\nmin_answered = 0.8\n\n");
+    if !o.checklist_only {
+        s.push_str("[class]\nversion = \"toddler\"\nlayout = \"long\"\ncycles = 4\n\n[class.columns]\ncenter = \"Centro\"\nclassroom = \"Sala\"\nobserver = \"Observador\"\nrole = \"Rol\"\ndate = \"Fecha\"\ncycle = \"Ciclo\"\n\n");
+        s.push_str("[class.dimensions]\n");
+        for d in CLASS_DIMS.iter() {
+            s.push_str(&format!("{} = {}\n", d.0, toml_str(d.1)));
+        }
+        s.push('\n');
+    }
+    s.push_str("[roster]\ncenter = \"clave_centro\"\nattributes = [\"estado\", \"modalidad\"]\n\n");
+    s.push_str(&format!("[analysis]\nlevels = [\"classroom\", \"center\"]\nbootstrap = 2000\nseed = {}\nci_level = 0.95\nlanguage = \"es\"\n", o.seed));
+    if !o.checklist_only {
+        s.push_str("\n[[analysis.thresholds]]\nname = \"low_EBS\"\nscore = \"class_EBS\"\nbelow = 3.5\nlabel_es = \"Apoyo emocional y conductual bajo (EBS < 3.5)\"\nlabel_en = \"Low emotional and behavioral support (EBS < 3.5)\"\n");
+        s.push_str("\n[[analysis.thresholds]]\nname = \"low_ESL\"\nscore = \"class_ESL\"\nbelow = 3.0\nlabel_es = \"Apoyo activo al aprendizaje bajo (ESL < 3)\"\nlabel_en = \"Low engaged support for learning (ESL < 3)\"\n");
+    }
+    s
+}
