@@ -85,15 +85,21 @@ fn field_counts(text: &str, delim: u8, max_records: usize) -> Vec<usize> {
     out
 }
 
-/// Detect the delimiter. Returns the delimiter and a description of what was tried.
+/// Detect the delimiter. The header's field count must be > 1 and shared by all but 10% (at
+/// least one) of the sampled records (so one truncated row is reported as a ragged row, not as a failed
+/// detection). Returns the delimiter and a description of what was tried.
 pub fn detect_delimiter(path: &Path, text: &str) -> Result<(u8, String), InputError> {
     let mut tried = Vec::new();
-    let mut best: Option<(u8, usize)> = None;
+    let mut best: Option<(u8, f64, usize)> = None;
     for &d in &CANDIDATES {
         let counts = field_counts(text, d, 200);
         if counts.is_empty() {
             continue;
         }
+        let h = counts[0];
+        let agreeing = counts.iter().filter(|&&c| c == h).count();
+        let disagree = counts.len() - agreeing;
+        let agree = agreeing as f64 / counts.len() as f64;
         let min = *counts.iter().min().unwrap();
         let max = *counts.iter().max().unwrap();
         tried.push(if min == max {
@@ -101,15 +107,15 @@ pub fn detect_delimiter(path: &Path, text: &str) -> Result<(u8, String), InputEr
         } else {
             format!("{} gives {}–{} fields per line", delimiter_name(d), min, max)
         });
-        if min == max && min > 1 && best.map_or(true, |(_, n)| min > n) {
-            best = Some((d, min));
+        if h > 1 && disagree <= (counts.len() / 10).max(1) && best.map_or(true, |(_, a, n)| (agree, h) > (a, n)) {
+            best = Some((d, agree, h));
         }
     }
     let tried = tried.join("; ");
     match best {
-        Some((d, _)) => Ok((d, tried)),
+        Some((d, _, _)) => Ok((d, tried)),
         None => Err(InputError::new(ErrorKind::Delimiter, path)
-            .found("no delimiter that splits every line into the same number of fields")
+            .found("no delimiter that splits the lines into the header's number of fields")
             .expected("a ',', ';', tab or '|' delimited file with a header row")
             .hint(format!("tried: {tried}. Set `delimiter` for this file in the spec if it is unusual"))),
     }

@@ -43,6 +43,12 @@ pub struct TextTable {
     pub dialect: Dialect,
 }
 
+impl std::fmt::Debug for TextTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextTable").field("path", &self.path).field("headers", &self.headers).field("dialect", &self.dialect).finish()
+    }
+}
+
 impl TextTable {
     pub fn open(path: &Path, opts: &ReadOptions) -> Result<TextTable, InputError> {
         let bytes = std::fs::read(path).map_err(|e| {
@@ -108,7 +114,7 @@ impl TextTable {
             .from_reader(self.text.as_bytes());
         // Consume the header so positions are right.
         let _ = rdr.byte_headers();
-        Records { table: self, rdr, done: false }
+        Records { table: self, rdr, done: false, scan_byte: 0, scan_line: 1 }
     }
 
     /// Resolve a column name to its index: exact, then case/accent/spacing-insensitive, then by
@@ -131,6 +137,28 @@ pub struct Records<'a> {
     table: &'a TextTable,
     rdr: csv::Reader<&'a [u8]>,
     done: bool,
+    /// Incremental line counting (the csv crate's own line count is off by one for CRLF files).
+    scan_byte: usize,
+    scan_line: u64,
+}
+
+impl Records<'_> {
+    /// Physical line where the record starting at byte `b` begins: newlines before it, skipping
+    /// the line terminator the csv reader leaves in front of the record.
+    fn line_at(&mut self, b: usize) -> u64 {
+        let bytes = self.table.text.as_bytes();
+        let mut b = b.min(bytes.len());
+        while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+            b += 1;
+        }
+        if b < self.scan_byte {
+            self.scan_byte = 0;
+            self.scan_line = 1;
+        }
+        self.scan_line += bytes[self.scan_byte..b].iter().filter(|&&c| c == b'\n').count() as u64;
+        self.scan_byte = b;
+        self.scan_line
+    }
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -142,7 +170,10 @@ impl<'a> Iterator for Records<'a> {
         let mut rec = csv::StringRecord::new();
         match self.rdr.read_record(&mut rec) {
             Ok(true) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                let line = match rec.position() {
+                    Some(p) => self.line_at(p.byte() as usize),
+                    None => 0,
+                };
                 if let Some((i, f)) = rec.iter().enumerate().find(|(_, f)| f.len() > MAX_FIELD_BYTES) {
                     self.done = true;
                     return Some(Err(InputError::new(ErrorKind::FieldTooLarge, &self.table.path)
@@ -156,7 +187,12 @@ impl<'a> Iterator for Records<'a> {
             Ok(false) => None,
             Err(e) => {
                 self.done = true;
-                Some(Err(csv_error(&self.table.path, e, self.table.headers.len())))
+                let line = e.position().map(|p| self.line_at(p.byte() as usize));
+                let mut err = csv_error(&self.table.path, e, self.table.headers.len());
+                if let Some(l) = line {
+                    err.line = Some(l);
+                }
+                Some(Err(err))
             }
         }
     }
@@ -299,6 +335,15 @@ mod tests {
         let errs: Vec<_> = t.records().filter_map(|r| r.err()).collect();
         assert_eq!(errs[0].kind, ErrorKind::RaggedRow);
         assert_eq!(errs[0].line, Some(3));
+    }
+    #[test]
+    fn crlf_line_numbers() {
+        let t = tt("a,b\r\n1,2\r\n\r\n3,4\r\n").unwrap();
+        let lines: Vec<u64> = t.records().map(|r| r.unwrap().0).collect();
+        assert_eq!(lines, vec![2, 4]);
+        let t = tt("a,b\n1,2\n3,4\n").unwrap();
+        let lines: Vec<u64> = t.records().map(|r| r.unwrap().0).collect();
+        assert_eq!(lines, vec![2, 3]);
     }
     #[test]
     fn header_only_and_empty() {

@@ -121,11 +121,10 @@ fn parse_time(s: &str) -> Option<i64> {
     };
     // Drop a time-zone suffix (Z or ±hh:mm): times are kept as local wall-clock.
     let s = s.trim_end_matches('z');
-    let s = match s.rfind(['+']) {
+    let s = match s.find(['+', '-']) {
         Some(i) if i > 0 => &s[..i],
         _ => s,
     };
-    let s = if s.len() > 8 && s.as_bytes()[8] == b'-' { &s[..8] } else { s };
     let mut parts = s.split(':');
     let h: i64 = parts.next()?.trim().parse().ok()?;
     let m: i64 = parts.next()?.trim().parse().ok()?;

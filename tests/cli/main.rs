@@ -1,1 +1,5 @@
+//! The one integration-test binary: every CLI test module is pulled in here.
 
+mod common;
+mod foundation;
+mod input_errors;
