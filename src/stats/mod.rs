@@ -5,7 +5,13 @@
 //! panic. Each public statistic documents its formula, CI method, reference and the test that
 //! pins it; `docs/statistics.md` mirrors these.
 
+pub mod agreement;
+pub mod bootstrap;
+pub mod consistency;
 pub mod descriptive;
+pub mod icc;
+pub mod linalg;
+pub mod polychoric;
 
 use std::fmt;
 

@@ -1,0 +1,394 @@
+//! Intraclass correlations.
+//!
+//! **ANOVA forms** (Shrout & Fleiss 1979; McGraw & Wong 1996) on targets × raters with complete
+//! rows (targets with a missing rating are dropped and counted). With `MSR` (targets), `MSC`
+//! (raters), `MSE` (residual), `MSW` (within targets):
+//!
+//! | name | McGraw–Wong | formula | F test |
+//! |---|---|---|---|
+//! | `icc1` | ICC(1) one-way, single | `(MSR − MSW)/(MSR + (k−1)MSW)` | `MSR/MSW`, df `n−1, n(k−1)` |
+//! | `icc2` | ICC(A,1) absolute agreement, single | `(MSR − MSE)/(MSR + (k−1)MSE + k(MSC − MSE)/n)` | `MSR/MSE`, df `n−1, (n−1)(k−1)` |
+//! | `icc3` | ICC(C,1) consistency, single | `(MSR − MSE)/(MSR + (k−1)MSE)` | `MSR/MSE` |
+//! | `icc1k` | ICC(k) one-way, average | `(MSR − MSW)/MSR` | as icc1 |
+//! | `icc2k` | ICC(A,k) absolute agreement, average | `(MSR − MSE)/(MSR + (MSC − MSE)/n)` | as icc2 |
+//! | `icc3k` | ICC(C,k) consistency, average | `(MSR − MSE)/MSR` | as icc3 |
+//!
+//! CIs are those of R psych `ICC` (exact F for icc1/icc3 and their averages; Satterthwaite df
+//! for icc2/icc2k, McGraw & Wong 1996 Table 7), which pingouin reproduces. Pinned: Shrout & Fleiss
+//! (1979) 6 × 4 example and psych on random data (`tests/cli/reference_reliability.rs`).
+//!
+//! **REML forms** for unbalanced designs and missing ratings: `y = μ + a_target + b_rater + e`
+//! (crossed random effects) fitted by REML through Henderson's mixed-model equations, giving
+//! `icc_reml_agreement = σ²_a/(σ²_a + σ²_b + σ²_e)` and `icc_reml_consistency =
+//! σ²_a/(σ²_a + σ²_e)`; the one-way model `y = μ + a + e` gives `icc_reml_oneway`. Pinned
+//! against lme4 `lmer(REML = TRUE)`.
+
+use super::linalg::{cholesky, logdet_chol, solve_chol};
+use super::{Na, StatResult};
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IccForm {
+    pub name: &'static str,
+    pub label_en: &'static str,
+    pub label_es: &'static str,
+    pub estimate: f64,
+    pub f: f64,
+    pub df1: f64,
+    pub df2: f64,
+    pub p_value: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IccAnova {
+    pub n: usize,
+    pub k: usize,
+    pub dropped: usize,
+    pub msr: f64,
+    pub msc: f64,
+    pub mse: f64,
+    pub msw: f64,
+    pub forms: Vec<IccForm>,
+}
+
+fn qf(p: f64, d1: f64, d2: f64) -> StatResult<f64> {
+    let f = FisherSnedecor::new(d1, d2).map_err(|e| Na::new(e.to_string()))?;
+    Ok(f.inverse_cdf(p))
+}
+
+fn pf_upper(x: f64, d1: f64, d2: f64) -> StatResult<f64> {
+    let f = FisherSnedecor::new(d1, d2).map_err(|e| Na::new(e.to_string()))?;
+    Ok(f.sf(x))
+}
+
+/// The six Shrout–Fleiss / McGraw–Wong ICCs with F tests and psych's CIs.
+pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> {
+    let k = rows.first().map_or(0, |r| r.len());
+    let complete: Vec<Vec<f64>> =
+        rows.iter().filter(|r| r.iter().all(|v| v.is_some())).map(|r| r.iter().map(|v| v.expect("some")).collect()).collect();
+    let dropped = rows.len() - complete.len();
+    let n = complete.len();
+    if k < 2 {
+        return Err(Na::new("fewer than two raters"));
+    }
+    if n < 3 {
+        return Err(Na::new(format!("n = {n} targets with complete ratings < 3")));
+    }
+    let (nf, kf) = (n as f64, k as f64);
+    let gm = complete.iter().flatten().sum::<f64>() / (nf * kf);
+    let row_m: Vec<f64> = complete.iter().map(|r| r.iter().sum::<f64>() / kf).collect();
+    let col_m: Vec<f64> = (0..k).map(|j| complete.iter().map(|r| r[j]).sum::<f64>() / nf).collect();
+    let sst: f64 = complete.iter().flatten().map(|v| (v - gm).powi(2)).sum();
+    let ssr = kf * row_m.iter().map(|m| (m - gm).powi(2)).sum::<f64>();
+    let ssc = nf * col_m.iter().map(|m| (m - gm).powi(2)).sum::<f64>();
+    let sse = (sst - ssr - ssc).max(0.0);
+    let ssw = (sst - ssr).max(0.0);
+    let msr = ssr / (nf - 1.0);
+    let msc = ssc / (kf - 1.0);
+    let mse = sse / ((nf - 1.0) * (kf - 1.0));
+    let msw = ssw / (nf * (kf - 1.0));
+    if !(msw > 0.0) || !(mse > 0.0) {
+        return Err(Na::new("no within-target variation (perfect agreement): the F tests and CIs are undefined"));
+    }
+    if !(msr > 0.0) {
+        return Err(Na::new("no between-target variation: ICC is undefined"));
+    }
+    let icc1 = (msr - msw) / (msr + (kf - 1.0) * msw);
+    let icc2 = (msr - mse) / (msr + (kf - 1.0) * mse + kf * (msc - mse) / nf);
+    let icc3 = (msr - mse) / (msr + (kf - 1.0) * mse);
+    let icc1k = (msr - msw) / msr;
+    let icc2k = (msr - mse) / (msr + (msc - mse) / nf);
+    let icc3k = (msr - mse) / msr;
+    let a = 1.0 - level;
+    let (d11n, d11d) = (nf - 1.0, nf * (kf - 1.0));
+    let (d21n, d21d) = (nf - 1.0, (nf - 1.0) * (kf - 1.0));
+    let f11 = msr / msw;
+    let f21 = msr / mse;
+    let p11 = pf_upper(f11, d11n, d11d)?;
+    let p21 = pf_upper(f21, d21n, d21d)?;
+    let f1l = f11 / qf(1.0 - a / 2.0, d11n, d11d)?;
+    let f1u = f11 * qf(1.0 - a / 2.0, d11d, d11n)?;
+    let f3l = f21 / qf(1.0 - a / 2.0, d21n, d21d)?;
+    let f3u = f21 * qf(1.0 - a / 2.0, d21d, d21n)?;
+    let fj = msc / mse;
+    let vn = (kf - 1.0) * (nf - 1.0) * (kf * icc2 * fj + nf * (1.0 + (kf - 1.0) * icc2) - kf * icc2).powi(2);
+    let vd = (nf - 1.0) * kf * kf * icc2 * icc2 * fj * fj + (nf * (1.0 + (kf - 1.0) * icc2) - kf * icc2).powi(2);
+    let v = vn / vd;
+    let (l2, u2) = if v.is_finite() && v > 0.0 {
+        let f2u = qf(1.0 - a / 2.0, nf - 1.0, v)?;
+        let f2l = qf(1.0 - a / 2.0, v, nf - 1.0)?;
+        (
+            nf * (msr - f2u * mse) / (f2u * (kf * msc + (kf * nf - kf - nf) * mse) + nf * msr),
+            nf * (f2l * msr - mse) / (kf * msc + (kf * nf - kf - nf) * mse + nf * f2l * msr),
+        )
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    let form = |name, en, es, est, f, d1, d2, p, lo, hi| IccForm {
+        name,
+        label_en: en,
+        label_es: es,
+        estimate: est,
+        f,
+        df1: d1,
+        df2: d2,
+        p_value: p,
+        ci_low: lo,
+        ci_high: hi,
+    };
+    let forms = vec![
+        form("icc1", "ICC(1), one-way random, single rater", "CCI(1), unifactorial aleatorio, un observador", icc1, f11, d11n, d11d, p11,
+            (f1l - 1.0) / (f1l + kf - 1.0), (f1u - 1.0) / (f1u + kf - 1.0)),
+        form("icc2", "ICC(A,1), absolute agreement, single rater", "CCI(A,1), acuerdo absoluto, un observador", icc2, f21, d21n, d21d, p21, l2, u2),
+        form("icc3", "ICC(C,1), consistency, single rater", "CCI(C,1), consistencia, un observador", icc3, f21, d21n, d21d, p21,
+            (f3l - 1.0) / (f3l + kf - 1.0), (f3u - 1.0) / (f3u + kf - 1.0)),
+        form("icc1k", "ICC(k), one-way random, mean of k raters", "CCI(k), unifactorial aleatorio, promedio de k observadores", icc1k, f11, d11n, d11d, p11,
+            1.0 - 1.0 / f1l, 1.0 - 1.0 / f1u),
+        form("icc2k", "ICC(A,k), absolute agreement, mean of k raters", "CCI(A,k), acuerdo absoluto, promedio de k observadores", icc2k, f21, d21n, d21d, p21,
+            l2 * kf / (1.0 + l2 * (kf - 1.0)), u2 * kf / (1.0 + u2 * (kf - 1.0))),
+        form("icc3k", "ICC(C,k), consistency, mean of k raters", "CCI(C,k), consistencia, promedio de k observadores", icc3k, f21, d21n, d21d, p21,
+            1.0 - 1.0 / f3l, 1.0 - 1.0 / f3u),
+    ];
+    Ok(IccAnova { n, k, dropped, msr, msc, mse, msw, forms })
+}
+
+/// REML variance components and ICCs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IccReml {
+    pub var_target: f64,
+    /// `None` for the one-way model.
+    pub var_rater: Option<f64>,
+    pub var_resid: f64,
+    pub n_obs: usize,
+    pub n_targets: usize,
+    pub n_raters: usize,
+}
+
+impl IccReml {
+    pub fn agreement(&self) -> f64 {
+        self.var_target / (self.var_target + self.var_rater.unwrap_or(0.0) + self.var_resid)
+    }
+    pub fn consistency(&self) -> f64 {
+        self.var_target / (self.var_target + self.var_resid)
+    }
+}
+
+/// Profiled REML deviance for `y = μ + Σ_r Z_r u_r + e` with `γ_r = σ²_r / σ²_e`, through the
+/// mixed-model equations `C = [[X'X, X'Z], [Z'X, Z'Z + G⁻¹]]`:
+/// `−2ℓ = (N − 1) log(y'Py/(N − 1)) + Σ_r q_r log γ_r + log|C| + const`, `y'Py = y'y − ŝ'rhs`.
+fn reml_deviance(y: &[f64], groups: &[&[usize]], sizes: &[usize], log_gamma: &[f64]) -> Option<(f64, f64)> {
+    let nobs = y.len();
+    let dim = 1 + sizes.iter().sum::<usize>();
+    let mut c = vec![0.0; dim * dim];
+    let mut rhs = vec![0.0; dim];
+    let offsets: Vec<usize> = sizes.iter().scan(1, |acc, &s| {
+        let o = *acc;
+        *acc += s;
+        Some(o)
+    }).collect();
+    for i in 0..nobs {
+        let cols: Vec<usize> = std::iter::once(0).chain(groups.iter().zip(&offsets).map(|(g, o)| o + g[i])).collect();
+        for &a in &cols {
+            rhs[a] += y[i];
+            for &b in &cols {
+                c[a * dim + b] += 1.0;
+            }
+        }
+    }
+    let mut logdet_g = 0.0;
+    for (r, (&o, &s)) in offsets.iter().zip(sizes).enumerate() {
+        let g = log_gamma[r].exp();
+        for j in o..o + s {
+            c[j * dim + j] += 1.0 / g;
+        }
+        logdet_g += s as f64 * log_gamma[r];
+    }
+    let l = cholesky(&c, dim)?;
+    let sol = solve_chol(&l, dim, &rhs);
+    let yy: f64 = y.iter().map(|v| v * v).sum();
+    let ypy = yy - sol.iter().zip(&rhs).map(|(a, b)| a * b).sum::<f64>();
+    if !(ypy > 0.0) {
+        return None;
+    }
+    let df = (nobs - 1) as f64;
+    let dev = df * (ypy / df).ln() + logdet_g + logdet_chol(&l, dim);
+    Some((dev, ypy / df))
+}
+
+/// Nelder–Mead minimiser (fixed iteration budget, deterministic).
+pub fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], step: f64, iters: usize) -> Vec<f64> {
+    let d = x0.len();
+    let mut simplex: Vec<Vec<f64>> = vec![x0.to_vec()];
+    for i in 0..d {
+        let mut x = x0.to_vec();
+        x[i] += step;
+        simplex.push(x);
+    }
+    let mut fx: Vec<f64> = simplex.iter().map(|x| f(x)).collect();
+    for _ in 0..iters {
+        let mut order: Vec<usize> = (0..=d).collect();
+        order.sort_by(|&a, &b| fx[a].total_cmp(&fx[b]));
+        simplex = order.iter().map(|&i| simplex[i].clone()).collect();
+        fx = order.iter().map(|&i| fx[i]).collect();
+        if (fx[d] - fx[0]).abs() < 1e-12 * (1.0 + fx[0].abs()) {
+            let spread: f64 = (0..d).map(|j| (simplex[d][j] - simplex[0][j]).abs()).fold(0.0, f64::max);
+            if spread < 1e-9 {
+                break;
+            }
+        }
+        let centroid: Vec<f64> = (0..d).map(|j| simplex[..d].iter().map(|x| x[j]).sum::<f64>() / d as f64).collect();
+        let pt = |t: f64| -> Vec<f64> { (0..d).map(|j| centroid[j] + t * (simplex[d][j] - centroid[j])).collect() };
+        let xr = pt(-1.0);
+        let fr = f(&xr);
+        if fr < fx[0] {
+            let xe = pt(-2.0);
+            let fe = f(&xe);
+            if fe < fr {
+                simplex[d] = xe;
+                fx[d] = fe;
+            } else {
+                simplex[d] = xr;
+                fx[d] = fr;
+            }
+        } else if fr < fx[d - 1] {
+            simplex[d] = xr;
+            fx[d] = fr;
+        } else {
+            let (xc, fc) = if fr < fx[d] {
+                let x = pt(-0.5);
+                let v = f(&x);
+                (x, v)
+            } else {
+                let x = pt(0.5);
+                let v = f(&x);
+                (x, v)
+            };
+            if fc < fx[d].min(fr) {
+                simplex[d] = xc;
+                fx[d] = fc;
+            } else {
+                for i in 1..=d {
+                    simplex[i] = (0..d).map(|j| simplex[0][j] + 0.5 * (simplex[i][j] - simplex[0][j])).collect();
+                    fx[i] = f(&simplex[i]);
+                }
+            }
+        }
+    }
+    let best = (0..=d).min_by(|&a, &b| fx[a].total_cmp(&fx[b])).expect("simplex");
+    simplex[best].clone()
+}
+
+/// Long-format ratings: (target index, rater index, value).
+pub fn icc_reml(obs: &[(usize, usize, f64)], two_way: bool) -> StatResult<IccReml> {
+    if obs.len() < 4 {
+        return Err(Na::new("fewer than 4 ratings"));
+    }
+    let n_t = obs.iter().map(|o| o.0).max().map_or(0, |m| m + 1);
+    let n_r = obs.iter().map(|o| o.1).max().map_or(0, |m| m + 1);
+    let mut per_target = vec![0usize; n_t];
+    for o in obs {
+        per_target[o.0] += 1;
+    }
+    if per_target.iter().filter(|&&c| c >= 2).count() < 2 {
+        return Err(Na::new("fewer than two targets rated twice: within-target variance is not identified"));
+    }
+    let y: Vec<f64> = obs.iter().map(|o| o.2).collect();
+    // Centre and scale for numerical stability (ICCs are scale-free).
+    let m = y.iter().sum::<f64>() / y.len() as f64;
+    let s = (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (y.len() - 1) as f64).sqrt();
+    if !(s > 0.0) {
+        return Err(Na::new("all ratings are equal: ICC is undefined"));
+    }
+    let y: Vec<f64> = y.iter().map(|v| (v - m) / s).collect();
+    let gt: Vec<usize> = obs.iter().map(|o| o.0).collect();
+    let gr: Vec<usize> = obs.iter().map(|o| o.1).collect();
+    let (groups, sizes): (Vec<&[usize]>, Vec<usize>) =
+        if two_way && n_r >= 2 { (vec![&gt, &gr], vec![n_t, n_r]) } else { (vec![&gt], vec![n_t]) };
+    let clamp = |x: f64| x.clamp(-25.0, 12.0);
+    let f = |lg: &[f64]| {
+        let lg: Vec<f64> = lg.iter().map(|&v| clamp(v)).collect();
+        reml_deviance(&y, &groups, &sizes, &lg).map_or(f64::INFINITY, |d| d.0)
+    };
+    let mut best = vec![0.0; sizes.len()];
+    // Multi-start on a coarse grid, then refine: the deviance can be flat near the boundary.
+    let mut best_f = f64::INFINITY;
+    for start in [-4.0, -1.0, 0.0, 1.5] {
+        let x = nelder_mead(&f, &vec![start; sizes.len()], 1.0, 2000);
+        let fx = f(&x);
+        if fx < best_f {
+            best_f = fx;
+            best = x;
+        }
+    }
+    let lg: Vec<f64> = best.iter().map(|&v| clamp(v)).collect();
+    let (_, s2e) = reml_deviance(&y, &groups, &sizes, &lg).ok_or_else(|| Na::new("REML fit failed"))?;
+    let var = |g: f64| if g <= -24.9 { 0.0 } else { g.exp() * s2e * s * s };
+    Ok(IccReml {
+        var_target: var(lg[0]),
+        var_rater: if sizes.len() == 2 { Some(var(lg[1])) } else { None },
+        var_resid: s2e * s * s,
+        n_obs: obs.len(),
+        n_targets: n_t,
+        n_raters: n_r,
+    })
+}
+
+/// Koo & Li (2016) label for an ICC.
+pub fn koo_li(icc: f64, lang: &str) -> &'static str {
+    let es = lang == "es";
+    match icc {
+        x if x < 0.5 => if es { "pobre" } else { "poor" },
+        x if x < 0.75 => if es { "moderada" } else { "moderate" },
+        x if x < 0.9 => if es { "buena" } else { "good" },
+        _ => if es { "excelente" } else { "excellent" },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    /// Shrout & Fleiss (1979), Table 2: 6 targets × 4 judges.
+    pub fn shrout_fleiss() -> Vec<Vec<Option<f64>>> {
+        [[9., 2., 5., 8.], [6., 1., 3., 2.], [8., 4., 6., 8.], [7., 1., 2., 6.], [10., 5., 6., 9.], [6., 2., 4., 7.]]
+            .iter()
+            .map(|r| r.iter().map(|v| Some(*v)).collect())
+            .collect()
+    }
+    #[test]
+    fn shrout_fleiss_published_values() {
+        let r = icc_anova(&shrout_fleiss(), 0.95).unwrap();
+        let want = [0.166, 0.290, 0.715, 0.443, 0.620, 0.909];
+        for (f, w) in r.forms.iter().zip(want) {
+            assert_abs_diff_eq!(f.estimate, w, epsilon = 5e-4);
+        }
+    }
+    #[test]
+    fn perfect_agreement_is_na() {
+        let rows: Vec<Vec<Option<f64>>> = (0..5).map(|i| vec![Some(i as f64); 3]).collect();
+        assert!(icc_anova(&rows, 0.95).is_err());
+    }
+    #[test]
+    fn reml_balanced_matches_anova_when_interior() {
+        // For balanced complete data with positive components, REML = ANOVA estimators.
+        let r = icc_anova(&shrout_fleiss(), 0.95).unwrap();
+        let obs: Vec<(usize, usize, f64)> = shrout_fleiss()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, row)| row.iter().enumerate().map(move |(j, v)| (i, j, v.unwrap())))
+            .collect();
+        let reml = icc_reml(&obs, true).unwrap();
+        let (n, k) = (6.0, 4.0);
+        let s2e = r.mse;
+        let s2a = (r.msr - r.mse) / k;
+        let s2b = (r.msc - r.mse) / n;
+        assert_abs_diff_eq!(reml.var_resid, s2e, epsilon = 1e-6);
+        assert_abs_diff_eq!(reml.var_target, s2a, epsilon = 1e-6);
+        assert_abs_diff_eq!(reml.var_rater.unwrap(), s2b, epsilon = 1e-6);
+        assert_abs_diff_eq!(reml.agreement(), r.forms[1].estimate, epsilon = 1e-6);
+        let one = icc_reml(&obs, false).unwrap();
+        assert_abs_diff_eq!(one.consistency(), r.forms[0].estimate, epsilon = 1e-6);
+    }
+}
