@@ -3,3 +3,4 @@
 mod common;
 mod foundation;
 mod input_errors;
+mod reference_agreement;
