@@ -4,3 +4,4 @@ mod common;
 mod foundation;
 mod input_errors;
 mod reference_agreement;
+mod reference_reliability;
