@@ -4,6 +4,7 @@
 //! scoring and the pipeline; [`stats`] holds pure statistics; [`report`] renders; [`cli`] is the
 //! command line.
 
+pub mod analysis;
 pub mod cli;
 pub mod error;
 pub mod io;

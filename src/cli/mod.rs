@@ -6,6 +6,7 @@ pub mod init;
 pub mod run;
 pub mod score;
 pub mod simulate;
+pub mod stat;
 
 use clap::{Parser, Subcommand};
 
@@ -15,6 +16,7 @@ Examples:
   checkval init --checklist demo/checklist.csv --class demo/class.csv --roster demo/roster.csv -o demo/draft.toml
   checkval score demo/study.toml --out results
   checkval run data-samples/demo-150/study.toml --out report --lang en
+  checkval stat agree pairs.csv --level ordinal --format json
 
 Exit codes: 0 ok, 1 data problems found with --strict, 2 usage or input error.";
 
@@ -46,6 +48,8 @@ pub enum Command {
     Score(score::Args),
     /// The main job: ingest, data-quality summary, scores, statistics and report.
     Run(run::Args),
+    /// Ad-hoc statistics on plain tables (alpha, agree, icc).
+    Stat(stat::Args),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -71,6 +75,7 @@ pub fn main() -> i32 {
         Command::Simulate(a) => simulate::run(a, &ui),
         Command::Score(a) => score::run(a, &ui),
         Command::Run(a) => run::run(a, &ui),
+        Command::Stat(a) => stat::run(a),
     };
     match res {
         Ok(()) => 0,

@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod dialect;
 pub mod encoding;
 pub mod frame;
+pub mod numeric;
 pub mod table;
 pub mod values;
 

@@ -616,19 +616,6 @@ pub fn krippendorff_alpha(t: &RatingTable, level: Level, ci_level: f64, boot: us
     })
 }
 
-/// Landis & Koch (1977) label for κ-type coefficients.
-pub fn landis_koch(k: f64, lang: &str) -> &'static str {
-    let es = lang == "es";
-    match k {
-        x if x < 0.0 => if es { "pobre" } else { "poor" },
-        x if x <= 0.20 => if es { "leve" } else { "slight" },
-        x if x <= 0.40 => if es { "aceptable" } else { "fair" },
-        x if x <= 0.60 => if es { "moderado" } else { "moderate" },
-        x if x <= 0.80 => if es { "sustancial" } else { "substantial" },
-        _ => if es { "casi perfecto" } else { "almost perfect" },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

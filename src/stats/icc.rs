@@ -335,17 +335,6 @@ pub fn icc_reml(obs: &[(usize, usize, f64)], two_way: bool) -> StatResult<IccRem
     })
 }
 
-/// Koo & Li (2016) label for an ICC.
-pub fn koo_li(icc: f64, lang: &str) -> &'static str {
-    let es = lang == "es";
-    match icc {
-        x if x < 0.5 => if es { "pobre" } else { "poor" },
-        x if x < 0.75 => if es { "moderada" } else { "moderate" },
-        x if x < 0.9 => if es { "buena" } else { "good" },
-        _ => if es { "excelente" } else { "excellent" },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod consistency;
 pub mod descriptive;
 pub mod icc;
+pub mod labels;
 pub mod linalg;
 pub mod polychoric;
 

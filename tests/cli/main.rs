@@ -5,3 +5,4 @@ mod foundation;
 mod input_errors;
 mod reference_agreement;
 mod reference_reliability;
+mod stat_cli;

@@ -1,0 +1,218 @@
+//! Records for internal consistency, agreement and ICCs.
+
+use super::{sub_seed, StatOpts};
+use crate::results::Record;
+use crate::stats::agreement::{self, Coef, Level, RatingTable, WeightKind};
+use crate::stats::consistency::{self, Items};
+use crate::stats::icc;
+use crate::stats::StatResult;
+
+fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&dyn Fn(f64) -> &'static str>) -> Record {
+    match c {
+        Ok(c) => {
+            let mut r = Record::new(name, Ok(c.estimate)).n(c.n);
+            if c.se.is_finite() {
+                r = r.se(c.se);
+            }
+            r = r.ci(c.ci_low, c.ci_high, level, c.ci_method);
+            if let Some(p) = c.p_value {
+                r = r.p(p);
+            }
+            if c.pa.is_finite() {
+                r = r.ctx("pa", c.pa).ctx("pe", c.pe);
+            }
+            if let Some(f) = label {
+                r = r.ctx("interpretation", f(c.estimate));
+            }
+            r
+        }
+        Err(na) => Record::new(name, Err(na)),
+    }
+}
+
+/// `cronbach_alpha` (Feldt CI, plus a bootstrap record when `bootstrap > 0`),
+/// `standardized_alpha`, `kr20`, `omega_total`, `ordinal_alpha`, and per item `item_mean`,
+/// `item_sd`, `item_total_corrected`, `alpha_if_deleted`.
+pub fn alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, label: &str) -> Vec<Record> {
+    let mut out = Vec::new();
+    let it = match Items::listwise(rows) {
+        Ok(it) => it,
+        Err(na) => return vec![Record::new("cronbach_alpha", Err(na))],
+    };
+    let n = it.n;
+    let with_n = |r: Record| r.n(n).ctx("n_dropped", it.dropped).ctx("k", it.k);
+    let alpha = consistency::cronbach_alpha(&it);
+    let mut rec = Record::new("cronbach_alpha", alpha.clone());
+    if let Ok(a) = alpha {
+        if let Ok((lo, hi)) = consistency::feldt_ci(a, it.n, it.k, o.ci_level) {
+            rec = rec.ci(lo, hi, o.ci_level, "Feldt (F distribution)");
+        }
+    }
+    out.push(with_n(rec));
+    if o.bootstrap > 0 {
+        if let Ok(a) = alpha {
+            let rec = match consistency::alpha_bootstrap(&it, o.bootstrap, sub_seed(o.seed, &format!("alpha/{label}")), o.ci_level) {
+                Ok((lo, hi, b)) => Record::new("cronbach_alpha", Ok(a))
+                    .ci(lo, hi, o.ci_level, "percentile bootstrap over observations")
+                    .ctx("bootstrap_replicates", b),
+                Err(na) => Record::new("cronbach_alpha", Ok(a)).ctx("ci_na_reason", na.0),
+            };
+            out.push(with_n(rec));
+        }
+    }
+    out.push(with_n(Record::new("standardized_alpha", consistency::standardized_alpha(&it))));
+    out.push(with_n(Record::new("kr20", consistency::kr20(&it))));
+    out.push(with_n(Record::new("omega_total", consistency::omega_total(&it)).ctx("model", "one-factor ML")));
+    out.push(with_n(Record::new("ordinal_alpha", consistency::ordinal_alpha(&it)).ctx("correlations", "polychoric")));
+    match consistency::item_stats(&it) {
+        Ok(st) => {
+            for (s, name) in st.iter().zip(names) {
+                out.push(with_n(Record::new("item_mean", Ok(s.mean))).ctx("item", name.as_str()));
+                out.push(with_n(Record::new("item_sd", Ok(s.sd))).ctx("item", name.as_str()));
+                out.push(with_n(Record::new("item_total_corrected", s.r_drop.clone())).ctx("item", name.as_str()));
+                out.push(with_n(Record::new("alpha_if_deleted", s.alpha_if_deleted.clone())).ctx("item", name.as_str()));
+            }
+        }
+        Err(na) => out.push(with_n(Record::new("item_mean", Err(na)))),
+    }
+    out
+}
+
+/// Agreement records for a units × raters table at a measurement `level`.
+pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lang: &str, label: &str) -> Vec<Record> {
+    let ks = o.kappa_scale;
+    let lab = move |k: f64| ks.label(k, lang);
+    let t = match RatingTable::new(units, None) {
+        Ok(t) => t,
+        Err(na) => return vec![Record::new("percent_agreement", Err(na))],
+    };
+    let lv = level.name();
+    let mut out = Vec::new();
+    let pa = agreement::percent_agreement(&t, WeightKind::Identity);
+    out.push(match pa {
+        Ok((v, n)) => Record::new("percent_agreement", Ok(v)).n(n),
+        Err(na) => Record::new("percent_agreement", Err(na)),
+    });
+    let ordered = level != Level::Nominal;
+    out.push(if ordered {
+        match agreement::percent_agreement(&t, WeightKind::WithinOne) {
+            Ok((v, n)) => Record::new("within_one_agreement", Ok(v)).n(n),
+            Err(na) => Record::new("within_one_agreement", Err(na)),
+        }
+    } else {
+        Record::na("within_one_agreement", "needs an ordered scale (--level ordinal, interval or ratio)")
+    });
+    let raters_used = (0..t.n_raters).filter(|&g| t.idx.iter().any(|u| u[g].is_some())).count();
+    let two = raters_used == 2 && t.n_raters == 2;
+    let col = |g: usize| -> Vec<Option<f64>> { units.iter().map(|u| u.get(g).copied().flatten()).collect() };
+    for (name, kind, needs_order) in [
+        ("cohen_kappa", WeightKind::Identity, false),
+        ("weighted_kappa_linear", WeightKind::Linear, true),
+        ("weighted_kappa_quadratic", WeightKind::Quadratic, true),
+    ] {
+        let r = if !two {
+            Record::na(name, format!("needs exactly two raters ({} given)", t.n_raters))
+        } else if needs_order && !ordered {
+            Record::na(name, "needs an ordered scale (--level ordinal, interval or ratio)")
+        } else {
+            coef_record(name, agreement::cohen_kappa(&col(0), &col(1), kind, o.ci_level), o.ci_level, Some(&lab))
+        };
+        out.push(r.ctx("weights", kind.name()));
+    }
+    out.push(coef_record("fleiss_kappa", agreement::fleiss_kappa(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
+    out.push(coef_record("conger_kappa", agreement::conger_kappa(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
+    out.push(coef_record("gwet_ac1", agreement::gwet_ac(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
+    let ac2_w = match level {
+        Level::Nominal => None,
+        Level::Ordinal => Some(WeightKind::Linear),
+        Level::Interval | Level::Ratio => Some(WeightKind::Quadratic),
+    };
+    out.push(match ac2_w {
+        Some(w) => coef_record("gwet_ac2", agreement::gwet_ac(&t, w, o.ci_level), o.ci_level, Some(&lab)).ctx("weights", w.name()),
+        None => Record::na("gwet_ac2", "needs an ordered scale (--level ordinal, interval or ratio)"),
+    });
+    out.push(coef_record("brennan_prediger", agreement::brennan_prediger(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
+    let ka = agreement::krippendorff_alpha(&t, level, o.ci_level, o.bootstrap, sub_seed(o.seed, &format!("kripp/{label}")));
+    let mut r = coef_record("krippendorff_alpha", ka, o.ci_level, None).ctx("level", lv);
+    if o.bootstrap > 0 && r.estimate.is_some() {
+        r = r.ctx("bootstrap_replicates", o.bootstrap);
+    }
+    out.push(r);
+    out
+}
+
+/// ICC records: the six ANOVA forms (complete targets) and the REML forms (all ratings).
+pub fn icc_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) -> Vec<Record> {
+    let mut out = Vec::new();
+    let scale = o.icc_scale;
+    match icc::icc_anova(rows, o.ci_level) {
+        Ok(a) => {
+            for f in &a.forms {
+                out.push(
+                    Record::new(f.name, Ok(f.estimate))
+                        .n(a.n)
+                        .ci(f.ci_low, f.ci_high, o.ci_level, if f.name.starts_with("icc2") { "F (Satterthwaite df), as R psych" } else { "exact F, as R psych" })
+                        .p(f.p_value)
+                        .ctx("label", if lang == "es" { f.label_es } else { f.label_en })
+                        .ctx("f", f.f)
+                        .ctx("df1", f.df1)
+                        .ctx("df2", f.df2)
+                        .ctx("k", a.k)
+                        .ctx("n_dropped", a.dropped)
+                        .ctx("interpretation", scale.label(f.estimate, lang)),
+                );
+            }
+        }
+        Err(na) => {
+            for name in ["icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k"] {
+                out.push(Record::new(name, Err(na.clone())));
+            }
+        }
+    }
+    let obs: Vec<(usize, usize, f64)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.iter().enumerate().filter_map(move |(j, v)| v.map(|v| (i, j, v))))
+        .collect();
+    out.extend(reml_records(&obs, lang, o));
+    out
+}
+
+/// REML ICC records from long-format ratings (target, rater, value).
+pub fn reml_records(obs: &[(usize, usize, f64)], lang: &str, o: &StatOpts) -> Vec<Record> {
+    let scale = o.icc_scale;
+    let mut out = Vec::new();
+    let two = icc::icc_reml(obs, true);
+    let one = icc::icc_reml(obs, false);
+    let with = |r: Record, m: &icc::IccReml| {
+        let mut r = r
+            .n(m.n_targets)
+            .ctx("n_ratings", m.n_obs)
+            .ctx("var_target", m.var_target)
+            .ctx("var_residual", m.var_resid)
+            .ctx("method", "REML variance components");
+        if let Some(v) = m.var_rater {
+            r = r.ctx("var_rater", v);
+        }
+        if let Some(e) = r.estimate {
+            r = r.ctx("interpretation", scale.label(e, lang));
+        }
+        r
+    };
+    let es = lang == "es";
+    match &two {
+        Ok(m) => {
+            out.push(with(Record::new("icc_reml_agreement", Ok(m.agreement())), m).ctx("label", if es { "CCI(A,1) por REML, acuerdo absoluto, un observador" } else { "ICC(A,1) by REML, absolute agreement, single rater" }));
+            out.push(with(Record::new("icc_reml_consistency", Ok(m.consistency())), m).ctx("label", if es { "CCI(C,1) por REML, consistencia, un observador" } else { "ICC(C,1) by REML, consistency, single rater" }));
+        }
+        Err(na) => {
+            out.push(Record::new("icc_reml_agreement", Err(na.clone())));
+            out.push(Record::new("icc_reml_consistency", Err(na.clone())));
+        }
+    }
+    out.push(match &one {
+        Ok(m) => with(Record::new("icc_reml_oneway", Ok(m.consistency())), m).ctx("label", if es { "CCI(1) por REML, unifactorial, un observador" } else { "ICC(1) by REML, one-way, single rater" }),
+        Err(na) => Record::new("icc_reml_oneway", Err(na.clone())),
+    });
+    out
+}

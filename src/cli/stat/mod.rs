@@ -1,0 +1,84 @@
+//! `checkval stat`: ad-hoc statistics on plain tables, for users who just need a number.
+
+pub mod agree;
+pub mod alpha;
+pub mod icc;
+pub mod output;
+
+use crate::analysis::StatOpts;
+use crate::stats::labels::{IccScale, KappaScale};
+use anyhow::Result;
+use output::Format;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
+    pub ci_level: f64,
+    /// Bootstrap replicates (0 = no bootstrap CIs).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub bootstrap: usize,
+    /// Random seed for bootstrap CIs.
+    #[arg(long, default_value_t = 20261123, value_name = "S")]
+    pub seed: u64,
+    /// Language of interpretation labels.
+    #[arg(long, default_value = "en", value_parser = super::common::parse_lang)]
+    pub lang: String,
+    /// Interpretation scale for κ-type coefficients: landis-koch or altman.
+    #[arg(long, default_value = "landis-koch", value_parser = ["landis-koch", "altman"])]
+    pub kappa_scale: String,
+    /// Interpretation scale for ICCs: koo-li or cicchetti.
+    #[arg(long, default_value = "koo-li", value_parser = ["koo-li", "cicchetti"])]
+    pub icc_scale: String,
+}
+
+impl CommonArgs {
+    pub fn opts(&self) -> Result<StatOpts> {
+        if !(self.ci_level > 0.5 && self.ci_level < 1.0) {
+            return Err(crate::error::InputError::new(crate::error::ErrorKind::Usage, "--ci-level")
+                .found(self.ci_level.to_string())
+                .expected("a level between 0.5 and 1, e.g. 0.95")
+                .into());
+        }
+        Ok(StatOpts {
+            ci_level: self.ci_level,
+            bootstrap: self.bootstrap,
+            seed: self.seed,
+            kappa_scale: KappaScale::parse(&self.kappa_scale).expect("validated"),
+            icc_scale: IccScale::parse(&self.icc_scale).expect("validated"),
+        })
+    }
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum StatCommand {
+    /// Internal consistency: α (Feldt and bootstrap CIs), standardized α, KR-20, ω, ordinal α, item statistics.
+    Alpha(alpha::Args),
+    /// Inter-rater agreement: % agreement, κ family, Gwet AC1/AC2, Brennan–Prediger, Krippendorff's α.
+    Agree(agree::Args),
+    /// Intraclass correlations: the six Shrout–Fleiss/McGraw–Wong forms and REML forms.
+    Icc(icc::Args),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: StatCommand,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let out = match a.command {
+        StatCommand::Alpha(a) => alpha::run(a)?,
+        StatCommand::Agree(a) => agree::run(a)?,
+        StatCommand::Icc(a) => icc::run(a)?,
+    };
+    print!("{out}");
+    Ok(())
+}
+
+pub fn split_list(s: &Option<String>) -> Option<Vec<String>> {
+    s.as_ref().map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+}

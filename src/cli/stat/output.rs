@@ -1,0 +1,114 @@
+//! Printing records as an aligned table, JSON (`{"results": [...]}`) or CSV.
+
+use crate::results::Record;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.4}")).unwrap_or_default()
+}
+
+fn ctx_value(r: &Record, k: &str) -> String {
+    match r.context.get(k) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+pub fn render(records: &[Record], format: Format) -> String {
+    match format {
+        Format::Json => crate::results::to_json(records),
+        Format::Csv => csv(records),
+        Format::Table => table(records),
+    }
+}
+
+fn csv(records: &[Record]) -> String {
+    let keys: BTreeSet<&String> = records.iter().flat_map(|r| r.context.keys()).collect();
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> =
+        ["statistic", "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"].iter().map(|s| s.to_string()).collect();
+    head.extend(keys.iter().map(|k| k.to_string()));
+    w.write_record(&head).expect("csv");
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for r in records {
+        let mut row = vec![
+            r.statistic.clone(),
+            num(r.estimate),
+            num(r.se),
+            num(r.ci_low),
+            num(r.ci_high),
+            num(r.ci_level),
+            r.ci_method.clone().unwrap_or_default(),
+            num(r.p_value),
+            r.n.map(|n| n.to_string()).unwrap_or_default(),
+            r.na_reason.clone().unwrap_or_default(),
+        ];
+        row.extend(keys.iter().map(|k| crate::io::frame::neutralize(&ctx_value(r, k)).into_owned()));
+        w.write_record(&row).expect("csv");
+    }
+    String::from_utf8(w.into_inner().expect("csv")).expect("utf8")
+}
+
+fn table(records: &[Record]) -> String {
+    let tag_keys = ["item", "x", "y", "level", "weights", "threshold", "cutoff"];
+    let mut rows: Vec<Vec<String>> = vec![vec![
+        "statistic".into(),
+        "for".into(),
+        "estimate".into(),
+        "se".into(),
+        "CI".into(),
+        "p".into(),
+        "n".into(),
+        "note".into(),
+    ]];
+    for r in records {
+        let tag: Vec<String> = tag_keys.iter().filter_map(|k| r.context.get(*k).map(|_| ctx_value(r, k))).collect();
+        let ci = match (r.ci_low, r.ci_high) {
+            (Some(a), Some(b)) => format!("[{a:.4}, {b:.4}]"),
+            _ => String::new(),
+        };
+        let note = r
+            .na_reason
+            .clone()
+            .or_else(|| r.context.get("interpretation").map(|_| ctx_value(r, "interpretation")))
+            .or_else(|| r.ci_method.clone())
+            .unwrap_or_default();
+        rows.push(vec![
+            r.statistic.clone(),
+            tag.join(" "),
+            r.estimate.map(|x| format!("{x:.4}")).unwrap_or_else(|| "NA".into()),
+            fmt(r.se),
+            ci,
+            r.p_value.map(|p| if p < 1e-4 { "<.0001".into() } else { format!("{p:.4}") }).unwrap_or_default(),
+            r.n.map(|n| n.to_string()).unwrap_or_default(),
+            note,
+        ]);
+    }
+    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut s = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| {
+                let pad = widths[c] - v.chars().count();
+                if (2..=6).contains(&c) && i > 0 {
+                    format!("{}{v}", " ".repeat(pad))
+                } else {
+                    format!("{v}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,109 @@
+//! The `stat` command contract: names, record keys, formats, exit codes.
+
+use crate::common::*;
+use serde_json::Value;
+
+fn json(args: &[&str]) -> Vec<Value> {
+    let out = bin().args(args).args(["--format", "json"]).assert().success().get_output().stdout.clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    v["results"].as_array().unwrap().clone()
+}
+
+fn names(recs: &[Value]) -> Vec<String> {
+    recs.iter().map(|r| r["statistic"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn agree_contract_and_values() {
+    let f = fixture("reference/stuart1953_vision.csv");
+    let recs = json(&["stat", "agree", f.to_str().unwrap(), "--level", "ordinal", "--bootstrap", "200"]);
+    let n = names(&recs);
+    for s in [
+        "percent_agreement", "within_one_agreement", "cohen_kappa", "weighted_kappa_linear", "weighted_kappa_quadratic",
+        "fleiss_kappa", "conger_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger", "krippendorff_alpha",
+    ] {
+        assert!(n.contains(&s.to_string()), "missing {s}");
+    }
+    let get = |s: &str| recs.iter().find(|r| r["statistic"] == s).unwrap().clone();
+    let k = get("weighted_kappa_quadratic");
+    assert!((k["estimate"].as_f64().unwrap() - 0.7023342524900977).abs() < 1e-12);
+    for key in ["se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n"] {
+        assert!(k.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(k["n"], 7477);
+    let ka = get("krippendorff_alpha");
+    assert!(ka["ci_low"].as_f64().unwrap() < ka["estimate"].as_f64().unwrap());
+}
+
+#[test]
+fn agree_nominal_weighted_is_na_with_reason_and_three_raters_no_cohen() {
+    let f = fixture("reference/agree_missing.csv");
+    let recs = json(&["stat", "agree", f.to_str().unwrap(), "--bootstrap", "0"]);
+    let c = recs.iter().find(|r| r["statistic"] == "cohen_kappa").unwrap();
+    assert!(c["estimate"].is_null());
+    assert!(c["na_reason"].as_str().unwrap().contains("exactly two raters"));
+    let w = recs.iter().find(|r| r["statistic"] == "within_one_agreement").unwrap();
+    assert!(w["na_reason"].as_str().unwrap().contains("ordered scale"));
+    let fk = recs.iter().find(|r| r["statistic"] == "fleiss_kappa").unwrap();
+    assert!(fk["estimate"].as_f64().is_some());
+}
+
+#[test]
+fn icc_contract_and_psych_values() {
+    let f = fixture("reference/icc_random.csv");
+    let recs = json(&["stat", "icc", f.to_str().unwrap()]);
+    let n = names(&recs);
+    for s in ["icc1", "icc2", "icc3", "icc1k", "icc2k", "icc3k", "icc_reml_agreement"] {
+        assert!(n.contains(&s.to_string()), "missing {s}");
+    }
+    let refs: Value = serde_json::from_slice(&std::fs::read(fixture("reference/reliability.json")).unwrap()).unwrap();
+    let r = recs.iter().find(|r| r["statistic"] == "icc2").unwrap();
+    assert!((r["estimate"].as_f64().unwrap() - refs["icc_random"]["icc2"]["estimate"].as_f64().unwrap()).abs() < 1e-9);
+    assert!((r["ci_low"].as_f64().unwrap() - refs["icc_random"]["icc2"]["ci_low"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(r["label"], "ICC(A,1), absolute agreement, single rater");
+}
+
+#[test]
+fn alpha_contract_items_and_formats() {
+    let f = fixture("reference/items_mixed.csv");
+    let recs = json(&["stat", "alpha", f.to_str().unwrap(), "--items", "i1,i2,i3,i4,i5", "--bootstrap", "300"]);
+    let n = names(&recs);
+    for s in ["cronbach_alpha", "standardized_alpha", "kr20", "omega_total", "ordinal_alpha", "alpha_if_deleted", "item_total_corrected", "item_mean"] {
+        assert!(n.contains(&s.to_string()), "missing {s}");
+    }
+    // Binary items only → KR-20 defined and equal to α.
+    let a = recs.iter().find(|r| r["statistic"] == "cronbach_alpha").unwrap()["estimate"].as_f64().unwrap();
+    let k = recs.iter().find(|r| r["statistic"] == "kr20").unwrap()["estimate"].as_f64().unwrap();
+    assert!((a - k).abs() < 1e-12);
+    assert!(recs.iter().filter(|r| r["statistic"] == "alpha_if_deleted").all(|r| r["item"].is_string()));
+    // CSV and table render too.
+    let csv = bin().args(["stat", "alpha", f.to_str().unwrap(), "--format", "csv", "--bootstrap", "0"]).assert().success().get_output().stdout.clone();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("statistic,estimate,se,ci_low,ci_high,ci_level,ci_method,p_value,n,na_reason"));
+    bin().args(["stat", "alpha", f.to_str().unwrap()]).assert().success();
+}
+
+#[test]
+fn bootstrap_is_seeded_and_thread_independent() {
+    let f = fixture("reference/items_mixed.csv");
+    let run = |threads: &str, seed: &str| {
+        bin().args(["--threads", threads, "stat", "alpha", f.to_str().unwrap(), "--format", "json", "--seed", seed]).assert().success().get_output().stdout.clone()
+    };
+    assert_eq!(run("1", "5"), run("2", "5"));
+    assert_ne!(run("2", "5"), run("2", "6"));
+}
+
+#[test]
+fn stat_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("x.csv");
+    std::fs::write(&p, "a,b\n1,2\n3,NaN\n").unwrap();
+    let e = bin().args(["stat", "alpha", p.to_str().unwrap()]).assert().code(2).get_output().stderr.clone();
+    let e = String::from_utf8(e).unwrap();
+    assert!(e.contains("error[invalid-number]") && e.contains("line 3") && e.contains("'b'") && e.contains("NaN"), "{e}");
+    std::fs::write(&p, "a,b\n1,\n3,\n").unwrap();
+    let e = bin().args(["stat", "alpha", p.to_str().unwrap()]).assert().code(2).get_output().stderr.clone();
+    assert!(String::from_utf8(e).unwrap().contains("error[all-missing]"));
+    bin().args(["stat", "agree", p.to_str().unwrap(), "--level", "fuzzy"]).assert().code(2);
+    bin().args(["stat", "icc", p.to_str().unwrap(), "--ci-level", "2"]).assert().code(2);
+}
