@@ -7,7 +7,8 @@ use crate::stats::consistency::{self, Items};
 use crate::stats::icc;
 use crate::stats::StatResult;
 
-fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&dyn Fn(f64) -> &'static str>) -> Record {
+/// A κ-type coefficient as a record, with an interpretation label when `label` is given.
+pub fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&dyn Fn(f64) -> &'static str>) -> Record {
     match c {
         Ok(c) => {
             let mut r = Record::new(name, Ok(c.estimate)).n(c.n);

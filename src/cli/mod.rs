@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod init;
+pub mod reliability;
 pub mod run;
 pub mod score;
 pub mod simulate;
@@ -48,6 +49,8 @@ pub enum Command {
     Score(score::Args),
     /// The main job: ingest, data-quality summary, scores, statistics and report.
     Run(run::Args),
+    /// Reliability: internal consistency, inter-observer agreement, ICCs (part of `run`).
+    Reliability(reliability::Args),
     /// Ad-hoc statistics on plain tables (alpha, agree, icc).
     Stat(stat::Args),
 }
@@ -76,6 +79,7 @@ pub fn main() -> i32 {
         Command::Score(a) => score::run(a, &ui),
         Command::Run(a) => run::run(a, &ui),
         Command::Stat(a) => stat::run(a),
+        Command::Reliability(a) => reliability::run(a, &ui),
     };
     match res {
         Ok(()) => 0,

@@ -1,7 +1,7 @@
 //! `checkval run`: the main job.
 
 use super::common::{parse_lang, StudyArgs, Ui};
-use crate::study::run::run_study;
+use crate::study::run::{run_study, Sections};
 use anyhow::Result;
 
 const EXAMPLES: &str = "\
@@ -24,7 +24,7 @@ pub struct Args {
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let (study, mut opts) = a.study.load()?;
     opts.lang = a.lang.clone();
-    let summary = run_study(&study, &opts, &a.study.out)?;
+    let summary = run_study(&study, &opts, &a.study.out, Sections::all())?;
     for l in &summary.quality_lines {
         ui.info(format!("  {l}"));
     }

@@ -6,6 +6,7 @@ pub mod format;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
+pub mod reliability;
 
 #[derive(Debug, Clone)]
 pub struct Table {

@@ -175,45 +175,77 @@ impl IccReml {
     }
 }
 
-/// Profiled REML deviance for `y = μ + Σ_r Z_r u_r + e` with `γ_r = σ²_r / σ²_e`, through the
-/// mixed-model equations `C = [[X'X, X'Z], [Z'X, Z'Z + G⁻¹]]`:
+/// Profiled REML deviance for `y = μ + Z_a a + Z_b b + e` (`b` optional) with `γ = σ²/σ²_e`,
+/// through the mixed-model equations `C = [[Z_a'Z_a + I/γ_a, B], [B', D]]`, where the target
+/// block is diagonal and `D` holds the intercept and rater columns:
 /// `−2ℓ = (N − 1) log(y'Py/(N − 1)) + Σ_r q_r log γ_r + log|C| + const`, `y'Py = y'y − ŝ'rhs`.
-fn reml_deviance(y: &[f64], groups: &[&[usize]], sizes: &[usize], log_gamma: &[f64]) -> Option<(f64, f64)> {
+/// The diagonal target block is eliminated analytically (Schur complement), so one evaluation
+/// costs `O(N + q_b³)`.
+fn reml_deviance(y: &[f64], target: &[usize], n_t: usize, rater: Option<(&[usize], usize)>, log_gamma: &[f64]) -> Option<(f64, f64)> {
     let nobs = y.len();
-    let dim = 1 + sizes.iter().sum::<usize>();
-    let mut c = vec![0.0; dim * dim];
-    let mut rhs = vec![0.0; dim];
-    let offsets: Vec<usize> = sizes.iter().scan(1, |acc, &s| {
-        let o = *acc;
-        *acc += s;
-        Some(o)
-    }).collect();
+    let n_r = rater.map_or(0, |r| r.1);
+    let dd = 1 + n_r;
+    let ga = log_gamma[0].exp();
+    // Target block: diagonal a_t, right-hand side r_a, and sparse coupling b_t to D.
+    let mut a = vec![1.0 / ga; n_t];
+    let mut ra = vec![0.0; n_t];
+    let mut b: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_t];
+    let mut d = vec![0.0; dd * dd];
+    let mut rd = vec![0.0; dd];
     for i in 0..nobs {
-        let cols: Vec<usize> = std::iter::once(0).chain(groups.iter().zip(&offsets).map(|(g, o)| o + g[i])).collect();
-        for &a in &cols {
-            rhs[a] += y[i];
-            for &b in &cols {
-                c[a * dim + b] += 1.0;
+        let t = target[i];
+        a[t] += 1.0;
+        ra[t] += y[i];
+        let mut cols = vec![0usize];
+        if let Some((g, _)) = rater {
+            cols.push(1 + g[i]);
+        }
+        for &c in &cols {
+            rd[c] += y[i];
+            match b[t].iter_mut().find(|(k, _)| *k == c) {
+                Some(e) => e.1 += 1.0,
+                None => b[t].push((c, 1.0)),
+            }
+            for &c2 in &cols {
+                d[c * dd + c2] += 1.0;
             }
         }
     }
-    let mut logdet_g = 0.0;
-    for (r, (&o, &s)) in offsets.iter().zip(sizes).enumerate() {
-        let g = log_gamma[r].exp();
-        for j in o..o + s {
-            c[j * dim + j] += 1.0 / g;
+    let mut logdet_g = n_t as f64 * log_gamma[0];
+    if n_r > 0 {
+        let gb = log_gamma[1].exp();
+        for j in 1..dd {
+            d[j * dd + j] += 1.0 / gb;
         }
-        logdet_g += s as f64 * log_gamma[r];
+        logdet_g += n_r as f64 * log_gamma[1];
     }
-    let l = cholesky(&c, dim)?;
-    let sol = solve_chol(&l, dim, &rhs);
+    // Schur complement S = D − Σ_t b_t b_t' / a_t, and reduced right-hand side.
+    let mut rs = rd.clone();
+    for t in 0..n_t {
+        for &(c1, v1) in &b[t] {
+            rs[c1] -= v1 * ra[t] / a[t];
+            for &(c2, v2) in &b[t] {
+                d[c1 * dd + c2] -= v1 * v2 / a[t];
+            }
+        }
+    }
+    let l = cholesky(&d, dd)?;
+    let xd = solve_chol(&l, dd, &rs);
+    let mut sol_rhs: f64 = xd.iter().zip(&rd).map(|(x, r)| x * r).sum();
+    let mut logdet_a = 0.0;
+    for t in 0..n_t {
+        let bx: f64 = b[t].iter().map(|&(c, v)| v * xd[c]).sum();
+        let xa = (ra[t] - bx) / a[t];
+        sol_rhs += xa * ra[t];
+        logdet_a += a[t].ln();
+    }
     let yy: f64 = y.iter().map(|v| v * v).sum();
-    let ypy = yy - sol.iter().zip(&rhs).map(|(a, b)| a * b).sum::<f64>();
+    let ypy = yy - sol_rhs;
     if !(ypy > 0.0) {
         return None;
     }
     let df = (nobs - 1) as f64;
-    let dev = df * (ypy / df).ln() + logdet_g + logdet_chol(&l, dim);
+    let dev = df * (ypy / df).ln() + logdet_g + logdet_a + logdet_chol(&l, dd);
     Some((dev, ypy / df))
 }
 
@@ -234,7 +266,7 @@ pub fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], step: f64, iters: usiz
         fx = order.iter().map(|&i| fx[i]).collect();
         if (fx[d] - fx[0]).abs() < 1e-12 * (1.0 + fx[0].abs()) {
             let spread: f64 = (0..d).map(|j| (simplex[d][j] - simplex[0][j]).abs()).fold(0.0, f64::max);
-            if spread < 1e-9 {
+            if spread < 1e-7 {
                 break;
             }
         }
@@ -304,18 +336,19 @@ pub fn icc_reml(obs: &[(usize, usize, f64)], two_way: bool) -> StatResult<IccRem
     let y: Vec<f64> = y.iter().map(|v| (v - m) / s).collect();
     let gt: Vec<usize> = obs.iter().map(|o| o.0).collect();
     let gr: Vec<usize> = obs.iter().map(|o| o.1).collect();
-    let (groups, sizes): (Vec<&[usize]>, Vec<usize>) =
-        if two_way && n_r >= 2 { (vec![&gt, &gr], vec![n_t, n_r]) } else { (vec![&gt], vec![n_t]) };
+    let rater = if two_way && n_r >= 2 { Some((gr.as_slice(), n_r)) } else { None };
+    let dims = if rater.is_some() { 2 } else { 1 };
     let clamp = |x: f64| x.clamp(-25.0, 12.0);
     let f = |lg: &[f64]| {
         let lg: Vec<f64> = lg.iter().map(|&v| clamp(v)).collect();
-        reml_deviance(&y, &groups, &sizes, &lg).map_or(f64::INFINITY, |d| d.0)
+        reml_deviance(&y, &gt, n_t, rater, &lg).map_or(f64::INFINITY, |d| d.0)
     };
-    let mut best = vec![0.0; sizes.len()];
-    // Multi-start on a coarse grid, then refine: the deviance can be flat near the boundary.
+    // Two starts (interior and near the boundary), then keep the better optimum: the deviance
+    // can be flat when a component is close to zero.
+    let mut best = vec![0.0; dims];
     let mut best_f = f64::INFINITY;
-    for start in [-4.0, -1.0, 0.0, 1.5] {
-        let x = nelder_mead(&f, &vec![start; sizes.len()], 1.0, 2000);
+    for start in [0.0, -3.0] {
+        let x = nelder_mead(&f, &vec![start; dims], 1.0, 3000);
         let fx = f(&x);
         if fx < best_f {
             best_f = fx;
@@ -323,11 +356,11 @@ pub fn icc_reml(obs: &[(usize, usize, f64)], two_way: bool) -> StatResult<IccRem
         }
     }
     let lg: Vec<f64> = best.iter().map(|&v| clamp(v)).collect();
-    let (_, s2e) = reml_deviance(&y, &groups, &sizes, &lg).ok_or_else(|| Na::new("REML fit failed"))?;
+    let (_, s2e) = reml_deviance(&y, &gt, n_t, rater, &lg).ok_or_else(|| Na::new("REML fit failed"))?;
     let var = |g: f64| if g <= -24.9 { 0.0 } else { g.exp() * s2e * s * s };
     Ok(IccReml {
         var_target: var(lg[0]),
-        var_rater: if sizes.len() == 2 { Some(var(lg[1])) } else { None },
+        var_rater: if dims == 2 { Some(var(lg[1])) } else { None },
         var_resid: s2e * s * s,
         n_obs: obs.len(),
         n_targets: n_t,

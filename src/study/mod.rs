@@ -5,6 +5,7 @@ pub mod init;
 pub mod instrument;
 pub mod pipeline;
 pub mod quality;
+pub mod reliability;
 pub mod run;
 pub mod score;
 pub mod simulate;

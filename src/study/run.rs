@@ -13,13 +13,31 @@ pub struct RunSummary {
     pub quality_lines: Vec<String>,
 }
 
-pub fn run_study(study: &Study, opts: &RunOptions, out: &Path) -> Result<RunSummary> {
+/// Which analysis sections to compute.
+#[derive(Debug, Clone, Copy)]
+pub struct Sections {
+    pub reliability: bool,
+}
+
+impl Sections {
+    pub fn all() -> Self {
+        Sections { reliability: true }
+    }
+}
+
+pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Sections) -> Result<RunSummary> {
     let lang = opts.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
     let data = pipeline::load(study, opts)?;
     pipeline::write_scores(study, &data, out)?;
-    let records = pipeline::descriptive_records(study, &data);
+    let mut records = pipeline::descriptive_records(study, &data);
+    let mut extra = Vec::new();
+    if sections.reliability {
+        let rel = super::reliability::reliability_records(study, &data, &lang);
+        extra.push(report::reliability::section(study, &rel, &lang));
+        records.extend(rel);
+    }
     let prov = pipeline::provenance(study, &data)?;
-    let doc = report::build::build(study, &data, &records, &prov, &lang, Vec::new());
+    let doc = report::build::build(study, &data, &records, &prov, &lang, extra);
     write_atomic_str(&out.join("results.json"), &crate::results::to_json(&records))?;
     write_atomic_str(&out.join("provenance.json"), &(serde_json::to_string_pretty(&prov)? + "\n"))?;
     write_atomic_str(&out.join("report.md"), &report::markdown::render(&doc))?;

@@ -516,3 +516,29 @@ reverse = true
         assert_eq!(v[0], Some((1.0 + 1.0 + 0.0) / 3.0));
     }
 }
+
+/// Item values on their own scale (reverse-scored items reflected), `None` for not-applicable
+/// or missing: `values[j][code]`. Used by reliability and item analyses.
+pub fn item_value_table(study: &Study) -> Vec<Vec<f64>> {
+    study
+        .spec
+        .checklist
+        .items
+        .iter()
+        .map(|it| {
+            let vals: Vec<f64> = match it.kind {
+                ItemType::Binary => vec![0.0, 1.0],
+                ItemType::Ordinal => it.values.clone(),
+            };
+            let (lo, hi) = it.range();
+            vals.iter().map(|&x| if it.reverse { lo + hi - x } else { x }).collect()
+        })
+        .collect()
+}
+
+pub fn code_value(table: &[Vec<f64>], j: usize, code: u8) -> Option<f64> {
+    match code {
+        NA_CODE | MISSING_CODE => None,
+        c => table[j].get(c as usize).copied(),
+    }
+}

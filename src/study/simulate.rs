@@ -5,7 +5,9 @@
 //!   (so Var θ = 1 and the center ICC of θ is .25); a visit adds `N(0, 0.2²)` day noise.
 //! - checklist: `items` items in 5 subscales; 3 of every 8 are 3-point (0/1/2, graded response),
 //!   the rest binary `Sí`/`No` (2PL: `P(Sí) = logistic(a(θ − b) − s_o)`), one reverse-worded item;
-//!   some items can be `No aplica`; 1% of answers are blank; observer severity `s_o ~ N(0, 0.25²)`.
+//!   some items can be `No aplica`; 1% of answers are blank. Both observers of a visit see the
+//!   same events; each records an item wrongly 12% of the time (a redraw shifted by the
+//!   observer's severity `s_o ~ N(0, 0.25²)`).
 //! - CLASS-Toddler, 4 cycles: dimension `d` in cycle `k` is
 //!   `round(μ_d + λ_d (θ + δ_{r,domain}) + ε + c_o)` clamped to 1–7, with domain-specific classroom
 //!   deviations `δ ~ N(0, 0.5²)`, cycle noise `ε ~ N(0, 0.6²)` and CLASS-observer severity
@@ -101,6 +103,25 @@ struct ItemDef {
     b: f64,
     label_es: String,
     label_en: String,
+}
+
+/// One item response: binary 2PL (reverse-worded items flip the sign), or 3-point graded.
+fn draw_item(rng: &mut Rng, it: &ItemDef, eta: f64) -> u8 {
+    if it.ordinal {
+        let p1 = logistic(eta + 0.9);
+        let p2 = logistic(eta - 0.9);
+        let u = rng.unif();
+        if u < p2 {
+            2
+        } else if u < p1 {
+            1
+        } else {
+            0
+        }
+    } else {
+        let p = logistic(if it.reverse { -eta - 1.5 } else { eta });
+        u8::from(rng.unif() < p)
+    }
 }
 
 fn surveycto_time(days: i64, secs: i64) -> String {
@@ -212,6 +233,8 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
             }
             // Shared N/A pattern for the visit (both observers see the same routine).
             let na_mask: Vec<bool> = items.iter().map(|it| it.can_na && rng.unif() < 0.12).collect();
+            // The visit's events: what actually happened for each item (shared by both observers).
+            let events: Vec<u8> = items.iter().map(|it| draw_item(&mut rng, it, it.a * (theta_visit - it.b))).collect();
             for (obs, rol) in &visit_items {
                 sub_counter += 1;
                 n_checklist += 1;
@@ -234,19 +257,24 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
                 ];
                 for (k, it) in items.iter().enumerate() {
                     let miss = rng.unif() < if heavy_missing { 0.4 } else { 0.01 };
-                    let eta = it.a * (theta_visit - it.b) - sev_cl[*obs];
+                    // What the observer records: the visit's event, except for observer error
+                    // (12%), when the answer is redrawn with the observer's own severity.
+                    let recorded = if rng.unif() < 0.12 {
+                        let eta = it.a * (theta_visit - it.b) - sev_cl[*obs];
+                        draw_item(&mut rng, it, eta)
+                    } else {
+                        events[k]
+                    };
                     let cell = if na_mask[k] {
                         "No aplica".to_string()
                     } else if miss {
                         String::new()
                     } else if it.ordinal {
-                        let p1 = logistic(eta + 0.9);
-                        let p2 = logistic(eta - 0.9);
-                        let uu = rng.unif();
-                        (if uu < p2 { 2 } else if uu < p1 { 1 } else { 0 }).to_string()
+                        recorded.to_string()
+                    } else if recorded == 1 {
+                        "Sí".to_string()
                     } else {
-                        let p = logistic(if it.reverse { -eta - 1.5 } else { eta });
-                        if rng.unif() < p { "Sí" } else { "No" }.to_string()
+                        "No".to_string()
                     };
                     row.push(cell);
                 }

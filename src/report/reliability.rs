@@ -1,0 +1,199 @@
+//! The report's reliability section, built from the records the pipeline computed.
+
+use super::build::score_label;
+use super::format::{bounded, ci, pct};
+use super::i18n::tr;
+use super::{Block, Section, Table};
+use crate::results::Record;
+use crate::study::spec::Study;
+
+pub fn find<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)]) -> Option<&'a Record> {
+    records.iter().find(|r| r.statistic == stat && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+}
+
+fn est(r: Option<&Record>) -> String {
+    r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
+}
+
+fn est_ci(r: Option<&Record>) -> String {
+    match r {
+        Some(r) => match r.estimate {
+            Some(v) => {
+                if r.ci_low.is_some() {
+                    format!("{} {}", bounded(v, 2), ci(r.ci_low, r.ci_high, 2, true))
+                } else {
+                    bounded(v, 2)
+                }
+            }
+            None => "NA".into(),
+        },
+        None => "NA".into(),
+    }
+}
+
+pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
+    let mut blocks = Vec::new();
+    let es = lang == "es";
+    // Internal consistency
+    let mut rows = Vec::new();
+    let mut scales: Vec<String> = vec!["checklist_total".into()];
+    scales.extend(study.subscales.iter().map(|s| format!("checklist_{s}")));
+    for s in &scales {
+        let c = [("analysis", "internal_consistency"), ("scale", s.as_str())];
+        let feldt = records.iter().find(|r| {
+            r.statistic == "cronbach_alpha" && r.ctx_str("scale") == Some(s) && r.ci_method.as_deref().is_some_and(|m| m.starts_with("Feldt"))
+        });
+        let boot = records.iter().find(|r| {
+            r.statistic == "cronbach_alpha" && r.ctx_str("scale") == Some(s) && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap"))
+        });
+        let a = feldt.or_else(|| find(records, "cronbach_alpha", &c));
+        rows.push(vec![
+            score_label(study, s, lang),
+            a.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+            est_ci(a),
+            boot.map(|r| ci(r.ci_low, r.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
+            est(find(records, "omega_total", &c)),
+            est(find(records, "ordinal_alpha", &c)),
+        ]);
+    }
+    let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
+    blocks.push(Block::Table(Table {
+        id: "tab-consistency".into(),
+        caption: tr(lang, "consistency_caption").into(),
+        headers: vec![
+            tr(lang, "scale").into(),
+            "n".into(),
+            format!("α [{lvl} {}, Feldt]", tr(lang, "ci")),
+            format!("{} bootstrap", tr(lang, "ci")),
+            "ω".into(),
+            tr(lang, "ordinal_alpha").into(),
+        ],
+        rows,
+        numeric: vec![false, true, true, true, true, true],
+        note: Some(tr(lang, "consistency_note").into()),
+    }));
+    // Item agreement
+    let n_pairs = find(records, "n_double_coded_pairs", &[("instrument", "checklist")]).and_then(|r| r.estimate).unwrap_or(0.0);
+    blocks.push(Block::Para(if es {
+        format!("{} visitas con doble codificación de la lista de cotejo se usaron para medir el acuerdo entre observadores, reactivo por reactivo. El AC1 de Gwet es el indicador principal: con reactivos que casi siempre se cumplen (o casi nunca), κ resulta paradójicamente bajo aunque el acuerdo sea alto.", n_pairs)
+    } else {
+        format!("{} double-coded checklist visits were used to measure inter-observer agreement item by item. Gwet's AC1 is the headline: with items that are almost always (or almost never) met, κ is paradoxically low even when agreement is high.", n_pairs)
+    }));
+    let mut rows = Vec::new();
+    for it in &study.spec.checklist.items {
+        let c = [("analysis", "item_agreement"), ("item", it.id.as_str())];
+        let pa = find(records, "percent_agreement", &c);
+        rows.push(vec![
+            it.id.clone(),
+            study.subscale_label(&it.subscale, lang),
+            pa.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+            pa.and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
+            est_ci(find(records, "cohen_kappa", &c)),
+            est_ci(find(records, "gwet_ac1", &c)),
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        id: "tab-item-agreement".into(),
+        caption: tr(lang, "item_agreement_caption").into(),
+        headers: vec![
+            tr(lang, "item").into(),
+            tr(lang, "subscale").into(),
+            tr(lang, "pairs").into(),
+            tr(lang, "agreement").into(),
+            format!("κ [{lvl} {}]", tr(lang, "ci")),
+            format!("AC1 [{lvl} {}]", tr(lang, "ci")),
+        ],
+        rows,
+        numeric: vec![false, false, true, true, true, true],
+        note: None,
+    }));
+    // Score ICCs
+    let mut rows = Vec::new();
+    let mut names = study.checklist_score_names();
+    names.extend(study.class_score_names());
+    for s in &names {
+        let c = [("analysis", "score_icc"), ("score", s.as_str())];
+        let i2 = find(records, "icc2", &c);
+        if i2.is_none() {
+            continue;
+        }
+        rows.push(vec![
+            score_label(study, s, lang),
+            i2.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+            est_ci(i2),
+            est_ci(find(records, "icc1", &c)),
+            est(find(records, "icc_reml_agreement", &c)),
+            i2.and_then(|r| r.ctx_str("interpretation")).unwrap_or("").to_string(),
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        id: "tab-score-icc".into(),
+        caption: tr(lang, "icc_caption").into(),
+        headers: vec![
+            tr(lang, "score").into(),
+            tr(lang, "pairs").into(),
+            format!("ICC(A,1) [{lvl} {}]", tr(lang, "ci")),
+            format!("ICC(1) [{lvl} {}]", tr(lang, "ci")),
+            tr(lang, "reml_icc").into(),
+            tr(lang, "interpretation").into(),
+        ],
+        rows,
+        numeric: vec![false, true, true, true, true, false],
+        note: Some(tr(lang, "icc_note").into()),
+    }));
+    // CLASS cycles
+    if let Some(inst) = &study.instrument {
+        let mut rows = Vec::new();
+        for d in &inst.dimensions {
+            let c = [("analysis", "class_cycle_agreement"), ("dimension", d.code.as_str())];
+            let w = find(records, "within_one_agreement", &c);
+            let meets = w.and_then(|r| r.context.get("meets_criterion")).and_then(|v| v.as_bool());
+            rows.push(vec![
+                format!("{} ({})", d.code, if es { &d.name_es } else { &d.name_en }),
+                w.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+                find(records, "percent_agreement", &c).and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
+                w.and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
+                match meets {
+                    Some(true) => tr(lang, "yes").into(),
+                    Some(false) => tr(lang, "no").into(),
+                    None => "—".into(),
+                },
+            ]);
+        }
+        blocks.push(Block::Table(Table {
+            id: "tab-class-agreement".into(),
+            caption: tr(lang, "class_agreement_caption").into(),
+            headers: vec![
+                tr(lang, "dimension").into(),
+                tr(lang, "cycle_pairs").into(),
+                tr(lang, "exact").into(),
+                tr(lang, "within_one").into(),
+                "≥ 80%".into(),
+            ],
+            rows,
+            numeric: vec![false, true, true, true, false],
+            note: None,
+        }));
+    }
+    // Observers
+    let mut rows = Vec::new();
+    for r in records.iter().filter(|r| r.statistic.starts_with("observer_")) {
+        let inst = r.ctx_str("instrument").unwrap_or("");
+        rows.push(vec![
+            r.ctx_str("observer").unwrap_or("").to_string(),
+            if inst == "class" { "CLASS".into() } else { tr(lang, "checklist_prefix").to_string() },
+            if inst == "class" { tr(lang, "within_one").to_string() } else { tr(lang, "exact").to_string() },
+            r.n.map(|n| n.to_string()).unwrap_or_default(),
+            r.estimate.map(pct).unwrap_or_else(|| "NA".into()),
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        id: "tab-observers".into(),
+        caption: tr(lang, "observer_caption").into(),
+        headers: vec![tr(lang, "observer").into(), tr(lang, "instrument").into(), tr(lang, "criterion").into(), tr(lang, "comparisons").into(), tr(lang, "agreement").into()],
+        rows,
+        numeric: vec![false, false, false, true, true],
+        note: None,
+    }));
+    Section { id: "reliability".into(), title: tr(lang, "reliability").into(), blocks }
+}
