@@ -60,22 +60,125 @@ where
     blocks.into_iter().flatten().collect()
 }
 
-/// Percentile interval of the defined replicates (R `quantile` type 7).
+/// The resampling counts of every replicate (`b × n`), generated exactly as
+/// [`resample_counts`] does, for statistics that need two independent streams.
+pub fn counts_matrix(n: usize, b: usize, seed: u64) -> Vec<Vec<u32>> {
+    let n_blocks = b.div_ceil(BLOCK);
+    let blocks: Vec<Vec<Vec<u32>>> = (0..n_blocks)
+        .into_par_iter()
+        .map(|blk| {
+            let mut rng = block_rng(seed, blk as u64);
+            let reps = BLOCK.min(b - blk * BLOCK);
+            (0..reps)
+                .map(|_| {
+                    let mut c = vec![0u32; n];
+                    for _ in 0..n {
+                        c[below(&mut rng, n as u32) as usize] += 1;
+                    }
+                    c
+                })
+                .collect()
+        })
+        .collect();
+    blocks.into_iter().flatten().collect()
+}
+
+/// Order-statistic interpolation of R `boot:::norm.inter` (Davison & Hinkley 1997, eq. 5.8):
+/// with `R` sorted replicates and `k = ⌊(R + 1) p⌋`, interpolate between `t*_(k)` and
+/// `t*_(k+1)` on the normal-quantile scale; `k = 0` or `k = R` take the extreme replicate.
+pub fn norm_inter(sorted: &[f64], p: f64) -> f64 {
+    let r = sorted.len();
+    let rk = (r as f64 + 1.0) * p;
+    let k = rk.trunc() as usize;
+    if k == 0 {
+        return sorted[0];
+    }
+    if k >= r {
+        return sorted[r - 1];
+    }
+    if (k as f64 - rk).abs() < 1e-12 {
+        return sorted[k - 1];
+    }
+    let q = |x: f64| super::polychoric::phi_inv(x);
+    let (t1, t2, t3) = (q(p), q(k as f64 / (r as f64 + 1.0)), q((k as f64 + 1.0) / (r as f64 + 1.0)));
+    let (tk, tk1) = (sorted[k - 1], sorted[k]);
+    tk + (t1 - t2) / (t3 - t2) * (tk1 - tk)
+}
+
+fn sorted_defined(reps: &[Option<f64>]) -> Vec<f64> {
+    let mut v: Vec<f64> = reps.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v
+}
+
+/// Percentile interval of the defined replicates, interpolated as R `boot.ci(type = "perc")`.
 /// Returns `(low, high, n_defined)`; `None` when fewer than 10 replicates are defined.
 pub fn percentile_ci(reps: &[Option<f64>], level: f64) -> Option<(f64, f64, usize)> {
-    let mut v: Vec<f64> = reps.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    let v = sorted_defined(reps);
     if v.len() < 10 {
         return None;
     }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let q = |p: f64| {
-        let h = (v.len() - 1) as f64 * p;
-        let lo = h.floor() as usize;
-        let hi = h.ceil() as usize;
-        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
-    };
     let a = (1.0 - level) / 2.0;
-    Some((q(a), q(1.0 - a), v.len()))
+    Some((norm_inter(&v, a), norm_inter(&v, 1.0 - a), v.len()))
+}
+
+/// BCa interval (Efron 1987; Davison & Hinkley 1997 §5.3) as R `boot.ci(type = "bca")` with
+/// influence values `l` (here jackknife: `l_i = (n − 1)(θ̄₍.₎ − θ₍i₎)`):
+/// `z₀ = Φ⁻¹(#{θ* < θ̂}/R)`, `a = Σ l³ / (6 (Σ l²)^{3/2})`,
+/// `α' = Φ(z₀ + (z₀ + z_α)/(1 − a(z₀ + z_α)))`, then [`norm_inter`] at `α'`.
+pub fn bca_ci(reps: &[Option<f64>], theta: f64, influence: &[f64], level: f64) -> Option<(f64, f64)> {
+    let v = sorted_defined(reps);
+    if v.len() < 10 {
+        return None;
+    }
+    let below = v.iter().filter(|&&x| x < theta).count() as f64 / v.len() as f64;
+    if below <= 0.0 || below >= 1.0 {
+        return None;
+    }
+    let z0 = super::polychoric::phi_inv(below);
+    let s2: f64 = influence.iter().map(|l| l * l).sum();
+    let s3: f64 = influence.iter().map(|l| l * l * l).sum();
+    if !(s2 > 0.0) {
+        return None;
+    }
+    let acc = s3 / (6.0 * s2.powf(1.5));
+    let a = (1.0 - level) / 2.0;
+    let adj = |alpha: f64| {
+        let z = super::polychoric::phi_inv(alpha);
+        super::polychoric::phi(z0 + (z0 + z) / (1.0 - acc * (z0 + z)))
+    };
+    let (p1, p2) = (adj(a), adj(1.0 - a));
+    if !(p1.is_finite() && p2.is_finite()) {
+        return None;
+    }
+    Some((norm_inter(&v, p1), norm_inter(&v, p2)))
+}
+
+/// Jackknife influence values `(n − 1)(θ̄ − θ₍i₎)` from leave-one-out estimates.
+pub fn jackknife_influence(loo: &[f64]) -> Vec<f64> {
+    let n = loo.len() as f64;
+    let mean = loo.iter().sum::<f64>() / n;
+    loo.iter().map(|t| (n - 1.0) * (mean - t)).collect()
+}
+
+/// Cluster resampling: draws clusters with replacement; `weights[i]` is how many times unit
+/// `i`'s cluster was drawn. `cluster[i]` indexes `0..n_clusters`.
+pub fn resample_clusters<S, F>(cluster: &[usize], n_clusters: usize, b: usize, seed: u64, scratch: impl Fn() -> S + Sync, stat: F) -> Vec<Option<f64>>
+where
+    F: Fn(&[u32], &mut S) -> Option<f64> + Sync,
+{
+    resample_counts(
+        n_clusters,
+        b,
+        seed,
+        || (scratch(), vec![0u32; cluster.len()]),
+        |cc, (s, w)| {
+            for (i, &c) in cluster.iter().enumerate() {
+                w[i] = cc[c];
+            }
+            stat(w, s)
+        },
+    )
 }
 
 #[cfg(test)]
@@ -105,10 +208,20 @@ mod tests {
         }
     }
     #[test]
-    fn percentile_type7() {
-        let reps: Vec<Option<f64>> = (1..=101).map(|i| Some(i as f64)).collect();
+    fn norm_inter_exact_order_statistics() {
+        // R = 99 replicates 1..99: (R + 1)·0.05 = 5 is an integer → the 5th order statistic.
+        let reps: Vec<Option<f64>> = (1..=99).map(|i| Some(i as f64)).collect();
         let (lo, hi, n) = percentile_ci(&reps, 0.9).unwrap();
-        assert!((lo - 6.0).abs() < 1e-9 && (hi - 96.0).abs() < 1e-9 && n == 101, "{lo} {hi} {n}");
+        assert!((lo - 5.0).abs() < 1e-12 && (hi - 95.0).abs() < 1e-12 && n == 99, "{lo} {hi} {n}");
         assert!(percentile_ci(&[Some(1.0); 5], 0.95).is_none());
+    }
+    #[test]
+    fn bca_reduces_to_percentile_without_bias_or_skew() {
+        // Symmetric replicates around θ̂ with half exactly below → z₀ = 0; symmetric influence → a = 0.
+        let reps: Vec<Option<f64>> = (0..200).map(|i| Some(i as f64 - 99.5)).collect();
+        let infl = [1.0, -1.0, 2.0, -2.0];
+        let (l, h) = bca_ci(&reps, 0.0, &infl, 0.9).unwrap();
+        let (pl, ph, _) = percentile_ci(&reps, 0.9).unwrap();
+        assert!((l - pl).abs() < 1e-9 && (h - ph).abs() < 1e-9);
     }
 }

@@ -6,13 +6,17 @@
 //! pins it; `docs/statistics.md` mirrors these.
 
 pub mod agreement;
+pub mod bland_altman;
 pub mod bootstrap;
 pub mod consistency;
+pub mod correlation;
 pub mod descriptive;
 pub mod icc;
 pub mod labels;
 pub mod linalg;
+pub mod multilevel;
 pub mod polychoric;
+pub mod roc;
 
 use std::fmt;
 
