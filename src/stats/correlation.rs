@@ -101,8 +101,10 @@ fn kendall_parts(x: &[f64], y: &[f64]) -> (f64, f64, f64, f64) {
     let (mut s, mut tx, mut ty) = (0.0, 0.0, 0.0);
     for i in 0..n {
         for j in i + 1..n {
-            let a = (x[i] - x[j]).signum();
-            let b = (y[i] - y[j]).signum();
+            // f64::signum(0.0) is 1.0, so compare explicitly.
+            let sign = |d: f64| if d > 0.0 { 1.0 } else if d < 0.0 { -1.0 } else { 0.0 };
+            let a = sign(x[i] - x[j]);
+            let b = sign(y[i] - y[j]);
             s += a * b;
             if a == 0.0 {
                 tx += 1.0;

@@ -5,4 +5,5 @@ mod foundation;
 mod input_errors;
 mod reference_agreement;
 mod reference_reliability;
+mod reference_validity;
 mod stat_cli;
