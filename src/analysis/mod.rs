@@ -3,6 +3,7 @@
 //! under the same names.
 
 pub mod reliability;
+pub mod validity;
 
 use crate::stats::labels::{IccScale, KappaScale};
 

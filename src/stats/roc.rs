@@ -284,6 +284,25 @@ mod tests {
         assert!(auc_delong(&s, &[true, false, false, false, false, false], Direction::Higher, 0.95).is_err());
     }
     #[test]
+    fn weighted_auc_equals_duplicated_rows() {
+        let s = [0.3, 0.5, 0.5, 0.9, 0.1, 0.5, 0.7];
+        let t = [true, false, true, true, false, false, true];
+        for dir in [Direction::Higher, Direction::Lower] {
+            let ord = AucOrder::new(&s, &t, dir);
+            let full = auc_delong(&s, &t, dir, 0.95).unwrap().auc;
+            assert_abs_diff_eq!(ord.auc(&[1; 7]).unwrap(), full, epsilon = 1e-12);
+            let w = [2u32, 0, 1, 3, 1, 2, 0];
+            let (mut sd, mut td) = (vec![], vec![]);
+            for i in 0..7 {
+                for _ in 0..w[i] {
+                    sd.push(s[i]);
+                    td.push(t[i]);
+                }
+            }
+            assert_abs_diff_eq!(ord.auc(&w).unwrap(), auc_delong(&sd, &td, dir, 0.95).unwrap().auc, epsilon = 1e-12);
+        }
+    }
+    #[test]
     fn wilson_known() {
         // statsmodels proportion_confint(8, 10, method='wilson')
         let (l, h) = wilson(8, 10, 0.95).unwrap();
@@ -300,5 +319,58 @@ mod tests {
         assert_abs_diff_eq!(c[i].youden, 1.0);
         let j = choose(&c, CutoffRule::MinSensitivity(100)).unwrap();
         assert_eq!(c[j].threshold, 2.0);
+    }
+}
+
+/// Precomputed ordering for fast weighted AUCs (bootstrap replicates): units sorted by
+/// "higher is positive" score, grouped into ties.
+pub struct AucOrder {
+    /// (is_positive, unit index) in ascending score order, with tie-group boundaries.
+    order: Vec<(bool, usize)>,
+    groups: Vec<(usize, usize)>,
+}
+
+impl AucOrder {
+    pub fn new(score: &[f64], truth: &[bool], dir: Direction) -> AucOrder {
+        let s = |v: f64| if dir == Direction::Higher { v } else { -v };
+        let mut idx: Vec<usize> = (0..score.len()).collect();
+        idx.sort_by(|&a, &b| s(score[a]).total_cmp(&s(score[b])));
+        let mut groups = Vec::new();
+        let mut i = 0;
+        while i < idx.len() {
+            let mut j = i;
+            while j + 1 < idx.len() && s(score[idx[j + 1]]) == s(score[idx[i]]) {
+                j += 1;
+            }
+            groups.push((i, j + 1));
+            i = j + 1;
+        }
+        AucOrder { order: idx.iter().map(|&u| (truth[u], u)).collect(), groups }
+    }
+
+    /// AUC with integer unit weights, in O(n): each positive beats the negative weight below
+    /// its tie group and ties with half of the negative weight inside it.
+    pub fn auc(&self, w: &[u32]) -> Option<f64> {
+        let (mut below_neg, mut num, mut wp, mut wn) = (0.0, 0.0, 0.0, 0.0);
+        for &(a, b) in &self.groups {
+            let (mut gp, mut gn) = (0.0, 0.0);
+            for &(pos, u) in &self.order[a..b] {
+                let wu = w[u] as f64;
+                if pos {
+                    gp += wu;
+                } else {
+                    gn += wu;
+                }
+            }
+            num += gp * (below_neg + 0.5 * gn);
+            below_neg += gn;
+            wp += gp;
+            wn += gn;
+        }
+        if wp == 0.0 || wn == 0.0 {
+            None
+        } else {
+            Some(num / (wp * wn))
+        }
     }
 }

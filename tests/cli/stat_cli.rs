@@ -107,3 +107,47 @@ fn stat_bad_input() {
     bin().args(["stat", "agree", p.to_str().unwrap(), "--level", "fuzzy"]).assert().code(2);
     bin().args(["stat", "icc", p.to_str().unwrap(), "--ci-level", "2"]).assert().code(2);
 }
+
+#[test]
+fn corr_contract_with_cluster_bootstrap() {
+    let f = fixture("reference/corr_data.csv");
+    let recs = json(&["stat", "corr", f.to_str().unwrap(), "--x", "x", "--y", "y", "--method", "all", "--cluster", "cluster", "--bootstrap", "500"]);
+    for s in ["pearson_r", "spearman_rho", "kendall_tau_b"] {
+        let rs: Vec<&Value> = recs.iter().filter(|r| r["statistic"] == s).collect();
+        assert_eq!(rs.len(), 3, "{s}: analytic, percentile and BCa records");
+        assert!(rs.iter().all(|r| r["n"] == 60 && r["ci_low"].is_number()));
+        assert!(rs.iter().any(|r| r["ci_method"].as_str().unwrap().contains("cluster")));
+    }
+    let p = recs.iter().find(|r| r["statistic"] == "pearson_r").unwrap();
+    let refs: Value = serde_json::from_slice(&std::fs::read(fixture("reference/validity_r.json")).unwrap()).unwrap();
+    assert!((p["estimate"].as_f64().unwrap() - refs["pearson"]["r"].as_f64().unwrap()).abs() < 1e-12);
+}
+
+#[test]
+fn roc_contract_direction_and_cutoffs() {
+    let f = fixture("reference/asah.csv");
+    let recs = json(&["stat", "roc", f.to_str().unwrap(), "--score", "s100b", "--truth", "outcome", "--positive", "1", "--direction", "higher", "--bootstrap", "300"]);
+    let auc = recs.iter().find(|r| r["statistic"] == "auc").unwrap();
+    assert!((auc["estimate"].as_f64().unwrap() - 0.7314).abs() < 5e-5);
+    assert_eq!(auc["direction"], "higher");
+    for s in ["youden_threshold", "sensitivity", "specificity"] {
+        assert!(recs.iter().any(|r| r["statistic"] == s), "missing {s}");
+    }
+    assert!(recs.iter().filter(|r| r["statistic"] == "cutoff").count() > 20);
+    // The opposite direction is honoured, not silently flipped.
+    let low = json(&["stat", "roc", f.to_str().unwrap(), "--score", "s100b", "--truth", "outcome", "--positive", "1", "--direction", "lower", "--bootstrap", "0"]);
+    let a = low.iter().find(|r| r["statistic"] == "auc").unwrap()["estimate"].as_f64().unwrap();
+    assert!((a - (1.0 - 0.731368563685637)).abs() < 1e-9);
+}
+
+#[test]
+fn bland_altman_contract() {
+    let f = fixture("reference/bland_altman_1986.csv");
+    let recs = json(&["stat", "bland-altman", f.to_str().unwrap(), "--a", "wright", "--b", "mini"]);
+    let n = names(&recs);
+    for s in ["bias", "loa_low", "loa_high", "proportional_bias_slope"] {
+        assert!(n.contains(&s.to_string()), "missing {s}");
+    }
+    let bias = recs.iter().find(|r| r["statistic"] == "bias").unwrap();
+    assert!((bias["estimate"].as_f64().unwrap() + 2.1176470588).abs() < 1e-8);
+}

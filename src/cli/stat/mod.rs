@@ -1,6 +1,9 @@
 //! `checkval stat`: ad-hoc statistics on plain tables, for users who just need a number.
 
 pub mod agree;
+pub mod bland_altman;
+pub mod corr;
+pub mod roc;
 pub mod alpha;
 pub mod icc;
 pub mod output;
@@ -61,6 +64,12 @@ pub enum StatCommand {
     Agree(agree::Args),
     /// Intraclass correlations: the six Shrout–Fleiss/McGraw–Wong forms and REML forms.
     Icc(icc::Args),
+    /// Correlation with analytic, bootstrap and cluster-bootstrap CIs.
+    Corr(corr::Args),
+    /// ROC analysis: AUC (DeLong and bootstrap CIs), cut-off table, chosen cut-off.
+    Roc(roc::Args),
+    /// Bland–Altman agreement of two measurements on one scale.
+    BlandAltman(bland_altman::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -74,6 +83,9 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::Alpha(a) => alpha::run(a)?,
         StatCommand::Agree(a) => agree::run(a)?,
         StatCommand::Icc(a) => icc::run(a)?,
+        StatCommand::Corr(a) => corr::run(a)?,
+        StatCommand::Roc(a) => roc::run(a)?,
+        StatCommand::BlandAltman(a) => bland_altman::run(a)?,
     };
     print!("{out}");
     Ok(())

@@ -58,7 +58,47 @@ fn csv(records: &[Record]) -> String {
 }
 
 fn table(records: &[Record]) -> String {
-    let tag_keys = ["item", "x", "y", "level", "weights", "threshold", "cutoff"];
+    let (cuts, main): (Vec<&Record>, Vec<&Record>) = records.iter().partition(|r| r.statistic == "cutoff");
+    let main: Vec<Record> = main.into_iter().cloned().collect();
+    let mut s = main_table(&main);
+    if !cuts.is_empty() {
+        s.push_str("\ncut-offs (flag: ");
+        s.push_str(&ctx_value(cuts[0], "flag"));
+        s.push_str(")\n");
+        let mut rows = vec![vec!["threshold".to_string(), "sensitivity".into(), "specificity".into(), "ppv".into(), "npv".into(), "youden_j".into()]];
+        for c in cuts {
+            let g = |k: &str| c.context.get(k).and_then(|v| v.as_f64()).map(|v| format!("{v:.4}")).unwrap_or_default();
+            rows.push(vec![g("threshold"), g("sensitivity"), g("specificity"), g("ppv"), g("npv"), fmt(c.estimate)]);
+        }
+        s.push_str(&align(&rows, &[0, 1, 2, 3, 4, 5]));
+    }
+    s
+}
+
+fn align(rows: &[Vec<String>], right: &[usize]) -> String {
+    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut s = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| {
+                let pad = widths[c] - v.chars().count();
+                if right.contains(&c) && i > 0 {
+                    format!("{}{v}", " ".repeat(pad))
+                } else {
+                    format!("{v}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s
+}
+
+fn main_table(records: &[Record]) -> String {
+    let tag_keys = ["item", "x", "y", "level", "weights", "threshold", "ci_kind", "direction"];
     let mut rows: Vec<Vec<String>> = vec![vec![
         "statistic".into(),
         "for".into(),
@@ -92,23 +132,5 @@ fn table(records: &[Record]) -> String {
             note,
         ]);
     }
-    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut s = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(c, v)| {
-                let pad = widths[c] - v.chars().count();
-                if (2..=6).contains(&c) && i > 0 {
-                    format!("{}{v}", " ".repeat(pad))
-                } else {
-                    format!("{v}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        s.push_str(line.join("  ").trim_end());
-        s.push('\n');
-    }
-    s
+    align(&rows, &[2, 3, 4, 5, 6])
 }

@@ -1,0 +1,200 @@
+//! Records for correlations, ROC and Bland–Altman analyses.
+
+use super::{sub_seed, StatOpts};
+use crate::results::Record;
+use crate::stats::bland_altman::bland_altman;
+use crate::stats::bootstrap::{bca_ci, jackknife_influence, percentile_ci, resample_clusters, resample_counts};
+use crate::stats::correlation::{corr_weighted, correlate, jackknife, Method};
+use crate::stats::roc::{self, AucOrder, CutoffRule, Direction};
+use crate::stats::Na;
+
+/// Correlation records for one pair of variables: the analytic CI, then (if `bootstrap > 0`)
+/// percentile and BCa bootstrap CIs, resampling units or, with `cluster`, whole clusters.
+pub fn corr_records(x: &[f64], y: &[f64], methods: &[Method], cluster: Option<(&[usize], usize)>, o: &StatOpts, label: &str) -> Vec<Record> {
+    let mut out = Vec::new();
+    for &m in methods {
+        let name = m.stat_name();
+        let c = match correlate(x, y, m, o.ci_level) {
+            Ok(c) => c,
+            Err(na) => {
+                out.push(Record::new(name, Err(na)).n(x.len()));
+                continue;
+            }
+        };
+        let mut r = Record::new(name, Ok(c.r)).n(c.n);
+        if let Some((lo, hi)) = c.ci {
+            r = r.ci(lo, hi, o.ci_level, c.ci_method);
+        } else {
+            r = r.ctx("ci_na_reason", "|r| = 1");
+        }
+        if let Some(p) = c.p_value {
+            r = r.p(p);
+        }
+        out.push(r);
+        if o.bootstrap == 0 {
+            continue;
+        }
+        let seed = sub_seed(o.seed, &format!("corr/{label}/{name}"));
+        let reps = match cluster {
+            Some((cl, k)) => resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
+            None => resample_counts(x.len(), o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
+        };
+        let what = if cluster.is_some() { "cluster bootstrap (whole clusters resampled)" } else { "bootstrap over units" };
+        let (n_def, se) = {
+            let v: Vec<f64> = reps.iter().flatten().copied().collect();
+            (v.len(), crate::stats::descriptive::sd(&v).ok())
+        };
+        let base = |method: String| {
+            let mut r = Record::new(name, Ok(c.r)).n(c.n).ctx("bootstrap_replicates", n_def);
+            if let Some(se) = se {
+                r = r.se(se);
+            }
+            r.ctx("ci_kind", method)
+        };
+        if let Some((lo, hi, _)) = percentile_ci(&reps, o.ci_level) {
+            out.push(base("percentile".into()).ci(lo, hi, o.ci_level, &format!("percentile, {what}")));
+        }
+        let infl = jackknife_influence(&jackknife(x, y, cluster, m));
+        if let Some((lo, hi)) = bca_ci(&reps, c.r, &infl, o.ci_level) {
+            out.push(base("bca".into()).ci(lo, hi, o.ci_level, &format!("BCa, {what}")));
+        }
+    }
+    out
+}
+
+/// Screening benchmark for a ROC result.
+#[derive(Debug, Clone, Copy)]
+pub struct Benchmark {
+    pub min_auc_lower: f64,
+    pub min_sensitivity: f64,
+    pub min_specificity: f64,
+}
+
+impl Default for Benchmark {
+    fn default() -> Self {
+        Benchmark { min_auc_lower: 0.75, min_sensitivity: 0.70, min_specificity: 0.70 }
+    }
+}
+
+/// ROC records: `auc` (DeLong CI; then bootstrap CI, stratified or by cluster), the chosen
+/// cut-off (`youden_threshold` or `chosen_threshold`), `sensitivity`, `specificity`, `ppv`, `npv`
+/// with Wilson CIs, the benchmark verdict, and one `cutoff` record per threshold.
+#[allow(clippy::too_many_arguments)]
+pub fn roc_records(
+    score: &[f64],
+    truth: &[bool],
+    dir: Direction,
+    rule: CutoffRule,
+    bench: Benchmark,
+    cluster: Option<(&[usize], usize)>,
+    o: &StatOpts,
+    label: &str,
+    with_cutoffs: bool,
+) -> Vec<Record> {
+    let mut out = Vec::new();
+    let dname = dir.name();
+    let a = match roc::auc_delong(score, truth, dir, o.ci_level) {
+        Ok(a) => a,
+        Err(na) => return vec![Record::new("auc", Err(na)).n(score.len()).ctx("direction", dname)],
+    };
+    let common = |r: Record| r.ctx("direction", dname).ctx("n_positive", a.n_pos).ctx("n_negative", a.n_neg);
+    out.push(common(Record::new("auc", Ok(a.auc)).n(score.len()).se(a.se).ci(a.ci.0, a.ci.1, o.ci_level, "DeLong")));
+    if o.bootstrap > 0 {
+        let seed = sub_seed(o.seed, &format!("roc/{label}"));
+        let boot = match cluster {
+            Some((cl, k)) => {
+                let ord = AucOrder::new(score, truth, dir);
+                let reps = resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| ord.auc(w));
+                percentile_ci(&reps, o.ci_level).map(|(l, h, _)| (l, h, "percentile, cluster bootstrap (whole clusters resampled)"))
+            }
+            None => roc::auc_bootstrap(score, truth, dir, o.bootstrap, seed, o.ci_level).ok().map(|(l, h)| (l, h, "percentile, stratified bootstrap")),
+        };
+        if let Some((l, h, m)) = boot {
+            out.push(common(Record::new("auc", Ok(a.auc)).n(score.len()).ci(l, h, o.ci_level, m)).ctx("bootstrap_replicates", o.bootstrap));
+        }
+    }
+    let cuts = roc::cutoffs(score, truth, dir);
+    let rule_name = match rule {
+        CutoffRule::Youden => "youden".to_string(),
+        CutoffRule::Closest => "closest_to_01".to_string(),
+        CutoffRule::MinSensitivity(p) => format!("min_sensitivity_{p}"),
+    };
+    let flag = if dir == Direction::Higher { "score >= threshold" } else { "score <= threshold" };
+    match roc::choose(&cuts, rule) {
+        Some(i) => {
+            let c = &cuts[i];
+            let thr_name = if rule == CutoffRule::Youden { "youden_threshold" } else { "chosen_threshold" };
+            out.push(common(Record::new(thr_name, Ok(c.threshold))).ctx("rule", rule_name.as_str()).ctx("flag", flag).ctx("youden_j", c.youden));
+            let prop = |name: &str, k: usize, n: usize| {
+                let est = if n > 0 { Ok(k as f64 / n as f64) } else { Err(Na::new("empty denominator")) };
+                let mut r = Record::new(name, est).n(n).ctx("threshold", c.threshold).ctx("rule", rule_name.as_str());
+                if let Some((l, h)) = roc::wilson(k, n, o.ci_level) {
+                    r = r.ci(l, h, o.ci_level, "Wilson");
+                }
+                r
+            };
+            let se = prop("sensitivity", c.tp, c.tp + c.fn_);
+            let sp = prop("specificity", c.tn, c.tn + c.fp);
+            let meets = a.ci.0 >= bench.min_auc_lower && c.sensitivity >= bench.min_sensitivity && c.specificity >= bench.min_specificity;
+            out.push(se);
+            out.push(sp);
+            out.push(prop("ppv", c.tp, c.tp + c.fp));
+            out.push(prop("npv", c.tn, c.tn + c.fn_));
+            out.push(
+                Record::new("screening_benchmark_met", Ok(if meets { 1.0 } else { 0.0 }))
+                    .ctx("criterion", format!("AUC CI lower >= {}, sensitivity >= {}, specificity >= {}", bench.min_auc_lower, bench.min_sensitivity, bench.min_specificity))
+                    .ctx("meets_criterion", meets)
+                    .ctx("auc_ci_low", a.ci.0),
+            );
+        }
+        None => out.push(Record::na("youden_threshold", "no cut-off satisfies the rule").ctx("rule", rule_name.as_str())),
+    }
+    if with_cutoffs {
+        for c in &cuts {
+            let mut r = Record::new("cutoff", Ok(c.youden))
+                .n(score.len())
+                .ctx("threshold", c.threshold)
+                .ctx("flag", flag)
+                .ctx("sensitivity", c.sensitivity)
+                .ctx("specificity", c.specificity)
+                .ctx("tp", c.tp)
+                .ctx("fp", c.fp)
+                .ctx("tn", c.tn)
+                .ctx("fn", c.fn_);
+            if let Some(v) = c.ppv() {
+                r = r.ctx("ppv", v);
+            }
+            if let Some(v) = c.npv() {
+                r = r.ctx("npv", v);
+            }
+            if let Some((l, h)) = roc::wilson(c.tp, c.tp + c.fn_, o.ci_level) {
+                r = r.ctx("sensitivity_ci_low", l).ctx("sensitivity_ci_high", h);
+            }
+            if let Some((l, h)) = roc::wilson(c.tn, c.tn + c.fp, o.ci_level) {
+                r = r.ctx("specificity_ci_low", l).ctx("specificity_ci_high", h);
+            }
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Bland–Altman records: `bias`, `sd_difference`, `loa_low`, `loa_high`, `proportional_bias_slope`.
+pub fn bland_altman_records(a: &[f64], b: &[f64], o: &StatOpts) -> Vec<Record> {
+    match bland_altman(a, b, o.ci_level) {
+        Ok(r) => {
+            let mut v = vec![
+                Record::new("bias", Ok(r.bias)).n(r.n).ci(r.bias_ci.0, r.bias_ci.1, o.ci_level, "t"),
+                Record::new("sd_difference", Ok(r.sd)).n(r.n),
+                Record::new("loa_low", Ok(r.loa_low)).n(r.n).ci(r.loa_low_ci.0, r.loa_low_ci.1, o.ci_level, "t, SE = √(3s²/n) (Bland & Altman 1986)"),
+                Record::new("loa_high", Ok(r.loa_high)).n(r.n).ci(r.loa_high_ci.0, r.loa_high_ci.1, o.ci_level, "t, SE = √(3s²/n) (Bland & Altman 1986)"),
+            ];
+            v.push(match r.slope {
+                Ok((s, l, h, p)) => Record::new("proportional_bias_slope", Ok(s)).n(r.n).ci(l, h, o.ci_level, "t (OLS of difference on mean)").p(p),
+                Err(na) => Record::new("proportional_bias_slope", Err(na)),
+            });
+            v
+        }
+        Err(na) => vec![Record::new("bias", Err(na))],
+    }
+}
