@@ -8,6 +8,7 @@ pub mod run;
 pub mod score;
 pub mod simulate;
 pub mod stat;
+pub mod validity;
 
 use clap::{Parser, Subcommand};
 
@@ -51,6 +52,8 @@ pub enum Command {
     Run(run::Args),
     /// Reliability: internal consistency, inter-observer agreement, ICCs (part of `run`).
     Reliability(reliability::Args),
+    /// Concurrent validity: checklist vs CLASS, ROC, item analysis, short form (part of `run`).
+    Validity(validity::Args),
     /// Ad-hoc statistics on plain tables (alpha, agree, icc).
     Stat(stat::Args),
 }
@@ -80,6 +83,7 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(a, &ui),
         Command::Stat(a) => stat::run(a),
         Command::Reliability(a) => reliability::run(a, &ui),
+        Command::Validity(a) => validity::run(a, &ui),
     };
     match res {
         Ok(()) => 0,

@@ -25,7 +25,7 @@ pub struct Args {
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let (study, mut opts) = a.study.load()?;
     opts.lang = a.lang.clone();
-    let summary = run_study(&study, &opts, &a.study.out, Sections { reliability: true })?;
+    let summary = run_study(&study, &opts, &a.study.out, Sections { reliability: true, validity: false })?;
     ui.info(format!("wrote {} ({} statistics)", a.study.out.display(), summary.n_records));
     if a.study.strict && summary.problems > 0 {
         return Err(crate::error::StrictFailure { problems: summary.problems }.into());

@@ -76,6 +76,40 @@ pub fn tr(lang: &str, key: &str) -> &'static str {
         "instrument" => "Instrument", "Instrumento";
         "criterion" => "Criterion", "Criterio";
         "comparisons" => "Comparisons", "Comparaciones";
+        "validity" => "Concurrent validity", "Validez concurrente";
+        "validity_caption" => "Checklist scores against CLASS domains", "Puntajes de la lista de cotejo frente a los dominios CLASS";
+        "validity_note" => "Pearson r. Classroom level: CI by Fisher z and by a cluster bootstrap over centers; center level: Fisher z and a bootstrap over centers.", "r de Pearson. Nivel sala: IC por z de Fisher y por bootstrap por conglomerados (centros); nivel centro: z de Fisher y bootstrap de centros.";
+        "domain" => "Domain", "Dominio";
+        "mtmm_caption" => "Multitrait–multimethod matrix: checklist scores × CLASS dimensions and domains", "Matriz multirrasgo–multimétodo: puntajes de la lista × dimensiones y dominios CLASS";
+        "disatt_caption" => "Correlations of the checklist total with CLASS domains, corrected for unreliability and adjusted for covariates (classroom level)", "Correlaciones del total de la lista con los dominios CLASS, corregidas por falta de confiabilidad y ajustadas por covariables (nivel sala)";
+        "rel_short" => "Reliability", "Confiabilidad";
+        "disatt_r" => "Disattenuated r", "r desatenuada";
+        "partial_r" => "Partial r", "r parcial";
+        "partial_r_none" => "Partial r (no covariates in the spec)", "r parcial (sin covariables en la especificación)";
+        "disatt_note" => "Reliabilities are the inter-observer ICC(A,1) of each score on double-coded visits (a classroom score rests on one observation).", "Las confiabilidades son la CCI(A,1) entre observadores de cada puntaje en visitas con doble codificación (el puntaje de una sala proviene de una observación).";
+        "dependent_caption" => "Is the checklist closer to one CLASS domain than to another? Tests of dependent correlations", "¿La lista se parece más a un dominio CLASS que a otro? Pruebas de correlaciones dependientes";
+        "comparison" => "Comparison", "Comparación";
+        "test" => "Test", "Prueba";
+        "statistic" => "Statistic", "Estadístico";
+        "roc_caption" => "Screening low-quality classrooms", "Detección de salas de baja calidad";
+        "positives" => "Positives", "Positivos";
+        "cutoff" => "Cut-off", "Punto de corte";
+        "sensitivity" => "Sensitivity", "Sensibilidad";
+        "specificity" => "Specificity", "Especificidad";
+        "benchmark" => "Meets benchmark", "Cumple criterio";
+        "item_validity_caption" => "Item validity: correlation of each item (classroom mean) with the CLASS domains", "Validez por reactivo: correlación de cada reactivo (promedio por sala) con los dominios CLASS";
+        "item_validity_note" => "Point-biserial r for yes/no items. An item is flagged when no domain reaches r ≥ .10 with a Benjamini–Hochberg adjusted p < .05.", "r punto-biserial en reactivos sí/no. Se marca el reactivo si ningún dominio alcanza r ≥ .10 con p ajustada por Benjamini–Hochberg < .05.";
+        "flag" => "Flag", "Alerta";
+        "no_discrimination" => "does not discriminate", "no discrimina";
+        "short_form_caption" => "Short-form search (backward elimination keeping the items that carry the CLASS signal)", "Búsqueda de versión corta (eliminación hacia atrás conservando los reactivos que llevan la señal de CLASS)";
+        "removed" => "Item removed", "Reactivo eliminado";
+        "proposed" => "Proposed short form", "Versión corta propuesta";
+        "items_word" => "items", "reactivos";
+        "no_proposal" => "No short form proposed", "No se propone versión corta";
+        "multilevel_caption" => "Clustering of classrooms within centers", "Agrupamiento de salas dentro de centros";
+        "icc_center" => "ICC(1) of center", "CCI(1) del centro";
+        "deff" => "Design effect", "Efecto de diseño";
+        "multilevel_note" => "ICC(1) from REML variance components; design effect 1 + (m̄ − 1)·ICC. Precision of center-level r:", "CCI(1) de componentes de varianza por REML; efecto de diseño 1 + (m̄ − 1)·CCI. Precisión de r a nivel centro:";
         "obs_note" => "Observation level uses primary observations only; classroom level averages a classroom's primary observations; center level averages its classrooms.", "El nivel de observación usa solo observaciones principales; el nivel de sala promedia las observaciones principales de cada sala y el de centro promedia sus salas.";
     }
 }
@@ -94,6 +128,11 @@ mod tests {
             "scale", "ordinal_alpha", "item", "subscale", "pairs", "agreement", "item_agreement_caption", "icc_caption",
             "icc_note", "reml_icc", "interpretation", "class_agreement_caption", "dimension", "cycle_pairs", "exact",
             "within_one", "yes", "no", "observer_caption", "observer", "instrument", "criterion", "comparisons",
+            "validity", "validity_caption", "validity_note", "domain", "mtmm_caption", "disatt_caption", "rel_short",
+            "disatt_r", "partial_r", "partial_r_none", "disatt_note", "dependent_caption", "comparison", "test",
+            "statistic", "roc_caption", "positives", "cutoff", "sensitivity", "specificity", "benchmark",
+            "item_validity_caption", "item_validity_note", "flag", "no_discrimination", "short_form_caption", "removed",
+            "proposed", "items_word", "no_proposal", "multilevel_caption", "icc_center", "deff", "multilevel_note",
         ] {
             assert_ne!(tr("es", k), "??", "{k}");
             assert_ne!(tr("en", k), "??", "{k}");

@@ -7,6 +7,7 @@ pub mod html;
 pub mod i18n;
 pub mod markdown;
 pub mod reliability;
+pub mod validity;
 
 #[derive(Debug, Clone)]
 pub struct Table {

@@ -10,3 +10,4 @@ pub mod run;
 pub mod score;
 pub mod simulate;
 pub mod spec;
+pub mod validity;

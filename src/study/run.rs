@@ -17,11 +17,12 @@ pub struct RunSummary {
 #[derive(Debug, Clone, Copy)]
 pub struct Sections {
     pub reliability: bool,
+    pub validity: bool,
 }
 
 impl Sections {
     pub fn all() -> Self {
-        Sections { reliability: true }
+        Sections { reliability: true, validity: true }
     }
 }
 
@@ -31,10 +32,22 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
     pipeline::write_scores(study, &data, out)?;
     let mut records = pipeline::descriptive_records(study, &data);
     let mut extra = Vec::new();
-    if sections.reliability {
+    // Validity needs the reliabilities (for disattenuation), so they are computed whenever
+    // either section is asked for; only asked-for sections are reported.
+    if sections.reliability || sections.validity {
         let rel = super::reliability::reliability_records(study, &data, &lang);
-        extra.push(report::reliability::section(study, &rel, &lang));
-        records.extend(rel);
+        if sections.validity {
+            let val = super::validity::validity_records(study, &data, &rel);
+            if sections.reliability {
+                extra.push(report::reliability::section(study, &rel, &lang));
+                records.extend(rel);
+            }
+            extra.push(report::validity::section(study, &val, &lang));
+            records.extend(val);
+        } else {
+            extra.push(report::reliability::section(study, &rel, &lang));
+            records.extend(rel);
+        }
     }
     let prov = pipeline::provenance(study, &data)?;
     let doc = report::build::build(study, &data, &records, &prov, &lang, extra);

@@ -343,6 +343,76 @@ pub struct Analysis {
     pub language: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<Threshold>,
+    /// Roster attributes used as covariates in partial correlations (categorical → dummies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<String>,
+    /// ROC cut-off rule: `youden` (default), `closest`, or `min_sensitivity:80`.
+    #[serde(default = "default_rule")]
+    pub cutoff_rule: String,
+    #[serde(default)]
+    pub screening: Screening,
+    #[serde(default)]
+    pub short_form: ShortForm,
+    /// Target half-width of a center-level correlation CI, to judge whether n is enough.
+    #[serde(default = "default_precision")]
+    pub precision: f64,
+}
+
+fn default_rule() -> String {
+    "youden".into()
+}
+fn default_precision() -> f64 {
+    0.10
+}
+
+/// Screening benchmark a ROC result is checked against.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screening {
+    #[serde(default = "d075")]
+    pub min_auc_lower: f64,
+    #[serde(default = "d070")]
+    pub min_sensitivity: f64,
+    #[serde(default = "d070")]
+    pub min_specificity: f64,
+}
+fn d075() -> f64 {
+    0.75
+}
+fn d070() -> f64 {
+    0.70
+}
+impl Default for Screening {
+    fn default() -> Self {
+        Screening { min_auc_lower: 0.75, min_sensitivity: 0.70, min_specificity: 0.70 }
+    }
+}
+
+/// Constraints for proposing a short form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShortForm {
+    #[serde(default = "d080")]
+    pub min_alpha: f64,
+    #[serde(default = "two")]
+    pub min_items_per_subscale: usize,
+    /// Largest acceptable drop in the mean correlation with the CLASS domains.
+    #[serde(default = "d005")]
+    pub max_r_loss: f64,
+}
+fn d080() -> f64 {
+    0.80
+}
+fn two() -> usize {
+    2
+}
+fn d005() -> f64 {
+    0.05
+}
+impl Default for ShortForm {
+    fn default() -> Self {
+        ShortForm { min_alpha: 0.80, min_items_per_subscale: 2, max_r_loss: 0.05 }
+    }
 }
 
 impl Default for Analysis {
@@ -354,6 +424,11 @@ impl Default for Analysis {
             ci_level: default_ci(),
             language: default_lang(),
             thresholds: Vec::new(),
+            covariates: Vec::new(),
+            cutoff_rule: default_rule(),
+            screening: Screening::default(),
+            short_form: ShortForm::default(),
+            precision: default_precision(),
         }
     }
 }
@@ -541,6 +616,14 @@ impl Study {
                 Some(inst)
             }
         };
+        if super::spec::parse_rule(&a.cutoff_rule).is_none() {
+            return Err(spec_err(p, format!("analysis.cutoff_rule = '{}'", a.cutoff_rule)).expected("youden, closest or min_sensitivity:NN"));
+        }
+        for c in &a.covariates {
+            if !spec.roster.attributes.contains(c) {
+                return Err(spec_err(p, format!("analysis.covariates has '{c}'")).expected("a roster attribute listed in [roster] attributes"));
+            }
+        }
         for t in &a.thresholds {
             if t.below.is_some() == t.at_or_above.is_some() {
                 return Err(spec_err(p, format!("threshold '{}'", t.name)).expected("exactly one of `below` or `at_or_above`"));
@@ -585,6 +668,16 @@ impl Study {
             .map(|s| if lang == "es" { s.label_es.clone() } else { s.label_en.clone() })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| id.replace('_', " "))
+    }
+}
+
+/// Parse a cut-off rule: `youden`, `closest`, `min_sensitivity:NN`.
+pub fn parse_rule(s: &str) -> Option<crate::stats::roc::CutoffRule> {
+    use crate::stats::roc::CutoffRule;
+    match s {
+        "youden" => Some(CutoffRule::Youden),
+        "closest" => Some(CutoffRule::Closest),
+        _ => s.strip_prefix("min_sensitivity:").and_then(|v| v.parse::<u32>().ok()).filter(|v| *v <= 100).map(CutoffRule::MinSensitivity),
     }
 }
 

@@ -1,0 +1,303 @@
+//! The report's validity section.
+
+use super::build::score_label;
+use super::format::{bounded, ci, num, pct};
+use super::i18n::tr;
+use super::reliability::find;
+use super::{Block, Section, Table};
+use crate::results::Record;
+use crate::study::spec::Study;
+
+fn r_ci(r: Option<&Record>) -> String {
+    match r.and_then(|r| r.estimate.map(|e| (e, r))) {
+        Some((e, r)) => format!("{} {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true)),
+        None => "NA".into(),
+    }
+}
+
+fn boot<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)], kind: &str) -> Option<&'a Record> {
+    records.iter().find(|r| r.statistic == stat && r.ctx_str("ci_kind") == Some(kind) && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+}
+
+fn analytic<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)]) -> Option<&'a Record> {
+    records.iter().find(|r| r.statistic == stat && r.ctx_str("ci_kind").is_none() && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+}
+
+pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
+    let es = lang == "es";
+    let mut blocks = Vec::new();
+    let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
+    let cl_names = study.checklist_score_names();
+    let cs_names = study.class_score_names();
+    let doms: Vec<String> = study.instrument.as_ref().map(|i| i.domains.iter().map(|d| format!("class_{}", d.code)).collect()).unwrap_or_default();
+    // Headline table: checklist total × domains at both levels.
+    let mut rows = Vec::new();
+    for l in &study.spec.analysis.levels {
+        for a in &cl_names {
+            for b in &doms {
+                let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
+                let r = analytic(records, "pearson_r", &c);
+                let p = boot(records, "pearson_r", &c, "percentile");
+                rows.push(vec![
+                    tr(lang, &format!("level_{l}")).to_string(),
+                    score_label(study, a, lang),
+                    b.trim_start_matches("class_").to_string(),
+                    r.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+                    r_ci(r),
+                    p.map(|p| ci(p.ci_low, p.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
+                ]);
+            }
+        }
+    }
+    blocks.push(Block::Para(if es {
+        "La pregunta central: ¿la lista de cotejo mide lo mismo que CLASS? Cada puntaje de la lista se correlaciona con cada dominio CLASS a nivel de sala y de centro. A nivel de sala, el intervalo bootstrap remuestrea centros completos, porque las salas de un mismo centro no son independientes.".into()
+    } else {
+        "The central question: does the checklist measure what CLASS measures? Each checklist score is correlated with each CLASS domain at classroom and center level. At classroom level the bootstrap interval resamples whole centers, because classrooms in the same center are not independent.".into()
+    }));
+    blocks.push(Block::Table(Table {
+        id: "tab-validity".into(),
+        caption: tr(lang, "validity_caption").into(),
+        headers: vec![
+            tr(lang, "level").into(),
+            tr(lang, "checklist_prefix").into(),
+            tr(lang, "domain").into(),
+            "n".into(),
+            format!("r [{lvl} {}, Fisher z]", tr(lang, "ci")),
+            format!("{} bootstrap", tr(lang, "ci")),
+        ],
+        rows,
+        numeric: vec![false, false, false, true, true, true],
+        note: Some(tr(lang, "validity_note").into()),
+    }));
+    // MTMM matrices (r only) at each level.
+    for l in &study.spec.analysis.levels {
+        let mut rows = Vec::new();
+        for a in &cl_names {
+            let mut row = vec![score_label(study, a, lang)];
+            for b in &cs_names {
+                let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
+                row.push(analytic(records, "pearson_r", &c).and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()));
+            }
+            rows.push(row);
+        }
+        let mut headers = vec![tr(lang, "score").to_string()];
+        headers.extend(cs_names.iter().map(|b| b.trim_start_matches("class_").to_string()));
+        let mut numeric = vec![false];
+        numeric.extend(cs_names.iter().map(|_| true));
+        blocks.push(Block::Table(Table {
+            id: format!("tab-mtmm-{l}"),
+            caption: format!("{} ({})", tr(lang, "mtmm_caption"), tr(lang, &format!("level_{l}"))),
+            headers,
+            rows,
+            numeric,
+            note: None,
+        }));
+    }
+    // Disattenuated and partial
+    let mut rows = Vec::new();
+    for b in &doms {
+        let c = [("analysis", "disattenuated"), ("x", "checklist_total"), ("y", b.as_str())];
+        if let Some(r) = find(records, "disattenuated_r", &c) {
+            let g = |k: &str| r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into());
+            let partial = find(records, "partial_r", &[("analysis", "partial"), ("y", b.as_str())]);
+            rows.push(vec![
+                b.trim_start_matches("class_").to_string(),
+                g("observed_r"),
+                g("reliability_x"),
+                g("reliability_y"),
+                r.estimate.map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()),
+                r_ci(partial),
+            ]);
+        }
+    }
+    let covs = study.spec.analysis.covariates.join(", ");
+    blocks.push(Block::Table(Table {
+        id: "tab-disattenuated".into(),
+        caption: tr(lang, "disatt_caption").into(),
+        headers: vec![
+            tr(lang, "domain").into(),
+            "r".into(),
+            format!("{} ({})", tr(lang, "rel_short"), tr(lang, "checklist_prefix")),
+            format!("{} (CLASS)", tr(lang, "rel_short")),
+            tr(lang, "disatt_r").into(),
+            if covs.is_empty() { tr(lang, "partial_r_none").to_string() } else { format!("{} ({covs})", tr(lang, "partial_r")) },
+        ],
+        rows,
+        numeric: vec![false, true, true, true, true, true],
+        note: Some(tr(lang, "disatt_note").into()),
+    }));
+    // Dependent correlations
+    let dep: Vec<&Record> = records.iter().filter(|r| r.ctx_str("analysis") == Some("dependent_correlations")).collect();
+    if !dep.is_empty() {
+        let rows = dep
+            .iter()
+            .map(|r| {
+                vec![
+                    r.ctx_str("comparison").unwrap_or("").to_string(),
+                    r.statistic.clone(),
+                    r.estimate.map(|v| num(v, 2)).unwrap_or_else(|| "NA".into()),
+                    r.p_value.map(super::format::p_value).unwrap_or_else(|| "NA".into()),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(Table {
+            id: "tab-dependent".into(),
+            caption: tr(lang, "dependent_caption").into(),
+            headers: vec![tr(lang, "comparison").into(), tr(lang, "test").into(), tr(lang, "statistic").into(), "p".into()],
+            rows,
+            numeric: vec![false, false, true, true],
+            note: None,
+        }));
+    }
+    // ROC
+    for th in &study.spec.analysis.thresholds {
+        let mut rows = Vec::new();
+        for a in &cl_names {
+            let c = [("analysis", "roc"), ("threshold", th.name.as_str()), ("score", a.as_str())];
+            let auc = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref() == Some("DeLong") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
+            let aucb = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap")) && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
+            let thr = records.iter().find(|r| (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
+            let se = find(records, "sensitivity", &c);
+            let sp = find(records, "specificity", &c);
+            let bench = find(records, "screening_benchmark_met", &c).and_then(|r| r.context.get("meets_criterion")).and_then(|v| v.as_bool());
+            rows.push(vec![
+                score_label(study, a, lang),
+                auc.and_then(|r| r.context.get("n_positive")).map(|v| v.to_string()).unwrap_or_default(),
+                r_ci(auc),
+                aucb.map(|b| ci(b.ci_low, b.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
+                thr.and_then(|r| r.estimate).map(|v| num(v, 3)).unwrap_or_else(|| "NA".into()),
+                r_ci(se),
+                r_ci(sp),
+                match bench {
+                    Some(true) => tr(lang, "yes").into(),
+                    Some(false) => tr(lang, "no").into(),
+                    None => "—".into(),
+                },
+            ]);
+        }
+        let label = if es { &th.label_es } else { &th.label_en };
+        let label = if label.is_empty() { th.name.clone() } else { label.clone() };
+        let sc = &study.spec.analysis.screening;
+        blocks.push(Block::Table(Table {
+            id: format!("tab-roc-{}", th.name),
+            caption: format!("{}: {label}", tr(lang, "roc_caption")),
+            headers: vec![
+                tr(lang, "score").into(),
+                tr(lang, "positives").into(),
+                format!("AUC [{lvl} {}, DeLong]", tr(lang, "ci")),
+                format!("{} bootstrap", tr(lang, "ci")),
+                tr(lang, "cutoff").into(),
+                tr(lang, "sensitivity").into(),
+                tr(lang, "specificity").into(),
+                tr(lang, "benchmark").into(),
+            ],
+            rows,
+            numeric: vec![false, true, true, true, true, true, true, false],
+            note: Some(if es {
+                format!("Una sala se marca cuando su puntaje de la lista está en o por debajo del punto de corte. Criterio de tamizaje: límite inferior del IC del AUC ≥ {}, sensibilidad y especificidad ≥ {} y {}.", sc.min_auc_lower, sc.min_sensitivity, sc.min_specificity)
+            } else {
+                format!("A classroom is flagged when its checklist score is at or below the cut-off. Screening benchmark: AUC CI lower bound ≥ {}, sensitivity ≥ {} and specificity ≥ {}.", sc.min_auc_lower, sc.min_sensitivity, sc.min_specificity)
+            }),
+        }));
+    }
+    // Item validity
+    let mut rows = Vec::new();
+    for it in &study.spec.checklist.items {
+        let mut row = vec![it.id.clone(), study.subscale_label(&it.subscale, lang)];
+        for b in &doms {
+            let r = records.iter().find(|r| r.ctx_str("analysis") == Some("item_validity") && r.ctx_str("item") == Some(&it.id) && r.ctx_str("y") == Some(b));
+            row.push(r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()));
+        }
+        let flag = find(records, "item_discriminates", &[("item", it.id.as_str())]).and_then(|r| r.estimate);
+        row.push(if flag == Some(0.0) { tr(lang, "no_discrimination").to_string() } else { String::new() });
+        rows.push(row);
+    }
+    let mut headers = vec![tr(lang, "item").to_string(), tr(lang, "subscale").to_string()];
+    headers.extend(doms.iter().map(|b| format!("r {}", b.trim_start_matches("class_"))));
+    headers.push(tr(lang, "flag").into());
+    let mut numeric = vec![false, false];
+    numeric.extend(doms.iter().map(|_| true));
+    numeric.push(false);
+    blocks.push(Block::Table(Table {
+        id: "tab-item-validity".into(),
+        caption: tr(lang, "item_validity_caption").into(),
+        headers,
+        rows,
+        numeric,
+        note: Some(tr(lang, "item_validity_note").into()),
+    }));
+    // Short form
+    let steps: Vec<&Record> = records.iter().filter(|r| r.statistic == "short_form_step").collect();
+    if !steps.is_empty() {
+        let rows = steps
+            .iter()
+            .map(|r| {
+                let g = |k: &str| r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into());
+                let mut row = vec![r.ctx_str("k").map(|s| s.to_string()).unwrap_or_else(|| r.context.get("k").map(|v| v.to_string()).unwrap_or_default()), r.ctx_str("removed").unwrap_or("").to_string(), g("alpha")];
+                for b in &doms {
+                    row.push(g(&format!("r_{b}")));
+                }
+                row.push(g("auc"));
+                row
+            })
+            .collect();
+        let mut headers = vec!["k".to_string(), tr(lang, "removed").into(), "α".into()];
+        headers.extend(doms.iter().map(|b| format!("r {}", b.trim_start_matches("class_"))));
+        headers.push("AUC".into());
+        let mut numeric = vec![true, false, true];
+        numeric.extend(doms.iter().map(|_| true));
+        numeric.push(true);
+        let proposal = find(records, "short_form_proposed", &[]);
+        let note = match proposal {
+            Some(p) if p.estimate.is_some() => format!("{}: {} ({} {}).", tr(lang, "proposed"), p.ctx_str("items").unwrap_or(""), p.estimate.unwrap_or(0.0), tr(lang, "items_word")),
+            Some(p) => format!("{}: {}", tr(lang, "no_proposal"), p.na_reason.clone().unwrap_or_default()),
+            None => String::new(),
+        };
+        blocks.push(Block::Table(Table {
+            id: "tab-short-form".into(),
+            caption: tr(lang, "short_form_caption").into(),
+            headers,
+            rows,
+            numeric,
+            note: Some(note),
+        }));
+    }
+    // Multilevel
+    let mut rows = Vec::new();
+    let mut all = cl_names.clone();
+    all.extend(cs_names.iter().cloned());
+    for s in &all {
+        let icc = find(records, "icc_center", &[("analysis", "multilevel"), ("score", s.as_str())]);
+        let deff = find(records, "design_effect", &[("analysis", "multilevel"), ("score", s.as_str())]);
+        rows.push(vec![
+            score_label(study, s, lang),
+            icc.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()),
+            deff.and_then(|r| r.estimate).map(|v| num(v, 2)).unwrap_or_else(|| "NA".into()),
+        ]);
+    }
+    let prec: Vec<String> = records
+        .iter()
+        .filter(|r| r.statistic == "n_required_for_precision")
+        .filter_map(|r| {
+            let y = r.ctx_str("y")?.trim_start_matches("class_").to_string();
+            let need = r.estimate?;
+            let n = r.n?;
+            let ok = r.context.get("adequate")?.as_bool()?;
+            Some(if es {
+                format!("{y}: {n} centros; se necesitan ~{need:.0} para ±{} ({})", study.spec.analysis.precision, if ok { "suficiente" } else { "insuficiente" })
+            } else {
+                format!("{y}: {n} centers; ~{need:.0} needed for ±{} ({})", study.spec.analysis.precision, if ok { "enough" } else { "too few" })
+            })
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        id: "tab-multilevel".into(),
+        caption: tr(lang, "multilevel_caption").into(),
+        headers: vec![tr(lang, "score").into(), tr(lang, "icc_center").into(), tr(lang, "deff").into()],
+        rows,
+        numeric: vec![false, true, true],
+        note: Some(format!("{} {}", tr(lang, "multilevel_note"), prec.join("; "))),
+    }));
+    let _ = pct;
+    Section { id: "validity".into(), title: tr(lang, "validity").into(), blocks }
+}
