@@ -406,3 +406,24 @@ fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
     }
     s
 }
+
+/// The latent core of `simulate` at classroom level, for Monte Carlo checks with a known
+/// truth: `centers` centers with 2–6 classrooms each, classroom quality
+/// `θ = u_center + e` (`u ~ N(0, center_sd²)`, `e ~ N(0, 1 − center_sd²)`, so Var θ = 1), and
+/// two measures `x = θ + ε₁`, `y = θ + ε₂` with `ε ~ N(0, noise_sd²)`. The population
+/// correlation of `x` and `y` is `1 / (1 + noise_sd²)` whatever the clustering.
+pub fn latent_classrooms(centers: usize, center_sd: f64, noise_sd: f64, seed: u64) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+    let mut rng = Rng(ChaCha8Rng::seed_from_u64(seed));
+    let (mut c, mut x, mut y) = (Vec::new(), Vec::new(), Vec::new());
+    let within = (1.0 - center_sd * center_sd).max(0.0).sqrt();
+    for k in 0..centers {
+        let u = center_sd * rng.normal();
+        for _ in 0..rng.range(2, 6) {
+            let theta = u + within * rng.normal();
+            c.push(k);
+            x.push(theta + noise_sd * rng.normal());
+            y.push(theta + noise_sd * rng.normal());
+        }
+    }
+    (c, x, y)
+}
