@@ -119,6 +119,18 @@ pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lan
             coef_record(name, agreement::cohen_kappa(&col(0), &col(1), kind, o.ci_level), o.ci_level, Some(&lab))
         };
         out.push(r.ctx("weights", kind.name()));
+        if two && o.bootstrap > 0 && (!needs_order || ordered) {
+            let seed = sub_seed(o.seed, &format!("kappa/{label}/{name}"));
+            if let (Some(est), Ok((lo, hi, b))) = (out.last().and_then(|r| r.estimate), agreement::cohen_kappa_bootstrap(&col(0), &col(1), kind, o.bootstrap, seed, o.ci_level)) {
+                out.push(
+                    Record::new(name, Ok(est))
+                        .n(t.n())
+                        .ci(lo, hi, o.ci_level, "percentile bootstrap over units")
+                        .ctx("weights", kind.name())
+                        .ctx("bootstrap_replicates", b),
+                );
+            }
+        }
     }
     out.push(coef_record("fleiss_kappa", agreement::fleiss_kappa(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
     out.push(coef_record("conger_kappa", agreement::conger_kappa(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));

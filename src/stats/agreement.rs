@@ -475,6 +475,55 @@ pub fn cohen_kappa(a: &[Option<f64>], b: &[Option<f64>], kind: WeightKind, level
     })
 }
 
+/// Percentile bootstrap CI for Cohen's κ (two raters), resampling units with both ratings.
+/// Each replicate rebuilds the q × q table from precomputed category pairs: `O(n + q²)`.
+pub fn cohen_kappa_bootstrap(a: &[Option<f64>], b: &[Option<f64>], kind: WeightKind, reps: usize, seed: u64, level: f64) -> StatResult<(f64, f64, usize)> {
+    let pairs: Vec<(f64, f64)> = a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?))).collect();
+    let mut cats: Vec<f64> = pairs.iter().flat_map(|(x, y)| [*x, *y]).collect();
+    cats.sort_by(|x, y| x.total_cmp(y));
+    cats.dedup();
+    let q = cats.len();
+    if pairs.len() < 3 || q < 2 {
+        return Err(Na::new("fewer than 3 pairs or a single category"));
+    }
+    let idx: Vec<(usize, usize)> = pairs
+        .iter()
+        .map(|(x, y)| (cats.iter().position(|c| c == x).expect("cat"), cats.iter().position(|c| c == y).expect("cat")))
+        .collect();
+    let w = weight_matrix(kind, &cats);
+    let n = idx.len();
+    let out = resample_counts(n, reps, seed, || vec![0.0f64; q * q], |counts, tab| {
+        tab.iter_mut().for_each(|v| *v = 0.0);
+        for (i, &(x, y)) in idx.iter().enumerate() {
+            tab[x * q + y] += counts[i] as f64;
+        }
+        let nf = n as f64;
+        let (mut po, mut pe) = (0.0, 0.0);
+        let mut row = [0.0f64; 16];
+        let mut col = [0.0f64; 16];
+        let (row, col): (&mut [f64], &mut [f64]) = if q <= 16 { (&mut row[..q], &mut col[..q]) } else { return None };
+        for i in 0..q {
+            for j in 0..q {
+                let v = tab[i * q + j] / nf;
+                row[i] += v;
+                col[j] += v;
+                po += w[i][j] * v;
+            }
+        }
+        for i in 0..q {
+            for j in 0..q {
+                pe += w[i][j] * row[i] * col[j];
+            }
+        }
+        if pe >= 1.0 - 1e-12 {
+            None
+        } else {
+            Some((po - pe) / (1.0 - pe))
+        }
+    });
+    percentile_ci(&out, level).ok_or_else(|| Na::new("too few defined replicates"))
+}
+
 /// Krippendorff's α with its coincidence data.
 #[derive(Debug, Clone)]
 pub struct KrippPrep {

@@ -1,0 +1,110 @@
+//! Statistics throughput benchmarks (not tests): `cargo bench --bench stats`.
+//! Prints replicates per second; figures go to docs/performance.md.
+
+use checkval::analysis::validity::corr_records;
+use checkval::analysis::StatOpts;
+use checkval::stats::agreement::{cohen_kappa_bootstrap, WeightKind};
+use checkval::stats::bootstrap::resample_clusters;
+use checkval::stats::consistency::{alpha_bootstrap, Items};
+use checkval::stats::correlation::{correlate, Method};
+use checkval::stats::roc::{auc_delong, AucOrder, Direction};
+use checkval::study::simulate::latent_classrooms;
+use rayon::prelude::*;
+use std::time::Instant;
+
+fn lcg(state: &mut u64) -> f64 {
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (*state >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn time<F: FnOnce()>(label: &str, reps: usize, f: F) {
+    let t = Instant::now();
+    f();
+    let s = t.elapsed().as_secs_f64();
+    println!("{label}: {reps} replicates in {s:.3} s = {:.0} replicates/s", reps as f64 / s);
+}
+
+fn main() {
+    println!("threads: {}", rayon::current_num_threads());
+    // α on 150 × 48 binary items driven by a latent trait.
+    let mut st = 42u64;
+    let rows: Vec<Vec<Option<f64>>> = (0..150)
+        .map(|_| {
+            let theta = lcg(&mut st) * 2.0 - 1.0;
+            (0..48).map(|j| Some(f64::from(lcg(&mut st) < 1.0 / (1.0 + (-(2.0 * theta - (j as f64 / 24.0 - 1.0))).exp())))).collect()
+        })
+        .collect();
+    let it = Items::listwise(&rows).unwrap();
+    time("alpha bootstrap, 150 x 48", 100_000, || {
+        alpha_bootstrap(&it, 100_000, 1, 0.95).unwrap();
+    });
+    // κ on 120 pairs, 4 categories.
+    let a: Vec<Option<f64>> = (0..120).map(|_| Some((lcg(&mut st) * 4.0).floor())).collect();
+    let b: Vec<Option<f64>> = a.iter().map(|v| if lcg(&mut st) < 0.8 { *v } else { Some((lcg(&mut st) * 4.0).floor()) }).collect();
+    time("Cohen kappa bootstrap, 120 pairs", 100_000, || {
+        cohen_kappa_bootstrap(&a, &b, WeightKind::Identity, 100_000, 1, 0.95).unwrap();
+    });
+    // Cluster bootstrap of r and AUC on 150 centers (about 600 classrooms).
+    let (c, x, y) = latent_classrooms(150, 0.5, 0.8, 3);
+    println!("classrooms: {}", x.len());
+    let o = StatOpts { bootstrap: 10_000, ..StatOpts::default() };
+    time("cluster bootstrap of r (percentile + BCa), 150 centers", 10_000, || {
+        corr_records(&x, &y, &[Method::Pearson], Some((&c, 150)), &o, "bench");
+    });
+    let truth: Vec<bool> = y.iter().map(|v| *v < 0.0).collect();
+    let ord = AucOrder::new(&x, &truth, Direction::Lower);
+    time("cluster bootstrap of AUC, 150 centers", 10_000, || {
+        resample_clusters(&c, 150, 10_000, 1, || (), |w, _| ord.auc(w));
+    });
+    // Larger Monte Carlo coverage run.
+    let true_r = 1.0 / (1.0 + 0.64);
+    let t = Instant::now();
+    let reps = 20_000;
+    let cov: usize = (0..reps)
+        .into_par_iter()
+        .map(|r| {
+            let (_, x, y) = latent_classrooms(150, 0.0, 0.8, 1_000_000 + r as u64);
+            let c = correlate(&x, &y, Method::Pearson, 0.95).unwrap();
+            let (l, h) = c.ci.unwrap();
+            usize::from(l <= true_r && true_r <= h)
+        })
+        .sum();
+    println!("Monte Carlo Fisher z: coverage {:.4} over {reps} replications ({:.1} s)", cov as f64 / reps as f64, t.elapsed().as_secs_f64());
+    let (_, bx, by) = latent_classrooms(250_000, 0.0, 0.8, 11);
+    let bt: Vec<bool> = by.iter().map(|v| *v < 0.0).collect();
+    let true_auc = AucOrder::new(&bx, &bt, Direction::Lower).auc(&vec![1; bx.len()]).unwrap();
+    let t = Instant::now();
+    let cov: usize = (0..reps)
+        .into_par_iter()
+        .map(|r| {
+            let (_, x, y) = latent_classrooms(150, 0.0, 0.8, 2_000_000 + r as u64);
+            let tr: Vec<bool> = y.iter().map(|v| *v < 0.0).collect();
+            let a = auc_delong(&x, &tr, Direction::Lower, 0.95).unwrap();
+            usize::from(a.ci.0 <= true_auc && true_auc <= a.ci.1)
+        })
+        .sum();
+    println!("Monte Carlo DeLong: coverage {:.4} over {reps} replications ({:.1} s)", cov as f64 / reps as f64, t.elapsed().as_secs_f64());
+    let creps = 4000;
+    let t = Instant::now();
+    let o = StatOpts { bootstrap: 999, ..StatOpts::default() };
+    let cov: Vec<(usize, usize)> = (0..creps)
+        .into_par_iter()
+        .map(|r| {
+            let (c, x, y) = latent_classrooms(150, 0.3f64.sqrt(), 0.8, 3_000_000 + r as u64);
+            let recs = corr_records(&x, &y, &[Method::Pearson], Some((&c, 150)), &StatOpts { seed: r as u64, ..o }, "mc");
+            let hit = |kind: &str| {
+                let p = recs.iter().find(|r| r.context.get("ci_kind").and_then(|v| v.as_str()) == Some(kind)).unwrap();
+                usize::from(p.ci_low.unwrap() <= true_r && true_r <= p.ci_high.unwrap())
+            };
+            (hit("percentile"), hit("bca"))
+        })
+        .collect();
+    let p: usize = cov.iter().map(|c| c.0).sum();
+    let b: usize = cov.iter().map(|c| c.1).sum();
+    println!(
+        "Monte Carlo cluster bootstrap (ICC .30): percentile {:.4}, BCa {:.4} over {creps} replications ({:.1} s)",
+        p as f64 / creps as f64,
+        b as f64 / creps as f64,
+        t.elapsed().as_secs_f64()
+    );
+}
