@@ -154,8 +154,21 @@ pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lan
     out
 }
 
-/// ICC records: the six ANOVA forms (complete targets) and the REML forms (all ratings).
+/// ICC records: the six ANOVA forms (complete targets) and the REML forms (all ratings, the
+/// columns as raters).
 pub fn icc_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) -> Vec<Record> {
+    let mut out = icc_anova_records(rows, o, lang);
+    let obs: Vec<(usize, usize, f64)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.iter().enumerate().filter_map(move |(j, v)| v.map(|v| (i, j, v))))
+        .collect();
+    out.extend(reml_records(&obs, lang, o));
+    out
+}
+
+/// The six ANOVA-based ICC forms as records.
+pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) -> Vec<Record> {
     let mut out = Vec::new();
     let scale = o.icc_scale;
     match icc::icc_anova(rows, o.ci_level) {
@@ -182,12 +195,6 @@ pub fn icc_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) -> Vec<R
             }
         }
     }
-    let obs: Vec<(usize, usize, f64)> = rows
-        .iter()
-        .enumerate()
-        .flat_map(|(i, r)| r.iter().enumerate().filter_map(move |(j, v)| v.map(|v| (i, j, v))))
-        .collect();
-    out.extend(reml_records(&obs, lang, o));
     out
 }
 

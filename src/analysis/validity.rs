@@ -35,9 +35,14 @@ pub fn corr_records(x: &[f64], y: &[f64], methods: &[Method], cluster: Option<(&
             continue;
         }
         let seed = sub_seed(o.seed, &format!("corr/{label}/{name}"));
-        let reps = match cluster {
-            Some((cl, k)) => resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
-            None => resample_counts(x.len(), o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
+        let reps = match (m, cluster) {
+            // Pearson: per-cluster sufficient statistics make a replicate O(clusters).
+            (Method::Pearson, _) => {
+                let ss = PearsonSums::by_cluster(x, y, cluster);
+                resample_counts(ss.len(), o.bootstrap, seed, || (), |w, _| PearsonSums::r_weighted(&ss, w))
+            }
+            (_, Some((cl, k))) => resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
+            (_, None) => resample_counts(x.len(), o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
         };
         let what = if cluster.is_some() { "cluster bootstrap (whole clusters resampled)" } else { "bootstrap over units" };
         let (n_def, se) = {
@@ -54,12 +59,77 @@ pub fn corr_records(x: &[f64], y: &[f64], methods: &[Method], cluster: Option<(&
         if let Some((lo, hi, _)) = percentile_ci(&reps, o.ci_level) {
             out.push(base("percentile".into()).ci(lo, hi, o.ci_level, &format!("percentile, {what}")));
         }
-        let infl = jackknife_influence(&jackknife(x, y, cluster, m));
+        let loo = if m == Method::Pearson {
+            // Leave one cluster out = totals minus that cluster: O(1) per cluster.
+            let ss = PearsonSums::by_cluster(x, y, cluster);
+            let mut w = vec![1u32; ss.len()];
+            (0..ss.len())
+                .filter(|&c| ss[c].0[0] > 0.0)
+                .filter_map(|c| {
+                    w[c] = 0;
+                    let r = PearsonSums::r_weighted(&ss, &w);
+                    w[c] = 1;
+                    r
+                })
+                .collect()
+        } else {
+            jackknife(x, y, cluster, m)
+        };
+        let infl = jackknife_influence(&loo);
         if let Some((lo, hi)) = bca_ci(&reps, c.r, &infl, o.ci_level) {
             out.push(base("bca".into()).ci(lo, hi, o.ci_level, &format!("BCa, {what}")));
         }
     }
     out
+}
+
+/// Sums `(n, Σx, Σy, Σx², Σy², Σxy)` of one cluster (or unit).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PearsonSums([f64; 6]);
+
+impl PearsonSums {
+    /// One entry per cluster (clusters in index order) or per unit.
+    pub fn by_cluster(x: &[f64], y: &[f64], cluster: Option<(&[usize], usize)>) -> Vec<PearsonSums> {
+        let k = cluster.map_or(x.len(), |c| c.1);
+        let mut v = vec![PearsonSums::default(); k];
+        for i in 0..x.len() {
+            let c = cluster.map_or(i, |(cl, _)| cl[i]);
+            let s = &mut v[c].0;
+            s[0] += 1.0;
+            s[1] += x[i];
+            s[2] += y[i];
+            s[3] += x[i] * x[i];
+            s[4] += y[i] * y[i];
+            s[5] += x[i] * y[i];
+        }
+        v
+    }
+
+    /// Pearson r of the sample in which cluster `c` appears `w[c]` times. Sums are centred on
+    /// the first cluster's mean to limit cancellation.
+    pub fn r_weighted(ss: &[PearsonSums], w: &[u32]) -> Option<f64> {
+        let mut t = [0.0f64; 6];
+        for (s, &wc) in ss.iter().zip(w) {
+            if wc == 0 {
+                continue;
+            }
+            let f = wc as f64;
+            for k in 0..6 {
+                t[k] += f * s.0[k];
+            }
+        }
+        let n = t[0];
+        if n < 3.0 {
+            return None;
+        }
+        let sxx = t[3] - t[1] * t[1] / n;
+        let syy = t[4] - t[2] * t[2] / n;
+        let sxy = t[5] - t[1] * t[2] / n;
+        if !(sxx > 1e-12 * t[3].abs().max(1.0) && syy > 1e-12 * t[4].abs().max(1.0)) {
+            return None;
+        }
+        Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+    }
 }
 
 /// Screening benchmark for a ROC result.

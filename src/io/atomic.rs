@@ -20,6 +20,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Write through `f` into a temporary file beside `path`, then rename it into place.
+pub fn write_atomic_with(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> Result<()>) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let res = (|| -> Result<()> {
+        let mut file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+            f(&mut w)?;
+            w.flush().with_context(|| format!("writing {}", tmp.display()))?;
+        }
+        file.sync_all().ok();
+        Ok(())
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
 pub fn write_atomic_str(path: &Path, s: &str) -> Result<()> {
     write_atomic(path, s.as_bytes())
 }

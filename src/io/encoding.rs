@@ -21,7 +21,32 @@ pub struct EncodingInfo {
     pub detected: bool,
 }
 
+/// Decode owned bytes into a UTF-8 string, reusing the buffer when it already is UTF-8 (no
+/// copy of a large export). `label` is the spec override (`auto` or `None` detects).
+pub fn decode_owned(path: &Path, bytes: Vec<u8>, label: Option<&str>) -> Result<(String, EncodingInfo), InputError> {
+    // Fast path: plain UTF-8 without BOM, validated once, no copy.
+    let auto = label.map_or(true, |l| l.trim().is_empty() || l.trim().eq_ignore_ascii_case("auto"));
+    if auto && Encoding::for_bom(&bytes).is_none() && !looks_binary(&bytes) {
+        match String::from_utf8(bytes) {
+            Ok(s) => return Ok((s, EncodingInfo { name: "UTF-8".into(), bom: false, detected: true })),
+            Err(e) => return decode(path, e.as_bytes(), label),
+        }
+    }
+    let (text, info) = decode(path, &bytes, label)?;
+    if info.name == "UTF-8" && text.is_empty() && !bytes.is_empty() {
+        let start = if info.bom { 3 } else { 0 };
+        let mut bytes = bytes;
+        bytes.drain(..start);
+        // Validated by `decode`.
+        let s = String::from_utf8(bytes).map_err(|_| InputError::new(ErrorKind::Encoding, path).found("invalid UTF-8").expected("UTF-8"))?;
+        return Ok((s, info));
+    }
+    Ok((text, info))
+}
+
 /// Decode `bytes` into a UTF-8 string. `label` is the spec override (`auto` or `None` detects).
+/// For plain UTF-8 input the returned text is empty and the caller keeps the bytes
+/// ([`decode_owned`] does that); every other case returns the decoded text.
 pub fn decode(path: &Path, bytes: &[u8], label: Option<&str>) -> Result<(String, EncodingInfo), InputError> {
     let forced = match label.map(|l| l.trim().to_ascii_lowercase()) {
         None => None,
@@ -52,6 +77,14 @@ pub fn decode(path: &Path, bytes: &[u8], label: Option<&str>) -> Result<(String,
         return Ok((text.into_owned(), EncodingInfo { name: enc.name().to_string(), bom, detected: false }));
     }
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        if enc == encoding_rs::UTF_8 {
+            return match std::str::from_utf8(&bytes[bom_len..]) {
+                Ok(_) => Ok((String::new(), EncodingInfo { name: "UTF-8".into(), bom: true, detected: true })),
+                Err(_) => Err(InputError::new(ErrorKind::Encoding, path)
+                    .found("a UTF-8 byte-order mark followed by invalid UTF-8 text")
+                    .expected("text in the encoding its byte-order mark announces")),
+            };
+        }
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         if had_errors {
             return Err(InputError::new(ErrorKind::Encoding, path)
@@ -67,7 +100,7 @@ pub fn decode(path: &Path, bytes: &[u8], label: Option<&str>) -> Result<(String,
             .hint("spreadsheets must be exported to CSV, or named with their .xlsx extension"));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok((s.to_string(), EncodingInfo { name: "UTF-8".into(), bom: false, detected: true })),
+        Ok(_) => Ok((String::new(), EncodingInfo { name: "UTF-8".into(), bom: false, detected: true })),
         Err(_) => {
             if count_utf8_multibyte(bytes) > 0 {
                 let mut e = InputError::new(ErrorKind::MixedEncoding, path)
@@ -137,7 +170,7 @@ mod tests {
     }
     #[test]
     fn utf8_bom_is_stripped() {
-        let (t, info) = decode(p(), b"\xEF\xBB\xBFa,b\n", None).unwrap();
+        let (t, info) = decode_owned(p(), b"\xEF\xBB\xBFa,b\n".to_vec(), None).unwrap();
         assert_eq!(t, "a,b\n");
         assert!(info.bom);
         assert_eq!(info.name, "UTF-8");

@@ -7,10 +7,10 @@ use anyhow::{Context, Result};
 use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
 use std::path::Path;
 
-/// A column under construction.
-pub enum Col {
-    Str(&'static str, Vec<Option<String>>),
-    Text(String, Vec<Option<String>>),
+/// A column under construction; string cells are borrowed from the data they describe.
+pub enum Col<'a> {
+    Str(&'static str, Vec<Option<&'a str>>),
+    Text(String, Vec<Option<&'a str>>),
     F64(String, Vec<Option<f64>>),
     U32(String, Vec<u32>),
     OptU32(String, Vec<Option<u32>>),
@@ -24,13 +24,14 @@ pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn str_column(name: &str, v: Vec<Option<String>>) -> Column {
-    let v: Vec<Option<String>> = v.into_iter().map(|o| o.map(|s| neutralize(&s).into_owned())).collect();
-    Column::new(name.into(), v)
+fn str_column(name: &str, v: Vec<Option<&str>>) -> Column {
+    let cows: Vec<Option<std::borrow::Cow<'_, str>>> = v.into_iter().map(|o| o.map(neutralize)).collect();
+    let refs: Vec<Option<&str>> = cows.iter().map(|o| o.as_deref()).collect();
+    Column::new(name.into(), refs)
 }
 
 /// Build a `DataFrame` from columns of equal length.
-pub fn frame(cols: Vec<Col>) -> Result<DataFrame> {
+pub fn frame(cols: Vec<Col<'_>>) -> Result<DataFrame> {
     let columns: Vec<Column> = cols
         .into_iter()
         .map(|c| match c {
@@ -56,10 +57,12 @@ pub fn csv_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Write a frame as CSV, atomically.
+/// Write a frame as CSV, atomically, streaming into the temporary file (no in-memory copy
+/// of a large output).
 pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
-    let bytes = csv_bytes(df)?;
-    super::atomic::write_atomic(path, &bytes)
+    super::atomic::write_atomic_with(path, |w| {
+        CsvWriter::new(w).include_header(true).with_null_value("".into()).n_threads(1).finish(df).context("writing CSV")
+    })
 }
 
 #[cfg(test)]
@@ -68,7 +71,7 @@ mod tests {
     #[test]
     fn csv_with_na_and_injection_guard() {
         let mut df = frame(vec![
-            Col::Str("id", vec![Some("=cmd()".into()), Some("a".into())]),
+            Col::Str("id", vec![Some("=cmd()"), Some("a")]),
             Col::F64("x".into(), vec![Some(0.5), None]),
             Col::U32("n".into(), vec![3, 0]),
         ])

@@ -55,16 +55,20 @@ impl TextTable {
             let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::FileNotFound } else { ErrorKind::Io };
             InputError::new(kind, path).found(e.to_string()).expected("a readable file")
         })?;
-        Self::from_bytes(path, &bytes, opts)
+        Self::from_vec(path, bytes, opts)
     }
 
     pub fn from_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<TextTable, InputError> {
+        Self::from_vec(path, bytes.to_vec(), opts)
+    }
+
+    pub fn from_vec(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<TextTable, InputError> {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(InputError::new(ErrorKind::EmptyFile, path)
                 .found("an empty file")
                 .expected("a header row and at least one data row"));
         }
-        let (text, enc): (String, EncodingInfo) = encoding::decode(path, bytes, opts.encoding.as_deref())?;
+        let (text, enc): (String, EncodingInfo) = encoding::decode_owned(path, bytes, opts.encoding.as_deref())?;
         let mut notes = Vec::new();
         let forced_delim = dialect::parse_delimiter(opts.delimiter.as_deref(), path)?;
         let (delimiter, delim_detected) = match forced_delim {
@@ -117,6 +121,20 @@ impl TextTable {
         Records { table: self, rdr, done: false, scan_byte: 0, scan_line: 1 }
     }
 
+    /// Visit every data record with its line, reusing one record buffer (the fast path for
+    /// large exports). Stops at the first error from the file or from `f`.
+    pub fn each_record(&self, mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>) -> Result<(), InputError> {
+        let mut it = self.records();
+        let mut rec = csv::StringRecord::new();
+        loop {
+            match it.next_into(&mut rec) {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(line)) => f(line, &rec)?,
+            }
+        }
+    }
+
     /// Resolve a column name to its index: exact, then case/accent/spacing-insensitive, then by
     /// the last segment of a SurveyCTO/ODK/Kobo group path (`grupo-item`, `grupo/item`).
     pub fn resolve(&self, wanted: &str, role: &str) -> Result<usize, InputError> {
@@ -164,11 +182,18 @@ impl Records<'_> {
 impl<'a> Iterator for Records<'a> {
     type Item = Result<(u64, csv::StringRecord), InputError>;
     fn next(&mut self) -> Option<Self::Item> {
+        let mut rec = csv::StringRecord::new();
+        self.next_into(&mut rec).map(|r| r.map(|line| (line, rec)))
+    }
+}
+
+impl<'a> Records<'a> {
+    /// Read the next record into `rec`; returns its line.
+    pub fn next_into(&mut self, rec: &mut csv::StringRecord) -> Option<Result<u64, InputError>> {
         if self.done {
             return None;
         }
-        let mut rec = csv::StringRecord::new();
-        match self.rdr.read_record(&mut rec) {
+        match self.rdr.read_record(rec) {
             Ok(true) => {
                 let line = match rec.position() {
                     Some(p) => self.line_at(p.byte() as usize),
@@ -182,7 +207,7 @@ impl<'a> Iterator for Records<'a> {
                         .found(format!("a field of {} bytes", f.len()))
                         .expected(format!("fields under {} bytes (an unclosed quote?)", MAX_FIELD_BYTES))));
                 }
-                Some(Ok((line, rec)))
+                Some(Ok(line))
             }
             Ok(false) => None,
             Err(e) => {

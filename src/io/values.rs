@@ -102,25 +102,39 @@ const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "au
 const MESES: [&str; 12] = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"];
 
 fn month_from_name(s: &str) -> Option<u32> {
-    let s = s.to_ascii_lowercase();
-    let s3: String = s.chars().take(3).collect();
-    MONTHS.iter().position(|m| *m == s3).or_else(|| MESES.iter().position(|m| *m == s3)).map(|i| i as u32 + 1)
+    let b = s.as_bytes();
+    if b.len() < 3 {
+        return None;
+    }
+    let s3 = [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase(), b[2].to_ascii_lowercase()];
+    MONTHS
+        .iter()
+        .position(|m| m.as_bytes() == s3)
+        .or_else(|| MESES.iter().position(|m| m.as_bytes() == s3))
+        .map(|i| i as u32 + 1)
+}
+
+/// Strip a case-insensitive ASCII suffix.
+fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let n = suffix.len();
+    if s.len() >= n && s.is_char_boundary(s.len() - n) && s[s.len() - n..].eq_ignore_ascii_case(suffix) {
+        Some(&s[..s.len() - n])
+    } else {
+        None
+    }
 }
 
 fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
-    let (s, pm) = {
-        let l = s.to_ascii_lowercase();
-        if let Some(x) = l.strip_suffix("pm").or_else(|| l.strip_suffix("p.m.")) {
-            (x.trim().to_string(), Some(true))
-        } else if let Some(x) = l.strip_suffix("am").or_else(|| l.strip_suffix("a.m.")) {
-            (x.trim().to_string(), Some(false))
-        } else {
-            (l, None)
-        }
+    let (s, pm) = if let Some(x) = strip_suffix_ci(s, "pm").or_else(|| strip_suffix_ci(s, "p.m.")) {
+        (x.trim(), Some(true))
+    } else if let Some(x) = strip_suffix_ci(s, "am").or_else(|| strip_suffix_ci(s, "a.m.")) {
+        (x.trim(), Some(false))
+    } else {
+        (s, None)
     };
     // Drop a time-zone suffix (Z or ±hh:mm): times are kept as local wall-clock.
-    let s = s.trim_end_matches('z');
+    let s = s.trim_end_matches(['z', 'Z']);
     let s = match s.find(['+', '-']) {
         Some(i) if i > 0 => &s[..i],
         _ => s,

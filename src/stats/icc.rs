@@ -175,78 +175,96 @@ impl IccReml {
     }
 }
 
-/// Profiled REML deviance for `y = μ + Z_a a + Z_b b + e` (`b` optional) with `γ = σ²/σ²_e`,
-/// through the mixed-model equations `C = [[Z_a'Z_a + I/γ_a, B], [B', D]]`, where the target
-/// block is diagonal and `D` holds the intercept and rater columns:
-/// `−2ℓ = (N − 1) log(y'Py/(N − 1)) + Σ_r q_r log γ_r + log|C| + const`, `y'Py = y'y − ŝ'rhs`.
-/// The diagonal target block is eliminated analytically (Schur complement), so one evaluation
-/// costs `O(N + q_b³)`.
-fn reml_deviance(y: &[f64], target: &[usize], n_t: usize, rater: Option<(&[usize], usize)>, log_gamma: &[f64]) -> Option<(f64, f64)> {
-    let nobs = y.len();
-    let n_r = rater.map_or(0, |r| r.1);
-    let dd = 1 + n_r;
-    let ga = log_gamma[0].exp();
-    // Target block: diagonal a_t, right-hand side r_a, and sparse coupling b_t to D.
-    let mut a = vec![1.0 / ga; n_t];
-    let mut ra = vec![0.0; n_t];
-    let mut b: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n_t];
-    let mut d = vec![0.0; dd * dd];
-    let mut rd = vec![0.0; dd];
-    for i in 0..nobs {
-        let t = target[i];
-        a[t] += 1.0;
-        ra[t] += y[i];
-        let mut cols = vec![0usize];
-        if let Some((g, _)) = rater {
-            cols.push(1 + g[i]);
-        }
-        for &c in &cols {
-            rd[c] += y[i];
-            match b[t].iter_mut().find(|(k, _)| *k == c) {
-                Some(e) => e.1 += 1.0,
-                None => b[t].push((c, 1.0)),
-            }
-            for &c2 in &cols {
-                d[c * dd + c2] += 1.0;
-            }
-        }
-    }
-    let mut logdet_g = n_t as f64 * log_gamma[0];
-    if n_r > 0 {
-        let gb = log_gamma[1].exp();
-        for j in 1..dd {
-            d[j * dd + j] += 1.0 / gb;
-        }
-        logdet_g += n_r as f64 * log_gamma[1];
-    }
-    // Schur complement S = D − Σ_t b_t b_t' / a_t, and reduced right-hand side.
-    let mut rs = rd.clone();
-    for t in 0..n_t {
-        for &(c1, v1) in &b[t] {
-            rs[c1] -= v1 * ra[t] / a[t];
-            for &(c2, v2) in &b[t] {
-                d[c1 * dd + c2] -= v1 * v2 / a[t];
+/// The γ-independent structure of the mixed-model equations, built once per fit.
+struct MmeStructure {
+    n_t: usize,
+    /// Intercept + raters.
+    dd: usize,
+    count_t: Vec<f64>,
+    ra: Vec<f64>,
+    /// Per target: coupling to the D block (column, count).
+    b: Vec<Vec<(usize, f64)>>,
+    d0: Vec<f64>,
+    rd: Vec<f64>,
+    yy: f64,
+    nobs: usize,
+}
+
+impl MmeStructure {
+    fn new(y: &[f64], target: &[usize], n_t: usize, rater: Option<(&[usize], usize)>) -> MmeStructure {
+        let dd = 1 + rater.map_or(0, |r| r.1);
+        let mut s = MmeStructure {
+            n_t,
+            dd,
+            count_t: vec![0.0; n_t],
+            ra: vec![0.0; n_t],
+            b: vec![Vec::new(); n_t],
+            d0: vec![0.0; dd * dd],
+            rd: vec![0.0; dd],
+            yy: y.iter().map(|v| v * v).sum(),
+            nobs: y.len(),
+        };
+        for i in 0..y.len() {
+            let t = target[i];
+            s.count_t[t] += 1.0;
+            s.ra[t] += y[i];
+            let cols: [Option<usize>; 2] = [Some(0), rater.map(|(g, _)| 1 + g[i])];
+            for c in cols.iter().flatten() {
+                s.rd[*c] += y[i];
+                match s.b[t].iter_mut().find(|(k, _)| k == c) {
+                    Some(e) => e.1 += 1.0,
+                    None => s.b[t].push((*c, 1.0)),
+                }
+                for c2 in cols.iter().flatten() {
+                    s.d0[c * dd + c2] += 1.0;
+                }
             }
         }
+        s
     }
-    let l = cholesky(&d, dd)?;
-    let xd = solve_chol(&l, dd, &rs);
-    let mut sol_rhs: f64 = xd.iter().zip(&rd).map(|(x, r)| x * r).sum();
-    let mut logdet_a = 0.0;
-    for t in 0..n_t {
-        let bx: f64 = b[t].iter().map(|&(c, v)| v * xd[c]).sum();
-        let xa = (ra[t] - bx) / a[t];
-        sol_rhs += xa * ra[t];
-        logdet_a += a[t].ln();
+
+    /// Profiled REML deviance `−2ℓ = (N − 1) log(y'Py/(N − 1)) + Σ_r q_r log γ_r + log|C|`
+    /// through Henderson's mixed-model equations, eliminating the diagonal target block
+    /// analytically (Schur complement): `O(N + q_b³)` per evaluation.
+    fn deviance(&self, log_gamma: &[f64]) -> Option<(f64, f64)> {
+        let dd = self.dd;
+        let inv_ga = (-log_gamma[0]).exp();
+        let mut d = self.d0.clone();
+        let mut logdet_g = self.n_t as f64 * log_gamma[0];
+        if dd > 1 {
+            let inv_gb = (-log_gamma[1]).exp();
+            for j in 1..dd {
+                d[j * dd + j] += inv_gb;
+            }
+            logdet_g += (dd - 1) as f64 * log_gamma[1];
+        }
+        let mut rs = self.rd.clone();
+        let mut logdet_a = 0.0;
+        for t in 0..self.n_t {
+            let a = self.count_t[t] + inv_ga;
+            logdet_a += a.ln();
+            for &(c1, v1) in &self.b[t] {
+                rs[c1] -= v1 * self.ra[t] / a;
+                for &(c2, v2) in &self.b[t] {
+                    d[c1 * dd + c2] -= v1 * v2 / a;
+                }
+            }
+        }
+        let l = cholesky(&d, dd)?;
+        let xd = solve_chol(&l, dd, &rs);
+        let mut sol_rhs: f64 = xd.iter().zip(&self.rd).map(|(x, r)| x * r).sum();
+        for t in 0..self.n_t {
+            let a = self.count_t[t] + inv_ga;
+            let bx: f64 = self.b[t].iter().map(|&(c, v)| v * xd[c]).sum();
+            sol_rhs += (self.ra[t] - bx) / a * self.ra[t];
+        }
+        let ypy = self.yy - sol_rhs;
+        if !(ypy > 0.0) {
+            return None;
+        }
+        let df = (self.nobs - 1) as f64;
+        Some((df * (ypy / df).ln() + logdet_g + logdet_a + logdet_chol(&l, dd), ypy / df))
     }
-    let yy: f64 = y.iter().map(|v| v * v).sum();
-    let ypy = yy - sol_rhs;
-    if !(ypy > 0.0) {
-        return None;
-    }
-    let df = (nobs - 1) as f64;
-    let dev = df * (ypy / df).ln() + logdet_g + logdet_a + logdet_chol(&l, dd);
-    Some((dev, ypy / df))
 }
 
 /// Nelder–Mead minimiser (fixed iteration budget, deterministic).
@@ -259,16 +277,18 @@ pub fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], step: f64, iters: usiz
         simplex.push(x);
     }
     let mut fx: Vec<f64> = simplex.iter().map(|x| f(x)).collect();
-    for _ in 0..iters {
+    for it in 0..iters {
         let mut order: Vec<usize> = (0..=d).collect();
         order.sort_by(|&a, &b| fx[a].total_cmp(&fx[b]));
         simplex = order.iter().map(|&i| simplex[i].clone()).collect();
         fx = order.iter().map(|&i| fx[i]).collect();
-        if (fx[d] - fx[0]).abs() < 1e-12 * (1.0 + fx[0].abs()) {
-            let spread: f64 = (0..d).map(|j| (simplex[d][j] - simplex[0][j]).abs()).fold(0.0, f64::max);
-            if spread < 1e-7 {
-                break;
-            }
+        let spread: f64 = (1..=d).flat_map(|i| (0..d).map(move |j| (i, j))).map(|(i, j)| (simplex[i][j] - simplex[0][j]).abs()).fold(0.0, f64::max);
+        if (fx[d] - fx[0]).abs() < 1e-11 && spread < 1e-8 {
+            break;
+        }
+        // A plateau (a variance at the boundary): the deviance no longer changes at all.
+        if fx[d] == fx[0] && it > 50 {
+            break;
         }
         let centroid: Vec<f64> = (0..d).map(|j| simplex[..d].iter().map(|x| x[j]).sum::<f64>() / d as f64).collect();
         let pt = |t: f64| -> Vec<f64> { (0..d).map(|j| centroid[j] + t * (simplex[d][j] - centroid[j])).collect() };
@@ -339,9 +359,10 @@ pub fn icc_reml(obs: &[(usize, usize, f64)], two_way: bool) -> StatResult<IccRem
     let rater = if two_way && n_r >= 2 { Some((gr.as_slice(), n_r)) } else { None };
     let dims = if rater.is_some() { 2 } else { 1 };
     let clamp = |x: f64| x.clamp(-25.0, 12.0);
+    let mme = MmeStructure::new(&y, &gt, n_t, rater);
     let f = |lg: &[f64]| {
         let lg: Vec<f64> = lg.iter().map(|&v| clamp(v)).collect();
-        reml_deviance(&y, &gt, n_t, rater, &lg).map_or(f64::INFINITY, |d| d.0)
+        mme.deviance(&lg).map_or(f64::INFINITY, |d| d.0)
     };
     // Two starts (interior and near the boundary), then keep the better optimum: the deviance
     // can be flat when a component is close to zero.
@@ -356,7 +377,7 @@ pub fn icc_reml(obs: &[(usize, usize, f64)], two_way: bool) -> StatResult<IccRem
         }
     }
     let lg: Vec<f64> = best.iter().map(|&v| clamp(v)).collect();
-    let (_, s2e) = reml_deviance(&y, &gt, n_t, rater, &lg).ok_or_else(|| Na::new("REML fit failed"))?;
+    let (_, s2e) = mme.deviance(&lg).ok_or_else(|| Na::new("REML fit failed"))?;
     let var = |g: f64| if g <= -24.9 { 0.0 } else { g.exp() * s2e * s * s };
     Ok(IccReml {
         var_target: var(lg[0]),

@@ -10,6 +10,49 @@ use crate::error::{ErrorKind, InputError};
 use crate::io::table::{Dialect, TextTable};
 use crate::io::values::{parse_datetime, parse_number, DateTime, NumError};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// FNV-1a: a fast, deterministic hash for short ID strings (no HashDoS concern here).
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+/// String interner for repeated IDs.
+#[derive(Default)]
+pub struct Interner {
+    strings: HashMap<Box<str>, Arc<str>, FnvBuild>,
+    dates: HashMap<i64, Arc<str>, FnvBuild>,
+}
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(Box::from(s), a.clone());
+        a
+    }
+    /// The ISO date of a day number, formatted once per distinct day.
+    pub fn date(&mut self, d: &DateTime) -> Arc<str> {
+        self.dates.entry(d.days).or_insert_with(|| Arc::from(d.date_iso().as_str())).clone()
+    }
+}
 
 pub const NA_CODE: u8 = 254;
 pub const MISSING_CODE: u8 = 255;
@@ -31,15 +74,17 @@ impl Role {
 }
 
 /// Identification and timing of one observation (a checklist submission or a CLASS visit).
+/// Repeated IDs (center, classroom, observer, date) are interned: a million observations of a
+/// few thousand classrooms share their strings.
 #[derive(Debug, Clone)]
 pub struct ObsMeta {
     pub key: String,
-    pub center: String,
-    pub classroom: String,
-    pub observer: String,
+    pub center: Arc<str>,
+    pub classroom: Arc<str>,
+    pub observer: Arc<str>,
     pub role: Role,
     /// ISO date of the visit, if known.
-    pub date: Option<String>,
+    pub date: Option<Arc<str>>,
     pub start: Option<DateTime>,
     pub end: Option<DateTime>,
     /// Physical line of the (first) row in the file.
@@ -173,6 +218,7 @@ impl RoleCols {
         line: u64,
         rec: &csv::StringRecord,
         issues: &mut Issues,
+        names: &mut Interner,
     ) -> Result<Option<ObsMeta>, InputError> {
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         let err = |col: usize, kind: ErrorKind| {
@@ -236,11 +282,11 @@ impl RoleCols {
         };
         Ok(Some(ObsMeta {
             key,
-            center: center.to_string(),
-            classroom: classroom.to_string(),
-            observer: self.observer.map(|c| get(c).to_string()).unwrap_or_default(),
+            center: names.get(center),
+            classroom: names.get(classroom),
+            observer: names.get(self.observer.map(|c| get(c)).unwrap_or("")),
             role,
-            date: date.or(start).map(|d| d.date_iso()),
+            date: date.or(start).map(|d| names.date(&d)),
             start,
             end,
             line,
@@ -333,12 +379,12 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
     let mut codes = Vec::new();
     let mut rows_read = 0;
     let mut row_codes = vec![0u8; n_items];
-    for r in t.records() {
-        let (line, rec) = r?;
+    let mut names = Interner::default();
+    t.each_record(|line, rec| {
         rows_read += 1;
-        let m = match cols.read(study, &t, line, &rec, issues)? {
+        let m = match cols.read(study, &t, line, rec, issues, &mut names)? {
             Some(m) => m,
-            None => continue,
+            None => return Ok(()),
         };
         for (j, (&c, coder)) in item_cols.iter().zip(&coders).enumerate() {
             let cell = rec.get(c).unwrap_or("");
@@ -363,7 +409,8 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
         }
         codes.extend_from_slice(&row_codes);
         meta.push(m);
-    }
+        Ok(())
+    })?;
     Ok(ChecklistData { file: t.file_name(), dialect: t.dialect.clone(), meta, n_items, codes, rows_read })
 }
 
@@ -422,20 +469,21 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
         }
     };
     let mut obs: Vec<ObsMeta> = Vec::new();
-    let mut index: HashMap<(String, String, String, String, Option<String>, Role), usize> = HashMap::new();
+    let mut names = Interner::default();
+    let mut index: HashMap<(String, Arc<str>, Arc<str>, Arc<str>, Option<Arc<str>>, Role), usize> = HashMap::new();
     let mut cycles = Vec::new();
     let mut rows_read = 0;
     for r in t.records() {
         let (line, rec) = r?;
         rows_read += 1;
-        let m = match cols.read(study, &t, line, &rec, issues)? {
+        let m = match cols.read(study, &t, line, &rec, issues, &mut names)? {
             Some(m) => m,
             None => continue,
         };
         let id = if cols.key.is_some() {
-            (m.key.clone(), String::new(), String::new(), String::new(), None, m.role)
+            (m.key.clone(), names.get(""), names.get(""), names.get(""), None, m.role)
         } else {
-            (m.center.clone(), m.classroom.clone(), m.observer.clone(), String::new(), m.date.clone(), m.role)
+            (String::new(), m.center.clone(), m.classroom.clone(), m.observer.clone(), m.date.clone(), m.role)
         };
         let oi = match index.get(&id) {
             Some(&i) => i,

@@ -145,8 +145,8 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             format!("{short} observación(es) CLASS con menos de {expected} ciclos"),
         );
         // Classrooms with one instrument only.
-        let cl_rooms: BTreeSet<(String, String)> = cl.meta.iter().map(|m| (m.center.clone(), m.classroom.clone())).collect();
-        let cs_rooms: BTreeSet<(String, String)> = c.obs.iter().map(|m| (m.center.clone(), m.classroom.clone())).collect();
+        let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+        let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
         let only_cl: Vec<String> = cl_rooms.difference(&cs_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
         let only_cs: Vec<String> = cs_rooms.difference(&cl_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
         q.push(
@@ -165,9 +165,9 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
         );
     }
     // Double coding.
-    let mut visits: BTreeMap<(String, String, Option<String>), (usize, usize)> = BTreeMap::new();
+    let mut visits: BTreeMap<(&str, &str, Option<&str>), (usize, usize)> = BTreeMap::new();
     for m in &cl.meta {
-        let e = visits.entry((m.center.clone(), m.classroom.clone(), m.date.clone())).or_default();
+        let e = visits.entry((&*m.center, &*m.classroom, m.date.as_deref())).or_default();
         match m.role {
             Role::Primary => e.0 += 1,
             Role::Reliability => e.1 += 1,
@@ -176,7 +176,7 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
     let orphan: Vec<String> = visits
         .iter()
         .filter(|(_, (p, r))| *r > 0 && *p == 0)
-        .map(|((c, s, d), _)| format!("{c}/{s} {}", d.clone().unwrap_or_default()))
+        .map(|((c, s, d), _)| format!("{c}/{s} {}", d.unwrap_or_default()))
         .collect();
     q.push(
         Severity::Warning,
@@ -186,7 +186,7 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
         format!("{} observación(es) de confiabilidad sin observación principal de la misma sala y fecha{}", orphan.len(), colon_list(&orphan)),
     );
     if let Some(r) = &d.roster {
-        let data_centers: BTreeSet<&String> = cl.meta.iter().map(|m| &m.center).collect();
+        let data_centers: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
         let not_in: Vec<String> = data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
         q.push(
             Severity::Warning,
@@ -195,7 +195,7 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             format!("{} center(s) in the checklist are not in the roster{}", not_in.len(), colon_list(&not_in)),
             format!("{} centro(s) de la lista de cotejo no están en el marco muestral{}", not_in.len(), colon_list(&not_in)),
         );
-        let no_data: Vec<String> = r.centers.keys().filter(|c| !data_centers.contains(c)).cloned().collect();
+        let no_data: Vec<String> = r.centers.keys().filter(|c| !data_centers.contains(c.as_str())).cloned().collect();
         q.push(
             Severity::Info,
             "roster_without_data",
@@ -215,8 +215,8 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
     let n_rel = cl.meta.iter().filter(|m| m.role == Role::Reliability).count();
     let rooms_with_data = d.classrooms.len();
     let centers_with_data = d.centers.n_classrooms.iter().filter(|&&n| n > 0).count();
-    let dc_rooms: BTreeSet<(&String, &String)> =
-        cl.meta.iter().filter(|m| m.role == Role::Reliability).map(|m| (&m.center, &m.classroom)).collect();
+    let dc_rooms: BTreeSet<(&str, &str)> =
+        cl.meta.iter().filter(|m| m.role == Role::Reliability).map(|m| (&*m.center, &*m.classroom)).collect();
     out.push(Record::new("n_centers", Ok(centers_with_data as f64)).n(centers_with_data));
     out.push(Record::new("n_classrooms", Ok(rooms_with_data as f64)).n(rooms_with_data));
     out.push(Record::new("n_observations", Ok(cl.meta.len() as f64)).n(cl.meta.len()).ctx("instrument", "checklist"));
@@ -285,30 +285,30 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     let mut answered = Vec::with_capacity(n);
     let mut na_items = Vec::with_capacity(n);
     let mut cycles = Vec::with_capacity(n);
-    let mut notes = Vec::with_capacity(n);
+    let mut notes: Vec<Option<&str>> = Vec::with_capacity(n);
     let metas = cl.meta.iter().map(|m| ("checklist", m)).chain(d.class.iter().flat_map(|c| c.obs.iter().map(|m| ("class", m))));
     for (src, m) in metas {
-        source.push(Some(src.to_string()));
-        key.push(Some(m.key.clone()));
-        center.push(Some(m.center.clone()));
-        room.push(Some(m.classroom.clone()));
-        observer.push(Some(m.observer.clone()));
-        role.push(Some(m.role.as_str().to_string()));
-        date.push(m.date.clone());
+        source.push(Some(src));
+        key.push(Some(m.key.as_str()));
+        center.push(Some(&*m.center));
+        room.push(Some(&*m.classroom));
+        observer.push(Some(&*m.observer));
+        role.push(Some(m.role.as_str()));
+        date.push(m.date.as_deref());
         line.push(m.line as u32);
     }
     for i in 0..n_cl {
         answered.push(Some(d.checklist_scores.count_a[i]));
         na_items.push(Some(d.checklist_scores.count_b[i]));
         cycles.push(None);
-        notes.push(d.checklist_scores.notes[i].clone());
+        notes.push(d.checklist_scores.notes[i].as_deref());
     }
     if let Some(cs) = &d.class_scores {
         for i in 0..n_cs {
             answered.push(None);
             na_items.push(None);
             cycles.push(Some(cs.count_a[i]));
-            notes.push(cs.notes[i].clone());
+            notes.push(cs.notes[i].as_deref());
         }
     }
     let mut cols = vec![
@@ -341,12 +341,12 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     frame::write_csv(&p, &mut frame::frame(cols)?)?;
     written.push(p);
     for t in [&d.classrooms, &d.centers] {
-        let mut cols = vec![Col::Str("center", t.center.iter().cloned().map(Some).collect())];
+        let mut cols = vec![Col::Str("center", t.center.iter().map(|s| Some(s.as_str())).collect())];
         if t.level == "classroom" {
-            cols.push(Col::Str("classroom", t.classroom.iter().cloned().map(Some).collect()));
+            cols.push(Col::Str("classroom", t.classroom.iter().map(|s| Some(s.as_str())).collect()));
         } else {
             for (name, vals) in &t.attributes {
-                cols.push(Col::Text(name.clone(), vals.iter().cloned().map(Some).collect()));
+                cols.push(Col::Text(name.clone(), vals.iter().map(|s| Some(s.as_str())).collect()));
             }
             cols.push(Col::U32("n_classrooms".into(), t.n_classrooms.clone()));
         }

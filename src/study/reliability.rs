@@ -6,7 +6,7 @@ use super::ingest::{ObsMeta, Role, NA_CODE};
 use super::pipeline::StudyData;
 use super::score::{code_value, item_value_table};
 use super::spec::Study;
-use crate::analysis::reliability::{alpha_records, coef_record, icc_records, reml_records};
+use crate::analysis::reliability::{alpha_records, coef_record, icc_anova_records, reml_records};
 use crate::analysis::StatOpts;
 use crate::results::Record;
 use crate::stats::agreement::{self, RatingTable, WeightKind};
@@ -23,7 +23,7 @@ pub fn pair_observations(meta: &[ObsMeta]) -> Vec<(usize, usize)> {
     meta.iter()
         .enumerate()
         .filter(|(_, m)| m.role == Role::Reliability)
-        .filter_map(|(i, m)| primary.get(&(m.center.as_str(), m.classroom.as_str(), m.date.as_deref())).map(|&p| (p, i)))
+        .filter_map(|(i, m)| primary.get(&(&*m.center, &*m.classroom, m.date.as_deref())).map(|&p| (p, i)))
         .collect()
 }
 
@@ -101,7 +101,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
     // Score ICCs on double-coded visits: ANOVA forms (primary vs reliability columns) and REML
     // forms with the actual observers as raters.
     let observers: Vec<String> = {
-        let mut v: Vec<String> = cl.meta.iter().map(|m| m.observer.clone()).collect();
+        let mut v: Vec<String> = cl.meta.iter().map(|m| m.observer.to_string()).collect();
         v.sort();
         v.dedup();
         v
@@ -110,7 +110,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
         let col = &d.checklist_scores.values[s];
         let rows: Vec<Vec<Option<f64>>> = pairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
-        let mut recs: Vec<Record> = icc_records(&rows, &o, lang).into_iter().filter(|r| !r.statistic.starts_with("icc_reml")).collect();
+        let mut recs = icc_anova_records(&rows, &o, lang);
         let long: Vec<(usize, usize, f64)> = pairs
             .iter()
             .enumerate()
@@ -133,7 +133,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
             }
         }
         for i in [p, r] {
-            let e = per_obs.entry(cl.meta[i].observer.clone()).or_default();
+            let e = per_obs.entry(cl.meta[i].observer.to_string()).or_default();
             e.0 += ag;
             e.1 += cmp;
             e.2 += 1;
@@ -168,7 +168,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
                         units.push(vec![vals[di], rv[di]]);
                         if let (Some(x), Some(y)) = (vals[di], rv[di]) {
                             for i in [p, r] {
-                                let e = obs_within.entry(c.obs[i].observer.clone()).or_default();
+                                let e = obs_within.entry(c.obs[i].observer.to_string()).or_default();
                                 e.1 += 1;
                                 if (x - y).abs() <= 1.0 + 1e-9 {
                                     e.0 += 1;
@@ -202,7 +202,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
             out.extend(tag(recs, &ctx));
         }
         let cobservers: Vec<String> = {
-            let mut v: Vec<String> = c.obs.iter().map(|m| m.observer.clone()).collect();
+            let mut v: Vec<String> = c.obs.iter().map(|m| m.observer.to_string()).collect();
             v.sort();
             v.dedup();
             v
@@ -210,12 +210,12 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
         for (s, name) in cs.names.iter().enumerate() {
             let col = &cs.values[s];
             let rows: Vec<Vec<Option<f64>>> = cpairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
-            let mut recs: Vec<Record> = icc_records(&rows, &o, lang).into_iter().filter(|r| !r.statistic.starts_with("icc_reml")).collect();
+            let mut recs = icc_anova_records(&rows, &o, lang);
             let long: Vec<(usize, usize, f64)> = cpairs
                 .iter()
                 .enumerate()
                 .flat_map(|(u, &(p, r))| [(u, p), (u, r)])
-                .filter_map(|(u, i)| col[i].map(|v| (u, cobservers.iter().position(|x| *x == c.obs[i].observer).unwrap_or(0), v)))
+                .filter_map(|(u, i)| col[i].map(|v| (u, cobservers.iter().position(|x| **x == *c.obs[i].observer).unwrap_or(0), v)))
                 .collect();
             recs.extend(reml_records(&long, lang, &o));
             out.extend(tag(recs, &[("analysis", "score_icc"), ("instrument", "class"), ("score", name), ("raters", "double-coded pairs")]));

@@ -21,7 +21,7 @@
 use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, MISSING_CODE, NA_CODE};
 use super::spec::{ItemType, ScoringMethod, Study};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Per-observation scores of one instrument, column-major.
 pub struct ObsScores {
@@ -74,10 +74,13 @@ fn score_row(
     names: &[String],
     out: &mut [Option<f64>],
 ) -> (Option<String>, u32, u32) {
-    let mut sum = vec![0.0f64; n_scales];
-    let mut answered = vec![0u32; n_scales];
-    let mut na = vec![0u32; n_scales];
-    let mut total = vec![0u32; n_scales];
+    // Scales are few (total + subscales): keep the accumulators on the stack.
+    const MAX: usize = 64;
+    assert!(n_scales <= MAX, "at most {} subscales", MAX - 1);
+    let mut sum = [0.0f64; MAX];
+    let mut answered = [0u32; MAX];
+    let mut na = [0u32; MAX];
+    let mut total = [0u32; MAX];
     for (j, &c) in codes.iter().enumerate() {
         let s = scale_of[j];
         total[0] += 1;
@@ -144,26 +147,42 @@ pub fn score_checklist(study: &Study, data: &ChecklistData) -> ObsScores {
     let tables = item_tables(study);
     let min_answered = study.spec.scoring.min_answered;
     let n = data.meta.len();
-    let rows: Vec<(Vec<Option<f64>>, Option<String>, u32, u32)> = (0..n)
+    // Fixed-size chunks scored in parallel and concatenated in order: the result does not
+    // depend on the thread count.
+    const CHUNK: usize = 16_384;
+    type Part = (Vec<Vec<Option<f64>>>, Vec<Option<String>>, Vec<u32>, Vec<u32>);
+    let parts: Vec<Part> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
-        .with_min_len(4096)
-        .map(|i| {
+        .map(|c| {
+            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+            let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(hi - lo); n_scales];
+            let mut notes = Vec::with_capacity(hi - lo);
+            let mut a = Vec::with_capacity(hi - lo);
+            let mut b = Vec::with_capacity(hi - lo);
             let mut out = vec![None; n_scales];
-            let (notes, a, b) = score_row(data.row(i), &tables, &scale_of, n_scales, min_answered, &names, &mut out);
-            (out, notes, a, b)
+            for i in lo..hi {
+                let (nt, ca, cb) = score_row(data.row(i), &tables, &scale_of, n_scales, min_answered, &names, &mut out);
+                for (s, v) in out.iter().enumerate() {
+                    cols[s].push(*v);
+                }
+                notes.push(nt);
+                a.push(ca);
+                b.push(cb);
+            }
+            (cols, notes, a, b)
         })
         .collect();
     let mut values = vec![Vec::with_capacity(n); n_scales];
     let mut notes = Vec::with_capacity(n);
     let mut count_a = Vec::with_capacity(n);
     let mut count_b = Vec::with_capacity(n);
-    for (v, nt, a, b) in rows {
-        for (s, x) in v.into_iter().enumerate() {
-            values[s].push(x);
+    for (cols, nt, a, b) in parts {
+        for (s, c) in cols.into_iter().enumerate() {
+            values[s].extend(c);
         }
-        notes.push(nt);
-        count_a.push(a);
-        count_b.push(b);
+        notes.extend(nt);
+        count_a.extend(a);
+        count_b.extend(b);
     }
     ObsScores { names, values, notes, count_a, count_b }
 }
@@ -268,43 +287,6 @@ impl LevelTable {
     }
 }
 
-#[derive(Default, Clone)]
-struct Acc {
-    sum: Vec<f64>,
-    n: Vec<u32>,
-    n_checklist_obs: u32,
-    n_class_obs: u32,
-    n_cycles: u32,
-    n_classrooms: u32,
-}
-
-impl Acc {
-    fn new(k: usize) -> Acc {
-        Acc { sum: vec![0.0; k], n: vec![0; k], ..Default::default() }
-    }
-    fn add(&mut self, offset: usize, vals: impl Iterator<Item = Option<f64>>) {
-        for (s, v) in vals.enumerate() {
-            if let Some(v) = v {
-                self.sum[offset + s] += v;
-                self.n[offset + s] += 1;
-            }
-        }
-    }
-    fn means(&self) -> Vec<Option<f64>> {
-        self.sum.iter().zip(&self.n).map(|(s, &n)| if n > 0 { Some(s / n as f64) } else { None }).collect()
-    }
-}
-
-fn transpose(rows: Vec<Vec<Option<f64>>>, k: usize) -> Vec<Vec<Option<f64>>> {
-    let mut cols = vec![Vec::with_capacity(rows.len()); k];
-    for r in rows {
-        for (s, v) in r.into_iter().enumerate() {
-            cols[s].push(v);
-        }
-    }
-    cols
-}
-
 /// Primary observations → classroom means.
 pub fn classrooms(
     study: &Study,
@@ -319,107 +301,129 @@ pub fn classrooms(
     let _ = study;
     let k = names.len();
     let kc = cl.names.len();
-    let mut acc: BTreeMap<(String, String), Acc> = BTreeMap::new();
-    for (i, m) in cl_meta.iter().enumerate() {
-        if m.role != Role::Primary {
-            continue;
-        }
-        let a = acc.entry((m.center.clone(), m.classroom.clone())).or_insert_with(|| Acc::new(k));
-        a.n_checklist_obs += 1;
-        a.add(0, cl.values.iter().map(|col| col[i]));
-    }
-    if let Some((cm, cs)) = class {
-        for (i, m) in cm.iter().enumerate() {
-            if m.role != Role::Primary {
-                continue;
+    // Room index per (center, classroom), then flat accumulators: one pass and no per-room
+    // allocations (a national export has hundreds of thousands of classrooms).
+    let mut index: HashMap<(&str, &str), usize, super::ingest::FnvBuild> = HashMap::default();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    let mut sum: Vec<f64> = Vec::new();
+    let mut cnt: Vec<u32> = Vec::new();
+    let mut n_cl = Vec::new();
+    let mut n_cs = Vec::new();
+    let mut n_cyc = Vec::new();
+    let obs_iter = cl_meta.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (false, i, m));
+    let class_iter = class.into_iter().flat_map(|(cm, _)| cm.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (true, i, m)));
+    for (is_class, i, m) in obs_iter.chain(class_iter) {
+        let key = (&*m.center, &*m.classroom);
+        let r = match index.get(&key) {
+            Some(&r) => r,
+            None => {
+                let r = keys.len();
+                index.insert(key, r);
+                keys.push(key);
+                sum.extend(std::iter::repeat(0.0).take(k));
+                cnt.extend(std::iter::repeat(0).take(k));
+                n_cl.push(0u32);
+                n_cs.push(0u32);
+                n_cyc.push(0u32);
+                r
             }
-            let a = acc.entry((m.center.clone(), m.classroom.clone())).or_insert_with(|| Acc::new(k));
-            a.n_class_obs += 1;
-            a.n_cycles += cs.count_a[i];
-            a.add(kc, cs.values.iter().map(|col| col[i]));
+        };
+        if is_class {
+            let (_, cs) = class.expect("class");
+            n_cs[r] += 1;
+            n_cyc[r] += cs.count_a[i];
+            for (s, col) in cs.values.iter().enumerate() {
+                if let Some(v) = col[i] {
+                    sum[r * k + kc + s] += v;
+                    cnt[r * k + kc + s] += 1;
+                }
+            }
+        } else {
+            n_cl[r] += 1;
+            for (s, col) in cl.values.iter().enumerate() {
+                if let Some(v) = col[i] {
+                    sum[r * k + s] += v;
+                    cnt[r * k + s] += 1;
+                }
+            }
         }
     }
-    let mut t = LevelTable {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let n = order.len();
+    LevelTable {
         level: "classroom",
-        center: Vec::new(),
-        classroom: Vec::new(),
-        names,
-        values: Vec::new(),
-        ns: Vec::new(),
-        n_checklist_obs: Vec::new(),
-        n_class_obs: Vec::new(),
-        n_class_cycles: Vec::new(),
-        n_classrooms: Vec::new(),
+        center: order.iter().map(|&r| keys[r].0.to_string()).collect(),
+        classroom: order.iter().map(|&r| keys[r].1.to_string()).collect(),
+        values: (0..k)
+            .map(|s| order.iter().map(|&r| if cnt[r * k + s] > 0 { Some(sum[r * k + s] / cnt[r * k + s] as f64) } else { None }).collect())
+            .collect(),
+        ns: (0..k).map(|s| order.iter().map(|&r| cnt[r * k + s]).collect()).collect(),
+        n_checklist_obs: order.iter().map(|&r| n_cl[r]).collect(),
+        n_class_obs: order.iter().map(|&r| n_cs[r]).collect(),
+        n_class_cycles: order.iter().map(|&r| n_cyc[r]).collect(),
+        n_classrooms: vec![1; n],
         attributes: Vec::new(),
-    };
-    let mut rows = Vec::new();
-    let mut nrows = Vec::new();
-    for ((c, r), a) in acc {
-        t.center.push(c);
-        t.classroom.push(r);
-        rows.push(a.means());
-        nrows.push(a.n.clone());
-        t.n_checklist_obs.push(a.n_checklist_obs);
-        t.n_class_obs.push(a.n_class_obs);
-        t.n_class_cycles.push(a.n_cycles);
-        t.n_classrooms.push(1);
+        names,
     }
-    t.values = transpose(rows, k);
-    t.ns = (0..k).map(|s| nrows.iter().map(|r: &Vec<u32>| r[s]).collect()).collect();
-    t
 }
 
 /// Classrooms → center means; roster centers without data appear with NA scores.
 pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> LevelTable {
     let k = rooms.names.len();
-    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
-    if let Some(r) = roster {
-        for c in r.centers.keys() {
-            acc.insert(c.clone(), Acc::new(k));
+    let mut index: HashMap<&str, usize, super::ingest::FnvBuild> = HashMap::default();
+    let mut keys: Vec<&str> = Vec::new();
+    let roster_ids = roster.into_iter().flat_map(|r| r.centers.keys().map(|c| c.as_str()));
+    for c in roster_ids.chain(rooms.center.iter().map(|c| c.as_str())) {
+        if !index.contains_key(c) {
+            index.insert(c, keys.len());
+            keys.push(c);
         }
     }
+    let nc = keys.len();
+    let mut sum = vec![0.0f64; nc * k];
+    let mut cnt = vec![0u32; nc * k];
+    let (mut n_rooms, mut n_cl, mut n_cs, mut n_cyc) = (vec![0u32; nc], vec![0u32; nc], vec![0u32; nc], vec![0u32; nc]);
     for i in 0..rooms.len() {
-        let a = acc.entry(rooms.center[i].clone()).or_insert_with(|| Acc::new(k));
-        a.n_classrooms += 1;
-        a.n_checklist_obs += rooms.n_checklist_obs[i];
-        a.n_class_obs += rooms.n_class_obs[i];
-        a.n_cycles += rooms.n_class_cycles[i];
-        a.add(0, rooms.values.iter().map(|col| col[i]));
-    }
-    let mut t = LevelTable {
-        level: "center",
-        center: Vec::new(),
-        classroom: Vec::new(),
-        names: rooms.names.clone(),
-        values: Vec::new(),
-        ns: Vec::new(),
-        n_checklist_obs: Vec::new(),
-        n_class_obs: Vec::new(),
-        n_class_cycles: Vec::new(),
-        n_classrooms: Vec::new(),
-        attributes: Vec::new(),
-    };
-    let mut rows = Vec::new();
-    let mut nrows = Vec::new();
-    for (c, a) in &acc {
-        t.center.push(c.clone());
-        t.classroom.push(String::new());
-        rows.push(a.means());
-        nrows.push(a.n.clone());
-        t.n_checklist_obs.push(a.n_checklist_obs);
-        t.n_class_obs.push(a.n_class_obs);
-        t.n_class_cycles.push(a.n_cycles);
-        t.n_classrooms.push(a.n_classrooms);
-    }
-    t.values = transpose(rows, k);
-    t.ns = (0..k).map(|s| nrows.iter().map(|r: &Vec<u32>| r[s]).collect()).collect();
-    if let Some(r) = roster {
-        for (ai, name) in r.attributes.iter().enumerate() {
-            let vals = t.center.iter().map(|c| r.centers.get(c).map(|v| v[ai].clone()).unwrap_or_default()).collect();
-            t.attributes.push((name.clone(), vals));
+        let c = index[rooms.center[i].as_str()];
+        n_rooms[c] += 1;
+        n_cl[c] += rooms.n_checklist_obs[i];
+        n_cs[c] += rooms.n_class_obs[i];
+        n_cyc[c] += rooms.n_class_cycles[i];
+        for s in 0..k {
+            if let Some(v) = rooms.values[s][i] {
+                sum[c * k + s] += v;
+                cnt[c * k + s] += 1;
+            }
         }
     }
-    t
+    let mut order: Vec<usize> = (0..nc).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
+    let center: Vec<String> = order.iter().map(|&c| keys[c].to_string()).collect();
+    let attributes = match roster {
+        Some(r) => r
+            .attributes
+            .iter()
+            .enumerate()
+            .map(|(ai, name)| (name.clone(), center.iter().map(|c| r.centers.get(c).map(|v| v[ai].clone()).unwrap_or_default()).collect()))
+            .collect(),
+        None => Vec::new(),
+    };
+    LevelTable {
+        level: "center",
+        classroom: vec![String::new(); nc],
+        values: (0..k)
+            .map(|s| order.iter().map(|&c| if cnt[c * k + s] > 0 { Some(sum[c * k + s] / cnt[c * k + s] as f64) } else { None }).collect())
+            .collect(),
+        ns: (0..k).map(|s| order.iter().map(|&c| cnt[c * k + s]).collect()).collect(),
+        n_checklist_obs: order.iter().map(|&c| n_cl[c]).collect(),
+        n_class_obs: order.iter().map(|&c| n_cs[c]).collect(),
+        n_class_cycles: order.iter().map(|&c| n_cyc[c]).collect(),
+        n_classrooms: order.iter().map(|&c| n_rooms[c]).collect(),
+        attributes,
+        center,
+        names: rooms.names.clone(),
+    }
 }
 
 #[cfg(test)]

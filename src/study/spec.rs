@@ -546,6 +546,9 @@ impl Study {
                 }
             }
         }
+        if subscales.len() > 63 {
+            return Err(spec_err(p, format!("{} subscales", subscales.len())).expected("at most 63 subscales"));
+        }
         if subscales.iter().any(|s| s == "total") {
             return Err(spec_err(p, "a subscale named 'total'").expected("another name: checklist_total is the total score"));
         }

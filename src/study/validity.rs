@@ -349,7 +349,7 @@ fn classroom_item_means(study: &Study, d: &StudyData) -> Vec<Vec<Option<f64>>> {
         if m.role != Role::Primary {
             continue;
         }
-        let Some(&ri) = index.get(&(m.center.as_str(), m.classroom.as_str())) else { continue };
+        let Some(&ri) = index.get(&(&*m.center, &*m.classroom)) else { continue };
         for (j, it) in items.iter().enumerate() {
             if let Some(v) = code_value(&vt, j, d.checklist.row(i)[j]) {
                 let (lo, hi) = it.range();
