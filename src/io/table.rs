@@ -135,6 +135,50 @@ impl TextTable {
         }
     }
 
+    /// Split the data rows into about `n` contiguous chunks at line breaks outside quotes, so
+    /// that large exports can be parsed in parallel. Chunks are in file order.
+    pub fn chunks(&self, n: usize) -> Vec<Chunk<'_>> {
+        let bytes = self.text.as_bytes();
+        // End of the header record: the first newline outside quotes.
+        let mut in_q = false;
+        let mut start = bytes.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'"' {
+                in_q = !in_q;
+            } else if b == b'\n' && !in_q {
+                start = i + 1;
+                break;
+            }
+        }
+        let data = &bytes[start..];
+        let target = (data.len() / n.max(1)).max(1 << 20);
+        let mut out = Vec::new();
+        let mut line = 2u64;
+        let mut begin = 0usize;
+        let mut quotes_even = true;
+        let mut lines_in_chunk = 0u64;
+        let mut i = 0usize;
+        while i < data.len() {
+            let b = data[i];
+            if b == b'"' {
+                quotes_even = !quotes_even;
+            } else if b == b'\n' {
+                lines_in_chunk += 1;
+                if quotes_even && i + 1 - begin >= target {
+                    out.push(Chunk { table: self, text: &self.text[start + begin..start + i + 1], first_line: line });
+                    line += lines_in_chunk;
+                    lines_in_chunk = 0;
+                    begin = i + 1;
+                }
+            }
+            i += 1;
+        }
+        if begin < data.len() {
+            out.push(Chunk { table: self, text: &self.text[start + begin..], first_line: line });
+        }
+        out
+    }
+
     /// Resolve a column name to its index: exact, then case/accent/spacing-insensitive, then by
     /// the last segment of a SurveyCTO/ODK/Kobo group path (`grupo-item`, `grupo/item`).
     pub fn resolve(&self, wanted: &str, role: &str) -> Result<usize, InputError> {
@@ -218,6 +262,65 @@ impl<'a> Records<'a> {
                     err.line = Some(l);
                 }
                 Some(Err(err))
+            }
+        }
+    }
+}
+
+/// A contiguous run of data rows (see [`TextTable::chunks`]).
+pub struct Chunk<'a> {
+    pub table: &'a TextTable,
+    pub text: &'a str,
+    /// Physical line of the chunk's first row.
+    pub first_line: u64,
+}
+
+impl Chunk<'_> {
+    /// Visit every record with its physical line; rows must have the header's field count.
+    pub fn each_record(&self, mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>) -> Result<(), InputError> {
+        let t = self.table;
+        let mut rdr = csv::ReaderBuilder::new().delimiter(t.delimiter).has_headers(false).flexible(true).from_reader(self.text.as_bytes());
+        let mut rec = csv::StringRecord::new();
+        let bytes = self.text.as_bytes();
+        let (mut scan_byte, mut scan_line) = (0usize, self.first_line);
+        let mut line_at = |b: usize| -> u64 {
+            let mut b = b.min(bytes.len());
+            while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+                b += 1;
+            }
+            if b >= scan_byte {
+                scan_line += bytes[scan_byte..b].iter().filter(|&&c| c == b'\n').count() as u64;
+                scan_byte = b;
+            }
+            scan_line
+        };
+        loop {
+            match rdr.read_record(&mut rec) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    let line = line_at(rec.position().map_or(0, |p| p.byte() as usize));
+                    if rec.len() != t.headers.len() {
+                        return Err(InputError::new(ErrorKind::RaggedRow, &t.path)
+                            .line(line)
+                            .found(format!("{} field(s)", rec.len()))
+                            .expected(format!("{} fields, as in the header", t.headers.len()))
+                            .hint("a truncated row, or an unquoted delimiter inside a value"));
+                    }
+                    if let Some((i, fl)) = rec.iter().enumerate().find(|(_, fl)| fl.len() > MAX_FIELD_BYTES) {
+                        return Err(InputError::new(ErrorKind::FieldTooLarge, &t.path)
+                            .line(line)
+                            .column(t.headers[i].clone())
+                            .found(format!("a field of {} bytes", fl.len()))
+                            .expected(format!("fields under {} bytes (an unclosed quote?)", MAX_FIELD_BYTES)));
+                    }
+                    f(line, &rec)?;
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| line_at(p.byte() as usize));
+                    let mut err = csv_error(&t.path, e, t.headers.len());
+                    err.line = line.or(err.line);
+                    return Err(err);
+                }
             }
         }
     }
@@ -369,6 +472,30 @@ mod tests {
         let t = tt("a,b\n1,2\n3,4\n").unwrap();
         let lines: Vec<u64> = t.records().map(|r| r.unwrap().0).collect();
         assert_eq!(lines, vec![2, 3]);
+    }
+    #[test]
+    fn chunks_cover_every_row_with_lines() {
+        let mut text = String::from("a,b\n");
+        for i in 0..50_000 {
+            if i == 777 {
+                text.push_str("\"multi\nline\",x\n");
+            } else {
+                text.push_str(&format!("{i},y\n"));
+            }
+        }
+        let t = tt(&text).unwrap();
+        let chunks = t.chunks(8);
+        let mut lines = Vec::new();
+        for c in &chunks {
+            c.each_record(|l, r| {
+                lines.push((l, r.get(0).unwrap().to_string()));
+                Ok(())
+            })
+            .unwrap();
+        }
+        let serial: Vec<(u64, String)> = t.records().map(|r| r.unwrap()).map(|(l, r)| (l, r.get(0).unwrap().to_string())).collect();
+        assert_eq!(lines, serial);
+        assert_eq!(lines.len(), 50_000);
     }
     #[test]
     fn header_only_and_empty() {

@@ -9,6 +9,7 @@ use super::spec::{code_eq, fold_code, Columns, Item, ItemType, Study};
 use crate::error::{ErrorKind, InputError};
 use crate::io::table::{Dialect, TextTable};
 use crate::io::values::{parse_datetime, parse_number, DateTime, NumError};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -375,42 +376,71 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
     }
     let coders: Vec<ItemCoder> = items.iter().map(|it| ItemCoder::new(it, study)).collect();
     let n_items = items.len();
-    let mut meta = Vec::new();
-    let mut codes = Vec::new();
-    let mut rows_read = 0;
-    let mut row_codes = vec![0u8; n_items];
-    let mut names = Interner::default();
-    t.each_record(|line, rec| {
-        rows_read += 1;
-        let m = match cols.read(study, &t, line, rec, issues, &mut names)? {
-            Some(m) => m,
-            None => return Ok(()),
-        };
-        for (j, (&c, coder)) in item_cols.iter().zip(&coders).enumerate() {
-            let cell = rec.get(c).unwrap_or("");
-            row_codes[j] = match coder.code(cell, t.decimal) {
-                Some(code) => code,
-                None => {
-                    let mut e = InputError::new(ErrorKind::InvalidValue, &t.path)
-                        .line(line)
-                        .column(t.headers[c].clone())
-                        .found(cell)
-                        .expected(ItemCoder::describe(&items[j], study));
-                    if let Ok(v) = parse_number(cell, t.decimal) {
-                        let (lo, hi) = items[j].range();
-                        if items[j].kind == ItemType::Ordinal && (v < lo || v > hi) {
-                            e = e.hint(format!("out of range {lo}–{hi}"));
+    // Parse fixed chunks in parallel (at most a few per thread) and merge them in file order:
+    // the result, including which error is reported first, does not depend on thread count.
+    let chunks = t.chunks(4 * rayon::current_num_threads());
+    struct Part {
+        meta: Vec<ObsMeta>,
+        codes: Vec<u8>,
+        rows: usize,
+        issues: Issues,
+        error: Option<InputError>,
+    }
+    let parts: Vec<Part> = chunks
+        .par_iter()
+        .map(|chunk| {
+            let mut p = Part { meta: Vec::new(), codes: Vec::new(), rows: 0, issues: Issues::new(issues.mode), error: None };
+            let mut row_codes = vec![0u8; n_items];
+            let mut names = Interner::default();
+            let res = chunk.each_record(|line, rec| {
+                p.rows += 1;
+                let m = match cols.read(study, &t, line, rec, &mut p.issues, &mut names)? {
+                    Some(m) => m,
+                    None => return Ok(()),
+                };
+                for (j, (&c, coder)) in item_cols.iter().zip(&coders).enumerate() {
+                    let cell = rec.get(c).unwrap_or("");
+                    row_codes[j] = match coder.code(cell, t.decimal) {
+                        Some(code) => code,
+                        None => {
+                            let mut e = InputError::new(ErrorKind::InvalidValue, &t.path)
+                                .line(line)
+                                .column(t.headers[c].clone())
+                                .found(cell)
+                                .expected(ItemCoder::describe(&items[j], study));
+                            if let Ok(v) = parse_number(cell, t.decimal) {
+                                let (lo, hi) = items[j].range();
+                                if items[j].kind == ItemType::Ordinal && (v < lo || v > hi) {
+                                    e = e.hint(format!("out of range {lo}–{hi}"));
+                                }
+                            }
+                            p.issues.invalid(e)?;
+                            MISSING_CODE
                         }
-                    }
-                    issues.invalid(e)?;
-                    MISSING_CODE
+                    };
                 }
-            };
+                p.codes.extend_from_slice(&row_codes);
+                p.meta.push(m);
+                Ok(())
+            });
+            p.error = res.err();
+            p
+        })
+        .collect();
+    let mut meta = Vec::with_capacity(parts.iter().map(|p| p.meta.len()).sum());
+    let mut codes = Vec::with_capacity(parts.iter().map(|p| p.codes.len()).sum());
+    let mut rows_read = 0;
+    for p in parts {
+        if let Some(e) = p.error {
+            return Err(e);
         }
-        codes.extend_from_slice(&row_codes);
-        meta.push(m);
-        Ok(())
-    })?;
+        rows_read += p.rows;
+        meta.extend(p.meta);
+        codes.extend_from_slice(&p.codes);
+        issues.n_excluded += p.issues.n_excluded;
+        let room = 10_000usize.saturating_sub(issues.excluded.len());
+        issues.excluded.extend(p.issues.excluded.into_iter().take(room));
+    }
     Ok(ChecklistData { file: t.file_name(), dialect: t.dialect.clone(), meta, n_items, codes, rows_read })
 }
 
