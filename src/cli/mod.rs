@@ -54,7 +54,7 @@ pub enum Command {
     Reliability(reliability::Args),
     /// Concurrent validity: checklist vs CLASS, ROC, item analysis, short form (part of `run`).
     Validity(validity::Args),
-    /// Ad-hoc statistics on plain tables (alpha, agree, icc).
+    /// Ad-hoc statistics on plain tables: alpha, agree, icc, corr, roc, bland-altman.
     Stat(stat::Args),
 }
 

@@ -117,3 +117,15 @@ fn init_refuses_to_overwrite() {
     );
     assert!(e.contains("--force"), "{e}");
 }
+
+#[test]
+fn every_command_has_help_with_examples() {
+    for cmd in [
+        vec![], vec!["init"], vec!["simulate"], vec!["score"], vec!["run"], vec!["reliability"], vec!["validity"], vec!["stat"],
+        vec!["stat", "alpha"], vec!["stat", "agree"], vec!["stat", "icc"], vec!["stat", "corr"], vec!["stat", "roc"], vec!["stat", "bland-altman"],
+    ] {
+        let out = bin().args(&cmd).arg("--help").assert().success().get_output().stdout.clone();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Examples:"), "{cmd:?} --help has no examples");
+    }
+}

@@ -72,7 +72,21 @@ pub enum StatCommand {
     BlandAltman(bland_altman::Args),
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  checkval stat alpha items.csv --items q1,q2,q3
+  checkval stat agree pairs.csv --level ordinal --format json
+  checkval stat icc scores.csv
+  checkval stat corr classrooms.csv --x checklist_total --y class_EBS --cluster center
+  checkval stat roc classrooms.csv --score checklist_total --truth low --positive 1 --direction lower
+  checkval stat bland-altman pairs.csv --a primary --b reliability
+
+Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
+{\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
+p_value and n where defined.";
+
 #[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     pub command: StatCommand,
