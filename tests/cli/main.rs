@@ -4,6 +4,7 @@ mod common;
 mod foundation;
 mod input_errors;
 mod monte_carlo;
+mod properties;
 mod reference_agreement;
 mod reference_reliability;
 mod reference_validity;
