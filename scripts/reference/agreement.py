@@ -73,6 +73,10 @@ res["stuart1953"] = cohen(st)
 pp = pd.read_csv(os.path.join(FIX, "agree_pairs.csv"))
 res["agree_pairs"] = cohen(pp)
 res["agree_pairs"]["gwet_ac"] = cac_all(pp)["gwet_ac"]
+# Within-one agreement = Gwet's percent agreement with a custom weight matrix w_kl = 1{|c_k - c_l| <= 1}.
+cats = sorted(mm.stack().unique().tolist())
+w1 = [[1.0 if abs(a - b) <= 1 else 0.0 for b in cats] for a in cats]
+res["agree_missing"]["within_one_pa"] = float(CAC(mm, weights=w1, digits=15).fleiss()["est"]["pa"])
 with open(os.path.join(FIX, "agreement.json"), "w") as f:
     json.dump(res, f, indent=1, sort_keys=True)
 print("wrote agreement.json")

@@ -110,6 +110,11 @@ pub fn tr(lang: &str, key: &str) -> &'static str {
         "icc_center" => "ICC(1) of center", "CCI(1) del centro";
         "deff" => "Design effect", "Efecto de diseño";
         "multilevel_note" => "ICC(1) from REML variance components; design effect 1 + (m̄ − 1)·ICC. Precision of center-level r:", "CCI(1) de componentes de varianza por REML; efecto de diseño 1 + (m̄ − 1)·CCI. Precisión de r a nivel centro:";
+        "ba_caption" => "Bland–Altman agreement of double-coded scores (primary − reliability observer)", "Acuerdo de Bland–Altman de los puntajes con doble codificación (observador principal − de confiabilidad)";
+        "bias" => "Bias", "Sesgo";
+        "loa_low" => "Lower limit of agreement", "Límite inferior de acuerdo";
+        "loa_high" => "Upper limit of agreement", "Límite superior de acuerdo";
+        "ba_note" => "Limits of agreement: bias ± 1.96 SD of the differences; CIs by Bland & Altman (1986).", "Límites de acuerdo: sesgo ± 1.96 DE de las diferencias; IC según Bland y Altman (1986).";
         "obs_note" => "Observation level uses primary observations only; classroom level averages a classroom's primary observations; center level averages its classrooms.", "El nivel de observación usa solo observaciones principales; el nivel de sala promedia las observaciones principales de cada sala y el de centro promedia sus salas.";
     }
 }
@@ -133,6 +138,7 @@ mod tests {
             "statistic", "roc_caption", "positives", "cutoff", "sensitivity", "specificity", "benchmark",
             "item_validity_caption", "item_validity_note", "flag", "no_discrimination", "short_form_caption", "removed",
             "proposed", "items_word", "no_proposal", "multilevel_caption", "icc_center", "deff", "multilevel_note",
+            "ba_caption", "bias", "loa_low", "loa_high", "ba_note",
         ] {
             assert_ne!(tr("es", k), "??", "{k}");
             assert_ne!(tr("en", k), "??", "{k}");

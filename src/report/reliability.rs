@@ -141,6 +141,33 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         numeric: vec![false, true, true, true, true, false],
         note: Some(tr(lang, "icc_note").into()),
     }));
+    // Bland–Altman of double-coded scores
+    let mut rows = Vec::new();
+    for s in &names {
+        let c = [("analysis", "bland_altman"), ("score", s.as_str())];
+        let Some(bias) = find(records, "bias", &c) else { continue };
+        let fmt = |r: Option<&Record>| match r.and_then(|r| r.estimate.map(|e| (e, r))) {
+            Some((e, r)) => format!("{} {}", super::format::num(e, 3), ci(r.ci_low, r.ci_high, 3, false)),
+            None => "NA".into(),
+        };
+        rows.push(vec![
+            score_label(study, s, lang),
+            bias.n.map(|n| n.to_string()).unwrap_or_default(),
+            fmt(Some(bias)),
+            fmt(find(records, "loa_low", &c)),
+            fmt(find(records, "loa_high", &c)),
+        ]);
+    }
+    if !rows.is_empty() {
+        blocks.push(Block::Table(Table {
+            id: "tab-bland-altman".into(),
+            caption: tr(lang, "ba_caption").into(),
+            headers: vec![tr(lang, "score").into(), tr(lang, "pairs").into(), tr(lang, "bias").into(), tr(lang, "loa_low").into(), tr(lang, "loa_high").into()],
+            rows,
+            numeric: vec![false, true, true, true, true],
+            note: Some(tr(lang, "ba_note").into()),
+        }));
+    }
     // CLASS cycles
     if let Some(inst) = &study.instrument {
         let mut rows = Vec::new();

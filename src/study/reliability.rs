@@ -29,7 +29,13 @@ pub fn pair_observations(meta: &[ObsMeta]) -> Vec<(usize, usize)> {
 
 pub fn stat_opts(study: &Study) -> StatOpts {
     let a = &study.spec.analysis;
-    StatOpts { ci_level: a.ci_level, bootstrap: a.bootstrap as usize, seed: a.seed, ..StatOpts::default() }
+    StatOpts {
+        ci_level: a.ci_level,
+        bootstrap: a.bootstrap as usize,
+        seed: a.seed,
+        kappa_scale: crate::stats::labels::KappaScale::parse(&a.kappa_scale).unwrap_or(crate::stats::labels::KappaScale::LandisKoch),
+        icc_scale: crate::stats::labels::IccScale::parse(&a.icc_scale).unwrap_or(crate::stats::labels::IccScale::KooLi),
+    }
 }
 
 fn tag(mut recs: Vec<Record>, kv: &[(&str, &str)]) -> Vec<Record> {
@@ -119,6 +125,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
             .collect();
         recs.extend(reml_records(&long, lang, &o));
         out.extend(tag(recs, &[("analysis", "score_icc"), ("instrument", "checklist"), ("score", name), ("raters", "double-coded pairs")]));
+        out.extend(bland_altman_pairs(&rows, &o, "checklist", name));
     }
     // Per-observer agreement with partners (pooled over items and pairs).
     let mut per_obs: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new(); // agree, compared, pairs
@@ -219,6 +226,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
                 .collect();
             recs.extend(reml_records(&long, lang, &o));
             out.extend(tag(recs, &[("analysis", "score_icc"), ("instrument", "class"), ("score", name), ("raters", "double-coded pairs")]));
+            out.extend(bland_altman_pairs(&rows, &o, "class", name));
         }
         for (obs, (w, n)) in &obs_within {
             out.push(
@@ -232,4 +240,13 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
         }
     }
     out
+}
+
+/// Bland–Altman of primary vs reliability scores on double-coded visits.
+fn bland_altman_pairs(rows: &[Vec<Option<f64>>], o: &StatOpts, instrument: &str, score: &str) -> Vec<Record> {
+    let (a, b): (Vec<f64>, Vec<f64>) = rows.iter().filter_map(|r| Some((r[0]?, r[1]?))).unzip();
+    tag(
+        crate::analysis::validity::bland_altman_records(&a, &b, o),
+        &[("analysis", "bland_altman"), ("instrument", instrument), ("score", score), ("comparison", "primary - reliability")],
+    )
 }

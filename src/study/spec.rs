@@ -356,6 +356,19 @@ pub struct Analysis {
     /// Target half-width of a center-level correlation CI, to judge whether n is enough.
     #[serde(default = "default_precision")]
     pub precision: f64,
+    /// Interpretation labels for κ-type coefficients: `landis-koch` or `altman`.
+    #[serde(default = "default_kappa_scale")]
+    pub kappa_scale: String,
+    /// Interpretation labels for ICCs: `koo-li` or `cicchetti`.
+    #[serde(default = "default_icc_scale")]
+    pub icc_scale: String,
+}
+
+fn default_kappa_scale() -> String {
+    "landis-koch".into()
+}
+fn default_icc_scale() -> String {
+    "koo-li".into()
 }
 
 fn default_rule() -> String {
@@ -429,6 +442,8 @@ impl Default for Analysis {
             screening: Screening::default(),
             short_form: ShortForm::default(),
             precision: default_precision(),
+            kappa_scale: default_kappa_scale(),
+            icc_scale: default_icc_scale(),
         }
     }
 }
@@ -621,6 +636,12 @@ impl Study {
         };
         if super::spec::parse_rule(&a.cutoff_rule).is_none() {
             return Err(spec_err(p, format!("analysis.cutoff_rule = '{}'", a.cutoff_rule)).expected("youden, closest or min_sensitivity:NN"));
+        }
+        if crate::stats::labels::KappaScale::parse(&a.kappa_scale).is_none() {
+            return Err(spec_err(p, format!("analysis.kappa_scale = '{}'", a.kappa_scale)).expected("landis-koch or altman"));
+        }
+        if crate::stats::labels::IccScale::parse(&a.icc_scale).is_none() {
+            return Err(spec_err(p, format!("analysis.icc_scale = '{}'", a.icc_scale)).expected("koo-li or cicchetti"));
         }
         for c in &a.covariates {
             if !spec.roster.attributes.contains(c) {

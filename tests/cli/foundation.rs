@@ -213,3 +213,25 @@ fn demo_spec_runs() {
     let rooms = read_csv(&tmp.path().join("scores/classrooms.csv"));
     assert!(rooms.1.len() > 300);
 }
+
+#[test]
+fn custom_instrument_from_the_spec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("c");
+    copy_dir(&fixture("mini"), &d);
+    // A two-dimension custom instrument read from the same CLASS file: PC and NC (reversed)
+    // in one domain "EM".
+    let spec = std::fs::read_to_string(d.join("study.toml")).unwrap().replace(
+        "version = \"toddler\"",
+        "version = \"custom\"\n[class.instrument]\nname = \"local\"\ndimensions = [\n  { code = \"PC\", name_en = \"Positive Climate\", name_es = \"Clima positivo\", domain = \"EM\" },\n  { code = \"NC\", name_en = \"Negative Climate\", name_es = \"Clima negativo\", domain = \"EM\", reversed = true },\n]\ndomains = [{ code = \"EM\", name_en = \"Emotional\", name_es = \"Emocional\" }]\n[class.more]",
+    ).replace("[class.more]\ncycles = 4\n", "");
+    let spec = spec.replace("[class]\n", "[class]\ncycles = 4\n");
+    std::fs::write(d.join("study.toml"), &spec).unwrap();
+    let out = tmp.path().join("out");
+    bin().args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
+    let rooms = read_csv(&out.join("scores/classrooms.csv"));
+    assert!(rooms.0.contains(&"class_EM".to_string()));
+    assert!(!rooms.0.contains(&"class_TS".to_string()));
+    // C1/S1: PC 5, NC 2 → EM = (5 + 8 − 2)/2
+    assert_abs_diff_eq!(num(&rooms, &["C1", "S1"], "class_EM"), 5.5, epsilon = 1e-12);
+}

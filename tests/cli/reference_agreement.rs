@@ -113,3 +113,10 @@ fn weighted_kappa_unequal_spacing_matches_statsmodels_with_values() {
         epsilon = 1e-12
     );
 }
+
+#[test]
+fn within_one_agreement_matches_irrcac_custom_weights() {
+    let t = RatingTable::new(&load_table("agree_missing.csv"), None).unwrap();
+    let (w1, _) = percent_agreement(&t, WeightKind::WithinOne).unwrap();
+    assert_abs_diff_eq!(w1, refs()["agree_missing"]["within_one_pa"].as_f64().unwrap(), epsilon = 1e-12);
+}
