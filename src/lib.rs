@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod cli;
 pub mod error;
 pub mod io;
+pub mod plot;
 pub mod report;
 pub mod results;
 pub mod stats;

@@ -35,6 +35,9 @@ th,td{padding:.3rem .6rem;border-bottom:1px solid var(--line);vertical-align:top
 th{border-bottom:2px solid var(--fg);text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 p.note{color:var(--muted);font-size:.85rem;margin-top:.25rem}
+figure{margin:1rem 0 1.5rem;overflow-x:auto}
+figure svg.fig{max-width:100%;height:auto;display:block}
+figcaption{color:var(--muted);font-size:.85rem;margin-top:.25rem}
 @media (max-width:600px){main{padding:.75rem}table{font-size:.8rem}}
 "#;
 
@@ -63,6 +66,17 @@ pub fn render(doc: &Doc) -> String {
                         s.push_str(&format!("<li>{}</li>\n", esc(i)));
                     }
                     s.push_str("</ul>\n");
+                }
+                Block::Figure { id, caption, svg } => {
+                    // plotters writes a complete <svg> element; make it scale to the page.
+                    let svg = svg.trim_start_matches(|c| c != '<');
+                    let svg = svg.replacen("<svg ", "<svg class=\"fig\" preserveAspectRatio=\"xMidYMid meet\" ", 1);
+                    s.push_str(&format!(
+                        "<figure id=\"fig-{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                        esc(id),
+                        svg,
+                        esc(caption)
+                    ));
                 }
                 Block::Table(t) => {
                     s.push_str(&format!("<div class=\"table-wrap\"><table id=\"{}\">\n<caption>{}</caption>\n<thead><tr>", esc(&t.id), esc(&t.caption)));

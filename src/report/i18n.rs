@@ -115,6 +115,29 @@ pub fn tr(lang: &str, key: &str) -> &'static str {
         "loa_low" => "Lower limit of agreement", "Límite inferior de acuerdo";
         "loa_high" => "Upper limit of agreement", "Límite superior de acuerdo";
         "ba_note" => "Limits of agreement: bias ± 1.96 SD of the differences; CIs by Bland & Altman (1986).", "Límites de acuerdo: sesgo ± 1.96 DE de las diferencias; IC según Bland y Altman (1986).";
+        "figures" => "Figures", "Figuras";
+        "fig_scatter" => "Checklist total against CLASS domains", "Total de la lista de cotejo frente a los dominios CLASS";
+        "fig_roc" => "ROC curve of the checklist total", "Curva ROC del total de la lista de cotejo";
+        "fig_ba" => "Bland–Altman, double-coded visits", "Bland–Altman, visitas con doble codificación";
+        "ba_x" => "Mean of the two observers", "Promedio de los dos observadores";
+        "ba_y" => "Difference (primary − reliability)", "Diferencia (principal − confiabilidad)";
+        "loa_short" => "LoA", "LdA";
+        "fig_forest_agree" => "Inter-observer agreement by item: Gwet's AC1 and Cohen's κ with 95% CIs", "Acuerdo entre observadores por reactivo: AC1 de Gwet y κ de Cohen con IC 95%";
+        "fig_forest_validity" => "Item–CLASS correlations with 95% CIs (classroom level)", "Correlaciones reactivo–CLASS con IC 95% (nivel sala)";
+        "coefficient" => "Coefficient", "Coeficiente";
+        "fig_distributions" => "Score distributions by level", "Distribución de puntajes por nivel";
+        "count" => "Classrooms", "Salas";
+        "fig_observers" => "Observer severity: each observer's mean checklist total minus the others' (95% CI)", "Severidad de cada observador: su total promedio menos el de los demás (IC 95%)";
+        "severity_y" => "Difference in checklist total", "Diferencia en el total";
+        "fig_drift" => "Checklist total by fieldwork week", "Total de la lista por semana de campo";
+        "week" => "Fieldwork week", "Semana de campo";
+        "fig_profile" => "CLASS dimension profile (classroom means, 95% CI)", "Perfil de dimensiones CLASS (promedios por sala, IC 95%)";
+        "class_score" => "CLASS score (1–7)", "Puntaje CLASS (1–7)";
+        "band_low" => "low", "bajo";
+        "band_mid" => "mid", "medio";
+        "band_high" => "high", "alto";
+        "fig_short_form" => "Short-form trade-off: items kept against α, r and AUC", "Versión corta: reactivos conservados frente a α, r y AUC";
+        "n_items" => "Items kept", "Reactivos conservados";
         "obs_note" => "Observation level uses primary observations only; classroom level averages a classroom's primary observations; center level averages its classrooms.", "El nivel de observación usa solo observaciones principales; el nivel de sala promedia las observaciones principales de cada sala y el de centro promedia sus salas.";
     }
 }
@@ -138,7 +161,10 @@ mod tests {
             "statistic", "roc_caption", "positives", "cutoff", "sensitivity", "specificity", "benchmark",
             "item_validity_caption", "item_validity_note", "flag", "no_discrimination", "short_form_caption", "removed",
             "proposed", "items_word", "no_proposal", "multilevel_caption", "icc_center", "deff", "multilevel_note",
-            "ba_caption", "bias", "loa_low", "loa_high", "ba_note",
+            "ba_caption", "bias", "loa_low", "loa_high", "ba_note", "figures", "fig_scatter", "fig_roc", "fig_ba", "ba_x",
+            "ba_y", "loa_short", "fig_forest_agree", "fig_forest_validity", "coefficient", "fig_distributions", "count",
+            "fig_observers", "severity_y", "fig_drift", "week", "fig_profile", "class_score", "band_low", "band_mid",
+            "band_high", "fig_short_form", "n_items",
         ] {
             assert_ne!(tr("es", k), "??", "{k}");
             assert_ne!(tr("en", k), "??", "{k}");

@@ -40,6 +40,9 @@ pub fn render(doc: &Doc) -> String {
                     s.push_str(&table_md(t));
                     s.push('\n');
                 }
+                Block::Figure { id, caption, .. } => {
+                    s.push_str(&format!("![{}](figures/{id}.svg)\n\n*{}* ([PNG](figures/{id}.png))\n\n", esc(caption), esc(caption)));
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! tables; `markdown` and `html` render the same model, so the two never disagree.
 
 pub mod build;
+pub mod figures;
 pub mod format;
 pub mod html;
 pub mod i18n;
@@ -25,6 +26,8 @@ pub enum Block {
     Para(String),
     List(Vec<String>),
     Table(Table),
+    /// A figure: inline SVG in HTML, an image link in Markdown.
+    Figure { id: String, caption: String, svg: String },
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 
 pub mod ingest;
 pub mod init;
+pub mod observers;
 pub mod instrument;
 pub mod pipeline;
 pub mod quality;

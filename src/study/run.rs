@@ -49,6 +49,12 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
             records.extend(rel);
         }
     }
+    if sections.reliability {
+        records.extend(super::observers::observer_records(&data, study.spec.analysis.ci_level));
+    }
+    if sections.reliability && sections.validity {
+        extra.push(report::figures::section(study, &data, &records, &lang, &out.join("figures"))?);
+    }
     let prov = pipeline::provenance(study, &data)?;
     let doc = report::build::build(study, &data, &records, &prov, &lang, extra);
     write_atomic_str(&out.join("results.json"), &crate::results::to_json(&records))?;

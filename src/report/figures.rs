@@ -1,0 +1,372 @@
+//! Build the report's figures from the computed records and scores, write them as SVG and PNG
+//! under `figures/`, and return them as report blocks.
+
+use super::build::score_label;
+use super::format::{bounded, ci};
+use super::i18n::tr;
+use super::reliability::find;
+use super::Block;
+use crate::plot::figures::*;
+use crate::plot::{write_both, Figure};
+use crate::results::Record;
+use crate::study::ingest::Role;
+use crate::study::pipeline::StudyData;
+use crate::study::spec::Study;
+use anyhow::Result;
+use std::path::Path;
+
+/// A figure ready to draw, with its id and caption.
+pub enum AnyFig {
+    Scatter(Scatter),
+    Roc(Roc),
+    BlandAltman(BlandAltmanFig),
+    Forest(Forest),
+    Heatmap(Heatmap),
+    Distribution(Distribution),
+    Dots(Dots),
+    Lines(Lines),
+}
+
+pub struct Fig {
+    pub id: String,
+    pub caption: String,
+    pub fig: AnyFig,
+}
+
+impl Fig {
+    pub fn write(&self, dir: &Path) -> Result<String> {
+        match &self.fig {
+            AnyFig::Scatter(f) => write_both(f, dir, &self.id),
+            AnyFig::Roc(f) => write_both(f, dir, &self.id),
+            AnyFig::BlandAltman(f) => write_both(f, dir, &self.id),
+            AnyFig::Forest(f) => write_both(f, dir, &self.id),
+            AnyFig::Heatmap(f) => write_both(f, dir, &self.id),
+            AnyFig::Distribution(f) => write_both(f, dir, &self.id),
+            AnyFig::Dots(f) => write_both(f, dir, &self.id),
+            AnyFig::Lines(f) => write_both(f, dir, &self.id),
+        }
+    }
+    /// Write one file whose format follows the extension (`.svg` or `.png`).
+    pub fn write_file(&self, path: &Path) -> Result<()> {
+        fn one<F: Figure>(f: &F, path: &Path) -> Result<()> {
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("png") => crate::plot::to_png(f, path),
+                _ => crate::io::atomic::write_atomic_str(path, &crate::plot::to_svg(f)?),
+            }
+        }
+        match &self.fig {
+            AnyFig::Scatter(f) => one(f, path),
+            AnyFig::Roc(f) => one(f, path),
+            AnyFig::BlandAltman(f) => one(f, path),
+            AnyFig::Forest(f) => one(f, path),
+            AnyFig::Heatmap(f) => one(f, path),
+            AnyFig::Distribution(f) => one(f, path),
+            AnyFig::Dots(f) => one(f, path),
+            AnyFig::Lines(f) => one(f, path),
+        }
+    }
+}
+
+/// The figure kinds `checkval plot` accepts.
+pub const KINDS: [&str; 9] = ["scatter", "roc", "bland-altman", "forest", "heatmap", "distributions", "observers", "class-profile", "short-form"];
+
+fn r_note(records: &[Record], level: &str, y: &str) -> String {
+    records
+        .iter()
+        .find(|r| r.statistic == "pearson_r" && r.ctx_str("analysis") == Some("mtmm") && r.ctx_str("level") == Some(level) && r.ctx_str("x") == Some("checklist_total") && r.ctx_str("y") == Some(y) && r.ctx_str("ci_kind").is_none())
+        .and_then(|r| r.estimate.map(|e| format!("r = {} {}, n = {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true), r.n.unwrap_or(0))))
+        .unwrap_or_else(|| "r = NA".into())
+}
+
+/// Every figure the report shows, keyed by kind.
+pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -> Vec<(String, Fig)> {
+    let mut out: Vec<(String, Fig)> = Vec::new();
+    let doms: Vec<String> = study.instrument.as_ref().map(|i| i.domains.iter().map(|x| format!("class_{}", x.code)).collect()).unwrap_or_default();
+    let total_lab = score_label(study, "checklist_total", lang);
+    // 1. scatter at each level
+    for lvl in &study.spec.analysis.levels {
+        let t = if lvl == "classroom" { &d.classrooms } else { &d.centers };
+        let Some(x) = t.column("checklist_total") else { continue };
+        let panels: Vec<Panel> = doms
+            .iter()
+            .filter_map(|dm| {
+                let y = t.column(dm)?;
+                let (xs, ys): (Vec<f64>, Vec<f64>) = x.iter().zip(y).filter_map(|(a, b)| Some(((*a)?, (*b)?))).unzip();
+                Some(Panel { x: xs, y: ys, xlab: total_lab.clone(), ylab: score_label(study, dm, lang), note: r_note(records, lvl, dm) })
+            })
+            .collect();
+        if panels.is_empty() {
+            continue;
+        }
+        let lv = tr(lang, &format!("level_{lvl}"));
+        out.push(("scatter".into(), Fig {
+            id: format!("scatter-{lvl}"),
+            caption: format!("{} ({lv})", tr(lang, "fig_scatter")),
+            fig: AnyFig::Scatter(Scatter { title: format!("{} ({lv})", tr(lang, "fig_scatter")), panels }),
+        }));
+    }
+    // 2. ROC per threshold (checklist total)
+    for th in &study.spec.analysis.thresholds {
+        let c = [("analysis", "roc"), ("threshold", th.name.as_str()), ("score", "checklist_total")];
+        let mut pts: Vec<(f64, f64, f64, f64)> = records
+            .iter()
+            .filter(|r| r.statistic == "cutoff" && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+            .filter_map(|r| {
+                let g = |k: &str| r.context.get(k).and_then(|v| v.as_f64());
+                Some((1.0 - g("specificity")?, g("sensitivity")?, g("sensitivity_ci_low")?, g("sensitivity_ci_high")?))
+            })
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let auc = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref() == Some("DeLong") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
+        let legend = auc.and_then(|a| a.estimate.map(|e| format!("AUC = {} {}", bounded(e, 2), ci(a.ci_low, a.ci_high, 2, true)))).unwrap_or_else(|| "AUC = NA".into());
+        let se = find(records, "sensitivity", &c).and_then(|r| r.estimate);
+        let sp = find(records, "specificity", &c).and_then(|r| r.estimate);
+        let thr = records.iter().find(|r| (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))).and_then(|r| r.estimate);
+        let cutoff = match (se, sp, thr) {
+            (Some(se), Some(sp), Some(t)) => Some((1.0 - sp, se, format!("{} ≤ {:.3}", tr(lang, "cutoff"), t))),
+            _ => None,
+        };
+        let label = if lang == "es" { &th.label_es } else { &th.label_en };
+        let label = if label.is_empty() { th.name.clone() } else { label.clone() };
+        out.push(("roc".into(), Fig {
+            id: format!("roc-{}", th.name),
+            caption: format!("{}: {label}", tr(lang, "fig_roc")),
+            fig: AnyFig::Roc(Roc { title: label, points: pts, cutoff, legend, xlab: format!("1 − {}", tr(lang, "specificity")), ylab: tr(lang, "sensitivity").into() }),
+        }));
+    }
+    // 3. Bland–Altman of double-coded checklist totals
+    {
+        let pairs = crate::study::reliability::pair_observations(&d.checklist.meta);
+        let col = &d.checklist_scores.values[0];
+        let (means, diffs): (Vec<f64>, Vec<f64>) = pairs.iter().filter_map(|&(p, r)| Some(((col[p]? + col[r]?) / 2.0, col[p]? - col[r]?))).unzip();
+        let c = [("analysis", "bland_altman"), ("score", "checklist_total")];
+        let g = |stat: &str| find(records, stat, &c).and_then(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)));
+        if let (Some(b), Some(l), Some(h)) = (g("bias"), g("loa_low"), g("loa_high")) {
+            if means.len() >= 3 {
+                out.push(("bland-altman".into(), Fig {
+                    id: "bland-altman".into(),
+                    caption: tr(lang, "fig_ba").into(),
+                    fig: AnyFig::BlandAltman(BlandAltmanFig {
+                        title: format!("{} — {}", tr(lang, "fig_ba"), total_lab),
+                        means,
+                        diffs,
+                        bias: b,
+                        loa_low: l,
+                        loa_high: h,
+                        xlab: tr(lang, "ba_x").into(),
+                        ylab: tr(lang, "ba_y").into(),
+                        labels: [tr(lang, "bias").into(), tr(lang, "loa_short").into()],
+                    }),
+                }));
+            }
+        }
+    }
+    // 4. forest plots
+    let items = &study.spec.checklist.items;
+    let mut marks = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        for (si, stat) in ["gwet_ac1", "cohen_kappa"].iter().enumerate() {
+            if let Some(r) = find(records, stat, &[("analysis", "item_agreement"), ("item", it.id.as_str())]) {
+                if let (Some(e), Some(l), Some(h)) = (r.estimate, r.ci_low, r.ci_high) {
+                    marks.push((i, si, e, l, h));
+                }
+            }
+        }
+    }
+    if !marks.is_empty() {
+        out.push(("forest".into(), Fig {
+            id: "forest-agreement".into(),
+            caption: tr(lang, "fig_forest_agree").into(),
+            fig: AnyFig::Forest(Forest {
+                title: tr(lang, "fig_forest_agree").into(),
+                rows: items.iter().map(|i| i.id.clone()).collect(),
+                marks,
+                series: vec!["AC1".into(), "κ".into()],
+                xlab: tr(lang, "coefficient").into(),
+                xrange: (-0.4, 1.0),
+                reference: Some(0.0),
+            }),
+        }));
+    }
+    let mut marks = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        for (si, dm) in doms.iter().enumerate() {
+            if let Some(r) = records.iter().find(|r| r.ctx_str("analysis") == Some("item_validity") && r.ctx_str("item") == Some(&it.id) && r.ctx_str("y") == Some(dm)) {
+                if let (Some(e), Some(l), Some(h)) = (r.estimate, r.ci_low, r.ci_high) {
+                    marks.push((i, si, e, l, h));
+                }
+            }
+        }
+    }
+    if !marks.is_empty() {
+        out.push(("forest".into(), Fig {
+            id: "forest-item-validity".into(),
+            caption: tr(lang, "fig_forest_validity").into(),
+            fig: AnyFig::Forest(Forest {
+                title: tr(lang, "fig_forest_validity").into(),
+                rows: items.iter().map(|i| i.id.clone()).collect(),
+                marks,
+                series: doms.iter().map(|d| d.trim_start_matches("class_").to_string()).collect(),
+                xlab: "r".into(),
+                xrange: (-0.4, 1.0),
+                reference: Some(0.0),
+            }),
+        }));
+    }
+    // 5. MTMM heat map (classroom level)
+    let cl_names = study.checklist_score_names();
+    let cs_names = study.class_score_names();
+    if !cs_names.is_empty() {
+        let values = cl_names
+            .iter()
+            .map(|a| {
+                cs_names
+                    .iter()
+                    .map(|b| {
+                        records
+                            .iter()
+                            .find(|r| r.statistic == "pearson_r" && r.ctx_str("analysis") == Some("mtmm") && r.ctx_str("level") == Some("classroom") && r.ctx_str("x") == Some(a) && r.ctx_str("y") == Some(b) && r.ctx_str("ci_kind").is_none())
+                            .and_then(|r| r.estimate)
+                    })
+                    .collect()
+            })
+            .collect();
+        out.push(("heatmap".into(), Fig {
+            id: "mtmm-heatmap".into(),
+            caption: tr(lang, "mtmm_caption").into(),
+            fig: AnyFig::Heatmap(Heatmap {
+                title: format!("{} ({})", tr(lang, "mtmm_caption"), tr(lang, "level_classroom")),
+                rows: cl_names.iter().map(|a| score_label(study, a, lang)).collect(),
+                cols: cs_names.iter().map(|b| b.trim_start_matches("class_").to_string()).collect(),
+                values,
+            }),
+        }));
+    }
+    // 6. distributions
+    {
+        let primary: Vec<f64> = d.checklist.meta.iter().zip(&d.checklist_scores.values[0]).filter(|(m, _)| m.role == Role::Primary).filter_map(|(_, v)| *v).collect();
+        let rooms: Vec<f64> = d.classrooms.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
+        let centers: Vec<f64> = d.centers.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
+        out.push(("distributions".into(), Fig {
+            id: "distributions".into(),
+            caption: tr(lang, "fig_distributions").into(),
+            fig: AnyFig::Distribution(Distribution {
+                title: format!("{} — {}", tr(lang, "fig_distributions"), total_lab),
+                hist: rooms.clone(),
+                hist_label: tr(lang, "level_classroom").into(),
+                groups: vec![
+                    (tr(lang, "level_observation").into(), primary),
+                    (tr(lang, "level_classroom").into(), rooms),
+                    (tr(lang, "level_center").into(), centers),
+                ],
+                xlab: total_lab.clone(),
+                count_label: tr(lang, "count").into(),
+            }),
+        }));
+    }
+    // 7. observers: severity and drift
+    let sev: Vec<(String, f64, f64, f64)> = records
+        .iter()
+        .filter(|r| r.statistic == "observer_severity")
+        .filter_map(|r| Some((r.ctx_str("observer")?.to_string(), r.estimate?, r.ci_low?, r.ci_high?)))
+        .collect();
+    if !sev.is_empty() {
+        let (lo, hi) = sev.iter().fold((0.0f64, 0.0f64), |(a, b), r| (a.min(r.2), b.max(r.3)));
+        out.push(("observers".into(), Fig {
+            id: "observers".into(),
+            caption: tr(lang, "fig_observers").into(),
+            fig: AnyFig::Dots(Dots {
+                title: tr(lang, "fig_observers").into(),
+                rows: sev,
+                yrange: (lo - 0.05, hi + 0.05),
+                ylab: tr(lang, "severity_y").into(),
+                bands: vec![],
+                reference: Some(0.0),
+            }),
+        }));
+    }
+    let weeks: Vec<(f64, f64, f64, f64)> = records
+        .iter()
+        .filter(|r| r.statistic == "weekly_mean")
+        .filter_map(|r| Some((r.context.get("week")?.as_f64()?, r.estimate?, r.ci_low.unwrap_or(f64::NAN), r.ci_high.unwrap_or(f64::NAN))))
+        .collect();
+    if weeks.len() >= 2 {
+        out.push(("observers".into(), Fig {
+            id: "observer-drift".into(),
+            caption: tr(lang, "fig_drift").into(),
+            fig: AnyFig::Lines(Lines {
+                title: tr(lang, "fig_drift").into(),
+                x: weeks.iter().map(|w| w.0).collect(),
+                series: vec![
+                    (tr(lang, "mean").into(), weeks.iter().map(|w| Some(w.1)).collect()),
+                    (format!("{} −", tr(lang, "ci")), weeks.iter().map(|w| Some(w.2).filter(|v| v.is_finite())).collect()),
+                    (format!("{} +", tr(lang, "ci")), weeks.iter().map(|w| Some(w.3).filter(|v| v.is_finite())).collect()),
+                ],
+                xlab: tr(lang, "week").into(),
+                ylab: total_lab.clone(),
+                yrange: None,
+            }),
+        }));
+    }
+    // 8. CLASS dimension profile
+    if let Some(inst) = &study.instrument {
+        let rows: Vec<(String, f64, f64, f64)> = inst
+            .dimensions
+            .iter()
+            .filter_map(|dm| {
+                let r = find(records, "mean", &[("level", "classroom"), ("score", &format!("class_{}", dm.code))])?;
+                Some((dm.code.clone(), r.estimate?, r.ci_low?, r.ci_high?))
+            })
+            .collect();
+        if !rows.is_empty() {
+            out.push(("class-profile".into(), Fig {
+                id: "class-profile".into(),
+                caption: tr(lang, "fig_profile").into(),
+                fig: AnyFig::Dots(Dots {
+                    title: tr(lang, "fig_profile").into(),
+                    rows,
+                    yrange: (inst.min, inst.max),
+                    ylab: tr(lang, "class_score").into(),
+                    bands: vec![(1.0, 3.0, tr(lang, "band_low").into()), (3.0, 6.0, tr(lang, "band_mid").into()), (6.0, 7.0, tr(lang, "band_high").into())],
+                    reference: None,
+                }),
+            }));
+        }
+    }
+    // 9. short form trade-off
+    let steps: Vec<&Record> = records.iter().filter(|r| r.statistic == "short_form_step").collect();
+    if steps.len() >= 2 {
+        let g = |r: &Record, k: &str| r.context.get(k).and_then(|v| v.as_f64());
+        let mut series = vec![("α".to_string(), steps.iter().map(|r| g(r, "alpha")).collect::<Vec<_>>())];
+        for dm in &doms {
+            series.push((format!("r {}", dm.trim_start_matches("class_")), steps.iter().map(|r| g(r, &format!("r_{dm}"))).collect()));
+        }
+        series.push(("AUC".into(), steps.iter().map(|r| g(r, "auc")).collect()));
+        out.push(("short-form".into(), Fig {
+            id: "short-form".into(),
+            caption: tr(lang, "short_form_caption").into(),
+            fig: AnyFig::Lines(Lines {
+                title: tr(lang, "fig_short_form").into(),
+                x: steps.iter().filter_map(|r| r.estimate).collect(),
+                series,
+                xlab: tr(lang, "n_items").into(),
+                ylab: tr(lang, "value").into(),
+                yrange: None,
+            }),
+        }));
+    }
+    out
+}
+
+/// Draw every figure into `dir` and return the report section.
+pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: &str, dir: &Path) -> Result<super::Section> {
+    let mut blocks = Vec::new();
+    for (_, f) in build_all(study, d, records, lang) {
+        let svg = f.write(dir)?;
+        blocks.push(Block::Figure { id: f.id.clone(), caption: f.caption.clone(), svg });
+    }
+    Ok(super::Section { id: "figures".into(), title: tr(lang, "figures").into(), blocks })
+}

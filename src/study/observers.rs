@@ -1,0 +1,94 @@
+//! Observer severity and drift: each checklist observer's mean total against the other
+//! observers' (Welch t test, Cohen's d), and the mean total by fieldwork week.
+
+use super::ingest::Role;
+use super::pipeline::StudyData;
+use crate::results::Record;
+use crate::stats::descriptive::{mean, variance};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::collections::BTreeMap;
+
+/// Welch's t test of `a` vs `b`: (difference, SE, df, t, p) and Cohen's d with the pooled SD.
+pub fn welch(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64, f64, f64, f64)> {
+    if a.len() < 2 || b.len() < 2 {
+        return None;
+    }
+    let (ma, mb) = (mean(a).ok()?, mean(b).ok()?);
+    let (va, vb) = (variance(a).ok()?, variance(b).ok()?);
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let se = (va / na + vb / nb).sqrt();
+    if !(se > 0.0) {
+        return None;
+    }
+    let df = (va / na + vb / nb).powi(2) / ((va / na).powi(2) / (na - 1.0) + (vb / nb).powi(2) / (nb - 1.0));
+    let t = (ma - mb) / se;
+    let p = 2.0 * StudentsT::new(0.0, 1.0, df).ok()?.sf(t.abs());
+    let pooled = (((na - 1.0) * va + (nb - 1.0) * vb) / (na + nb - 2.0)).sqrt();
+    let d = if pooled > 0.0 { (ma - mb) / pooled } else { f64::NAN };
+    Some((ma - mb, se, df, t, p, d))
+}
+
+pub fn observer_records(d: &StudyData, ci_level: f64) -> Vec<Record> {
+    let cl = &d.checklist;
+    let total = &d.checklist_scores.values[0];
+    let mut by_obs: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut all: Vec<(&str, f64)> = Vec::new();
+    for (i, m) in cl.meta.iter().enumerate() {
+        if m.role != Role::Primary || m.observer.is_empty() {
+            continue;
+        }
+        if let Some(v) = total[i] {
+            by_obs.entry(&m.observer).or_default().push(v);
+            all.push((&m.observer, v));
+        }
+    }
+    let mut out = Vec::new();
+    for (obs, vals) in &by_obs {
+        let others: Vec<f64> = all.iter().filter(|(o, _)| o != obs).map(|(_, v)| *v).collect();
+        let rec = match welch(vals, &others) {
+            Some((diff, se, df, _t, p, dd)) => {
+                let tc = crate::stats::descriptive::t_crit(ci_level, df).unwrap_or(1.96);
+                let mut r = Record::new("observer_severity", Ok(diff)).n(vals.len()).se(se).ci(diff - tc * se, diff + tc * se, ci_level, "Welch t").p(p);
+                if dd.is_finite() {
+                    r = r.ctx("cohen_d", dd);
+                }
+                r
+            }
+            None => Record::na("observer_severity", "fewer than 2 observations for this observer or the others"),
+        };
+        out.push(rec.ctx("observer", *obs).ctx("score", "checklist_total").ctx("analysis", "observer_severity").ctx("comparison", "observer mean − other observers' mean"));
+    }
+    // Drift: mean total by fieldwork week (weeks since the first visit date).
+    let days: Vec<Option<i64>> = cl.meta.iter().map(|m| m.date.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.days)).collect();
+    if let Some(first) = days.iter().flatten().min().copied() {
+        let mut weeks: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        for (i, m) in cl.meta.iter().enumerate() {
+            if let (Role::Primary, Some(dd), Some(v)) = (m.role, days[i], total[i]) {
+                weeks.entry((dd - first) / 7 + 1).or_default().push(v);
+            }
+        }
+        for (w, vals) in weeks {
+            let rec = match crate::stats::descriptive::mean_ci(&vals, ci_level) {
+                Ok(m) => Record::new("weekly_mean", Ok(m.mean)).n(m.n).ci(m.ci_low, m.ci_high, ci_level, "t"),
+                Err(_) => Record::new("weekly_mean", mean(&vals)).n(vals.len()),
+            };
+            out.push(rec.ctx("week", w).ctx("score", "checklist_total").ctx("analysis", "observer_drift"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn welch_matches_scipy() {
+        // scipy.stats.ttest_ind([1,2,3,4,5], [2,4,6,8,10,12], equal_var=False):
+        // t = −2.3763541031440183, p = 0.04928433820673049, df = 6.972255729794934
+        let (diff, _, df, t, p, _) = welch(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 4.0, 6.0, 8.0, 10.0, 12.0]).unwrap();
+        assert!((diff + 4.0).abs() < 1e-12);
+        assert!((t + 2.3763541031440183).abs() < 1e-10, "{t}");
+        assert!((df - 6.972255729794934).abs() < 1e-10, "{df}");
+        assert!((p - 0.04928433820673049).abs() < 1e-9, "{p}");
+    }
+}
