@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod init;
+pub mod plot;
 pub mod reliability;
 pub mod run;
 pub mod score;
@@ -54,6 +55,8 @@ pub enum Command {
     Reliability(reliability::Args),
     /// Concurrent validity: checklist vs CLASS, ROC, item analysis, short form (part of `run`).
     Validity(validity::Args),
+    /// Draw one figure of the report as SVG or PNG.
+    Plot(plot::Args),
     /// Ad-hoc statistics on plain tables: alpha, agree, icc, corr, roc, bland-altman.
     Stat(stat::Args),
 }
@@ -84,6 +87,7 @@ pub fn main() -> i32 {
         Command::Stat(a) => stat::run(a),
         Command::Reliability(a) => reliability::run(a, &ui),
         Command::Validity(a) => validity::run(a, &ui),
+        Command::Plot(a) => plot::run(a, &ui),
     };
     match res {
         Ok(()) => 0,

@@ -26,6 +26,18 @@ impl Sections {
     }
 }
 
+/// Every record `run` computes (descriptives, reliability, observers, validity), for
+/// commands that need them without writing the report.
+pub fn all_records(study: &Study, data: &pipeline::StudyData, lang: &str) -> Vec<crate::results::Record> {
+    let mut records = pipeline::descriptive_records(study, data);
+    let rel = super::reliability::reliability_records(study, data, lang);
+    let val = super::validity::validity_records(study, data, &rel);
+    records.extend(rel);
+    records.extend(super::observers::observer_records(data, study.spec.analysis.ci_level));
+    records.extend(val);
+    records
+}
+
 pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Sections) -> Result<RunSummary> {
     let lang = opts.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
     let data = pipeline::load(study, opts)?;

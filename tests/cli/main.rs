@@ -5,6 +5,7 @@ mod foundation;
 mod input_errors;
 mod monte_carlo;
 mod properties;
+mod report;
 mod reference_agreement;
 mod reference_reliability;
 mod reference_validity;
