@@ -6,8 +6,10 @@ pub mod figures;
 pub mod format;
 pub mod html;
 pub mod i18n;
+pub mod latex;
 pub mod markdown;
 pub mod reliability;
+pub mod tables;
 pub mod validity;
 
 #[derive(Debug, Clone)]

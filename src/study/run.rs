@@ -73,6 +73,8 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
     write_atomic_str(&out.join("provenance.json"), &(serde_json::to_string_pretty(&prov)? + "\n"))?;
     write_atomic_str(&out.join("report.md"), &report::markdown::render(&doc))?;
     write_atomic_str(&out.join("report.html"), &report::html::render(&doc))?;
+    write_atomic_str(&out.join("report.tex"), &report::latex::render(&doc))?;
+    report::tables::write_all(&doc, out)?;
     let quality_lines = data
         .quality
         .lines

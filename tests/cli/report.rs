@@ -52,3 +52,31 @@ fn plot_command_writes_one_figure() {
     let e = bin().args(["plot", "roc", spec.to_str().unwrap(), "--out", svg.to_str().unwrap(), "--variant", "nope"]).assert().code(2).get_output().stderr.clone();
     assert!(String::from_utf8(e).unwrap().contains("roc-low_EBS"));
 }
+
+#[test]
+fn report_formats_tables_tex_xlsx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = simulated(tmp.path());
+    let out = tmp.path().join("out");
+    bin().args(["run", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--lang", "es"]).assert().success();
+    let tex = std::fs::read_to_string(out.join("report.tex")).unwrap();
+    assert!(tex.contains("\\usepackage{booktabs") && tex.contains("\\toprule") && tex.contains("\\includegraphics"));
+    assert!(tex.contains("spanish"));
+    let csv = std::fs::read_to_string(out.join("tables/validity.csv")).unwrap();
+    assert!(csv.starts_with("Nivel,Lista de cotejo,Dominio,n,"), "{}", &csv[..80.min(csv.len())]);
+    let xlsx = std::fs::read(out.join("tables.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK") && xlsx.len() > 5000);
+}
+
+#[test]
+fn markdown_tables_snapshot() {
+    // The mini fixture is hand-computable; its sample and descriptive tables are pinned.
+    let tmp = tempfile::tempdir().unwrap();
+    bin().args(["score", fixture("mini/study.toml").to_str().unwrap(), "--out", tmp.path().to_str().unwrap(), "-q"]).assert().success();
+    let out = tmp.path().join("run");
+    bin().args(["run", fixture("mini/study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--lang", "en"]).assert().success();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let start = md.find("## Sample").unwrap();
+    let end = md.find("## Reliability").unwrap();
+    insta::assert_snapshot!("mini_sample_quality_descriptives", md[start..end].replace(&fixture("mini").display().to_string(), "<fixture>"));
+}
