@@ -131,7 +131,7 @@ fn descriptive_section(study: &Study, lang: &str, records: &[Record]) -> Section
     }
 }
 
-fn methods_section(study: &Study, lang: &str) -> Section {
+fn methods_section(study: &Study, lang: &str, sections: (bool, bool)) -> Section {
     let es = lang == "es";
     let s = &study.spec;
     let mut paras = Vec::new();
@@ -163,6 +163,48 @@ fn methods_section(study: &Study, lang: &str) -> Section {
             format!("CLASS {} was scored 1–7 over {} expected cycles per observation. Each dimension is the mean of its cycles; each domain is the mean of its dimensions, with Negative Climate reversed (8 − NC) only inside the domain: {}.", inst.name, c.cycles, doms.join("; "))
         });
     }
+    let a = &s.analysis;
+    let b = a.bootstrap;
+    let lvl = format!("{:.0}%", 100.0 * a.ci_level);
+    if sections.0 {
+        paras.push(if es {
+            format!("Consistencia interna: α de Cronbach con IC de Feldt (1965) y bootstrap percentil ({b} remuestras de observaciones); α estandarizada; KR-20 cuando todos los reactivos son dicotómicos; ω total de un modelo unifactorial de máxima verosimilitud (McDonald, 1999) y α ordinal a partir de correlaciones policóricas (Zumbo et al., 2007). Se usan las observaciones principales con eliminación por lista; los reactivos «no aplica» cuentan como faltantes en estos cálculos.")
+        } else {
+            format!("Internal consistency: Cronbach's α with a Feldt (1965) CI and a percentile bootstrap CI ({b} resamples of observations); standardized α; KR-20 when all items are binary; ω total from a one-factor maximum-likelihood model (McDonald, 1999) and ordinal α from polychoric correlations (Zumbo et al., 2007). Primary observations with listwise deletion; not-applicable answers count as missing here.")
+        });
+        paras.push(if es {
+            "Acuerdo entre observadores: cada observación de confiabilidad se empareja con la observación principal de la misma sala y fecha. Por reactivo se reporta el porcentaje de acuerdo, la κ de Cohen (EE de Fleiss, Cohen y Everitt, 1969) y el AC1 de Gwet (2008), que es el indicador principal porque κ es paradójicamente baja cuando un reactivo casi siempre se cumple. Las CCI de los puntajes siguen las fórmulas de Shrout y Fleiss (1979) y McGraw y Wong (1996), con los IC de R psych; la CCI por REML usa a los observadores reales como evaluadores aleatorios cruzados. En CLASS se reporta el acuerdo exacto y a un punto por dimensión y ciclo, con el criterio de 80%.".to_string()
+        } else {
+            "Inter-observer agreement: each reliability observation is paired with the primary observation of the same classroom and date. Per item we report percent agreement, Cohen's κ (Fleiss, Cohen & Everitt, 1969, SE) and Gwet's AC1 (2008), the headline because κ is paradoxically low when an item is almost always met. Score ICCs follow Shrout & Fleiss (1979) and McGraw & Wong (1996), with R psych's CIs; the REML ICC treats the actual observers as crossed random raters. For CLASS we report exact and within-one agreement per dimension and cycle against the 80% criterion.".to_string()
+        });
+    }
+    if sections.1 {
+        let covs = if a.covariates.is_empty() { String::new() } else { a.covariates.join(", ") };
+        paras.push(if es {
+            format!("Validez concurrente: r de Pearson con IC por z de Fisher y, a nivel sala, un bootstrap por conglomerados que remuestrea centros completos ({b} remuestras; intervalos percentil y BCa). La correlación desatenuada divide entre la raíz del producto de las CCI(A,1) entre observadores de ambos puntajes{}. Las correlaciones dependientes se comparan con la t de Williams, la Z de Meng, Rosenthal y Rubin (1992) y la Z de Steiger (1980). Todos los IC son al {lvl}.", if covs.is_empty() { String::new() } else { format!("; las correlaciones parciales controlan por {covs}") })
+        } else {
+            format!("Concurrent validity: Pearson r with Fisher-z CIs and, at classroom level, a cluster bootstrap resampling whole centers ({b} resamples; percentile and BCa intervals). The disattenuated correlation divides by the square root of the product of both scores' inter-observer ICC(A,1){}. Dependent correlations are compared with Williams' t, the Meng, Rosenthal & Rubin (1992) Z and Steiger's (1980) Z. All CIs are {lvl}.", if covs.is_empty() { String::new() } else { format!("; partial correlations control for {covs}") })
+        });
+        if !a.thresholds.is_empty() {
+            let sc = &a.screening;
+            paras.push(if es {
+                format!("Detección: para cada umbral de calidad se calcula el AUC con IC de DeLong et al. (1988) y bootstrap por conglomerados; el punto de corte se elige por «{}»; sensibilidad, especificidad y valores predictivos llevan IC de Wilson. Criterio de tamizaje: límite inferior del IC del AUC ≥ {}, sensibilidad ≥ {} y especificidad ≥ {}. La dirección (puntajes bajos indican baja calidad) se fija de antemano y nunca se invierte.", a.cutoff_rule, sc.min_auc_lower, sc.min_sensitivity, sc.min_specificity)
+            } else {
+                format!("Screening: for each quality threshold the AUC has a DeLong et al. (1988) CI and a cluster bootstrap CI; the cut-off is chosen by '{}'; sensitivity, specificity and predictive values carry Wilson CIs. Benchmark: AUC CI lower bound ≥ {}, sensitivity ≥ {} and specificity ≥ {}. The direction (low scores mean low quality) is fixed in advance and never flipped.", a.cutoff_rule, sc.min_auc_lower, sc.min_sensitivity, sc.min_specificity)
+            });
+        }
+        let sf = &a.short_form;
+        paras.push(if es {
+            format!("Reactivos: correlación punto-biserial de cada reactivo (promedio por sala) con cada dominio CLASS, con p ajustadas por Benjamini y Hochberg. La versión corta se busca por eliminación hacia atrás y solo se propone si α ≥ {}, la pérdida en r promedio ≤ {} y quedan al menos {} reactivos por subescala. El agrupamiento de salas en centros se describe con la CCI(1) por REML y el efecto de diseño.", sf.min_alpha, sf.max_r_loss, sf.min_items_per_subscale)
+        } else {
+            format!("Items: point-biserial correlation of each item (classroom mean) with each CLASS domain, with Benjamini–Hochberg adjusted p-values. The short form is searched by backward elimination and proposed only if α ≥ {}, the mean-r loss ≤ {} and at least {} items per subscale remain. Clustering of classrooms in centers is described by the REML ICC(1) and the design effect.", sf.min_alpha, sf.max_r_loss, sf.min_items_per_subscale)
+        });
+    }
+    paras.push(if es {
+        format!("Semilla aleatoria {}: el mismo conjunto de datos y la misma semilla producen exactamente los mismos resultados, con cualquier número de hilos. Las fórmulas y pruebas de cada estadístico están en docs/statistics.md.", a.seed)
+    } else {
+        format!("Random seed {}: the same data and seed give exactly the same results, whatever the number of threads. Formulas and the tests behind every statistic are in docs/statistics.md.", a.seed)
+    });
     paras.push(if es {
         "Las salas se califican con sus observaciones principales (las copias de confiabilidad sirven solo para medir acuerdo entre observadores) y los centros con el promedio de sus salas. Los intervalos de confianza de las medias usan la distribución t.".to_string()
     } else {
@@ -205,7 +247,8 @@ fn provenance_section(lang: &str, prov: &serde_json::Value) -> Section {
 pub fn build(study: &Study, d: &StudyData, records: &[Record], prov: &serde_json::Value, lang: &str, extra: Vec<Section>) -> Doc {
     let mut sections = vec![sample_section(lang, records), quality_section(lang, d), descriptive_section(study, lang, records)];
     sections.extend(extra);
-    sections.push(methods_section(study, lang));
+    let ran = (records.iter().any(|r| r.ctx_str("analysis") == Some("internal_consistency")), records.iter().any(|r| r.ctx_str("analysis") == Some("mtmm")));
+    sections.push(methods_section(study, lang, ran));
     sections.push(provenance_section(lang, prov));
     let name = if study.spec.study.name.is_empty() { String::new() } else { study.spec.study.name.clone() };
     Doc { title: tr(lang, "title").into(), subtitle: name, lang: lang.into(), sections }
