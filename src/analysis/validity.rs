@@ -219,6 +219,16 @@ pub fn roc_records(
         }
         None => out.push(Record::na("youden_threshold", "no cut-off satisfies the rule").ctx("rule", rule_name.as_str())),
     }
+    if with_cutoffs && o.bootstrap > 0 {
+        let grid: Vec<f64> = (0..=50).map(|i| i as f64 / 50.0).collect();
+        let seed = sub_seed(o.seed, &format!("roc-envelope/{label}"));
+        if let Some(env) = roc::roc_envelope(score, truth, dir, cluster, o.bootstrap, seed, o.ci_level, &grid) {
+            let method = if cluster.is_some() { "percentile, cluster bootstrap (vertical averaging)" } else { "percentile, bootstrap (vertical averaging)" };
+            for (fpr, lo, hi) in env {
+                out.push(Record::new("roc_envelope", Ok(fpr)).ci(lo, hi, o.ci_level, method).ctx("fpr", fpr));
+            }
+        }
+    }
     if with_cutoffs {
         for c in &cuts {
             let mut r = Record::new("cutoff", Ok(c.youden))

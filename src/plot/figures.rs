@@ -101,11 +101,14 @@ fn pad_range(r: (f64, f64)) -> (f64, f64) {
     pad(r.0, r.1, 0.05)
 }
 
-/// ROC curve with a pointwise Wilson band for sensitivity and the chosen cut-off.
+/// ROC curve with its bootstrap envelope (or, without one, a pointwise Wilson band for
+/// sensitivity) and the chosen cut-off.
 pub struct Roc {
     pub title: String,
     /// (1 − specificity, sensitivity, sensitivity CI low, high), ordered by 1 − specificity.
     pub points: Vec<(f64, f64, f64, f64)>,
+    /// Bootstrap envelope: (FPR, TPR low, TPR high).
+    pub envelope: Vec<(f64, f64, f64)>,
     pub cutoff: Option<(f64, f64, String)>,
     pub legend: String,
     pub xlab: String,
@@ -131,8 +134,14 @@ impl Figure for Roc {
         let mut pts = vec![(0.0, 0.0, 0.0, 0.0)];
         pts.extend(self.points.iter().copied());
         pts.push((1.0, 1.0, 1.0, 1.0));
-        let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
-        poly.extend(pts.iter().rev().map(|p| (p.0, p.2)));
+        let mut poly: Vec<(f64, f64)>;
+        if self.envelope.len() >= 2 {
+            poly = self.envelope.iter().map(|e| (e.0, e.2)).collect();
+            poly.extend(self.envelope.iter().rev().map(|e| (e.0, e.1)));
+        } else {
+            poly = pts.iter().map(|p| (p.0, p.3)).collect();
+            poly.extend(pts.iter().rev().map(|p| (p.0, p.2)));
+        }
         c.draw_series(std::iter::once(Polygon::new(poly, PALETTE[0].mix(0.15).filled()))).map_err(err)?;
         c.draw_series(LineSeries::new(vec![(0.0, 0.0), (1.0, 1.0)], GREY.stroke_width(s.stroke(1.0)))).map_err(err)?;
         c.draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), PALETTE[0].stroke_width(s.stroke(2.5))))

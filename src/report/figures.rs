@@ -120,6 +120,11 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             continue;
         }
         pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let envelope: Vec<(f64, f64, f64)> = records
+            .iter()
+            .filter(|r| r.statistic == "roc_envelope" && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+            .filter_map(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)))
+            .collect();
         let auc = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref() == Some("DeLong") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
         let legend = auc.and_then(|a| a.estimate.map(|e| format!("AUC = {} {}", bounded(e, 2), ci(a.ci_low, a.ci_high, 2, true)))).unwrap_or_else(|| "AUC = NA".into());
         let se = find(records, "sensitivity", &c).and_then(|r| r.estimate);
@@ -134,7 +139,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         out.push(("roc".into(), Fig {
             id: format!("roc-{}", th.name),
             caption: format!("{}: {label}", tr(lang, "fig_roc")),
-            fig: AnyFig::Roc(Roc { title: label, points: pts, cutoff, legend, xlab: format!("1 − {}", tr(lang, "specificity")), ylab: tr(lang, "sensitivity").into() }),
+            fig: AnyFig::Roc(Roc { title: label, points: pts, envelope, cutoff, legend, xlab: format!("1 − {}", tr(lang, "specificity")), ylab: tr(lang, "sensitivity").into() }),
         }));
     }
     // 3. Bland–Altman of double-coded checklist totals
