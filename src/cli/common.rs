@@ -46,3 +46,28 @@ pub fn parse_lang(s: &str) -> Result<String, String> {
         _ => Err(format!("'{s}' is not a report language; use es or en")),
     }
 }
+
+/// Arguments of the commands that write a report (`run`, `reliability`, `validity`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// Report language (default: the spec's analysis.language).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<String>,
+}
+
+/// Run the pipeline with the given sections and report what was written.
+pub fn run_sections(a: ReportArgs, ui: &Ui, sections: crate::study::run::Sections) -> Result<()> {
+    let (study, mut opts) = a.study.load()?;
+    opts.lang = a.lang.clone();
+    let summary = crate::study::run::run_study(&study, &opts, &a.study.out, sections)?;
+    for l in &summary.quality_lines {
+        ui.info(format!("  {l}"));
+    }
+    ui.info(format!("wrote {} ({} statistics)", a.study.out.display(), summary.n_records));
+    if a.study.strict && summary.problems > 0 {
+        return Err(crate::error::StrictFailure { problems: summary.problems }.into());
+    }
+    Ok(())
+}

@@ -36,27 +36,19 @@ pub struct ObsScores {
     pub count_b: Vec<u32>,
 }
 
-/// Precomputed per-item value table: `table[j][code]` is the item's contribution.
+/// Precomputed per-item value table: `table[j][code]` is the item's contribution to a score
+/// (the reflected value, rescaled to 0–1 for the proportion method).
 fn item_tables(study: &Study) -> Vec<Vec<f64>> {
     let method = study.spec.scoring.method;
-    study
-        .spec
-        .checklist
-        .items
-        .iter()
-        .map(|it| {
-            let vals: Vec<f64> = match it.kind {
-                ItemType::Binary => vec![0.0, 1.0],
-                ItemType::Ordinal => it.values.clone(),
-            };
+    item_value_table(study)
+        .into_iter()
+        .zip(&study.spec.checklist.items)
+        .map(|(vals, it)| {
             let (lo, hi) = it.range();
-            vals.iter()
-                .map(|&x| {
-                    let x = if it.reverse { lo + hi - x } else { x };
-                    match method {
-                        ScoringMethod::Proportion => (x - lo) / (hi - lo),
-                        ScoringMethod::Mean => x,
-                    }
+            vals.into_iter()
+                .map(|x| match method {
+                    ScoringMethod::Proportion => (x - lo) / (hi - lo),
+                    ScoringMethod::Mean => x,
                 })
                 .collect()
         })
