@@ -5,6 +5,7 @@ pub mod common;
 pub mod init;
 pub mod plot;
 pub mod reliability;
+pub mod report;
 pub mod run;
 pub mod score;
 pub mod simulate;
@@ -55,6 +56,8 @@ pub enum Command {
     Reliability(reliability::Args),
     /// Concurrent validity: checklist vs CLASS, ROC, item analysis, short form (part of `run`).
     Validity(validity::Args),
+    /// The full report: HTML, Markdown, LaTeX, XLSX and CSV tables, SVG and PNG figures.
+    Report(report::Args),
     /// Draw one figure of the report as SVG or PNG.
     Plot(plot::Args),
     /// Ad-hoc statistics on plain tables: alpha, agree, icc, corr, roc, bland-altman.
@@ -88,6 +91,7 @@ pub fn main() -> i32 {
         Command::Reliability(a) => reliability::run(a, &ui),
         Command::Validity(a) => validity::run(a, &ui),
         Command::Plot(a) => plot::run(a, &ui),
+        Command::Report(a) => report::run(a, &ui),
     };
     match res {
         Ok(()) => 0,

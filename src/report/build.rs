@@ -87,7 +87,7 @@ fn quality_section(lang: &str, d: &StudyData) -> Section {
 
 fn descriptive_section(study: &Study, lang: &str, records: &[Record]) -> Section {
     let mut rows = Vec::new();
-    for r in records.iter().filter(|r| r.statistic == "mean") {
+    for r in records.iter().filter(|r| r.statistic == "mean" && !r.context.contains_key("age_group")) {
         let (Some(level), Some(score)) = (r.ctx_str("level"), r.ctx_str("score")) else { continue };
         let sd = find(records, "sd", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
         let mn = find(records, "min", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));

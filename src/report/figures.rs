@@ -255,6 +255,18 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         let primary: Vec<f64> = d.checklist.meta.iter().zip(&d.checklist_scores.values[0]).filter(|(m, _)| m.role == Role::Primary).filter_map(|(_, v)| *v).collect();
         let rooms: Vec<f64> = d.classrooms.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
         let centers: Vec<f64> = d.centers.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
+        let mut by_group: Vec<(String, Vec<f64>)> = Vec::new();
+        if let Some(col) = d.classrooms.column("checklist_total") {
+            for (v, g) in col.iter().zip(&d.classrooms.age_group) {
+                if let (Some(v), false) = (v, g.is_empty()) {
+                    match by_group.iter_mut().find(|(n, _)| n == g) {
+                        Some(e) => e.1.push(*v),
+                        None => by_group.push((g.clone(), vec![*v])),
+                    }
+                }
+            }
+        }
+        by_group.sort_by(|a, b| a.0.cmp(&b.0));
         out.push(("distributions".into(), Fig {
             id: "distributions".into(),
             caption: tr(lang, "fig_distributions").into(),
@@ -262,11 +274,14 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
                 title: format!("{} — {}", tr(lang, "fig_distributions"), total_lab),
                 hist: rooms.clone(),
                 hist_label: tr(lang, "level_classroom").into(),
-                groups: vec![
-                    (tr(lang, "level_observation").into(), primary),
-                    (tr(lang, "level_classroom").into(), rooms),
-                    (tr(lang, "level_center").into(), centers),
-                ],
+                groups: [
+                    (tr(lang, "level_observation").to_string(), primary),
+                    (tr(lang, "level_classroom").to_string(), rooms),
+                    (tr(lang, "level_center").to_string(), centers),
+                ]
+                .into_iter()
+                .chain(by_group)
+                .collect(),
                 xlab: total_lab.clone(),
                 count_label: tr(lang, "count").into(),
             }),

@@ -125,7 +125,7 @@ pub fn tr(lang: &str, key: &str) -> &'static str {
         "fig_forest_agree" => "Inter-observer agreement by item: Gwet's AC1 and Cohen's κ with 95% CIs", "Acuerdo entre observadores por reactivo: AC1 de Gwet y κ de Cohen con IC 95%";
         "fig_forest_validity" => "Item–CLASS correlations with 95% CIs (classroom level)", "Correlaciones reactivo–CLASS con IC 95% (nivel sala)";
         "coefficient" => "Coefficient", "Coeficiente";
-        "fig_distributions" => "Score distributions by level", "Distribución de puntajes por nivel";
+        "fig_distributions" => "Score distributions by level and age group (classrooms)", "Distribución de puntajes por nivel y grupo de edad (salas)";
         "count" => "Classrooms", "Salas";
         "fig_observers" => "Observer severity: each observer's mean checklist total minus the others' (95% CI)", "Severidad de cada observador: su total promedio menos el de los demás (IC 95%)";
         "severity_y" => "Difference in checklist total", "Diferencia en el total";

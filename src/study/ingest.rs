@@ -88,6 +88,8 @@ pub struct ObsMeta {
     pub date: Option<Arc<str>>,
     pub start: Option<DateTime>,
     pub end: Option<DateTime>,
+    /// Age group of the classroom, if the spec names the column.
+    pub age_group: Option<Arc<str>>,
     /// Physical line of the (first) row in the file.
     pub line: u64,
 }
@@ -191,6 +193,7 @@ struct RoleCols {
     date: Option<usize>,
     start: Option<usize>,
     end: Option<usize>,
+    age_group: Option<usize>,
 }
 
 fn opt_col(t: &TextTable, c: &Option<String>, role: &str) -> Result<Option<usize>, InputError> {
@@ -208,6 +211,7 @@ impl RoleCols {
             date: opt_col(t, &c.date, "date")?,
             start: opt_col(t, &c.start, "start time")?,
             end: opt_col(t, &c.end, "end time")?,
+            age_group: opt_col(t, &c.age_group, "age group")?,
         })
     }
 
@@ -290,6 +294,7 @@ impl RoleCols {
             date: date.or(start).map(|d| names.date(&d)),
             start,
             end,
+            age_group: self.age_group.map(|c| get(c)).filter(|v| !v.is_empty()).map(|v| names.get(v)),
             line,
         }))
     }

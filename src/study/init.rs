@@ -56,6 +56,11 @@ const DATE: &[&str] = &["fecha_visita", "fecha", "date", "visit_date", "fecha_ob
 const START: &[&str] = &["starttime", "hora_inicio", "start", "inicio", "start_time"];
 const END: &[&str] = &["endtime", "hora_fin", "end", "fin", "end_time"];
 const CYCLE: &[&str] = &["ciclo", "cycle", "num_ciclo", "cycle_number"];
+const AGE_GROUP: &[&str] = &["grupo_edad", "grupo_de_edad", "age_group", "edad_grupo", "age_band"];
+
+fn groups_ok(p: &Profile) -> bool {
+    !p.overflow && (2..=12).contains(&p.distinct.len()) && p.distinct.iter().any(|v| v.parse::<f64>().is_err())
+}
 
 /// Find a column by synonym: exact normalized match first, then a header containing the
 /// synonym as a `_`-separated token. `ok` validates the column's values.
@@ -129,6 +134,7 @@ fn guess_columns(t: &TextTable, prof: &[Profile], want_cycle: bool) -> Guess {
     let start = pick("start time", START, &dates_ok, &mut taken);
     let end = pick("end time", END, &dates_ok, &mut taken);
     let cycle = if want_cycle { pick("cycle", CYCLE, &any, &mut taken) } else { None };
+    let age_group = pick("age group", AGE_GROUP, &groups_ok, &mut taken);
     Guess {
         columns: Columns {
             key,
@@ -140,6 +146,7 @@ fn guess_columns(t: &TextTable, prof: &[Profile], want_cycle: bool) -> Guess {
             start,
             end,
             cycle,
+            age_group,
         },
         notes,
         taken,

@@ -261,6 +261,21 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
         let t = if lvl == "classroom" { &d.classrooms } else { &d.centers };
         push_level(t.level, &t.names, &t.values, None);
     }
+    // Classroom means by age group.
+    let rooms = &d.classrooms;
+    let mut groups: Vec<&String> = rooms.age_group.iter().filter(|g| !g.is_empty()).collect();
+    groups.sort();
+    groups.dedup();
+    for g in groups {
+        for (name, col) in rooms.names.iter().zip(&rooms.values) {
+            let x: Vec<f64> = col.iter().zip(&rooms.age_group).filter(|(_, ag)| *ag == g).filter_map(|(v, _)| *v).collect();
+            let rec = match descriptive::mean_ci(&x, level) {
+                Ok(m) => Record::new("mean", Ok(m.mean)).se(m.se).ci(m.ci_low, m.ci_high, level, "t"),
+                Err(na) => Record::new("mean", descriptive::mean(&x)).ctx("ci_na_reason", na.0),
+            };
+            out.push(rec.n(x.len()).ctx("level", "classroom").ctx("score", name.as_str()).ctx("age_group", g.as_str()));
+        }
+    }
     out
 }
 
@@ -344,6 +359,9 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
         let mut cols = vec![Col::Str("center", t.center.iter().map(|s| Some(s.as_str())).collect())];
         if t.level == "classroom" {
             cols.push(Col::Str("classroom", t.classroom.iter().map(|s| Some(s.as_str())).collect()));
+            if t.age_group.iter().any(|g| !g.is_empty()) {
+                cols.push(Col::Str("age_group", t.age_group.iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect()));
+            }
         } else {
             for (name, vals) in &t.attributes {
                 cols.push(Col::Text(name.clone(), vals.iter().map(|s| Some(s.as_str())).collect()));

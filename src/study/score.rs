@@ -265,6 +265,8 @@ pub struct LevelTable {
     pub n_classrooms: Vec<u32>,
     /// Center level: roster attributes (name → values).
     pub attributes: Vec<(String, Vec<String>)>,
+    /// Classroom level: the age group recorded with its observations ("" if none).
+    pub age_group: Vec<String>,
 }
 
 impl LevelTable {
@@ -302,6 +304,7 @@ pub fn classrooms(
     let mut n_cl = Vec::new();
     let mut n_cs = Vec::new();
     let mut n_cyc = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
     let obs_iter = cl_meta.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (false, i, m));
     let class_iter = class.into_iter().flat_map(|(cm, _)| cm.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (true, i, m)));
     for (is_class, i, m) in obs_iter.chain(class_iter) {
@@ -317,9 +320,15 @@ pub fn classrooms(
                 n_cl.push(0u32);
                 n_cs.push(0u32);
                 n_cyc.push(0u32);
+                groups.push("");
                 r
             }
         };
+        if groups[r].is_empty() {
+            if let Some(g) = &m.age_group {
+                groups[r] = g;
+            }
+        }
         if is_class {
             let (_, cs) = class.expect("class");
             n_cs[r] += 1;
@@ -356,6 +365,7 @@ pub fn classrooms(
         n_class_cycles: order.iter().map(|&r| n_cyc[r]).collect(),
         n_classrooms: vec![1; n],
         attributes: Vec::new(),
+        age_group: order.iter().map(|&r| groups[r].to_string()).collect(),
         names,
     }
 }
@@ -413,6 +423,7 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
         n_class_cycles: order.iter().map(|&c| n_cyc[c]).collect(),
         n_classrooms: order.iter().map(|&c| n_rooms[c]).collect(),
         attributes,
+        age_group: vec![String::new(); nc],
         center,
         names: rooms.names.clone(),
     }

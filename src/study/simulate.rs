@@ -365,7 +365,7 @@ fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
         s.push_str("[files.class]\npath = \"class.csv\"\n# detected: windows-1252, ';', decimal ','\n\n");
     }
     s.push_str("[files.roster]\npath = \"roster.csv\"\n\n");
-    s.push_str("[checklist.columns]\nkey = \"KEY\"\ncenter = \"clave_centro\"\nclassroom = \"sala\"\nobserver = \"observador\"\nrole = \"rol\"\ndate = \"fecha_visita\"\nstart = \"starttime\"\nend = \"endtime\"\n\n");
+    s.push_str("[checklist.columns]\nkey = \"KEY\"\ncenter = \"clave_centro\"\nclassroom = \"sala\"\nobserver = \"observador\"\nrole = \"rol\"\ndate = \"fecha_visita\"\nstart = \"starttime\"\nend = \"endtime\"\nage_group = \"grupo_edad\"\n\n");
     for (id, es, en) in SUBSCALES.iter() {
         if items.iter().any(|i| SUBSCALES[i.group].0 == *id) {
             s.push_str(&format!("[[checklist.subscales]]\nid = \"{id}\"\nlabel_es = {}\nlabel_en = {}\n\n", toml_str(es), toml_str(en)));

@@ -90,6 +90,9 @@ pub struct Columns {
     /// CLASS long layout only: the cycle number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycle: Option<String>,
+    /// Age group of the classroom (e.g. lactantes, maternal), for breakdowns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_group: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
