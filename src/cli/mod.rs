@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand, each with its arguments, usage examples
 //! and `run` function. Raw arguments become validated options before any work starts.
 
+pub mod check;
 pub mod common;
 pub mod init;
 pub mod plot;
@@ -48,6 +49,8 @@ pub enum Command {
     Init(init::Args),
     /// Write a synthetic study with known truth (checklist, CLASS, roster, spec, truth).
     Simulate(simulate::Args),
+    /// High-frequency field checks: IDs, values, CLASS cycles, timing, observers, back-checks.
+    Check(check::Args),
     /// Ingest and score: observations, classrooms and centers.
     Score(score::Args),
     /// The main job: ingest, data-quality summary, scores, statistics and report.
@@ -86,6 +89,7 @@ pub fn main() -> i32 {
         Command::Init(a) => init::run(a, &ui),
         Command::Simulate(a) => simulate::run(a, &ui),
         Command::Score(a) => score::run(a, &ui),
+        Command::Check(a) => check::run(a, &ui),
         Command::Run(a) => run::run(a, &ui),
         Command::Stat(a) => stat::run(a),
         Command::Reliability(a) => reliability::run(a, &ui),

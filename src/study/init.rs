@@ -305,6 +305,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         class: None,
         roster: RosterSpec::default(),
         analysis: Analysis::default(),
+        checks: Default::default(),
     };
     if let Some(cp) = class {
         let ct = TextTable::open(cp, &ReadOptions::default())?;

@@ -1,5 +1,6 @@
 //! The study: spec, ingest, scoring, the pipeline, and the `simulate`/`init` helpers.
 
+pub mod checks;
 pub mod ingest;
 pub mod init;
 pub mod observers;

@@ -201,6 +201,7 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
     let mut n_checklist = 0usize;
     let mut n_double = 0usize;
     let mut sub_counter = 0u64;
+    let mut busy: std::collections::HashMap<(usize, i64), i64> = std::collections::HashMap::new();
     for c in 0..o.centers {
         let center_id = format!("GDR-{:04}", c + 1);
         let u = 0.5 * rng.normal();
@@ -240,7 +241,11 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
                 n_checklist += 1;
                 let heavy_missing = rng.unif() < 0.005;
                 let dur = 2400 + rng.range(0, 1800) as i64;
-                let st = start_secs + rng.range(0, 120) as i64;
+                // An observer is in one classroom at a time: start after their previous visit
+                // that day (plus travel), never overlapping it.
+                let free = busy.entry((*obs, day)).or_insert(0);
+                let st = (start_secs + rng.range(0, 120) as i64).max(*free);
+                *free = st + dur + 900;
                 let mut row = vec![
                     surveycto_time(day, (st + dur + 600).min(86_399)),
                     surveycto_time(day, st),

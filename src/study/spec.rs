@@ -25,6 +25,62 @@ pub struct Spec {
     pub roster: RosterSpec,
     #[serde(default)]
     pub analysis: Analysis,
+    #[serde(default)]
+    pub checks: Checks,
+}
+
+/// Thresholds of the field-data checks (`checkval check`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Shortest plausible observation, minutes (end − start).
+    #[serde(default = "d_min_dur")]
+    pub min_duration_min: f64,
+    /// Longest plausible observation, minutes.
+    #[serde(default = "d_max_dur")]
+    pub max_duration_min: f64,
+    /// Fieldwork window (ISO dates); visits outside it are flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fieldwork_start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fieldwork_end: Option<String>,
+    /// Most observations one observer can plausibly do in a day.
+    #[serde(default = "d_per_day")]
+    pub max_obs_per_observer_day: usize,
+    /// Share of items on which two observers may disagree before a pair is flagged (bcstats: 10%).
+    #[serde(default = "d_disc")]
+    pub discrepancy_threshold: f64,
+    /// Robust z (median/MAD) beyond which a checklist total is an outlier.
+    #[serde(default = "d_outlier")]
+    pub outlier_z: f64,
+}
+fn d_min_dur() -> f64 {
+    20.0
+}
+fn d_max_dur() -> f64 {
+    240.0
+}
+fn d_per_day() -> usize {
+    6
+}
+fn d_disc() -> f64 {
+    0.10
+}
+fn d_outlier() -> f64 {
+    3.5
+}
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            min_duration_min: d_min_dur(),
+            max_duration_min: d_max_dur(),
+            fieldwork_start: None,
+            fieldwork_end: None,
+            max_obs_per_observer_day: d_per_day(),
+            discrepancy_threshold: d_disc(),
+            outlier_z: d_outlier(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -1,0 +1,381 @@
+//! High-frequency field checks (`checkval check`): the daily routine of the survey firm, in the
+//! spirit of IPA's `ipacheck` and `bcstats`, with the double-coded observation as back-check and
+//! the observer as enumerator. Every finding is one [`IssueRow`] with file, row, IDs, column,
+//! value, check id, severity and a message in Spanish and English.
+
+use super::ingest::{ObsMeta, Role, MISSING_CODE, NA_CODE};
+use super::pipeline::StudyData;
+use super::quality::Severity;
+use super::reliability::pair_observations;
+use super::spec::Study;
+use crate::io::values::parse_datetime;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IssueRow {
+    pub family: &'static str,
+    pub check_id: &'static str,
+    pub severity: Severity,
+    pub file: String,
+    pub row: Option<u64>,
+    pub key: String,
+    pub center: String,
+    pub classroom: String,
+    pub observer: String,
+    pub column: String,
+    pub value: String,
+    pub message_en: String,
+    pub message_es: String,
+}
+
+pub const FAMILIES: [&str; 6] = ["ids", "values", "class", "timing", "observers", "backcheck"];
+
+fn row(family: &'static str, check_id: &'static str, severity: Severity, file: &str, m: Option<&ObsMeta>) -> IssueRow {
+    IssueRow {
+        family,
+        check_id,
+        severity,
+        file: file.to_string(),
+        row: m.map(|m| m.line),
+        key: m.map(|m| m.key.clone()).unwrap_or_default(),
+        center: m.map(|m| m.center.to_string()).unwrap_or_default(),
+        classroom: m.map(|m| m.classroom.to_string()).unwrap_or_default(),
+        observer: m.map(|m| m.observer.to_string()).unwrap_or_default(),
+        column: String::new(),
+        value: String::new(),
+        message_en: String::new(),
+        message_es: String::new(),
+    }
+}
+
+impl IssueRow {
+    fn msg(mut self, en: impl Into<String>, es: impl Into<String>) -> Self {
+        self.message_en = en.into();
+        self.message_es = es.into();
+        self
+    }
+    fn col(mut self, c: impl Into<String>, v: impl Into<String>) -> Self {
+        self.column = c.into();
+        self.value = v.into();
+        self
+    }
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// Run every check. `since` keeps observations dated on or after it (ISO date).
+pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<IssueRow> {
+    let mut out = Vec::new();
+    let cl = &d.checklist;
+    let cf = cl.file.as_str();
+    let keep = |m: &ObsMeta| since.map_or(true, |s| m.date.as_deref().map_or(true, |dt| dt >= s));
+    let ck = &study.spec.checks;
+    // ---- values: invalid cells excluded at ingest
+    for v in &d.issues.excluded {
+        let file = std::path::Path::new(&v.file).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_else(|| v.file.clone());
+        let mut r = row("values", "invalid_value", Severity::Error, &file, None).col(v.column.clone(), v.value.clone());
+        r.row = Some(v.line);
+        out.push(r.msg(format!("value outside the allowed set; expected {}", v.expected), format!("valor fuera de los permitidos; se esperaba {}", v.expected)));
+    }
+    // ---- ids
+    if let Some(roster) = &d.roster {
+        for m in cl.meta.iter().filter(|m| keep(m)) {
+            if !roster.centers.contains_key(&*m.center) {
+                out.push(row("ids", "center_not_in_roster", Severity::Error, cf, Some(m)).col(study.spec.checklist.columns.center.clone(), m.center.to_string()).msg("center not in the roster", "el centro no está en el marco muestral"));
+            }
+        }
+        let seen: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
+        let mut by_attr: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for (c, attrs) in &roster.centers {
+            let group = attrs.first().cloned().unwrap_or_default();
+            let e = by_attr.entry(group).or_default();
+            e.0 += 1;
+            if seen.contains(c.as_str()) {
+                e.1 += 1;
+            } else {
+                let mut r = row("ids", "roster_center_without_data", Severity::Info, &roster.file, None);
+                r.center = c.clone();
+                out.push(r.msg("roster center with no checklist data yet", "centro del marco muestral sin datos de lista de cotejo"));
+            }
+        }
+        for (g, (n, done)) in by_attr {
+            let mut r = row("ids", "progress", Severity::Info, &roster.file, None).col(roster.attributes.first().cloned().unwrap_or_default(), g.clone());
+            r.value = g.clone();
+            out.push(r.msg(format!("{done} of {n} centers visited ({:.0}%)", 100.0 * done as f64 / n as f64), format!("{done} de {n} centros visitados ({:.0}%)", 100.0 * done as f64 / n as f64)));
+        }
+    }
+    let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut visits: BTreeMap<(&str, &str, &str, Option<&str>), usize> = BTreeMap::new();
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
+        if study.spec.checklist.columns.key.is_some() {
+            if let Some(&first) = keys.get(m.key.as_str()) {
+                let same = cl.row(first) == cl.row(i);
+                out.push(
+                    row("ids", if same { "duplicate_exact" } else { "duplicate_key" }, Severity::Error, cf, Some(m))
+                        .col(study.spec.checklist.columns.key.clone().unwrap_or_default(), m.key.clone())
+                        .msg(format!("submission key already on line {}{}", cl.meta[first].line, if same { " (identical answers)" } else { "" }), format!("clave de envío repetida (línea {}{})", cl.meta[first].line, if same { ", respuestas idénticas" } else { "" })),
+                );
+            } else {
+                keys.insert(&m.key, i);
+            }
+        }
+        let k = (&*m.center, &*m.classroom, &*m.observer, m.date.as_deref());
+        if let Some(&first) = visits.get(&k) {
+            if cl.meta[first].key != m.key {
+                out.push(row("ids", "duplicate_visit", Severity::Warning, cf, Some(m)).msg(format!("same classroom, observer and date as line {}", cl.meta[first].line), format!("misma sala, observador y fecha que la línea {}", cl.meta[first].line)));
+            }
+        } else {
+            visits.insert(k, i);
+        }
+    }
+    if let Some(c) = &d.class {
+        let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+        let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+        for m in cl.meta.iter().filter(|m| m.role == Role::Primary && keep(m)) {
+            if !cs_rooms.contains(&(&*m.center, &*m.classroom)) {
+                out.push(row("ids", "checklist_without_class", Severity::Warning, cf, Some(m)).msg("no CLASS observation for this classroom", "no hay observación CLASS de esta sala"));
+            }
+        }
+        for m in c.obs.iter().filter(|m| m.role == Role::Primary && keep(m)) {
+            if !cl_rooms.contains(&(&*m.center, &*m.classroom)) {
+                out.push(row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m)).msg("no checklist observation for this classroom", "no hay lista de cotejo de esta sala"));
+            }
+        }
+    }
+    // ---- values: straight-lining. Identical answers are only suspicious where they cannot all
+    // be honest: three or more ordinal items, or a section with a reverse-worded item.
+    let items = &study.spec.checklist.items;
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
+        let r = cl.row(i);
+        for sub in &study.subscales {
+            let js: Vec<usize> = (0..items.len()).filter(|&j| items[j].subscale == *sub && r[j] != NA_CODE && r[j] != MISSING_CODE).collect();
+            let ord: Vec<u8> = js.iter().filter(|&&j| items[j].kind == super::spec::ItemType::Ordinal).map(|&j| r[j]).collect();
+            let all_same = js.len() >= 5 && js.iter().all(|&j| r[j] == r[js[0]]);
+            let ord_same = ord.len() >= 3 && ord.iter().all(|&c| c == ord[0]) && js.len() >= 5 && all_same;
+            let reverse_same = all_same && js.iter().any(|&j| items[j].reverse);
+            if ord_same || reverse_same {
+                out.push(row("values", "straight_lining", Severity::Info, cf, Some(m)).col(sub.clone(), format!("{} items", js.len())).msg(format!("identical answers across the whole subscale '{sub}'"), format!("respuestas idénticas en toda la subescala '{sub}'")));
+            }
+        }
+    }
+    let totals: Vec<(usize, f64)> = d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+    let mut vals: Vec<f64> = totals.iter().map(|t| t.1).collect();
+    if let Some(med) = median(&mut vals) {
+        let mut dev: Vec<f64> = totals.iter().map(|t| (t.1 - med).abs()).collect();
+        if let Some(mad) = median(&mut dev).map(|x| 1.4826 * x).filter(|x| *x > 0.0) {
+            for &(i, v) in &totals {
+                let z = (v - med) / mad;
+                if z.abs() > ck.outlier_z && keep(&cl.meta[i]) {
+                    out.push(row("values", "outlying_score", Severity::Warning, cf, Some(&cl.meta[i])).col("checklist_total", format!("{v:.3}")).msg(format!("checklist total far from the others (robust z = {z:.1})"), format!("total muy alejado del resto (z robusta = {z:.1})")));
+                }
+            }
+        }
+    }
+    // Missing and not-applicable rates by item and by observer.
+    let primary: Vec<usize> = (0..cl.meta.len()).filter(|&i| keep(&cl.meta[i])).collect();
+    for (j, it) in items.iter().enumerate() {
+        let n = primary.len().max(1) as f64;
+        let miss = primary.iter().filter(|&&i| cl.row(i)[j] == MISSING_CODE).count() as f64 / n;
+        let na = primary.iter().filter(|&&i| cl.row(i)[j] == NA_CODE).count() as f64 / n;
+        if miss > 0.05 {
+            out.push(row("values", "item_missing_rate", Severity::Warning, cf, None).col(it.id.clone(), format!("{:.1}%", 100.0 * miss)).msg("more than 5% of answers missing for this item", "más de 5% de respuestas faltantes en este reactivo"));
+        }
+        if na > 0.0 {
+            out.push(row("values", "item_na_rate", Severity::Info, cf, None).col(it.id.clone(), format!("{:.1}%", 100.0 * na)).msg("share of 'not applicable' answers", "proporción de respuestas «no aplica»"));
+        }
+    }
+    let mut by_obs: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for &i in &primary {
+        let e = by_obs.entry(&cl.meta[i].observer).or_default();
+        e.0 += cl.row(i).iter().filter(|&&c| c == MISSING_CODE).count();
+        e.1 += cl.n_items;
+    }
+    for (o, (miss, tot)) in by_obs {
+        let rate = miss as f64 / tot.max(1) as f64;
+        if rate > 0.05 {
+            let mut r = row("values", "observer_missing_rate", Severity::Warning, cf, None).col("", format!("{:.1}%", 100.0 * rate));
+            r.observer = o.to_string();
+            out.push(r.msg("this observer leaves more than 5% of items blank", "este observador deja en blanco más de 5% de los reactivos"));
+        }
+    }
+    // ---- CLASS cycles
+    if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
+        let expected = study.spec.class.as_ref().map_or(4, |c| c.cycles);
+        let mut cycles: Vec<Vec<u32>> = vec![Vec::new(); c.obs.len()];
+        for cy in &c.cycles {
+            if cycles[cy.obs].contains(&cy.cycle) {
+                out.push(row("class", "duplicate_cycle", Severity::Error, &c.file, Some(&c.obs[cy.obs])).col("cycle", cy.cycle.to_string()).msg("cycle entered twice for this observation", "ciclo capturado dos veces en esta observación"));
+            }
+            cycles[cy.obs].push(cy.cycle);
+            if cy.values.iter().all(|v| v.is_none()) {
+                out.push(row("class", "empty_cycle", Severity::Warning, &c.file, Some(&c.obs[cy.obs])).col("cycle", cy.cycle.to_string()).msg("cycle without any dimension score", "ciclo sin ningún puntaje"));
+            }
+        }
+        for (i, cs) in cycles.iter_mut().enumerate() {
+            let m = &c.obs[i];
+            if !keep(m) {
+                continue;
+            }
+            cs.sort();
+            cs.dedup();
+            if (cs.len() as u32) < expected {
+                out.push(row("class", "few_cycles", Severity::Warning, &c.file, Some(m)).col("cycles", cs.len().to_string()).msg(format!("{} of {expected} expected cycles", cs.len()), format!("{} de {expected} ciclos esperados", cs.len())));
+            }
+            if let Some(&mx) = cs.last() {
+                let gaps: Vec<String> = (1..mx).filter(|k| !cs.contains(k)).map(|k| k.to_string()).collect();
+                if !gaps.is_empty() {
+                    out.push(row("class", "cycle_gap", Severity::Warning, &c.file, Some(m)).col("cycle", gaps.join(",")).msg("gap in the cycle numbering", "salto en la numeración de ciclos"));
+                }
+            }
+        }
+        let _ = inst;
+    }
+    // ---- timing
+    let window = (ck.fieldwork_start.as_deref().and_then(parse_datetime), ck.fieldwork_end.as_deref().and_then(parse_datetime));
+    let mut per_day: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
+        if let (Some(s), Some(e)) = (m.start, m.end) {
+            let mins = (e.timestamp() - s.timestamp()) as f64 / 60.0;
+            if mins < ck.min_duration_min || mins > ck.max_duration_min {
+                let sev = if mins < 0.0 { Severity::Error } else { Severity::Warning };
+                out.push(row("timing", "duration", sev, cf, Some(m)).col("duration_min", format!("{mins:.1}")).msg(format!("observation lasted {mins:.1} min (expected {}–{})", ck.min_duration_min, ck.max_duration_min), format!("la observación duró {mins:.1} min (se esperaba {}–{})", ck.min_duration_min, ck.max_duration_min)));
+            }
+        }
+        if let Some(dt) = m.date.as_deref().and_then(parse_datetime) {
+            if window.0.is_some_and(|w| dt.days < w.days) || window.1.is_some_and(|w| dt.days > w.days) {
+                out.push(row("timing", "outside_fieldwork", Severity::Error, cf, Some(m)).col("date", m.date.as_deref().unwrap_or("").to_string()).msg("visit date outside the fieldwork window", "fecha de visita fuera del periodo de campo"));
+            }
+        }
+        if let Some(date) = m.date.as_deref() {
+            per_day.entry((&*m.observer, date)).or_default().push(i);
+        }
+    }
+    for ((obs, date), idx) in &per_day {
+        if idx.len() > ck.max_obs_per_observer_day {
+            let mut r = row("timing", "too_many_per_day", Severity::Warning, cf, None).col("date", date.to_string());
+            r.observer = obs.to_string();
+            out.push(r.msg(format!("{} observations in one day", idx.len()), format!("{} observaciones en un día", idx.len())));
+        }
+        // Overlapping visits of one observer in different classrooms.
+        let mut iv: Vec<(i64, i64, usize)> = idx.iter().filter_map(|&i| Some((cl.meta[i].start?.timestamp(), cl.meta[i].end?.timestamp(), i))).collect();
+        iv.sort();
+        for w in iv.windows(2) {
+            let (a, b) = (&cl.meta[w[0].2], &cl.meta[w[1].2]);
+            if w[1].0 < w[0].1 && (a.center != b.center || a.classroom != b.classroom) {
+                out.push(row("timing", "overlapping_visits", Severity::Error, cf, Some(b)).msg(format!("overlaps in time with the same observer's visit on line {}", a.line), format!("se traslapa con otra visita del mismo observador (línea {})", a.line)));
+            }
+        }
+    }
+    // ---- observers: severity
+    for r in super::observers::observer_records(d, study.spec.analysis.ci_level) {
+        if r.statistic != "observer_severity" {
+            continue;
+        }
+        let dd = r.context.get("cohen_d").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if r.p_value.is_some_and(|p| p < 0.05) && dd.abs() >= 0.5 {
+            let mut x = row("observers", "observer_severity", Severity::Warning, cf, None).col("checklist_total", format!("{:+.3}", r.estimate.unwrap_or(0.0)));
+            x.observer = r.ctx_str("observer").unwrap_or("").to_string();
+            let (en, es) = if dd > 0.0 { ("lenient", "indulgente") } else { ("severe", "severo") };
+            out.push(x.msg(format!("{en} observer: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0)), format!("observador {es}: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0))));
+        }
+    }
+    // ---- back-checks: double-coded pairs
+    let pairs = pair_observations(&cl.meta);
+    let paired: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| m.role == Role::Reliability && keep(m)) {
+        if !paired.contains(&i) {
+            out.push(row("backcheck", "pair_incomplete", Severity::Error, cf, Some(m)).msg("reliability observation without a primary observation of the same classroom and date", "observación de confiabilidad sin observación principal de la misma sala y fecha"));
+        }
+    }
+    let th = ck.discrepancy_threshold;
+    let mut pair_rates: Vec<(f64, usize, usize)> = Vec::new();
+    let mut item_disc = vec![(0usize, 0usize); items.len()];
+    for &(p, r) in pairs.iter().filter(|(_, r)| keep(&cl.meta[*r])) {
+        let (mut diff, mut cmp) = (0, 0);
+        for j in 0..items.len() {
+            let (a, b) = (cl.row(p)[j], cl.row(r)[j]);
+            if a == MISSING_CODE || b == MISSING_CODE {
+                continue;
+            }
+            cmp += 1;
+            item_disc[j].1 += 1;
+            if a != b {
+                diff += 1;
+                item_disc[j].0 += 1;
+            }
+        }
+        if cmp > 0 {
+            let rate = diff as f64 / cmp as f64;
+            pair_rates.push((rate, p, r));
+            if rate > th {
+                out.push(row("backcheck", "pair_discrepancy", Severity::Warning, cf, Some(&cl.meta[r])).col("primary_key", cl.meta[p].key.clone()).msg(format!("{:.0}% of items differ from the primary observation (threshold {:.0}%)", 100.0 * rate, 100.0 * th), format!("{:.0}% de los reactivos difieren de la observación principal (umbral {:.0}%)", 100.0 * rate, 100.0 * th)));
+            }
+        }
+    }
+    for (j, (dif, n)) in item_disc.iter().enumerate() {
+        if *n > 0 && *dif as f64 / *n as f64 > th {
+            out.push(row("backcheck", "item_discrepancy", Severity::Warning, cf, None).col(items[j].id.clone(), format!("{:.0}%", 100.0 * *dif as f64 / *n as f64)).msg(format!("observers disagree on this item in {dif} of {n} pairs"), format!("los observadores difieren en este reactivo en {dif} de {n} pares")));
+        }
+    }
+    pair_rates.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (rate, p, r) in pair_rates.iter().take(5) {
+        out.push(row("backcheck", "worst_pair", Severity::Info, cf, Some(&cl.meta[*r])).col("primary_key", cl.meta[*p].key.clone()).msg(format!("{:.0}% discrepancy with observer {}", 100.0 * rate, cl.meta[*p].observer), format!("{:.0}% de discrepancia con el observador {}", 100.0 * rate, cl.meta[*p].observer)));
+    }
+    // Share double-coded per observer.
+    let mut share: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for m in cl.meta.iter().filter(|m| keep(m)) {
+        let e = share.entry(&m.observer).or_default();
+        e.1 += 1;
+        if m.role == Role::Reliability {
+            e.0 += 1;
+        }
+    }
+    for (o, (rel, n)) in share {
+        let mut r = row("backcheck", "double_coded_share", Severity::Info, cf, None).col("", format!("{:.0}%", 100.0 * rel as f64 / n as f64));
+        r.observer = o.to_string();
+        out.push(r.msg(format!("{rel} of {n} observations are reliability copies"), format!("{rel} de {n} observaciones son copias de confiabilidad")));
+    }
+    // CLASS within-one per pair and dimension.
+    if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
+        let cpairs = pair_observations(&c.obs);
+        let mut cyc: BTreeMap<(usize, u32), &Vec<Option<f64>>> = BTreeMap::new();
+        for cy in &c.cycles {
+            cyc.insert((cy.obs, cy.cycle), &cy.values);
+        }
+        // The certification rule: within one point on at least 80% of the pair's dimension ×
+        // cycle scores; the weakest dimension is named.
+        for &(p, r) in cpairs.iter().filter(|(_, r)| keep(&c.obs[*r])) {
+            let (mut within, mut n) = (0, 0);
+            let mut worst: Option<(String, usize, usize)> = None;
+            for (di, dim) in inst.dimensions.iter().enumerate() {
+                let (mut w, mut k) = (0, 0);
+                for (&(_, cycle), v) in cyc.range((p, 0)..(p + 1, 0)) {
+                    if let (Some(x), Some(y)) = (v[di], cyc.get(&(r, cycle)).and_then(|q| q[di])) {
+                        k += 1;
+                        if (x - y).abs() <= 1.0 + 1e-9 {
+                            w += 1;
+                        }
+                    }
+                }
+                within += w;
+                n += k;
+                if k > 0 && worst.as_ref().map_or(true, |x| (w as f64 / k as f64) < x.1 as f64 / x.2 as f64) {
+                    worst = Some((dim.code.clone(), w, k));
+                }
+            }
+            if n > 0 && (within as f64) < 0.8 * n as f64 {
+                let (wd, ww, wk) = worst.unwrap_or_default();
+                out.push(row("backcheck", "class_within_one", Severity::Warning, &c.file, Some(&c.obs[r])).col(wd.clone(), format!("{within}/{n}")).msg(format!("within one point on {within} of {n} scores (< 80%); weakest dimension {wd} ({ww}/{wk})"), format!("a un punto en {within} de {n} puntajes (< 80%); dimensión más débil {wd} ({ww}/{wk})")));
+            }
+        }
+    }
+    out
+}
