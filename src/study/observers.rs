@@ -13,9 +13,15 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64, f64, f64, f64)> {
     if a.len() < 2 || b.len() < 2 {
         return None;
     }
-    let (ma, mb) = (mean(a).ok()?, mean(b).ok()?);
-    let (va, vb) = (variance(a).ok()?, variance(b).ok()?);
-    let (na, nb) = (a.len() as f64, b.len() as f64);
+    welch_summary((a.len() as f64, mean(a).ok()?, variance(a).ok()?), (b.len() as f64, mean(b).ok()?, variance(b).ok()?))
+}
+
+/// Welch's test from (n, mean, variance) of each group.
+pub fn welch_summary(a: (f64, f64, f64), b: (f64, f64, f64)) -> Option<(f64, f64, f64, f64, f64, f64)> {
+    let ((na, ma, va), (nb, mb, vb)) = (a, b);
+    if na < 2.0 || nb < 2.0 {
+        return None;
+    }
     let se = (va / na + vb / nb).sqrt();
     if !(se > 0.0) {
         return None;
@@ -43,9 +49,19 @@ pub fn observer_records(d: &StudyData, ci_level: f64) -> Vec<Record> {
         }
     }
     let mut out = Vec::new();
+    // Others' mean and variance from totals minus the observer's own sums: O(observers).
+    let (n_all, s_all, ss_all) = all.iter().fold((0.0, 0.0, 0.0), |(n, s, ss), (_, v)| (n + 1.0, s + v, ss + v * v));
     for (obs, vals) in &by_obs {
-        let others: Vec<f64> = all.iter().filter(|(o, _)| o != obs).map(|(_, v)| *v).collect();
-        let rec = match welch(vals, &others) {
+        let (n_o, s_o, ss_o) = vals.iter().fold((0.0, 0.0, 0.0), |(n, s, ss), v| (n + 1.0, s + v, ss + v * v));
+        let n_b = n_all - n_o;
+        let summary = |n: f64, s: f64, ss: f64| (n, s / n, ((ss - s * s / n) / (n - 1.0)).max(0.0));
+        let res = if n_o >= 2.0 && n_b >= 2.0 {
+            // Two-pass variance for the observer's own (small) group; totals for the others.
+            welch_summary((n_o, mean(vals).unwrap_or(0.0), variance(vals).unwrap_or(0.0)), summary(n_b, s_all - s_o, ss_all - ss_o))
+        } else {
+            None
+        };
+        let rec = match res {
             Some((diff, se, df, _t, p, dd)) => {
                 let tc = crate::stats::descriptive::t_crit(ci_level, df).unwrap_or(1.96);
                 let mut r = Record::new("observer_severity", Ok(diff)).n(vals.len()).se(se).ci(diff - tc * se, diff + tc * se, ci_level, "Welch t").p(p);
