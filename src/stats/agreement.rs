@@ -492,16 +492,15 @@ pub fn cohen_kappa_bootstrap(a: &[Option<f64>], b: &[Option<f64>], kind: WeightK
         .collect();
     let w = weight_matrix(kind, &cats);
     let n = idx.len();
-    let out = resample_counts(n, reps, seed, || vec![0.0f64; q * q], |counts, tab| {
+    let out = resample_counts(n, reps, seed, || (vec![0.0f64; q * q], vec![0.0f64; q], vec![0.0f64; q]), |counts, (tab, row, col)| {
         tab.iter_mut().for_each(|v| *v = 0.0);
+        row.iter_mut().for_each(|v| *v = 0.0);
+        col.iter_mut().for_each(|v| *v = 0.0);
         for (i, &(x, y)) in idx.iter().enumerate() {
             tab[x * q + y] += counts[i] as f64;
         }
         let nf = n as f64;
         let (mut po, mut pe) = (0.0, 0.0);
-        let mut row = [0.0f64; 16];
-        let mut col = [0.0f64; 16];
-        let (row, col): (&mut [f64], &mut [f64]) = if q <= 16 { (&mut row[..q], &mut col[..q]) } else { return None };
         for i in 0..q {
             for j in 0..q {
                 let v = tab[i * q + j] / nf;
