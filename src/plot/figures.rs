@@ -187,7 +187,6 @@ impl Figure for BlandAltmanFig {
             .margin(s.px(10.0))
             .x_label_area_size(s.px(40.0))
             .y_label_area_size(s.px(56.0))
-            .right_y_label_area_size(s.px(10.0))
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(err)?;
         c.configure_mesh().x_desc(&self.xlab).y_desc(&self.ylab).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
