@@ -106,26 +106,8 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
     }
     // Score ICCs on double-coded visits: ANOVA forms (primary vs reliability columns) and REML
     // forms with the actual observers as raters.
-    let observers: Vec<String> = {
-        let mut v: Vec<String> = cl.meta.iter().map(|m| m.observer.to_string()).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let obs_idx = |name: &str| observers.iter().position(|o| o == name).unwrap_or(0);
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
-        let col = &d.checklist_scores.values[s];
-        let rows: Vec<Vec<Option<f64>>> = pairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
-        let mut recs = icc_anova_records(&rows, &o, lang);
-        let long: Vec<(usize, usize, f64)> = pairs
-            .iter()
-            .enumerate()
-            .flat_map(|(u, &(p, r))| [(u, p), (u, r)])
-            .filter_map(|(u, i)| col[i].map(|v| (u, obs_idx(&cl.meta[i].observer), v)))
-            .collect();
-        recs.extend(reml_records(&long, lang, &o));
-        out.extend(tag(recs, &[("analysis", "score_icc"), ("instrument", "checklist"), ("score", name), ("raters", "double-coded pairs")]));
-        out.extend(bland_altman_pairs(&rows, &o, "checklist", name));
+        out.extend(score_icc_records(&cl.meta, &pairs, &d.checklist_scores.values[s], "checklist", name, &o, lang));
     }
     // Per-observer agreement with partners (pooled over items and pairs).
     let mut per_obs: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new(); // agree, compared, pairs
@@ -208,25 +190,8 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
             }
             out.extend(tag(recs, &ctx));
         }
-        let cobservers: Vec<String> = {
-            let mut v: Vec<String> = c.obs.iter().map(|m| m.observer.to_string()).collect();
-            v.sort();
-            v.dedup();
-            v
-        };
         for (s, name) in cs.names.iter().enumerate() {
-            let col = &cs.values[s];
-            let rows: Vec<Vec<Option<f64>>> = cpairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
-            let mut recs = icc_anova_records(&rows, &o, lang);
-            let long: Vec<(usize, usize, f64)> = cpairs
-                .iter()
-                .enumerate()
-                .flat_map(|(u, &(p, r))| [(u, p), (u, r)])
-                .filter_map(|(u, i)| col[i].map(|v| (u, cobservers.iter().position(|x| **x == *c.obs[i].observer).unwrap_or(0), v)))
-                .collect();
-            recs.extend(reml_records(&long, lang, &o));
-            out.extend(tag(recs, &[("analysis", "score_icc"), ("instrument", "class"), ("score", name), ("raters", "double-coded pairs")]));
-            out.extend(bland_altman_pairs(&rows, &o, "class", name));
+            out.extend(score_icc_records(&c.obs, &cpairs, &cs.values[s], "class", name, &o, lang));
         }
         for (obs, (w, n)) in &obs_within {
             out.push(
@@ -249,4 +214,25 @@ fn bland_altman_pairs(rows: &[Vec<Option<f64>>], o: &StatOpts, instrument: &str,
         crate::analysis::validity::bland_altman_records(&a, &b, o),
         &[("analysis", "bland_altman"), ("instrument", instrument), ("score", score), ("comparison", "primary - reliability")],
     )
+}
+
+/// Score ICCs on double-coded visits for one score: the ANOVA forms (primary vs reliability
+/// columns), the REML forms with the actual observers as crossed raters, and Bland–Altman.
+fn score_icc_records(meta: &[ObsMeta], pairs: &[(usize, usize)], col: &[Option<f64>], instrument: &str, score: &str, o: &StatOpts, lang: &str) -> Vec<Record> {
+    let mut observers: Vec<&str> = meta.iter().map(|m| &*m.observer).collect();
+    observers.sort_unstable();
+    observers.dedup();
+    let obs_idx = |name: &str| observers.binary_search(&name).unwrap_or(0);
+    let rows: Vec<Vec<Option<f64>>> = pairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
+    let mut recs = icc_anova_records(&rows, o, lang);
+    let long: Vec<(usize, usize, f64)> = pairs
+        .iter()
+        .enumerate()
+        .flat_map(|(u, &(p, r))| [(u, p), (u, r)])
+        .filter_map(|(u, i)| col[i].map(|v| (u, obs_idx(&meta[i].observer), v)))
+        .collect();
+    recs.extend(reml_records(&long, lang, o));
+    let mut out = tag(recs, &[("analysis", "score_icc"), ("instrument", instrument), ("score", score), ("raters", "double-coded pairs")]);
+    out.extend(bland_altman_pairs(&rows, o, instrument, score));
+    out
 }
