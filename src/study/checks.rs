@@ -10,7 +10,8 @@ use super::reliability::pair_observations;
 use super::spec::Study;
 use crate::io::values::parse_datetime;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use super::ingest::FnvBuild;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct IssueRow {
@@ -112,8 +113,9 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             out.push(r.msg(format!("{done} of {n} centers visited ({:.0}%)", 100.0 * done as f64 / n as f64), format!("{done} de {n} centros visitados ({:.0}%)", 100.0 * done as f64 / n as f64)));
         }
     }
-    let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut visits: BTreeMap<(&str, &str, &str, Option<&str>), usize> = BTreeMap::new();
+    // Hash maps for the per-row lookups (a national export has a million rows).
+    let mut keys: HashMap<&str, usize, FnvBuild> = HashMap::default();
+    let mut visits: HashMap<(&str, &str, &str, Option<&str>), usize, FnvBuild> = HashMap::default();
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
         if study.spec.checklist.columns.key.is_some() {
             if let Some(&first) = keys.get(m.key.as_str()) {
@@ -153,16 +155,28 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     // ---- values: straight-lining. Identical answers are only suspicious where they cannot all
     // be honest: three or more ordinal items, or a section with a reverse-worded item.
     let items = &study.spec.checklist.items;
+    let sections: Vec<(&String, Vec<usize>)> =
+        study.subscales.iter().map(|sub| (sub, (0..items.len()).filter(|&j| items[j].subscale == *sub).collect())).collect();
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
         let r = cl.row(i);
-        for sub in &study.subscales {
-            let js: Vec<usize> = (0..items.len()).filter(|&j| items[j].subscale == *sub && r[j] != NA_CODE && r[j] != MISSING_CODE).collect();
-            let ord: Vec<u8> = js.iter().filter(|&&j| items[j].kind == super::spec::ItemType::Ordinal).map(|&j| r[j]).collect();
-            let all_same = js.len() >= 5 && js.iter().all(|&j| r[j] == r[js[0]]);
-            let ord_same = ord.len() >= 3 && ord.iter().all(|&c| c == ord[0]) && js.len() >= 5 && all_same;
-            let reverse_same = all_same && js.iter().any(|&j| items[j].reverse);
-            if ord_same || reverse_same {
-                out.push(row("values", "straight_lining", Severity::Info, cf, Some(m)).col(sub.clone(), format!("{} items", js.len())).msg(format!("identical answers across the whole subscale '{sub}'"), format!("respuestas idénticas en toda la subescala '{sub}'")));
+        for (sub, js) in &sections {
+            let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) = (0usize, 0usize, None, true, None, true, false);
+            for &j in js {
+                let c = r[j];
+                if c == NA_CODE || c == MISSING_CODE {
+                    continue;
+                }
+                n += 1;
+                all_same &= *first.get_or_insert(c) == c;
+                has_rev |= items[j].reverse;
+                if items[j].kind == super::spec::ItemType::Ordinal {
+                    n_ord += 1;
+                    ord_same &= *ord_first.get_or_insert(c) == c;
+                }
+            }
+            let all_same = n >= 5 && all_same;
+            if all_same && ((n_ord >= 3 && ord_same) || has_rev) {
+                out.push(row("values", "straight_lining", Severity::Info, cf, Some(m)).col(sub.to_string(), format!("{n} items")).msg(format!("identical answers across the whole subscale '{sub}'"), format!("respuestas idénticas en toda la subescala '{sub}'")));
             }
         }
     }
@@ -240,7 +254,7 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     }
     // ---- timing
     let window = (ck.fieldwork_start.as_deref().and_then(parse_datetime), ck.fieldwork_end.as_deref().and_then(parse_datetime));
-    let mut per_day: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut per_day: HashMap<(&str, &str), Vec<usize>, FnvBuild> = HashMap::default();
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
         if let (Some(s), Some(e)) = (m.start, m.end) {
             let mins = (e.timestamp() - s.timestamp()) as f64 / 60.0;
@@ -258,7 +272,9 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             per_day.entry((&*m.observer, date)).or_default().push(i);
         }
     }
-    for ((obs, date), idx) in &per_day {
+    let mut days: Vec<(&(&str, &str), &Vec<usize>)> = per_day.iter().collect();
+    days.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for ((obs, date), idx) in days {
         if idx.len() > ck.max_obs_per_observer_day {
             let mut r = row("timing", "too_many_per_day", Severity::Warning, cf, None).col("date", date.to_string());
             r.observer = obs.to_string();
