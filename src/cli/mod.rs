@@ -2,6 +2,7 @@
 //! and `run` function. Raw arguments become validated options before any work starts.
 
 pub mod check;
+pub mod clean;
 pub mod common;
 pub mod init;
 pub mod plot;
@@ -51,6 +52,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// High-frequency field checks: IDs, values, CLASS cycles, timing, observers, back-checks.
     Check(check::Args),
+    /// Apply a corrections file to the checklist export, with an audit log.
+    Clean(clean::Args),
     /// Ingest and score: observations, classrooms and centers.
     Score(score::Args),
     /// The main job: ingest, data-quality summary, scores, statistics and report.
@@ -90,6 +93,7 @@ pub fn main() -> i32 {
         Command::Simulate(a) => simulate::run(a, &ui),
         Command::Score(a) => score::run(a, &ui),
         Command::Check(a) => check::run(a, &ui),
+        Command::Clean(a) => clean::run(a, &ui),
         Command::Run(a) => run::run(a, &ui),
         Command::Stat(a) => stat::run(a),
         Command::Reliability(a) => reliability::run(a, &ui),

@@ -1,6 +1,7 @@
 //! The study: spec, ingest, scoring, the pipeline, and the `simulate`/`init` helpers.
 
 pub mod checks;
+pub mod clean;
 pub mod ingest;
 pub mod init;
 pub mod observers;

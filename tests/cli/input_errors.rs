@@ -121,7 +121,7 @@ fn init_refuses_to_overwrite() {
 #[test]
 fn every_command_has_help_with_examples() {
     for cmd in [
-        vec![], vec!["init"], vec!["simulate"], vec!["score"], vec!["run"], vec!["reliability"], vec!["validity"], vec!["plot"], vec!["report"], vec!["check"], vec!["stat"],
+        vec![], vec!["init"], vec!["simulate"], vec!["score"], vec!["run"], vec!["reliability"], vec!["validity"], vec!["plot"], vec!["report"], vec!["check"], vec!["clean"], vec!["stat"],
         vec!["stat", "alpha"], vec!["stat", "agree"], vec!["stat", "icc"], vec!["stat", "corr"], vec!["stat", "roc"], vec!["stat", "bland-altman"],
     ] {
         let out = bin().args(&cmd).arg("--help").assert().success().get_output().stdout.clone();

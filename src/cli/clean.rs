@@ -1,0 +1,47 @@
+//! `checkval clean`: apply corrections with an audit trail.
+
+use super::common::Ui;
+use anyhow::Result;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  checkval clean study.toml --corrections corrections.csv --out cleaned
+  checkval check cleaned/study.toml --out checks-after   # see which issues were resolved
+
+The corrections file has columns key, column, old_value, new_value, reason, who, date and an
+optional action (set, drop, mark_reliability). A correction applies only if the cell still holds
+old_value. Writes the cleaned checklist export, audit.csv (one row per correction, with before,
+after and status) and a study.toml that reads the cleaned export. Raw files are not modified.";
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The study spec.
+    pub spec: PathBuf,
+    /// Corrections file (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub corrections: PathBuf,
+    /// Output directory.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+pub fn run(a: Args, ui: &Ui) -> Result<()> {
+    let study = crate::study::spec::Study::load(&a.spec)?;
+    let raw = study.resolve_path(&study.spec.files.checklist.path);
+    crate::io::atomic::ensure_not_input(&a.out.join(raw.file_name().unwrap_or_default()), &[&raw])?;
+    let r = crate::study::clean::clean(&study, &a.corrections, &a.out)?;
+    let applied = r.audit.iter().filter(|x| x.status == "applied").count();
+    ui.info(format!(
+        "{applied} correction(s) applied, {} skipped; {} of {} submissions kept; wrote {}",
+        r.audit.len() - applied,
+        r.rows_out,
+        r.rows_in,
+        a.out.display()
+    ));
+    for x in r.audit.iter().filter(|x| x.status == "skipped") {
+        ui.info(format!("  skipped {} {}: {}", x.key, x.column, x.message));
+    }
+    Ok(())
+}
