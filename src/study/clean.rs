@@ -29,6 +29,24 @@ pub struct AuditRow {
     pub message: String,
 }
 
+impl AuditRow {
+    /// The audit row of a correction, before its outcome is known.
+    fn of(c: &Correction, key: &str) -> AuditRow {
+        AuditRow {
+            key: key.to_string(),
+            action: c.action.clone(),
+            column: c.column.clone(),
+            before: String::new(),
+            after: String::new(),
+            reason: c.reason.clone(),
+            who: c.who.clone(),
+            date: c.date.clone(),
+            status: "applied",
+            message: String::new(),
+        }
+    }
+}
+
 struct Correction {
     line: u64,
     key: String,
@@ -111,18 +129,7 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path) -> Result<CleanResul
         for &ci in by_key.get(key.as_str()).map(|v| v.as_slice()).unwrap_or(&[]) {
             used[ci] = true;
             let c = &corr[ci];
-            let mut a = AuditRow {
-                key: key.clone(),
-                action: c.action.clone(),
-                column: c.column.clone(),
-                before: String::new(),
-                after: String::new(),
-                reason: c.reason.clone(),
-                who: c.who.clone(),
-                date: c.date.clone(),
-                status: "applied",
-                message: String::new(),
-            };
+            let mut a = AuditRow::of(c, &key);
             match c.action.as_str() {
                 "drop" => {
                     drop = true;
@@ -165,20 +172,11 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path) -> Result<CleanResul
             rows.push(row);
         }
     }
-    for (i, c) in corr.iter().enumerate().filter(|(i, _)| !used[*i]) {
-        let _ = i;
-        audit.push(AuditRow {
-            key: c.key.clone(),
-            action: c.action.clone(),
-            column: c.column.clone(),
-            before: String::new(),
-            after: String::new(),
-            reason: c.reason.clone(),
-            who: c.who.clone(),
-            date: c.date.clone(),
-            status: "skipped",
-            message: format!("no submission with this key (corrections file line {})", c.line),
-        });
+    for (_, c) in corr.iter().enumerate().filter(|(i, _)| !used[*i]) {
+        let mut a = AuditRow::of(c, &c.key);
+        a.status = "skipped";
+        a.message = format!("no submission with this key (corrections file line {})", c.line);
+        audit.push(a);
     }
     // Cleaned export: UTF-8, same delimiter, same columns.
     let mut w = csv::WriterBuilder::new().delimiter(t.delimiter).from_writer(Vec::new());
