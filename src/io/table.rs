@@ -6,6 +6,7 @@
 
 use super::dialect::{self, DecimalMark};
 use super::encoding::{self, EncodingInfo};
+use super::formats::{self, Format, GridOptions};
 use crate::error::{closest_names, ErrorKind, InputError};
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,12 @@ pub struct ReadOptions {
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub decimal: Option<String>,
+    /// `auto` (by extension), `csv`, `xlsx`, `ods`, `sav`, `dta`, `parquet`.
+    pub format: Option<String>,
+    /// Workbook sheet (default: the first).
+    pub sheet: Option<String>,
+    /// SPSS/Stata: write codes instead of value labels.
+    pub codes: bool,
 }
 
 /// What was inferred about a file, logged and written to provenance.
@@ -55,7 +62,23 @@ impl TextTable {
             let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::FileNotFound } else { ErrorKind::Io };
             InputError::new(kind, path).found(e.to_string()).expected("a readable file")
         })?;
-        Self::from_vec(path, bytes, opts)
+        let format = Format::resolve(path, opts.format.as_deref())?;
+        if format == Format::Text {
+            return Self::from_vec(path, bytes, opts);
+        }
+        let grid = formats::read_grid(path, &bytes, format, &GridOptions { sheet: opts.sheet.clone(), value_labels: !opts.codes })?;
+        if grid.rows.is_empty() {
+            return Err(InputError::new(ErrorKind::HeaderOnly, path)
+                .line(1)
+                .found("a header row and no data rows")
+                .expected("at least one data row"));
+        }
+        let text = grid.to_csv();
+        let plain = ReadOptions { encoding: Some("utf-8".into()), delimiter: Some(",".into()), decimal: Some(".".into()), ..Default::default() };
+        let mut t = Self::from_vec(path, text.into_bytes(), &plain)?;
+        t.dialect.encoding = format!("{} (read as UTF-8 text)", format.name());
+        t.dialect.notes = grid.notes;
+        Ok(t)
     }
 
     pub fn from_bytes(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<TextTable, InputError> {

@@ -290,7 +290,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
     let mut spec = Spec {
         study: StudyMeta { name: "Draft study spec".into(), description: String::new() },
         files: Files {
-            checklist: FileSpec { path: relative(out_dir, checklist), encoding: None, delimiter: None, decimal: None },
+            checklist: FileSpec { path: relative(out_dir, checklist), ..Default::default() },
             class: None,
             roster: None,
         },
@@ -344,7 +344,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         if cg.columns.cycle.is_none() {
             problems.push("no CLASS cycle column recognised: set class.columns.cycle, or layout = \"wide\" with wide_pattern".into());
         }
-        spec.files.class = Some(FileSpec { path: relative(out_dir, cp), encoding: None, delimiter: None, decimal: None });
+        spec.files.class = Some(FileSpec { path: relative(out_dir, cp), ..Default::default() });
         spec.class = Some(ClassSpec {
             version: version.to_string(),
             layout: ClassLayout::Long,
@@ -372,7 +372,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
             }
             None => problems.push(format!("{}: no center column recognised; set [roster] center", rt.file_name())),
         }
-        spec.files.roster = Some(FileSpec { path: relative(out_dir, rp), encoding: None, delimiter: None, decimal: None });
+        spec.files.roster = Some(FileSpec { path: relative(out_dir, rp), ..Default::default() });
     }
     let body = toml::to_string(&spec)?;
     let mut toml = String::from("# Study spec drafted by `checkval init`. Review every line; see docs/study-spec.md.\n#\n# What was recognised:\n");

@@ -100,7 +100,7 @@ pub struct Files {
     pub roster: Option<FileSpec>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
     /// Relative to the spec file.
@@ -114,11 +114,27 @@ pub struct FileSpec {
     /// `auto` (default), `.`, `,`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decimal: Option<String>,
+    /// `auto` (default: by extension), `csv`, `xlsx`, `ods`, `sav`, `dta`, `parquet`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Workbook sheet to read (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// SPSS/Stata: `true` (default) reads labelled values as their labels, `false` as codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_labels: Option<bool>,
 }
 
 impl FileSpec {
     pub fn read_options(&self) -> ReadOptions {
-        ReadOptions { encoding: self.encoding.clone(), delimiter: self.delimiter.clone(), decimal: self.decimal.clone() }
+        ReadOptions {
+            encoding: self.encoding.clone(),
+            delimiter: self.delimiter.clone(),
+            decimal: self.decimal.clone(),
+            format: self.format.clone(),
+            sheet: self.sheet.clone(),
+            codes: self.value_labels == Some(false),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod checks;
 mod common;
+mod formats;
 mod foundation;
 mod input_errors;
 mod monte_carlo;
