@@ -37,6 +37,8 @@ pub struct Args {
     /// Language of the console summary.
     #[arg(long, default_value = "es", value_parser = parse_lang)]
     pub lang: String,
+    #[command(flatten)]
+    pub privacy: super::common::PrivacyArgs,
 }
 
 const HEAD: [&str; 13] = ["family", "check_id", "severity", "file", "row", "key", "center", "classroom", "observer", "column", "value", "message_es", "message_en"];
@@ -114,7 +116,7 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
         }
     }
     let since = a.since.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.date_iso());
-    let data = pipeline::load(&study, &RunOptions { keep_going: true, lang: None })?;
+    let data = pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize: a.privacy.pseudonymizer()? })?;
     let rows = run_checks(&study, &data, since.as_deref());
     write_outputs(&rows, &a.out)?;
     let es = a.lang == "es";

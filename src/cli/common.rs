@@ -31,12 +31,35 @@ pub struct StudyArgs {
     /// Exit with code 1 when data problems are found (outputs are still written).
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub privacy: PrivacyArgs,
 }
 
 impl StudyArgs {
     pub fn load(&self) -> Result<(Study, RunOptions)> {
         let study = Study::load(&self.spec)?;
-        Ok((study, RunOptions { keep_going: self.keep_going, lang: None }))
+        Ok((study, RunOptions { keep_going: self.keep_going, lang: None, pseudonymize: self.privacy.pseudonymizer()? }))
+    }
+}
+
+/// `--pseudonymize` and where its salt comes from.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PrivacyArgs {
+    /// Replace observer and center IDs by salted hashes in every output. The salt is read from
+    /// the CHECKVAL_SALT environment variable or --salt-file, and is never written out.
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// File whose first line is the salt for --pseudonymize.
+    #[arg(long, value_name = "FILE", requires = "pseudonymize")]
+    pub salt_file: Option<PathBuf>,
+}
+
+impl PrivacyArgs {
+    pub fn pseudonymizer(&self) -> Result<Option<crate::study::privacy::Pseudonymizer>> {
+        if !self.pseudonymize {
+            return Ok(None);
+        }
+        Ok(Some(crate::study::privacy::Pseudonymizer::from_sources(self.salt_file.as_deref())?))
     }
 }
 

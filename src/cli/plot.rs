@@ -37,12 +37,14 @@ pub struct Args {
     /// Exclude invalid values instead of stopping.
     #[arg(long)]
     pub keep_going: bool,
+    #[command(flatten)]
+    pub privacy: super::common::PrivacyArgs,
 }
 
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let study = Study::load(&a.spec)?;
     let lang = a.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
-    let opts = RunOptions { keep_going: a.keep_going, lang: Some(lang.clone()) };
+    let opts = RunOptions { keep_going: a.keep_going, lang: Some(lang.clone()), pseudonymize: a.privacy.pseudonymizer()? };
     let data = pipeline::load(&study, &opts)?;
     let records = crate::study::run::all_records(&study, &data, &lang);
     let figs: Vec<_> = build_all(&study, &data, &records, &lang).into_iter().filter(|(k, _)| *k == a.kind).map(|(_, f)| f).collect();

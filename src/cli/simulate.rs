@@ -10,9 +10,13 @@ Examples:
   checkval simulate --out demo                      # 150 centers, seed 1
   checkval simulate --out big --centers 1500 --seed 42
   checkval simulate --out scale --centers 250000 --items 50 --checklist-only
+  checkval simulate --out planted --plant-errors     # one field problem of each kind
+  checkval check planted/study.toml --out planted/checks
 
 Writes checklist.csv (SurveyCTO-style, UTF-8), class.csv (CLASS-Toddler, Windows-1252, ';'),
-roster.csv, study.toml (runs as is) and truth.json (the parameters and latent values).";
+roster.csv, study.toml (runs as is) and truth.json (the parameters and latent values). With
+--plant-errors, also planted.json: each planted problem with the check id that must find it;
+the same seed without --plant-errors is the clean twin.";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -32,12 +36,15 @@ pub struct Args {
     /// Write no CLASS file (for checklist-scale benchmarks).
     #[arg(long)]
     pub checklist_only: bool,
+    /// Plant one field problem of each kind `check` looks for, listed in planted.json.
+    #[arg(long)]
+    pub plant_errors: bool,
 }
 
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let truth = simulate(
         &a.out,
-        &SimOptions { centers: a.centers, seed: a.seed, items: a.items, checklist_only: a.checklist_only },
+        &SimOptions { centers: a.centers, seed: a.seed, items: a.items, checklist_only: a.checklist_only, plant_errors: a.plant_errors },
     )?;
     ui.info(format!(
         "wrote {}: {} centers, {} classrooms, {} checklist observations ({} double-coded visits)",

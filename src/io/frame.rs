@@ -16,11 +16,33 @@ pub enum Col<'a> {
     OptU32(String, Vec<Option<u32>>),
 }
 
-/// Neutralize a cell against CSV/formula injection.
+/// Neutralize a cell against CSV/formula injection (OWASP): a cell starting with `=`, `+`,
+/// `-`, `@`, tab or carriage return gets a leading apostrophe, so spreadsheets show it as text
+/// instead of evaluating it. A plain number (`-0.25`, `+3`, `-1e-3`) is left alone: it cannot
+/// be a formula, and an apostrophe would turn a negative estimate into text.
 pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
     match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if !is_plain_number(s) => std::borrow::Cow::Owned(format!("'{s}")),
         _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+fn is_plain_number(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) && s.parse::<f64>().is_ok_and(|x| x.is_finite())
+}
+
+#[cfg(test)]
+mod neutralize_tests {
+    use super::neutralize;
+
+    #[test]
+    fn formulas_are_neutralized_numbers_are_not() {
+        for f in ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "=HYPERLINK(\"http://x\")", "\t=1", "-", "+"] {
+            assert_eq!(neutralize(f), format!("'{f}"), "{f}");
+        }
+        for n in ["-0.25", "+3", "-1e-3", "12", "Sí", "", "a=b"] {
+            assert_eq!(neutralize(n), n, "{n}");
+        }
     }
 }
 

@@ -181,6 +181,19 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         }
     }
     let totals: Vec<(usize, f64)> = d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+    // Floor or ceiling: every answered item at its worst (or best) value. On a bounded 0–1
+    // proportion no single total can be far from the median in robust-z terms when classrooms
+    // differ as much as they do, so an all-worst/all-best form is flagged directly.
+    if study.spec.scoring.method == super::spec::ScoringMethod::Proportion {
+        for &(i, v) in &totals {
+            let m = &cl.meta[i];
+            let answered = cl.row(i).iter().filter(|&&c| c != NA_CODE && c != MISSING_CODE).count();
+            if keep(m) && answered >= 5 && (v <= 1e-12 || v >= 1.0 - 1e-12) {
+                let (en, es) = if v <= 1e-12 { ("worst", "peor") } else { ("best", "mejor") };
+                out.push(row("values", "outlying_score", Severity::Warning, cf, Some(m)).col("checklist_total", format!("{v:.3}")).msg(format!("all {answered} answered items at their {en} value"), format!("los {answered} reactivos respondidos en su {es} valor")));
+            }
+        }
+    }
     let mut vals: Vec<f64> = totals.iter().map(|t| t.1).collect();
     if let Some(med) = median(&mut vals) {
         let mut dev: Vec<f64> = totals.iter().map(|t| (t.1 - med).abs()).collect();
@@ -271,6 +284,17 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         if let Some(date) = m.date.as_deref() {
             per_day.entry((&*m.observer, date)).or_default().push(i);
         }
+        // Submission delay: from the end of the visit (else its start or date) to the upload.
+        let visit = m.end.or(m.start).or_else(|| m.date.as_deref().and_then(parse_datetime));
+        if let (Some(sub), Some(v)) = (m.submitted, visit) {
+            let days = (sub.timestamp() - v.timestamp()) as f64 / 86_400.0;
+            let col = study.spec.checklist.columns.submitted.clone().unwrap_or_default();
+            if days > ck.max_submission_delay_days {
+                out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col, sub.iso()).msg(format!("submitted {days:.1} days after the visit (limit {})", ck.max_submission_delay_days), format!("enviada {days:.1} días después de la visita (límite {})", ck.max_submission_delay_days)));
+            } else if days < -1.0 / 24.0 {
+                out.push(row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col, sub.iso()).msg("submission time is before the visit: check the tablet's clock or the visit date", "la hora de envío es anterior a la visita: revisar el reloj de la tableta o la fecha"));
+            }
+        }
     }
     let mut days: Vec<(&(&str, &str), &Vec<usize>)> = per_day.iter().collect();
     days.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -303,6 +327,10 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             out.push(x.msg(format!("{en} observer: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0)), format!("observador {es}: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0))));
         }
     }
+    // ---- observers: drift over the fieldwork weeks (OLS slope of the observer's totals on
+    // weeks since the first visit; flagged when p < .01 and the fitted change over the
+    // observer's fieldwork exceeds half the SD of all totals).
+    drift_checks(study, d, &keep, &mut out);
     // ---- back-checks: double-coded pairs
     let pairs = pair_observations(&cl.meta);
     let paired: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
@@ -394,4 +422,57 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         }
     }
     out
+}
+
+fn drift_checks(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let cl = &d.checklist;
+    let totals = &d.checklist_scores.values[0];
+    let mut by_obs: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut all = Vec::new();
+    let day0 = cl.meta.iter().filter_map(|m| m.date.as_deref().and_then(parse_datetime)).map(|d| d.days).min();
+    let Some(day0) = day0 else { return };
+    for (i, m) in cl.meta.iter().enumerate() {
+        if m.role != Role::Primary || !keep(m) {
+            continue;
+        }
+        if let (Some(t), Some(dt)) = (totals[i], m.date.as_deref().and_then(parse_datetime)) {
+            by_obs.entry(&m.observer).or_default().push(((dt.days - day0) as f64 / 7.0, t));
+            all.push(t);
+        }
+    }
+    let sd = crate::stats::descriptive::sd(&all);
+    let Some(sd) = sd.ok().filter(|s| *s > 0.0) else { return };
+    for (o, pts) in by_obs {
+        let n = pts.len();
+        if n < 8 {
+            continue;
+        }
+        let mx = pts.iter().map(|p| p.0).sum::<f64>() / n as f64;
+        let my = pts.iter().map(|p| p.1).sum::<f64>() / n as f64;
+        let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let span = pts.iter().map(|p| p.0).fold(f64::MIN, f64::max) - pts.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+        if sxx <= 0.0 || span < 2.0 {
+            continue;
+        }
+        let b = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
+        let rss: f64 = pts.iter().map(|p| (p.1 - my - b * (p.0 - mx)).powi(2)).sum();
+        let se = (rss / (n - 2) as f64 / sxx).sqrt();
+        if se <= 0.0 {
+            continue;
+        }
+        let t = b / se;
+        let p = StudentsT::new(0.0, 1.0, (n - 2) as f64).map(|dist| 2.0 * (1.0 - dist.cdf(t.abs()))).unwrap_or(1.0);
+        let change = b * span;
+        if p < 0.01 && change.abs() > 0.5 * sd {
+            let mut r = row("observers", "observer_drift", Severity::Warning, &cl.file, None).col("checklist_total", format!("{b:+.4}/week"));
+            r.observer = o.to_string();
+            let (en, es) = if b > 0.0 { ("upward", "al alza") } else { ("downward", "a la baja") };
+            out.push(r.msg(
+                format!("{en} drift: {change:+.3} over {span:.0} weeks (slope p = {p:.4}, {n} observations)"),
+                format!("deriva {es}: {change:+.3} en {span:.0} semanas (pendiente p = {p:.4}, {n} observaciones)"),
+            ));
+        }
+    }
+    let _ = study;
 }

@@ -6,10 +6,19 @@
 //! is applied blindly: a correction whose key, column or old value does not match is reported
 //! as `skipped` with the reason. Raw files are never written to; the cleaned export, the audit
 //! log and a spec pointing at the cleaned export are written to the output directory.
+//!
+//! Corrections target the checklist export by default; a `file` column set to `class` targets
+//! the CLASS export. An optional `row` column (the row number shown in `check`'s issue log)
+//! restricts a correction to that row, which is how one copy of an exact duplicate is dropped
+//! and how CLASS rows without a key column are addressed. The corrections file may be CSV or a
+//! workbook (XLSX/ODS). Cleaned exports are UTF-8 CSV whatever the input format. In the
+//! cleaned checklist, columns that are neither a role, an item nor listed in
+//! `checklist.carry` are dropped (free text is carried only where the spec says so).
 
 use super::spec::Study;
 use crate::error::{ErrorKind, InputError};
-use crate::io::table::{resolve_column, ReadOptions, TextTable};
+use crate::io::table::{normalize_name, resolve_column, ReadOptions, TextTable};
+use super::privacy::Pseudonymizer;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -17,6 +26,8 @@ use std::path::Path;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
+    pub file: String,
+    pub row: String,
     pub key: String,
     pub action: String,
     pub column: String,
@@ -33,6 +44,8 @@ impl AuditRow {
     /// The audit row of a correction, before its outcome is known.
     fn of(c: &Correction, key: &str) -> AuditRow {
         AuditRow {
+            file: c.file.clone(),
+            row: c.row.map(|r| r.to_string()).unwrap_or_default(),
             key: key.to_string(),
             action: c.action.clone(),
             column: c.column.clone(),
@@ -49,6 +62,9 @@ impl AuditRow {
 
 struct Correction {
     line: u64,
+    /// `checklist` or `class`.
+    file: String,
+    row: Option<u64>,
     key: String,
     action: String,
     column: String,
@@ -61,26 +77,36 @@ struct Correction {
 
 fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
     let t = TextTable::open(path, &ReadOptions::default())?;
-    let col = |name: &str| t.resolve(name, "corrections");
     let opt = |names: &[&str]| names.iter().find_map(|n| t.find(n));
-    let (ck, cc) = (col("key")?, opt(&["column", "columna", "variable"]));
+    let ck = opt(&["key", "clave"]);
+    let (cc, cf, crow) = (opt(&["column", "columna", "variable"]), opt(&["file", "archivo"]), opt(&["row", "fila", "line", "linea", "línea"]));
     let (co, cn) = (opt(&["old_value", "old", "valor_anterior"]), opt(&["new_value", "new", "valor_nuevo"]));
     let (cr, cw, cd, ca) = (opt(&["reason", "motivo"]), opt(&["who", "quien", "quién"]), opt(&["date", "fecha"]), opt(&["action", "accion", "acción"]));
+    if ck.is_none() && crow.is_none() {
+        return Err(InputError::new(ErrorKind::UnknownColumn, path)
+            .line(1)
+            .found(format!("columns {}", t.headers.join(", ")))
+            .expected("a key column (or a row column): key, column, old_value, new_value, reason, who, date"));
+    }
     let mut out = Vec::new();
     for r in t.records() {
         let (line, rec) = r?;
         let g = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string();
+        let bad = |col: &str, found: String, expected: &str| InputError::new(ErrorKind::InvalidValue, path).line(line).column(col.to_string()).found(found).expected(expected.to_string());
         let action = match g(ca).to_ascii_lowercase().as_str() {
             "" | "set" => "set".to_string(),
             "drop" => "drop".to_string(),
             "mark_reliability" => "mark_reliability".to_string(),
-            other => {
-                return Err(InputError::new(ErrorKind::InvalidValue, path)
-                    .line(line)
-                    .column("action")
-                    .found(other.to_string())
-                    .expected("set, drop or mark_reliability"))
-            }
+            other => return Err(bad("action", other.to_string(), "set, drop or mark_reliability")),
+        };
+        let file = match g(cf).to_ascii_lowercase().as_str() {
+            "" | "checklist" | "lista" => "checklist".to_string(),
+            "class" => "class".to_string(),
+            other => return Err(bad("file", other.to_string(), "checklist or class")),
+        };
+        let row = match g(crow) {
+            s if s.is_empty() => None,
+            s => Some(s.parse::<u64>().map_err(|_| bad("row", s.clone(), "a row number from the issue log"))?),
         };
         if action == "set" && (cc.is_none() || co.is_none() || cn.is_none()) {
             return Err(InputError::new(ErrorKind::UnknownColumn, path)
@@ -88,7 +114,11 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
                 .found("a 'set' correction without column, old_value and new_value columns")
                 .expected("columns key, column, old_value, new_value, reason, who, date"));
         }
-        out.push(Correction { line, key: g(Some(ck)), action, column: g(cc), old: g(co), new: g(cn), reason: g(cr), who: g(cw), date: g(cd) });
+        let key = g(ck);
+        if key.is_empty() && row.is_none() {
+            return Err(bad("key", "an empty key and no row".into(), "the submission key or the row number of the row to correct"));
+        }
+        out.push(Correction { line, file, row, key, action, column: g(cc), old: g(co), new: g(cn), reason: g(cr), who: g(cw), date: g(cd) });
     }
     Ok(out)
 }
@@ -97,45 +127,68 @@ pub struct CleanResult {
     pub audit: Vec<AuditRow>,
     pub rows_in: usize,
     pub rows_out: usize,
+    /// Checklist columns dropped because the spec does not use or carry them.
+    pub dropped_columns: Vec<String>,
 }
 
-pub fn clean(study: &Study, corrections: &Path, out: &Path) -> Result<CleanResult> {
-    let fs = &study.spec.files.checklist;
-    let path = study.resolve_path(&fs.path);
-    let key_col = study.spec.checklist.columns.key.clone().ok_or_else(|| {
-        InputError::new(ErrorKind::Spec, &study.spec_path).found("no checklist.columns.key").expected("a submission key column: corrections are matched by key")
-    })?;
-    let t = TextTable::open(&path, &fs.read_options())?;
-    let kc = t.resolve(&key_col, "key")?;
-    let role_col = match &study.spec.checklist.columns.role {
-        Some(r) => Some(t.resolve(r, "role")?),
-        None => None,
-    };
-    let corr = read_corrections(corrections)?;
+/// Which columns hold IDs to pseudonymize.
+struct IdCols {
+    center: usize,
+    classroom: usize,
+    observer: Option<usize>,
+}
+
+struct FileResult {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    rows_in: usize,
+    delimiter: u8,
+}
+
+/// Apply the corrections aimed at one file.
+fn apply_file(
+    t: &TextTable,
+    corr: &[&Correction],
+    key_col: Option<usize>,
+    role_col: Option<usize>,
+    reliability_code: Option<&String>,
+    audit: &mut Vec<AuditRow>,
+    used: &mut [bool],
+) -> Result<FileResult> {
     let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_row: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, c) in corr.iter().enumerate() {
-        by_key.entry(c.key.as_str()).or_default().push(i);
+        match c.row {
+            Some(r) => by_row.entry(r).or_default().push(i),
+            None => by_key.entry(c.key.as_str()).or_default().push(i),
+        }
     }
-    let mut used = vec![false; corr.len()];
-    let mut audit = Vec::new();
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows = Vec::new();
     let mut rows_in = 0;
     for r in t.records() {
-        let (_, rec) = r?;
+        let (line, rec) = r?;
         rows_in += 1;
         let mut row: Vec<String> = rec.iter().map(|s| s.to_string()).collect();
-        let key = row[kc].trim().to_string();
+        let key = key_col.map(|k| row[k].trim().to_string()).unwrap_or_default();
         let mut drop = false;
-        for &ci in by_key.get(key.as_str()).map(|v| v.as_slice()).unwrap_or(&[]) {
+        let mine: Vec<usize> = by_key
+            .get(key.as_str())
+            .into_iter()
+            .flatten()
+            .chain(by_row.get(&line).into_iter().flatten().filter(|&&i| corr[i].key.is_empty() || corr[i].key == key))
+            .copied()
+            .collect();
+        for ci in mine {
             used[ci] = true;
-            let c = &corr[ci];
+            let c = corr[ci];
             let mut a = AuditRow::of(c, &key);
+            a.row = line.to_string();
             match c.action.as_str() {
                 "drop" => {
                     drop = true;
                     a.message = "submission dropped".into();
                 }
-                "mark_reliability" => match (role_col, study.spec.roles.reliability.first()) {
+                "mark_reliability" => match (role_col, reliability_code) {
                     (Some(rc), Some(code)) => {
                         a.column = t.headers[rc].clone();
                         a.before = row[rc].clone();
@@ -172,38 +225,154 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path) -> Result<CleanResul
             rows.push(row);
         }
     }
+    Ok(FileResult { headers: t.headers.clone(), rows, rows_in, delimiter: t.delimiter })
+}
+
+fn pseudonymize_rows(p: &Pseudonymizer, rows: &mut [Vec<String>], ids: &IdCols) {
+    for r in rows {
+        let center = r[ids.center].trim().to_string();
+        r[ids.classroom] = p.classroom(&center, r[ids.classroom].trim());
+        r[ids.center] = p.center(&center);
+        if let Some(o) = ids.observer {
+            r[o] = p.observer(r[o].trim());
+        }
+    }
+}
+
+fn write_csv(path: &Path, delimiter: u8, headers: &[String], rows: &[Vec<String>], keep: &[usize]) -> Result<()> {
+    let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
+    w.write_record(keep.iter().map(|&i| &headers[i]))?;
+    for r in rows {
+        w.write_record(keep.iter().map(|&i| crate::io::frame::neutralize(&r[i]).into_owned()))?;
+    }
+    crate::io::atomic::write_atomic(path, &w.into_inner().context("csv")?)
+}
+
+/// Cleaned file name: the input's stem with a `.csv` extension.
+fn csv_name(path: &Path, default: &str) -> String {
+    path.file_stem().map(|s| format!("{}.csv", s.to_string_lossy())).unwrap_or_else(|| default.into())
+}
+
+pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseudonymizer>) -> Result<CleanResult> {
+    let spec = &study.spec;
+    let fs = &spec.files.checklist;
+    let path = study.resolve_path(&fs.path);
+    let key_col = spec.checklist.columns.key.clone().ok_or_else(|| {
+        InputError::new(ErrorKind::Spec, &study.spec_path).found("no checklist.columns.key").expected("a submission key column: corrections are matched by key")
+    })?;
+    let corr = read_corrections(corrections)?;
+    let mut used = vec![false; corr.len()];
+    let mut audit = Vec::new();
+    // ---- checklist
+    let t = TextTable::open(&path, &fs.read_options())?;
+    let cols = &spec.checklist.columns;
+    let kc = t.resolve(&key_col, "key")?;
+    let role_col = match &cols.role {
+        Some(r) => Some(t.resolve(r, "role")?),
+        None => None,
+    };
+    let idx: Vec<usize> = (0..corr.len()).filter(|&i| corr[i].file == "checklist").collect();
+    let sub: Vec<&Correction> = idx.iter().map(|&i| &corr[i]).collect();
+    let mut sub_used = vec![false; sub.len()];
+    let mut res = apply_file(&t, &sub, Some(kc), role_col, spec.roles.reliability.first(), &mut audit, &mut sub_used)?;
+    for (k, &i) in idx.iter().enumerate() {
+        used[i] |= sub_used[k];
+    }
+    // Columns kept: roles, items, carried free text.
+    let mut keep_set = std::collections::BTreeSet::new();
+    for c in [Some(&cols.center), Some(&cols.classroom), cols.key.as_ref(), cols.observer.as_ref(), cols.role.as_ref(), cols.date.as_ref(), cols.start.as_ref(), cols.end.as_ref(), cols.age_group.as_ref(), cols.submitted.as_ref()].into_iter().flatten() {
+        keep_set.insert(t.resolve(c, "column")?);
+    }
+    for it in &spec.checklist.items {
+        keep_set.insert(t.resolve(it.column.as_deref().unwrap_or(&it.id), "item")?);
+    }
+    for c in &spec.checklist.carry {
+        keep_set.insert(t.resolve(c, "carried column")?);
+    }
+    let keep: Vec<usize> = keep_set.into_iter().collect();
+    let dropped_columns: Vec<String> = (0..t.headers.len()).filter(|i| !keep.contains(i)).map(|i| t.headers[i].clone()).collect();
+    if let Some(p) = pseudo {
+        let ids = IdCols { center: t.resolve(&cols.center, "center")?, classroom: t.resolve(&cols.classroom, "classroom")?, observer: cols.observer.as_ref().map(|o| t.resolve(o, "observer")).transpose()? };
+        pseudonymize_rows(p, &mut res.rows, &ids);
+    }
+    let name = csv_name(&path, "checklist.csv");
+    write_csv(&out.join(&name), res.delimiter, &res.headers, &res.rows, &keep)?;
+    let (rows_in, rows_out) = (res.rows_in, res.rows.len());
+    // ---- CLASS (only when corrections target it, or IDs must be pseudonymized)
+    let mut class_name = None;
+    let class_corr: Vec<usize> = (0..corr.len()).filter(|&i| corr[i].file == "class").collect();
+    if let (Some(cfs), Some(cspec)) = (&spec.files.class, &spec.class) {
+        if !class_corr.is_empty() || pseudo.is_some() {
+            let cpath = study.resolve_path(&cfs.path);
+            let ct = TextTable::open(&cpath, &cfs.read_options())?;
+            let ccols = &cspec.columns;
+            let ckc = ccols.key.as_ref().map(|k| ct.resolve(k, "key")).transpose()?;
+            let crole = ccols.role.as_ref().map(|r| ct.resolve(r, "role")).transpose()?;
+            let sub: Vec<&Correction> = class_corr.iter().map(|&i| &corr[i]).collect();
+            let mut sub_used = vec![false; sub.len()];
+            let mut cres = apply_file(&ct, &sub, ckc, crole, spec.roles.reliability.first(), &mut audit, &mut sub_used)?;
+            for (k, &i) in class_corr.iter().enumerate() {
+                used[i] |= sub_used[k];
+            }
+            if let Some(p) = pseudo {
+                let ids = IdCols { center: ct.resolve(&ccols.center, "center")?, classroom: ct.resolve(&ccols.classroom, "classroom")?, observer: ccols.observer.as_ref().map(|o| ct.resolve(o, "observer")).transpose()? };
+                pseudonymize_rows(p, &mut cres.rows, &ids);
+            }
+            let mut n = csv_name(&cpath, "class.csv");
+            if n == name {
+                n = format!("class_{n}");
+            }
+            let all: Vec<usize> = (0..cres.headers.len()).collect();
+            write_csv(&out.join(&n), cres.delimiter, &cres.headers, &cres.rows, &all)?;
+            class_name = Some(n);
+        }
+    }
     for (_, c) in corr.iter().enumerate().filter(|(i, _)| !used[*i]) {
         let mut a = AuditRow::of(c, &c.key);
         a.status = "skipped";
-        a.message = format!("no submission with this key (corrections file line {})", c.line);
+        a.message = match c.row {
+            Some(r) => format!("no row {r} in the {} file matching this correction (corrections file line {})", c.file, c.line),
+            None => format!("no submission with this key (corrections file line {})", c.line),
+        };
         audit.push(a);
     }
-    // Cleaned export: UTF-8, same delimiter, same columns.
-    let mut w = csv::WriterBuilder::new().delimiter(t.delimiter).from_writer(Vec::new());
-    w.write_record(&t.headers)?;
-    for r in &rows {
-        w.write_record(r)?;
+    if let Some(p) = pseudo {
+        // Before/after values of ID columns must not leak the raw IDs either.
+        let id_names = [Some(&spec.checklist.columns.center), spec.checklist.columns.observer.as_ref()];
+        for a in audit.iter_mut() {
+            if id_names.iter().flatten().any(|n| normalize_name(n) == normalize_name(&a.column)) {
+                let is_center = normalize_name(&a.column) == normalize_name(&spec.checklist.columns.center);
+                let f = |v: &str| if v.is_empty() { String::new() } else if is_center { p.center(v) } else { p.observer(v) };
+                a.before = f(&a.before);
+                a.after = f(&a.after);
+            }
+        }
     }
-    let name = path.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "checklist.csv".into());
-    crate::io::atomic::write_atomic(&out.join(&name), &w.into_inner().context("csv")?)?;
     // Audit log (neutralised: it is opened in Excel).
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["key", "action", "column", "before", "after", "reason", "who", "date", "status", "message"])?;
+    w.write_record(["file", "row", "key", "action", "column", "before", "after", "reason", "who", "date", "status", "message"])?;
     for a in &audit {
-        let f = [&a.key, &a.action, &a.column, &a.before, &a.after, &a.reason, &a.who, &a.date, &a.status.to_string(), &a.message];
+        let f = [&a.file, &a.row, &a.key, &a.action, &a.column, &a.before, &a.after, &a.reason, &a.who, &a.date, &a.status.to_string(), &a.message];
         w.write_record(f.iter().map(|s| crate::io::frame::neutralize(s).into_owned()))?;
     }
     crate::io::atomic::write_atomic(&out.join("audit.csv"), &w.into_inner().context("csv")?)?;
-    // A spec that reads the cleaned export and the original CLASS and roster files.
+    // A spec that reads the cleaned exports (and the original files it did not rewrite).
     let text = std::fs::read_to_string(&study.spec_path)?;
     let mut v: toml::Value = toml::from_str(&text)?;
     let abs = |p: &std::path::PathBuf| study.resolve_path(p).canonicalize().unwrap_or_else(|_| study.resolve_path(p)).display().to_string();
     if let Some(files) = v.get_mut("files").and_then(|f| f.as_table_mut()) {
         for (role, f) in files.iter_mut() {
             if let Some(tb) = f.as_table_mut() {
-                if role == "checklist" {
-                    tb.insert("path".into(), toml::Value::String(name.clone()));
-                    tb.remove("encoding");
+                let cleaned = match role.as_str() {
+                    "checklist" => Some(name.clone()),
+                    "class" => class_name.clone(),
+                    _ => None,
+                };
+                if let Some(n) = cleaned {
+                    tb.insert("path".into(), toml::Value::String(n));
+                    for k in ["encoding", "format", "sheet", "value_labels", "decimal"] {
+                        tb.remove(k);
+                    }
                 } else if let Some(p) = tb.get("path").and_then(|p| p.as_str()) {
                     let p = std::path::PathBuf::from(p);
                     tb.insert("path".into(), toml::Value::String(abs(&p)));
@@ -211,6 +380,6 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path) -> Result<CleanResul
             }
         }
     }
-    crate::io::atomic::write_atomic_str(&out.join("study.toml"), &format!("# Written by `checkval clean`: reads the cleaned checklist export.\n{}", toml::to_string(&v)?))?;
-    Ok(CleanResult { rows_out: rows.len(), rows_in, audit })
+    crate::io::atomic::write_atomic_str(&out.join("study.toml"), &format!("# Written by `checkval clean`: reads the cleaned exports.\n{}", toml::to_string(&v)?))?;
+    Ok(CleanResult { rows_out, rows_in, audit, dropped_columns })
 }

@@ -88,6 +88,8 @@ pub struct ObsMeta {
     pub date: Option<Arc<str>>,
     pub start: Option<DateTime>,
     pub end: Option<DateTime>,
+    /// When the form was submitted to the server, if the spec names the column.
+    pub submitted: Option<DateTime>,
     /// Age group of the classroom, if the spec names the column.
     pub age_group: Option<Arc<str>>,
     /// Physical line of the (first) row in the file.
@@ -193,6 +195,7 @@ struct RoleCols {
     date: Option<usize>,
     start: Option<usize>,
     end: Option<usize>,
+    submitted: Option<usize>,
     age_group: Option<usize>,
 }
 
@@ -211,6 +214,7 @@ impl RoleCols {
             date: opt_col(t, &c.date, "date")?,
             start: opt_col(t, &c.start, "start time")?,
             end: opt_col(t, &c.end, "end time")?,
+            submitted: opt_col(t, &c.submitted, "submission time")?,
             age_group: opt_col(t, &c.age_group, "age group")?,
         })
     }
@@ -281,6 +285,7 @@ impl RoleCols {
         let date = dt(self.date, issues)?;
         let start = dt(self.start, issues)?;
         let end = dt(self.end, issues)?;
+        let submitted = dt(self.submitted, issues)?;
         let key = match self.key {
             Some(c) if !get(c).is_empty() => get(c).to_string(),
             _ => format!("{}:{}", t.file_name(), line),
@@ -294,6 +299,7 @@ impl RoleCols {
             date: date.or(start).map(|d| names.date(&d)),
             start,
             end,
+            submitted,
             age_group: self.age_group.map(|c| get(c)).filter(|v| !v.is_empty()).map(|v| names.get(v)),
             line,
         }))
@@ -446,6 +452,20 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
         let room = 10_000usize.saturating_sub(issues.excluded.len());
         issues.excluded.extend(p.issues.excluded.into_iter().take(room));
     }
+    // An item with no answer in any row is almost always a renamed or misplaced column.
+    if !meta.is_empty() {
+        for (j, it) in items.iter().enumerate() {
+            if codes.iter().skip(j).step_by(n_items).all(|&c| c == MISSING_CODE) {
+                issues.invalid(
+                    InputError::new(ErrorKind::AllMissing, &t.path)
+                        .column(t.headers[item_cols[j]].clone())
+                        .found(format!("no answer in any of the {} rows", meta.len()))
+                        .expected(format!("answers for item {}", it.id))
+                        .hint("a renamed or shifted column? If the item was not asked in this round, remove it from the spec"),
+                )?;
+            }
+        }
+    }
     Ok(ChecklistData { file: t.file_name(), dialect: t.dialect.clone(), meta, n_items, codes, rows_read })
 }
 
@@ -534,9 +554,10 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
                     let v = rec.get(cc).unwrap_or("").trim();
                     match parse_number(v, t.decimal) {
                         Ok(x) if x >= 1.0 && x.fract() == 0.0 && x <= 1000.0 => x as u32,
-                        _ => {
+                        res => {
+                            let kind = if res.is_ok() { ErrorKind::InvalidValue } else { ErrorKind::InvalidNumber };
                             issues.invalid(
-                                InputError::new(ErrorKind::InvalidValue, &t.path)
+                                InputError::new(kind, &t.path)
                                     .line(line)
                                     .column(t.headers[cc].clone())
                                     .found(v)
@@ -558,13 +579,13 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
                 let v = match parse_number(cell, t.decimal) {
                     Ok(v) if v >= inst.min && v <= inst.max => Some(v),
                     res => {
-                        let why = match res {
-                            Err(NumError::NonFinite) => "a finite number",
-                            Err(NumError::NotANumber) => "a number",
-                            Ok(_) => "a score inside the valid range",
+                        let (why, kind) = match res {
+                            Err(NumError::NonFinite) => ("a finite number", ErrorKind::InvalidNumber),
+                            Err(NumError::NotANumber) => ("a number", ErrorKind::InvalidNumber),
+                            Ok(_) => ("a score inside the valid range", ErrorKind::InvalidValue),
                         };
                         issues.invalid(
-                            InputError::new(ErrorKind::InvalidValue, &t.path)
+                            InputError::new(kind, &t.path)
                                 .line(line)
                                 .column(t.headers[col].clone())
                                 .found(cell)

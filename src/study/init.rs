@@ -56,6 +56,7 @@ const DATE: &[&str] = &["fecha_visita", "fecha", "date", "visit_date", "fecha_ob
 const START: &[&str] = &["starttime", "hora_inicio", "start", "inicio", "start_time"];
 const END: &[&str] = &["endtime", "hora_fin", "end", "fin", "end_time"];
 const CYCLE: &[&str] = &["ciclo", "cycle", "num_ciclo", "cycle_number"];
+const SUBMITTED: &[&str] = &["submissiondate", "_submission_time", "submission_time", "fecha_envio", "submitted"];
 const AGE_GROUP: &[&str] = &["grupo_edad", "grupo_de_edad", "age_group", "edad_grupo", "age_band"];
 
 fn groups_ok(p: &Profile) -> bool {
@@ -135,6 +136,7 @@ fn guess_columns(t: &TextTable, prof: &[Profile], want_cycle: bool) -> Guess {
     let end = pick("end time", END, &dates_ok, &mut taken);
     let cycle = if want_cycle { pick("cycle", CYCLE, &any, &mut taken) } else { None };
     let age_group = pick("age group", AGE_GROUP, &groups_ok, &mut taken);
+    let submitted = if want_cycle { None } else { pick("submission time", SUBMITTED, &dates_ok, &mut taken) };
     Guess {
         columns: Columns {
             key,
@@ -147,6 +149,7 @@ fn guess_columns(t: &TextTable, prof: &[Profile], want_cycle: bool) -> Guess {
             end,
             cycle,
             age_group,
+            submitted,
         },
         notes,
         taken,
@@ -299,6 +302,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
             codes,
             subscales: subscales.iter().map(|s| Subscale { id: s.clone(), label_es: String::new(), label_en: String::new() }).collect(),
             items,
+            carry: Vec::new(),
         },
         roles: Roles::default(),
         scoring: Scoring::default(),

@@ -7,6 +7,7 @@ pub mod init;
 pub mod observers;
 pub mod instrument;
 pub mod pipeline;
+pub mod privacy;
 pub mod quality;
 pub mod reliability;
 pub mod run;

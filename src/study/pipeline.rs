@@ -18,6 +18,8 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// Report language override (`--lang`), else the spec's.
     pub lang: Option<String>,
+    /// `--pseudonymize`: IDs replaced right after ingest, so no output sees the raw ones.
+    pub pseudonymize: Option<super::privacy::Pseudonymizer>,
 }
 
 /// Everything ingested and scored.
@@ -31,13 +33,18 @@ pub struct StudyData {
     pub centers: LevelTable,
     pub quality: Quality,
     pub issues: Issues,
+    /// IDs were pseudonymized at ingest (`--pseudonymize`).
+    pub pseudonymized: bool,
 }
 
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     let mut issues = Issues::new(if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop });
-    let checklist = ingest::read_checklist(study, &mut issues)?;
-    let class = ingest::read_class(study, &mut issues)?;
-    let roster = ingest::read_roster(study)?;
+    let mut checklist = ingest::read_checklist(study, &mut issues)?;
+    let mut class = ingest::read_class(study, &mut issues)?;
+    let mut roster = ingest::read_roster(study)?;
+    if let Some(p) = &opts.pseudonymize {
+        p.apply(&mut checklist.meta, class.as_mut().map(|c| c.obs.as_mut_slice()), roster.as_mut());
+    }
     let checklist_scores = score::score_checklist(study, &checklist);
     let class_scores = class.as_ref().map(|c| score::score_class(study, c));
     let classrooms = score::classrooms(
@@ -57,6 +64,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
         centers,
         quality: Quality::default(),
         issues,
+        pseudonymized: opts.pseudonymize.is_some(),
     };
     data.quality = quality_summary(study, &data);
     Ok(data)
@@ -415,6 +423,7 @@ pub fn provenance(study: &Study, d: &StudyData) -> Result<serde_json::Value> {
     Ok(serde_json::json!({
         "tool": "checkval",
         "version": env!("CARGO_PKG_VERSION"),
+        "pseudonymized": d.pseudonymized,
         "spec": {
             "path": study.spec_path.file_name().map(|s| s.to_string_lossy().to_string()),
             "sha256": spec_hash,

@@ -31,6 +31,27 @@ pub struct SimOptions {
     pub seed: u64,
     pub items: usize,
     pub checklist_only: bool,
+    /// Plant one field problem of each kind `check` looks for (see [`plant_errors`]).
+    pub plant_errors: bool,
+}
+
+/// Bookkeeping for each written checklist row, used to plant errors consistently.
+#[derive(Clone)]
+struct ClRow {
+    visit: usize,
+    obs: usize,
+    day: i64,
+    start: i64,
+    dur: i64,
+    reliability: bool,
+    double: bool,
+}
+
+/// Bookkeeping for each CLASS row.
+#[derive(Clone)]
+struct CsRow {
+    visit: usize,
+    reliability: bool,
 }
 
 struct Rng(ChaCha8Rng);
@@ -149,6 +170,7 @@ fn dmy(days: i64) -> String {
 pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
     anyhow::ensure!(o.centers >= 1, "--centers must be at least 1");
     anyhow::ensure!((5..=200).contains(&o.items), "--items must be between 5 and 200");
+    anyhow::ensure!(!o.plant_errors || (o.centers >= 40 && o.items >= 10), "--plant-errors needs --centers 40 or more and --items 10 or more");
     let mut rng = Rng(ChaCha8Rng::seed_from_u64(o.seed));
     // Items
     let per = o.items.div_ceil(SUBSCALES.len());
@@ -202,19 +224,23 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
     let mut n_double = 0usize;
     let mut sub_counter = 0u64;
     let mut busy: std::collections::HashMap<(usize, i64), i64> = std::collections::HashMap::new();
+    let (mut cl_rows, mut cl_info): (Vec<Vec<String>>, Vec<ClRow>) = (Vec::new(), Vec::new());
+    let (mut cs_rows, mut cs_info): (Vec<Vec<String>>, Vec<CsRow>) = (Vec::new(), Vec::new());
+    let mut roster_rows: Vec<Vec<String>> = Vec::new();
+    let mut visit_no = 0usize;
     for c in 0..o.centers {
         let center_id = format!("GDR-{:04}", c + 1);
         let u = 0.5 * rng.normal();
         let n_rooms = rng.range(2, 6);
         let state = *rng.pick(&STATES);
-        ro.write_record([
-            center_id.as_str(),
-            &format!("Guardería {}", c + 1),
-            state,
-            &format!("Municipio {}", 1 + c % 40),
-            *rng.pick(&MODALIDADES),
-            &n_rooms.to_string(),
-        ])?;
+        roster_rows.push(vec![
+            center_id.clone(),
+            format!("Guardería {}", c + 1),
+            state.to_string(),
+            format!("Municipio {}", 1 + c % 40),
+            rng.pick(&MODALIDADES).to_string(),
+            n_rooms.to_string(),
+        ]);
         for r in 0..n_rooms {
             let sala = SALAS[r % SALAS.len()];
             let theta = u + 0.75f64.sqrt() * rng.normal();
@@ -288,7 +314,8 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
                 row.push(uuid.clone());
                 row.push("2603011200".into());
                 row.push(uuid);
-                cl.write_record(&row)?;
+                cl_rows.push(row);
+                cl_info.push(ClRow { visit: visit_no, obs: *obs, day, start: st, dur, reliability: *rol != "principal", double });
             }
             if !o.checklist_only {
                 let mut class_obs = vec![(c1, "principal")];
@@ -311,17 +338,36 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
                             let x = mu + lambda * (theta_visit + delta[*dom]) + 0.6 * rng.normal() + sev_cs[obs];
                             row.push((x.round().clamp(1.0, 7.0) as i64).to_string());
                         }
-                        cs.write_record(&row)?;
+                        cs_rows.push(row);
+                        cs_info.push(CsRow { visit: visit_no, reliability: rol != "principal" });
                     }
                 }
             }
+            visit_no += 1;
             truth_rooms.push(json!({
                 "center": center_id, "classroom": sala, "theta": theta,
                 "delta_EBS": delta[0], "delta_ESL": delta[1], "double_coded": double,
             }));
         }
     }
+    let planted = if o.plant_errors {
+        Some(plant_errors(&mut cl_rows, &mut cl_info, &mut cs_rows, &mut cs_info, &mut roster_rows, &items, &header))
+    } else {
+        None
+    };
+    for r in &cl_rows {
+        cl.write_record(r)?;
+    }
+    for r in &cs_rows {
+        cs.write_record(r)?;
+    }
+    for r in &roster_rows {
+        ro.write_record(r)?;
+    }
     std::fs::create_dir_all(out)?;
+    if let Some(p) = &planted {
+        write_atomic(&out.join("planted.json"), (serde_json::to_string_pretty(p)? + "\n").as_bytes())?;
+    }
     write_atomic(&out.join("checklist.csv"), &cl.into_inner()?)?;
     let mut roster = vec![0xEF, 0xBB, 0xBF];
     roster.extend(ro.into_inner()?);
@@ -370,7 +416,8 @@ fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
         s.push_str("[files.class]\npath = \"class.csv\"\n# detected: windows-1252, ';', decimal ','\n\n");
     }
     s.push_str("[files.roster]\npath = \"roster.csv\"\n\n");
-    s.push_str("[checklist.columns]\nkey = \"KEY\"\ncenter = \"clave_centro\"\nclassroom = \"sala\"\nobserver = \"observador\"\nrole = \"rol\"\ndate = \"fecha_visita\"\nstart = \"starttime\"\nend = \"endtime\"\nage_group = \"grupo_edad\"\n\n");
+    s.push_str("[checklist]\n# Free text carried into cleaned exports; other unused columns are dropped.\ncarry = [\"comentarios\"]\n\n");
+    s.push_str("[checklist.columns]\nkey = \"KEY\"\ncenter = \"clave_centro\"\nclassroom = \"sala\"\nobserver = \"observador\"\nrole = \"rol\"\ndate = \"fecha_visita\"\nstart = \"starttime\"\nend = \"endtime\"\nsubmitted = \"SubmissionDate\"\nage_group = \"grupo_edad\"\n\n");
     for (id, es, en) in SUBSCALES.iter() {
         if items.iter().any(|i| SUBSCALES[i.group].0 == *id) {
             s.push_str(&format!("[[checklist.subscales]]\nid = \"{id}\"\nlabel_es = {}\nlabel_en = {}\n\n", toml_str(es), toml_str(en)));
@@ -404,6 +451,7 @@ fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
         s.push('\n');
     }
     s.push_str("[roster]\ncenter = \"clave_centro\"\nattributes = [\"estado\", \"modalidad\"]\n\n");
+    s.push_str("[checks]\nfieldwork_start = \"2026-03-02\"\nfieldwork_end = \"2026-05-31\"\n\n");
     s.push_str(&format!("[analysis]\nlevels = [\"classroom\", \"center\"]\nbootstrap = 2000\nseed = {}\nci_level = 0.95\nlanguage = \"es\"\ncovariates = [\"modalidad\"]\n", o.seed));
     if !o.checklist_only {
         s.push_str("\n[[analysis.thresholds]]\nname = \"low_EBS\"\nscore = \"class_EBS\"\nbelow = 3.5\nlabel_es = \"Apoyo emocional y conductual bajo (EBS < 3.5)\"\nlabel_en = \"Low emotional and behavioral support (EBS < 3.5)\"\n");
@@ -431,4 +479,276 @@ pub fn latent_classrooms(centers: usize, center_sd: f64, noise_sd: f64, seed: u6
         }
     }
     (c, x, y)
+}
+
+/// Plant one field problem of each kind that `check` reports as an error or warning, on top
+/// of the clean simulated data (the same seed without `--plant-errors` is the clean twin).
+/// Returns the manifest written to `planted.json`: per problem, the check id that must find
+/// it and the key / center / classroom / observer / column it must be reported with.
+///
+/// Choices are deterministic (fixed positions among single-coded visits), so the manifest is
+/// the same for the same seed. Every plant touches its own visits.
+fn plant_errors(
+    cl: &mut Vec<Vec<String>>,
+    info: &mut Vec<ClRow>,
+    cs: &mut Vec<Vec<String>>,
+    cs_info: &mut Vec<CsRow>,
+    roster: &mut Vec<Vec<String>>,
+    items: &[ItemDef],
+    header: &[String],
+) -> serde_json::Value {
+    let col = |name: &str| header.iter().position(|h| h == name).expect("simulated column");
+    let (c_sub, c_start, c_end, c_dur, c_center, c_room, c_obs, c_date, c_key) =
+        (col("SubmissionDate"), col("starttime"), col("endtime"), col("duration"), col("clave_centro"), col("sala"), col("observador"), col("fecha_visita"), col("KEY"));
+    let item_col = |k: usize| 12 + k;
+    let mut manifest = Vec::new();
+    let mut note = |check: &str, what: &str, fields: serde_json::Value| {
+        let mut v = json!({ "check_id": check, "what": what });
+        for (k, x) in fields.as_object().expect("object") {
+            v[k] = x.clone();
+        }
+        manifest.push(v);
+    };
+    // Visits used once each: single-coded primaries in file order, skipping the first few.
+    let singles: Vec<usize> = (0..cl.len()).filter(|&i| !info[i].double).collect();
+    let mut next = singles.iter().copied().skip(3).step_by(3);
+    let mut take = || next.next().expect("enough single-coded visits (use --centers 30 or more)");
+    let set_times = |row: &mut Vec<String>, r: &mut ClRow, day: i64, start: i64, dur: i64| {
+        r.day = day;
+        r.start = start;
+        r.dur = dur;
+        row[c_start] = surveycto_time(day, start);
+        row[c_end] = surveycto_time(day, (start + dur).min(86_399));
+        row[c_sub] = surveycto_time(day, (start + dur + 600).min(86_399));
+        row[c_dur] = dur.to_string();
+        row[c_date] = iso_date(day);
+    };
+    let key = |row: &Vec<String>| row[c_key].clone();
+    let n_obs = info.iter().map(|r| r.obs).max().unwrap_or(0) + 1;
+
+    // ---- observers: a severe observer (many "Sí" recorded as "No") and a drifting one.
+    let severe = 0usize;
+    let drifting = 1usize.min(n_obs - 1);
+    let day0 = info.iter().map(|r| r.day).min().unwrap_or(0);
+    for (i, r) in info.iter().enumerate() {
+        for k in 0..items.len() {
+            let cell = &mut cl[i][item_col(k)];
+            let flip = match () {
+                _ if r.obs == severe => (i * 31 + k * 17) % 10 < 5,
+                _ if r.obs == drifting => ((i * 13 + k * 7) % 100) as f64 / 100.0 < 0.9 * ((r.day - day0) as f64 / 88.0),
+                _ => false,
+            };
+            if flip && !items[k].reverse {
+                if cell == "Sí" {
+                    *cell = "No".into();
+                } else if cell == "2" {
+                    *cell = "0".into();
+                }
+            }
+        }
+    }
+    note("observer_severity", "observer OBS01 records about half of the items met as not met", json!({ "observer": "OBS01" }));
+    note("observer_drift", "observer OBS02 records fewer items met week after week", json!({ "observer": "OBS02" }));
+    let not_special = |i: usize, info: &Vec<ClRow>| info[i].obs != severe && info[i].obs != drifting;
+
+    // ---- ids
+    let i = take();
+    let orig = std::mem::replace(&mut cl[i][c_center], "GDR-9999".into());
+    note("center_not_in_roster", "center ID not in the roster", json!({ "key": key(&cl[i]), "center": "GDR-9999", "original": orig }));
+    roster.push(vec!["GDR-8888".into(), "Guardería sin visitar".into(), "Sonora".into(), "Municipio 1".into(), "Ordinaria".into(), "3".into()]);
+    note("roster_center_without_data", "roster center with no observation", json!({ "center": "GDR-8888" }));
+    let i = take();
+    cl.push(cl[i].clone());
+    info.push(info[i].clone());
+    note("duplicate_exact", "the same submission exported twice", json!({ "key": key(&cl[i]) }));
+    let i = take();
+    let mut dup = cl[i].clone();
+    let new_key = format!("{}-dup", key(&dup));
+    let kc = dup.len() - 3;
+    dup[kc] = new_key.clone();
+    dup[c_key] = new_key.clone();
+    cl.push(dup);
+    info.push(info[i].clone());
+    note("duplicate_visit", "same classroom, observer and date submitted twice under two keys", json!({ "key": new_key }));
+    // A checklist visit whose CLASS rows are missing, and a CLASS visit with no checklist.
+    let i = take();
+    let v = info[i].visit;
+    let (center, room) = (cl[i][c_center].clone(), cl[i][c_room].clone());
+    let keep: Vec<bool> = cs_info.iter().map(|r| r.visit != v).collect();
+    let mut it = keep.iter();
+    cs.retain(|_| *it.next().unwrap());
+    let mut it = keep.iter();
+    cs_info.retain(|_| *it.next().unwrap());
+    note("checklist_without_class", "CLASS rows of this classroom are missing", json!({ "key": key(&cl[i]), "center": center, "classroom": room }));
+    let i = take();
+    let (center, room) = (cl[i][c_center].clone(), cl[i][c_room].clone());
+    cl.remove(i);
+    info.remove(i);
+    note("class_without_checklist", "the checklist of this classroom is missing", json!({ "center": center, "classroom": room }));
+
+    // ---- values
+    let i = take();
+    let k_bin = (0..items.len()).find(|&k| !items[k].ordinal && !items[k].reverse && !items[k].can_na).expect("binary item");
+    let orig = std::mem::replace(&mut cl[i][item_col(k_bin)], "Tal vez".into());
+    note("invalid_value", "a binary item answered 'Tal vez'", json!({ "row_key": key(&cl[i]), "column": header[item_col(k_bin)], "value": "Tal vez", "original": orig }));
+    let i = take();
+    let k_ord = (0..items.len()).find(|&k| items[k].ordinal).expect("ordinal item");
+    let orig = std::mem::replace(&mut cl[i][item_col(k_ord)], "5".into());
+    note("invalid_value", "an ordinal item (0-2) answered 5", json!({ "row_key": key(&cl[i]), "column": header[item_col(k_ord)], "value": "5", "original": orig }));
+    let i = (take()..cl.len()).find(|&j| not_special(j, info)).expect("row");
+    let first = SUBSCALES[items[0].group].0;
+    for k in (0..items.len()).filter(|&k| items[k].group == items[0].group) {
+        cl[i][item_col(k)] = if items[k].ordinal { "1".into() } else { "Sí".into() };
+    }
+    note("straight_lining", "every item of the first subscale answered the same (with a reverse-worded item)", json!({ "key": key(&cl[i]), "column": first }));
+    let i = (take()..cl.len()).find(|&j| not_special(j, info)).expect("row");
+    for k in 0..items.len() {
+        cl[i][item_col(k)] = if items[k].reverse { "Sí".into() } else if items[k].ordinal { "0".into() } else { "No".into() };
+    }
+    note("outlying_score", "every item at its worst value", json!({ "key": key(&cl[i]) }));
+    // One item left blank in 10% of the rows.
+    let k_miss = items.len() - 1;
+    for r in cl.iter_mut().step_by(9) {
+        r[item_col(k_miss)] = String::new();
+    }
+    note("item_missing_rate", "the last item is blank in about 11% of the rows", json!({ "column": items[k_miss].id }));
+    // One observer leaves 20% of the items blank.
+    let blanker = 2usize.min(n_obs - 1);
+    for (i, _) in info.iter().enumerate().filter(|(_, r)| r.obs == blanker) {
+        for k in (0..items.len()).filter(|k| (k + i) % 5 == 0) {
+            cl[i][item_col(k)] = String::new();
+        }
+    }
+    note("observer_missing_rate", "observer OBS03 leaves a fifth of the items blank", json!({ "observer": format!("OBS{:02}", blanker + 1) }));
+
+    // ---- timing
+    let i = take();
+    let (d, st) = (info[i].day, info[i].start);
+    set_times(&mut cl[i], &mut info[i], d, st, 5 * 60);
+    note("duration", "a 5-minute observation", json!({ "key": key(&cl[i]) }));
+    let i = take();
+    let (d, _) = (info[i].day, info[i].start);
+    set_times(&mut cl[i], &mut info[i], d, 6 * 3600, 5 * 3600);
+    note("duration", "a 5-hour observation", json!({ "key": key(&cl[i]) }));
+    let i = take();
+    let late = info[i].day + 10;
+    cl[i][c_sub] = surveycto_time(late, 20 * 3600);
+    note("late_submission", "submitted 10 days after the visit", json!({ "key": key(&cl[i]) }));
+    let i = take();
+    let st = info[i].start;
+    let dur = info[i].dur;
+    set_times(&mut cl[i], &mut info[i], crate::io::values::days_from_civil(2025, 12, 1), st, dur);
+    note("outside_fieldwork", "visit dated before fieldwork began", json!({ "key": key(&cl[i]) }));
+    // Two visits of one observer at the same time in different classrooms: the second
+    // visit is moved onto the first one's observer, day and hours.
+    let a = take();
+    let b = (take()..cl.len()).find(|&j| cl[j][c_center] != cl[a][c_center]).expect("row");
+    let (oa, da, sa, dura) = (info[a].obs, info[a].day, info[a].start, info[a].dur);
+    info[b].obs = oa;
+    cl[b][c_obs] = format!("OBS{:02}", oa + 1);
+    set_times(&mut cl[b], &mut info[b], da, sa + 600, dura);
+    // Nobody else of that observer that day may overlap (they were placed apart).
+    note("overlapping_visits", "one observer in two classrooms at the same time", json!({ "observer": format!("OBS{:02}", oa + 1) }));
+    // Seven visits of one observer in one day (limit 6), one after another.
+    let load_obs = 3usize.min(n_obs - 1);
+    let day = day0 + 3;
+    // Clear that observer's own visits on that day out of the way first.
+    for k in 0..info.len() {
+        if info[k].obs == load_obs && info[k].day == day && !info[k].double {
+            let (st, du) = (info[k].start, info[k].dur);
+            set_times(&mut cl[k], &mut info[k], day + 1, st, du);
+        }
+    }
+    let mut placed = 0;
+    while placed < 7 {
+        let i = take();
+        if info[i].obs == severe || info[i].obs == drifting || info[i].obs == blanker {
+            continue;
+        }
+        info[i].obs = load_obs;
+        cl[i][c_obs] = format!("OBS{:02}", load_obs + 1);
+        set_times(&mut cl[i], &mut info[i], day, 6 * 3600 + placed * 45 * 60, 40 * 60);
+        placed += 1;
+    }
+    note("too_many_per_day", "seven observations by one observer in one day", json!({ "observer": format!("OBS{:02}", load_obs + 1), "value": iso_date(day) }));
+
+    // ---- back-checks
+    let rel: Vec<usize> = (0..cl.len()).filter(|&i| info[i].reliability && not_special(i, info)).collect();
+    let i = rel[1];
+    let (st, du) = (info[i].start, info[i].dur);
+    let d = info[i].day + 1;
+    set_times(&mut cl[i], &mut info[i], d, st, du);
+    note("pair_incomplete", "the reliability copy is dated one day after its primary", json!({ "key": key(&cl[i]) }));
+    let i = rel[3];
+    for k in (0..items.len()).filter(|k| k % 3 == 0) {
+        let c = &mut cl[i][item_col(k)];
+        *c = match c.as_str() {
+            "Sí" => "No".into(),
+            "No" => "Sí".into(),
+            "0" => "2".into(),
+            "2" => "0".into(),
+            "1" => "2".into(),
+            _ => c.clone(),
+        };
+    }
+    note("pair_discrepancy", "a third of the items changed in a reliability copy", json!({ "key": key(&cl[i]) }));
+
+    // ---- CLASS
+    if cs.is_empty() {
+        return json!({ "description": "Problems planted by `checkval simulate --plant-errors` (checklist only).", "planted": manifest });
+    }
+    let visits_cs: Vec<usize> = {
+        let mut v: Vec<usize> = cs_info.iter().filter(|r| !r.reliability).map(|r| r.visit).collect();
+        v.dedup();
+        v
+    };
+    let rows_of = |cs_info: &Vec<CsRow>, v: usize, rel: bool| -> Vec<usize> { (0..cs_info.len()).filter(|&j| cs_info[j].visit == v && cs_info[j].reliability == rel).collect() };
+    let id = |r: &Vec<String>| json!({ "center": r[0], "classroom": r[1], "observer": r[2] });
+    let v = visits_cs[5];
+    let rows = rows_of(cs_info, v, false);
+    let last = *rows.last().unwrap();
+    note("few_cycles", "the fourth cycle is missing", id(&cs[last]));
+    cs.remove(last);
+    cs_info.remove(last);
+    let v = visits_cs[11];
+    let rows = rows_of(cs_info, v, false);
+    note("cycle_gap", "the second cycle is missing", id(&cs[rows[1]]));
+    cs.remove(rows[1]);
+    cs_info.remove(rows[1]);
+    let v = visits_cs[17];
+    let rows = rows_of(cs_info, v, false);
+    let dup = cs[rows[2]].clone();
+    note("duplicate_cycle", "the third cycle entered twice", id(&dup));
+    cs.insert(rows[2] + 1, dup);
+    cs_info.insert(rows[2] + 1, cs_info[rows[2]].clone());
+    let v = visits_cs[23];
+    let rows = rows_of(cs_info, v, false);
+    let orig = std::mem::replace(&mut cs[rows[0]][8], "9".into());
+    note("invalid_value", "a CLASS score of 9 (scale 1-7)", json!({ "file": "class.csv", "column": "Clima positivo", "value": "9", "original": orig }));
+    let v = visits_cs[29];
+    let rows = rows_of(cs_info, v, false);
+    for x in cs[rows[1]].iter_mut().skip(8) {
+        *x = String::new();
+    }
+    let mut e = id(&cs[rows[1]]);
+    e["what_detail"] = json!("cycle 2");
+    note("empty_cycle", "a cycle with no scores", e);
+    // A double-coded CLASS visit whose second observer scored everything 7.
+    let dv = (0..cs_info.len()).filter(|&j| cs_info[j].reliability).map(|j| cs_info[j].visit).find(|&v| {
+        let p = rows_of(cs_info, v, false);
+        !p.is_empty() && p.iter().all(|&j| cs[j][8..].iter().filter_map(|x| x.parse::<f64>().ok()).sum::<f64>() / 8.0 < 4.5)
+    });
+    if let Some(v) = dv {
+        let rows = rows_of(cs_info, v, true);
+        for &j in &rows {
+            for x in cs[j].iter_mut().skip(8) {
+                *x = "7".into();
+            }
+        }
+        note("class_within_one", "the reliability observer scored every dimension 7", id(&cs[rows[0]]));
+    }
+    json!({
+        "description": "Problems planted by `checkval simulate --plant-errors`; `check` must report each with the given check_id and fields. Run the same command without --plant-errors for the clean twin.",
+        "planted": manifest,
+    })
 }

@@ -53,6 +53,12 @@ pub struct Checks {
     /// Robust z (median/MAD) beyond which a checklist total is an outlier.
     #[serde(default = "d_outlier")]
     pub outlier_z: f64,
+    /// Days between the end of the visit and its submission before it is flagged.
+    #[serde(default = "d_delay")]
+    pub max_submission_delay_days: f64,
+}
+fn d_delay() -> f64 {
+    3.0
 }
 fn d_min_dur() -> f64 {
     20.0
@@ -79,6 +85,7 @@ impl Default for Checks {
             max_obs_per_observer_day: d_per_day(),
             discrepancy_threshold: d_disc(),
             outlier_z: d_outlier(),
+            max_submission_delay_days: d_delay(),
         }
     }
 }
@@ -165,6 +172,10 @@ pub struct Columns {
     /// Age group of the classroom (e.g. lactantes, maternal), for breakdowns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_group: Option<String>,
+    /// When the form reached the server (SurveyCTO `SubmissionDate`, Kobo `_submission_time`),
+    /// for the submission-delay check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -225,6 +236,11 @@ pub struct ChecklistSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subscales: Vec<Subscale>,
     pub items: Vec<Item>,
+    /// Other columns (free text such as observer comments) that `clean` carries into the
+    /// cleaned export. Columns that are neither a role, an item nor listed here are dropped
+    /// from every output: free text is carried only where the spec says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carry: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,48 +7,196 @@ fn issues(out: &std::path::Path) -> Vec<csv::StringRecord> {
     r.records().map(|x| x.unwrap()).collect()
 }
 
-#[test]
-fn clean_twin_has_no_errors_and_planted_problems_are_found() {
-    let tmp = tempfile::tempdir().unwrap();
-    let sim = tmp.path().join("sim");
-    bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "25", "--seed", "4", "-q"]).assert().success();
-    let clean = tmp.path().join("clean");
-    bin().args(["check", sim.join("study.toml").to_str().unwrap(), "--out", clean.to_str().unwrap(), "-q"]).assert().success();
-    let rows = issues(&clean);
-    let errors: Vec<_> = rows.iter().filter(|r| &r[2] == "error").collect();
-    assert!(errors.is_empty(), "errors on the clean twin: {errors:?}");
-    // Plant: an exact duplicate submission, an unknown center, an invalid answer, a visit
-    // outside the fieldwork window.
-    let text = std::fs::read_to_string(sim.join("checklist.csv")).unwrap();
-    let mut lines: Vec<String> = text.lines().map(|s| s.to_string()).collect();
-    let dup = lines[3].clone();
-    lines.push(dup);
-    lines[5] = lines[5].replacen(",GDR-0", ",GDR-9", 1);
-    assert!(lines[5].contains(",GDR-9"));
-    lines[7] = lines[7].replacen(",Sí,", ",Tal vez,", 1);
-    assert!(lines[7].contains("Tal vez"));
-    std::fs::write(sim.join("checklist.csv"), lines.join("\n") + "\n").unwrap();
-    let spec = std::fs::read_to_string(sim.join("study.toml")).unwrap() + "\n[checks]\nfieldwork_start = \"2026-03-02\"\nfieldwork_end = \"2026-04-30\"\n";
-    std::fs::write(sim.join("study.toml"), spec).unwrap();
-    let dirty = tmp.path().join("dirty");
-    bin().args(["check", sim.join("study.toml").to_str().unwrap(), "--out", dirty.to_str().unwrap(), "-q", "--strict"]).assert().code(1);
-    let rows = issues(&dirty);
-    let has = |id: &str| rows.iter().any(|r| &r[1] == id);
-    for id in ["duplicate_exact", "center_not_in_roster", "invalid_value", "outside_fieldwork"] {
-        assert!(has(id), "planted problem {id} not found");
+/// Does an issue row match a planted problem's fields?
+fn matches(r: &csv::StringRecord, h: &csv::StringRecord, e: &serde_json::Value) -> bool {
+    let get = |name: &str| h.iter().position(|x| x == name).map(|i| r[i].to_string()).unwrap_or_default();
+    if get("check_id") != e["check_id"].as_str().unwrap() {
+        return false;
     }
-    let inv = rows.iter().find(|r| &r[1] == "invalid_value").unwrap();
-    assert_eq!(&inv[4], "8", "invalid value reported on the file's line 8");
-    assert_eq!(&inv[10], "Tal vez");
-    // The workbook has a summary and one sheet per family.
-    let xlsx = std::fs::read(dirty.join("issues.xlsx")).unwrap();
-    assert!(xlsx.starts_with(b"PK"));
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dirty.join("issues.json")).unwrap()).unwrap();
-    assert_eq!(json["issues"].as_array().unwrap().len(), rows.len());
+    ["key", "center", "classroom", "observer", "column", "value", "file"].iter().all(|k| match e[*k].as_str() {
+        None => true,
+        Some(v) => get(k) == v,
+    })
+}
+
+fn issues_with_header(out: &std::path::Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut r = csv::Reader::from_path(out.join("issues.csv")).unwrap();
+    (r.headers().unwrap().clone(), r.records().map(|x| x.unwrap()).collect())
 }
 
 #[test]
-fn clean_applies_matching_corrections_with_an_audit_log() {
+fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (sim, twin) = (tmp.path().join("sim"), tmp.path().join("twin"));
+    bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "80", "--seed", "5", "--plant-errors", "-q"]).assert().success();
+    bin().args(["simulate", "--out", twin.to_str().unwrap(), "--centers", "80", "--seed", "5", "-q"]).assert().success();
+    assert!(!twin.join("planted.json").exists());
+    // Clean twin: no errors.
+    let twin_out = tmp.path().join("twin-checks");
+    bin().args(["check", twin.join("study.toml").to_str().unwrap(), "--out", twin_out.to_str().unwrap(), "-q"]).assert().success();
+    let errors: Vec<_> = issues(&twin_out).into_iter().filter(|r| &r[2] == "error").collect();
+    assert!(errors.is_empty(), "errors on the clean twin: {errors:?}");
+    // Planted: every problem is reported with its check id and fields.
+    let out = tmp.path().join("checks");
+    bin().args(["check", sim.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--strict"]).assert().code(1);
+    let (h, rows) = issues_with_header(&out);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(sim.join("planted.json")).unwrap()).unwrap();
+    let planted = manifest["planted"].as_array().unwrap();
+    let ids: std::collections::BTreeSet<&str> = planted.iter().map(|e| e["check_id"].as_str().unwrap()).collect();
+    for id in [
+        "center_not_in_roster", "roster_center_without_data", "duplicate_exact", "duplicate_visit", "checklist_without_class", "class_without_checklist",
+        "invalid_value", "straight_lining", "outlying_score", "item_missing_rate", "observer_missing_rate", "few_cycles", "cycle_gap", "duplicate_cycle",
+        "empty_cycle", "duration", "late_submission", "outside_fieldwork", "overlapping_visits", "too_many_per_day", "observer_severity", "observer_drift",
+        "pair_incomplete", "pair_discrepancy", "class_within_one",
+    ] {
+        assert!(ids.contains(id), "no planted problem of kind {id}");
+    }
+    for e in planted {
+        assert!(rows.iter().any(|r| matches(r, &h, e)), "planted problem not found: {e}");
+    }
+    // None of the planted error-severity kinds shows up on the twin.
+    let twin_rows = issues(&twin_out);
+    for id in ["duplicate_exact", "center_not_in_roster", "invalid_value", "duplicate_cycle", "outside_fieldwork", "overlapping_visits", "pair_incomplete"] {
+        assert!(!twin_rows.iter().any(|r| &r[1] == id), "{id} on the clean twin");
+    }
+    // The workbook, read back with a second reader (calamine; it was written by
+    // rust_xlsxwriter): a summary sheet plus one sheet per family, with the CSV's rows.
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(out.join("issues.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    for f in ["ids", "values", "class", "timing", "observers", "backcheck"] {
+        assert!(names.iter().any(|n| n == f), "sheet {f} missing: {names:?}");
+    }
+    assert!(names.len() >= 7, "summary sheet missing: {names:?}");
+    let mut n_total = 0;
+    for f in ["ids", "values", "class", "timing", "observers", "backcheck"] {
+        let range = wb.worksheet_range(f).unwrap();
+        let mut it = range.rows();
+        let head: Vec<String> = it.next().unwrap().iter().map(|c| c.to_string()).collect();
+        let ci = |n: &str| head.iter().position(|x| x == n).unwrap_or_else(|| panic!("{f}: no column {n} in {head:?}"));
+        let family_rows: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[0] == f).collect();
+        let sheet_rows: Vec<Vec<String>> = it.map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        assert_eq!(sheet_rows.len(), family_rows.len(), "{f}: rows in the sheet vs the CSV");
+        for (a, b) in sheet_rows.iter().zip(&family_rows) {
+            assert_eq!(a[ci("check_id")], b[1].to_string());
+            assert_eq!(a[ci("key")], b[5].to_string());
+            assert_eq!(a[ci("message_es")], b[11].to_string());
+        }
+        n_total += sheet_rows.len();
+    }
+    assert_eq!(n_total, rows.len());
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("issues.json")).unwrap()).unwrap();
+    assert_eq!(json["issues"].as_array().unwrap().len(), rows.len());
+
+    // ---- clean resolves the fixable ones, with an audit row per change.
+    let find = |id: &str, pred: &dyn Fn(&serde_json::Value) -> bool| planted.iter().find(|e| e["check_id"] == id && pred(e)).unwrap().clone();
+    let issue_row = |e: &serde_json::Value| -> String {
+        let r = rows.iter().find(|r| matches(r, &h, e)).unwrap();
+        r[4].to_string()
+    };
+    let dup = find("duplicate_exact", &|_| true);
+    let dvisit = find("duplicate_visit", &|_| true);
+    let center = find("center_not_in_roster", &|_| true);
+    let inv: Vec<serde_json::Value> = planted.iter().filter(|e| e["check_id"] == "invalid_value").cloned().collect();
+    let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    let mut corr = String::from("file,row,key,column,old_value,new_value,reason,who,date,action\n");
+    // The later copy of the exact duplicate (the issue log names its row).
+    corr += &format!("checklist,{},{},,,,exported twice,coord,2026-04-01,drop\n", issue_row(&dup), s(&dup["key"]));
+    corr += &format!("checklist,,{},,,,second form for the same visit,coord,2026-04-01,drop\n", s(&dvisit["key"]));
+    corr += &format!("checklist,,{},clave_centro,GDR-9999,{},typo in center ID,coord,2026-04-01,set\n", s(&center["key"]), s(&center["original"]));
+    for e in &inv {
+        if e["file"].as_str() == Some("class.csv") {
+            corr += &format!("class,{},,{},9,{},transcription error,coord,2026-04-01,set\n", issue_row(e), s(&e["column"]), s(&e["original"]));
+        } else {
+            corr += &format!("checklist,,{},{},{},{},typo,coord,2026-04-01,set\n", s(&e["row_key"]), s(&e["column"]), s(&e["value"]), s(&e["original"]));
+        }
+    }
+    // A stale correction: the cell no longer holds the old value.
+    corr += &format!("checklist,,{},clave_centro,GDR-7777,GDR-0001,stale,coord,2026-04-01,set\n", s(&center["key"]));
+    let cpath = tmp.path().join("corrections.csv");
+    std::fs::write(&cpath, corr).unwrap();
+    let raw_before = (sha(&sim.join("checklist.csv")), sha(&sim.join("class.csv")));
+    let cleaned = tmp.path().join("cleaned");
+    bin().args(["clean", sim.join("study.toml").to_str().unwrap(), "--corrections", cpath.to_str().unwrap(), "--out", cleaned.to_str().unwrap(), "-q"]).assert().success();
+    assert_eq!((sha(&sim.join("checklist.csv")), sha(&sim.join("class.csv"))), raw_before, "raw exports modified");
+    let audit = read_csv(&cleaned.join("audit.csv"));
+    let st = audit.0.iter().position(|c| c == "status").unwrap();
+    let applied = audit.1.iter().filter(|r| r[st] == "applied").count();
+    assert_eq!(applied, 3 + inv.len(), "audit: {:?}", audit.1);
+    assert_eq!(audit.1.len(), applied + 1, "one stale correction skipped");
+    let (bi, ai) = (audit.0.iter().position(|c| c == "before").unwrap(), audit.0.iter().position(|c| c == "after").unwrap());
+    assert!(audit.1.iter().any(|r| r[bi] == "GDR-9999" && r[ai] == s(&center["original"])));
+    // Free text is carried (comentarios), unused metadata columns are not.
+    let cl = read_csv(&cleaned.join("checklist.csv"));
+    assert!(cl.0.iter().any(|c| c == "comentarios"));
+    assert!(!cl.0.iter().any(|c| c == "deviceid" || c == "username"));
+    let after = tmp.path().join("after");
+    bin().args(["check", cleaned.join("study.toml").to_str().unwrap(), "--out", after.to_str().unwrap(), "-q"]).assert().success();
+    let (h2, rows2) = issues_with_header(&after);
+    for e in [&dup, &dvisit, &center].into_iter().chain(inv.iter()) {
+        assert!(!rows2.iter().any(|r| matches(r, &h2, e)), "still reported after clean: {e}");
+    }
+    // Problems that were not corrected are still there.
+    let late = find("late_submission", &|_| true);
+    assert!(rows2.iter().any(|r| matches(r, &h2, &late)));
+}
+
+#[test]
+fn pseudonymize_hides_ids_everywhere_and_never_writes_the_salt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "40", "--seed", "6", "--plant-errors", "-q"]).assert().success();
+    let salt = "sal-secreta-2026";
+    let run = |out: &str| {
+        let o = tmp.path().join(out);
+        bin().env("CHECKVAL_SALT", salt).args(["check", sim.join("study.toml").to_str().unwrap(), "--out", o.to_str().unwrap(), "-q", "--pseudonymize"]).assert().success();
+        o
+    };
+    let (a, b) = (run("a"), run("b"));
+    assert_eq!(std::fs::read(a.join("issues.csv")).unwrap(), std::fs::read(b.join("issues.csv")).unwrap(), "same salt, same pseudonyms");
+    let (h, rows) = issues_with_header(&a);
+    let (ci, oi) = (h.iter().position(|x| x == "center").unwrap(), h.iter().position(|x| x == "observer").unwrap());
+    assert!(rows.iter().any(|r| !r[ci].is_empty()) && rows.iter().any(|r| !r[oi].is_empty()));
+    for r in &rows {
+        assert!(r[ci].is_empty() || r[ci].starts_with("C-"), "raw center in {r:?}");
+        assert!(r[oi].is_empty() || r[oi].starts_with("O-"), "raw observer in {r:?}");
+    }
+    // Also the report outputs (run), and no raw ID or the salt in any file written.
+    let rep = tmp.path().join("rep");
+    bin().env("CHECKVAL_SALT", salt).args(["score", sim.join("study.toml").to_str().unwrap(), "--out", rep.to_str().unwrap(), "-q", "--keep-going", "--pseudonymize"]).assert().success();
+    for dir in [&a, &rep] {
+        for f in walk(dir) {
+            let bytes = std::fs::read(&f).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(salt), "salt written to {}", f.display());
+            if f.extension().is_some_and(|e| e == "csv" || e == "json") {
+                assert!(!text.contains("GDR-00") && !text.contains("OBS0") && !text.contains("CL0"), "raw ID in {}", f.display());
+            }
+        }
+    }
+    // A different salt gives different pseudonyms; no salt is a usage error.
+    let c = tmp.path().join("c");
+    bin().env("CHECKVAL_SALT", "otra-sal-distinta").args(["check", sim.join("study.toml").to_str().unwrap(), "--out", c.to_str().unwrap(), "-q", "--pseudonymize"]).assert().success();
+    assert_ne!(std::fs::read(a.join("issues.csv")).unwrap(), std::fs::read(c.join("issues.csv")).unwrap());
+    bin().env_remove("CHECKVAL_SALT").args(["check", sim.join("study.toml").to_str().unwrap(), "--out", tmp.path().join("d").to_str().unwrap(), "-q", "--pseudonymize"]).assert().code(2);
+    bin().env("CHECKVAL_SALT", "corta").args(["check", sim.join("study.toml").to_str().unwrap(), "--out", tmp.path().join("e").to_str().unwrap(), "-q", "--pseudonymize"]).assert().code(2);
+}
+
+fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn clean_applies_matching_corrections_from_a_workbook_with_an_audit_log() {
     let tmp = tempfile::tempdir().unwrap();
     let sim = tmp.path().join("sim");
     bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "10", "--seed", "8", "-q"]).assert().success();
@@ -76,17 +224,30 @@ fn clean_applies_matching_corrections_with_an_audit_log() {
         ),
     )
     .unwrap();
+    // The same corrections as a workbook (field coordinators keep them in Excel).
+    let xlsx = tmp.path().join("correcciones.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (i, line) in std::fs::read_to_string(&corr).unwrap().lines().enumerate() {
+        for (j, v) in line.split(',').enumerate() {
+            ws.write_string(i as u32, j as u16, v).unwrap();
+        }
+    }
+    wb.save(&xlsx).unwrap();
+    let corr = xlsx;
     let out = tmp.path().join("cleaned");
     bin().args(["clean", sim.join("study.toml").to_str().unwrap(), "--corrections", corr.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
     assert_eq!(sha(&sim.join("checklist.csv")), before, "raw export modified");
     let audit = read_csv(&out.join("audit.csv"));
-    let status = |k: &str| audit.1.iter().find(|r| r[0] == k).map(|r| r[8].clone()).unwrap();
+    let c = |n: &str| audit.0.iter().position(|h| h == n).unwrap();
+    let (kc, sc, bc, ac) = (c("key"), c("status"), c("before"), c("after"));
+    let status = |k: &str| audit.1.iter().find(|r| r[kc] == k).map(|r| r[sc].clone()).unwrap();
     assert_eq!(status(&key(0)), "applied");
     assert_eq!(status(&key(1)), "skipped");
     assert_eq!(status(&key(2)), "applied");
     assert_eq!(status("uuid:nope"), "skipped");
-    let row0 = audit.1.iter().find(|r| r[0] == key(0)).unwrap();
-    assert_eq!((row0[3].as_str(), row0[4].as_str()), ("Tal vez", "Sí"));
+    let row0 = audit.1.iter().find(|r| r[kc] == key(0)).unwrap();
+    assert_eq!((row0[bc].as_str(), row0[ac].as_str()), ("Tal vez", "Sí"));
     let cleaned = read_csv(&out.join("checklist.csv"));
     assert_eq!(cleaned.1.len(), recs.len() - 1, "one submission dropped");
     // Re-running check on the cleaned data: the planted invalid value is resolved.

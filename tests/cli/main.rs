@@ -1,5 +1,6 @@
 //! The one integration-test binary: every CLI test module is pulled in here.
 
+mod bad_inputs;
 mod checks;
 mod common;
 mod formats;
