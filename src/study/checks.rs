@@ -157,29 +157,41 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     let items = &study.spec.checklist.items;
     let sections: Vec<(&String, Vec<usize>)> =
         study.subscales.iter().map(|sub| (sub, (0..items.len()).filter(|&j| items[j].subscale == *sub).collect())).collect();
-    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
-        let r = cl.row(i);
-        for (sub, js) in &sections {
-            let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) = (0usize, 0usize, None, true, None, true, false);
-            for &j in js {
-                let c = r[j];
-                if c == NA_CODE || c == MISSING_CODE {
-                    continue;
+    // Per row and independent: parallel over rows, merged in file order (same output for
+    // any thread count).
+    use rayon::prelude::*;
+    let straight: Vec<Vec<IssueRow>> = cl
+        .meta
+        .par_iter()
+        .enumerate()
+        .filter(|(_, m)| keep(m))
+        .map(|(i, m)| {
+            let r = cl.row(i);
+            let mut found = Vec::new();
+            for (sub, js) in &sections {
+                let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) = (0usize, 0usize, None, true, None, true, false);
+                for &j in js {
+                    let c = r[j];
+                    if c == NA_CODE || c == MISSING_CODE {
+                        continue;
+                    }
+                    n += 1;
+                    all_same &= *first.get_or_insert(c) == c;
+                    has_rev |= items[j].reverse;
+                    if items[j].kind == super::spec::ItemType::Ordinal {
+                        n_ord += 1;
+                        ord_same &= *ord_first.get_or_insert(c) == c;
+                    }
                 }
-                n += 1;
-                all_same &= *first.get_or_insert(c) == c;
-                has_rev |= items[j].reverse;
-                if items[j].kind == super::spec::ItemType::Ordinal {
-                    n_ord += 1;
-                    ord_same &= *ord_first.get_or_insert(c) == c;
+                let all_same = n >= 5 && all_same;
+                if all_same && ((n_ord >= 3 && ord_same) || has_rev) {
+                    found.push(row("values", "straight_lining", Severity::Info, cf, Some(m)).col(sub.to_string(), format!("{n} items")).msg(format!("identical answers across the whole subscale '{sub}'"), format!("respuestas idénticas en toda la subescala '{sub}'")));
                 }
             }
-            let all_same = n >= 5 && all_same;
-            if all_same && ((n_ord >= 3 && ord_same) || has_rev) {
-                out.push(row("values", "straight_lining", Severity::Info, cf, Some(m)).col(sub.to_string(), format!("{n} items")).msg(format!("identical answers across the whole subscale '{sub}'"), format!("respuestas idénticas en toda la subescala '{sub}'")));
-            }
-        }
-    }
+            found
+        })
+        .collect();
+    out.extend(straight.into_iter().flatten());
     let totals: Vec<(usize, f64)> = d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
     // Floor or ceiling: every answered item at its worst (or best) value. On a bounded 0–1
     // proportion no single total can be far from the median in robust-z terms when classrooms
