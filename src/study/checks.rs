@@ -342,7 +342,7 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     // ---- observers: drift over the fieldwork weeks (OLS slope of the observer's totals on
     // weeks since the first visit; flagged when p < .01 and the fitted change over the
     // observer's fieldwork exceeds half the SD of all totals).
-    drift_checks(study, d, &keep, &mut out);
+    drift_checks(d, &keep, &mut out);
     // ---- back-checks: double-coded pairs
     let pairs = pair_observations(&cl.meta);
     let paired: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
@@ -436,7 +436,7 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     out
 }
 
-fn drift_checks(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
+fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     let cl = &d.checklist;
     let totals = &d.checklist_scores.values[0];
@@ -486,5 +486,4 @@ fn drift_checks(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, o
             ));
         }
     }
-    let _ = study;
 }

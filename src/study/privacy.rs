@@ -11,7 +11,6 @@
 //! written out: provenance records only that pseudonymization was applied.
 
 use super::ingest::ObsMeta;
-use super::pipeline::StudyData;
 use crate::error::{ErrorKind, InputError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -98,11 +97,6 @@ impl Pseudonymizer {
         }
     }
 
-    /// For data that was loaded without pseudonyms (not used by the pipeline).
-    pub fn apply_data(&self, d: &mut StudyData) {
-        let class = d.class.as_mut().map(|c| c.obs.as_mut_slice());
-        self.apply(&mut d.checklist.meta, class, d.roster.as_mut());
-    }
 }
 
 /// HMAC-SHA-256 (RFC 2104) of the concatenated `parts`.
