@@ -557,10 +557,9 @@ fn plant_errors(
     note("center_not_in_roster", "center ID not in the roster", json!({ "key": key(&cl[i]), "center": "GDR-9999", "original": orig }));
     roster.push(vec!["GDR-8888".into(), "Guardería sin visitar".into(), "Sonora".into(), "Municipio 1".into(), "Ordinaria".into(), "3".into()]);
     note("roster_center_without_data", "roster center with no observation", json!({ "center": "GDR-8888" }));
-    let i = take();
-    cl.push(cl[i].clone());
-    info.push(info[i].clone());
-    note("duplicate_exact", "the same submission exported twice", json!({ "key": key(&cl[i]) }));
+    // The exact copy is appended after every other checklist plant, so it stays identical.
+    let dup_src = take();
+    note("duplicate_exact", "the same submission exported twice", json!({ "key": key(&cl[dup_src]) }));
     let i = take();
     let mut dup = cl[i].clone();
     let new_key = format!("{}-dup", key(&dup));
@@ -582,8 +581,8 @@ fn plant_errors(
     note("checklist_without_class", "CLASS rows of this classroom are missing", json!({ "key": key(&cl[i]), "center": center, "classroom": room }));
     let i = take();
     let (center, room) = (cl[i][c_center].clone(), cl[i][c_room].clone());
-    cl.remove(i);
-    info.remove(i);
+    // Removed at the end, so that row indices stay valid for the plants below.
+    let removed = i;
     note("class_without_checklist", "the checklist of this classroom is missing", json!({ "center": center, "classroom": room }));
 
     // ---- values
@@ -595,13 +594,13 @@ fn plant_errors(
     let k_ord = (0..items.len()).find(|&k| items[k].ordinal).expect("ordinal item");
     let orig = std::mem::replace(&mut cl[i][item_col(k_ord)], "5".into());
     note("invalid_value", "an ordinal item (0-2) answered 5", json!({ "row_key": key(&cl[i]), "column": header[item_col(k_ord)], "value": "5", "original": orig }));
-    let i = (take()..cl.len()).find(|&j| not_special(j, info)).expect("row");
+    let i = (take()..cl.len()).find(|&j| j != removed && not_special(j, info)).expect("row");
     let first = SUBSCALES[items[0].group].0;
     for k in (0..items.len()).filter(|&k| items[k].group == items[0].group) {
         cl[i][item_col(k)] = if items[k].ordinal { "1".into() } else { "Sí".into() };
     }
     note("straight_lining", "every item of the first subscale answered the same (with a reverse-worded item)", json!({ "key": key(&cl[i]), "column": first }));
-    let i = (take()..cl.len()).find(|&j| not_special(j, info)).expect("row");
+    let i = (take()..cl.len()).find(|&j| j != removed && not_special(j, info)).expect("row");
     for k in 0..items.len() {
         cl[i][item_col(k)] = if items[k].reverse { "Sí".into() } else if items[k].ordinal { "0".into() } else { "No".into() };
     }
@@ -642,7 +641,7 @@ fn plant_errors(
     // Two visits of one observer at the same time in different classrooms: the second
     // visit is moved onto the first one's observer, day and hours.
     let a = take();
-    let b = (take()..cl.len()).find(|&j| cl[j][c_center] != cl[a][c_center]).expect("row");
+    let b = (take()..cl.len()).find(|&j| j != removed && cl[j][c_center] != cl[a][c_center]).expect("row");
     let (oa, da, sa, dura) = (info[a].obs, info[a].day, info[a].start, info[a].dur);
     info[b].obs = oa;
     cl[b][c_obs] = format!("OBS{:02}", oa + 1);
@@ -693,6 +692,10 @@ fn plant_errors(
     }
     note("pair_discrepancy", "a third of the items changed in a reliability copy", json!({ "key": key(&cl[i]) }));
 
+    cl.push(cl[dup_src].clone());
+    info.push(info[dup_src].clone());
+    cl.remove(removed);
+    info.remove(removed);
     // ---- CLASS
     if cs.is_empty() {
         return json!({ "description": "Problems planted by `checkval simulate --plant-errors` (checklist only).", "planted": manifest });
