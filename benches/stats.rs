@@ -31,7 +31,9 @@ fn main() {
     let rows: Vec<Vec<Option<f64>>> = (0..150)
         .map(|_| {
             let theta = lcg(&mut st) * 2.0 - 1.0;
-            (0..48).map(|j| Some(f64::from(lcg(&mut st) < 1.0 / (1.0 + (-(2.0 * theta - (j as f64 / 24.0 - 1.0))).exp())))).collect()
+            (0..48)
+                .map(|j| Some(f64::from(lcg(&mut st) < 1.0 / (1.0 + (-(2.0 * theta - (j as f64 / 24.0 - 1.0))).exp()))))
+                .collect()
         })
         .collect();
     let it = Items::listwise(&rows).unwrap();
@@ -40,7 +42,8 @@ fn main() {
     });
     // κ on 120 pairs, 4 categories.
     let a: Vec<Option<f64>> = (0..120).map(|_| Some((lcg(&mut st) * 4.0).floor())).collect();
-    let b: Vec<Option<f64>> = a.iter().map(|v| if lcg(&mut st) < 0.8 { *v } else { Some((lcg(&mut st) * 4.0).floor()) }).collect();
+    let b: Vec<Option<f64>> =
+        a.iter().map(|v| if lcg(&mut st) < 0.8 { *v } else { Some((lcg(&mut st) * 4.0).floor()) }).collect();
     time("Cohen kappa bootstrap, 120 pairs", 100_000, || {
         cohen_kappa_bootstrap(&a, &b, WeightKind::Identity, 100_000, 1, 0.95).unwrap();
     });
@@ -69,7 +72,11 @@ fn main() {
             usize::from(l <= true_r && true_r <= h)
         })
         .sum();
-    println!("Monte Carlo Fisher z: coverage {:.4} over {reps} replications ({:.1} s)", cov as f64 / reps as f64, t.elapsed().as_secs_f64());
+    println!(
+        "Monte Carlo Fisher z: coverage {:.4} over {reps} replications ({:.1} s)",
+        cov as f64 / reps as f64,
+        t.elapsed().as_secs_f64()
+    );
     let (_, bx, by) = latent_classrooms(250_000, 0.0, 0.8, 11);
     let bt: Vec<bool> = by.iter().map(|v| *v < 0.0).collect();
     let true_auc = AucOrder::new(&bx, &bt, Direction::Lower).auc(&vec![1; bx.len()]).unwrap();
@@ -83,7 +90,11 @@ fn main() {
             usize::from(a.ci.0 <= true_auc && true_auc <= a.ci.1)
         })
         .sum();
-    println!("Monte Carlo DeLong: coverage {:.4} over {reps} replications ({:.1} s)", cov as f64 / reps as f64, t.elapsed().as_secs_f64());
+    println!(
+        "Monte Carlo DeLong: coverage {:.4} over {reps} replications ({:.1} s)",
+        cov as f64 / reps as f64,
+        t.elapsed().as_secs_f64()
+    );
     let creps = 4000;
     let t = Instant::now();
     let o = StatOpts { bootstrap: 999, ..StatOpts::default() };
@@ -91,7 +102,8 @@ fn main() {
         .into_par_iter()
         .map(|r| {
             let (c, x, y) = latent_classrooms(150, 0.3f64.sqrt(), 0.8, 3_000_000 + r as u64);
-            let recs = corr_records(&x, &y, &[Method::Pearson], Some((&c, 150)), &StatOpts { seed: r as u64, ..o }, "mc");
+            let recs =
+                corr_records(&x, &y, &[Method::Pearson], Some((&c, 150)), &StatOpts { seed: r as u64, ..o }, "mc");
             let hit = |kind: &str| {
                 let p = recs.iter().find(|r| r.context.get("ci_kind").and_then(|v| v.as_str()) == Some(kind)).unwrap();
                 usize::from(p.ci_low.unwrap() <= true_r && true_r <= p.ci_high.unwrap())

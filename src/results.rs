@@ -107,9 +107,13 @@ mod tests {
     use super::*;
     #[test]
     fn na_serializes_as_null_with_reason() {
-        let r = Record::new("cronbach_alpha", Err(crate::stats::Na::new("zero variance"))).n(3).ctx("level", "classroom");
+        let r =
+            Record::new("cronbach_alpha", Err(crate::stats::Na::new("zero variance"))).n(3).ctx("level", "classroom");
         let s = serde_json::to_string(&r).unwrap();
-        assert_eq!(s, r#"{"statistic":"cronbach_alpha","estimate":null,"n":3,"na_reason":"zero variance","level":"classroom"}"#);
+        assert_eq!(
+            s,
+            r#"{"statistic":"cronbach_alpha","estimate":null,"n":3,"na_reason":"zero variance","level":"classroom"}"#
+        );
         let r = Record::new("mean", Ok(f64::NAN));
         assert_eq!(r.estimate, None);
     }

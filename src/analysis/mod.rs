@@ -19,7 +19,13 @@ pub struct StatOpts {
 
 impl Default for StatOpts {
     fn default() -> Self {
-        StatOpts { ci_level: 0.95, bootstrap: 2000, seed: 20_261_123, kappa_scale: KappaScale::LandisKoch, icc_scale: IccScale::KooLi }
+        StatOpts {
+            ci_level: 0.95,
+            bootstrap: 2000,
+            seed: 20_261_123,
+            kappa_scale: KappaScale::LandisKoch,
+            icc_scale: IccScale::KooLi,
+        }
     }
 }
 

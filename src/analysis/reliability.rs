@@ -52,7 +52,12 @@ pub fn alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, 
     out.push(with_n(rec));
     if o.bootstrap > 0 {
         if let Ok(a) = alpha {
-            let rec = match consistency::alpha_bootstrap(&it, o.bootstrap, sub_seed(o.seed, &format!("alpha/{label}")), o.ci_level) {
+            let rec = match consistency::alpha_bootstrap(
+                &it,
+                o.bootstrap,
+                sub_seed(o.seed, &format!("alpha/{label}")),
+                o.ci_level,
+            ) {
                 Ok((lo, hi, b)) => Record::new("cronbach_alpha", Ok(a))
                     .ci(lo, hi, o.ci_level, "percentile bootstrap over observations")
                     .ctx("bootstrap_replicates", b),
@@ -71,7 +76,9 @@ pub fn alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, 
                 out.push(with_n(Record::new("item_mean", Ok(s.mean))).ctx("item", name.as_str()));
                 out.push(with_n(Record::new("item_sd", Ok(s.sd))).ctx("item", name.as_str()));
                 out.push(with_n(Record::new("item_total_corrected", s.r_drop.clone())).ctx("item", name.as_str()));
-                out.push(with_n(Record::new("alpha_if_deleted", s.alpha_if_deleted.clone())).ctx("item", name.as_str()));
+                out.push(
+                    with_n(Record::new("alpha_if_deleted", s.alpha_if_deleted.clone())).ctx("item", name.as_str()),
+                );
             }
         }
         Err(na) => out.push(with_n(Record::new("item_mean", Err(na)))),
@@ -121,7 +128,10 @@ pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lan
         out.push(r.ctx("weights", kind.name()));
         if two && o.bootstrap > 0 && (!needs_order || ordered) {
             let seed = sub_seed(o.seed, &format!("kappa/{label}/{name}"));
-            if let (Some(est), Ok((lo, hi, b))) = (out.last().and_then(|r| r.estimate), agreement::cohen_kappa_bootstrap(&col(0), &col(1), kind, o.bootstrap, seed, o.ci_level)) {
+            if let (Some(est), Ok((lo, hi, b))) = (
+                out.last().and_then(|r| r.estimate),
+                agreement::cohen_kappa_bootstrap(&col(0), &col(1), kind, o.bootstrap, seed, o.ci_level),
+            ) {
                 out.push(
                     Record::new(name, Ok(est))
                         .n(t.n())
@@ -132,8 +142,18 @@ pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lan
             }
         }
     }
-    out.push(coef_record("fleiss_kappa", agreement::fleiss_kappa(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
-    out.push(coef_record("conger_kappa", agreement::conger_kappa(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
+    out.push(coef_record(
+        "fleiss_kappa",
+        agreement::fleiss_kappa(&t, WeightKind::Identity, o.ci_level),
+        o.ci_level,
+        Some(&lab),
+    ));
+    out.push(coef_record(
+        "conger_kappa",
+        agreement::conger_kappa(&t, WeightKind::Identity, o.ci_level),
+        o.ci_level,
+        Some(&lab),
+    ));
     out.push(coef_record("gwet_ac1", agreement::gwet_ac(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
     let ac2_w = match level {
         Level::Nominal => None,
@@ -141,11 +161,18 @@ pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lan
         Level::Interval | Level::Ratio => Some(WeightKind::Quadratic),
     };
     out.push(match ac2_w {
-        Some(w) => coef_record("gwet_ac2", agreement::gwet_ac(&t, w, o.ci_level), o.ci_level, Some(&lab)).ctx("weights", w.name()),
+        Some(w) => coef_record("gwet_ac2", agreement::gwet_ac(&t, w, o.ci_level), o.ci_level, Some(&lab))
+            .ctx("weights", w.name()),
         None => Record::na("gwet_ac2", "needs an ordered scale (--level ordinal, interval or ratio)"),
     });
-    out.push(coef_record("brennan_prediger", agreement::brennan_prediger(&t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
-    let ka = agreement::krippendorff_alpha(&t, level, o.ci_level, o.bootstrap, sub_seed(o.seed, &format!("kripp/{label}")));
+    out.push(coef_record(
+        "brennan_prediger",
+        agreement::brennan_prediger(&t, WeightKind::Identity, o.ci_level),
+        o.ci_level,
+        Some(&lab),
+    ));
+    let ka =
+        agreement::krippendorff_alpha(&t, level, o.ci_level, o.bootstrap, sub_seed(o.seed, &format!("kripp/{label}")));
     let mut r = coef_record("krippendorff_alpha", ka, o.ci_level, None).ctx("level", lv);
     if o.bootstrap > 0 && r.estimate.is_some() {
         r = r.ctx("bootstrap_replicates", o.bootstrap);
@@ -177,7 +204,16 @@ pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) ->
                 out.push(
                     Record::new(f.name, Ok(f.estimate))
                         .n(a.n)
-                        .ci(f.ci_low, f.ci_high, o.ci_level, if f.name.starts_with("icc2") { "F (Satterthwaite df), as R psych" } else { "exact F, as R psych" })
+                        .ci(
+                            f.ci_low,
+                            f.ci_high,
+                            o.ci_level,
+                            if f.name.starts_with("icc2") {
+                                "F (Satterthwaite df), as R psych"
+                            } else {
+                                "exact F, as R psych"
+                            },
+                        )
                         .p(f.p_value)
                         .ctx("label", if lang == "es" { f.label_es } else { f.label_en })
                         .ctx("f", f.f)
@@ -222,8 +258,22 @@ pub fn reml_records(obs: &[(usize, usize, f64)], lang: &str, o: &StatOpts) -> Ve
     let es = lang == "es";
     match &two {
         Ok(m) => {
-            out.push(with(Record::new("icc_reml_agreement", Ok(m.agreement())), m).ctx("label", if es { "CCI(A,1) por REML, acuerdo absoluto, un observador" } else { "ICC(A,1) by REML, absolute agreement, single rater" }));
-            out.push(with(Record::new("icc_reml_consistency", Ok(m.consistency())), m).ctx("label", if es { "CCI(C,1) por REML, consistencia, un observador" } else { "ICC(C,1) by REML, consistency, single rater" }));
+            out.push(with(Record::new("icc_reml_agreement", Ok(m.agreement())), m).ctx(
+                "label",
+                if es {
+                    "CCI(A,1) por REML, acuerdo absoluto, un observador"
+                } else {
+                    "ICC(A,1) by REML, absolute agreement, single rater"
+                },
+            ));
+            out.push(with(Record::new("icc_reml_consistency", Ok(m.consistency())), m).ctx(
+                "label",
+                if es {
+                    "CCI(C,1) por REML, consistencia, un observador"
+                } else {
+                    "ICC(C,1) by REML, consistency, single rater"
+                },
+            ));
         }
         Err(na) => {
             out.push(Record::new("icc_reml_agreement", Err(na.clone())));
@@ -231,7 +281,10 @@ pub fn reml_records(obs: &[(usize, usize, f64)], lang: &str, o: &StatOpts) -> Ve
         }
     }
     out.push(match &one {
-        Ok(m) => with(Record::new("icc_reml_oneway", Ok(m.consistency())), m).ctx("label", if es { "CCI(1) por REML, unifactorial, un observador" } else { "ICC(1) by REML, one-way, single rater" }),
+        Ok(m) => with(Record::new("icc_reml_oneway", Ok(m.consistency())), m).ctx(
+            "label",
+            if es { "CCI(1) por REML, unifactorial, un observador" } else { "ICC(1) by REML, one-way, single rater" },
+        ),
         Err(na) => Record::new("icc_reml_oneway", Err(na.clone())),
     });
     out

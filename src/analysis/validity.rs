@@ -10,7 +10,14 @@ use crate::stats::Na;
 
 /// Correlation records for one pair of variables: the analytic CI, then (if `bootstrap > 0`)
 /// percentile and BCa bootstrap CIs, resampling units or, with `cluster`, whole clusters.
-pub fn corr_records(x: &[f64], y: &[f64], methods: &[Method], cluster: Option<(&[usize], usize)>, o: &StatOpts, label: &str) -> Vec<Record> {
+pub fn corr_records(
+    x: &[f64],
+    y: &[f64],
+    methods: &[Method],
+    cluster: Option<(&[usize], usize)>,
+    o: &StatOpts,
+    label: &str,
+) -> Vec<Record> {
     let mut out = Vec::new();
     for &m in methods {
         let name = m.stat_name();
@@ -44,7 +51,8 @@ pub fn corr_records(x: &[f64], y: &[f64], methods: &[Method], cluster: Option<(&
             (_, Some((cl, k))) => resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
             (_, None) => resample_counts(x.len(), o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
         };
-        let what = if cluster.is_some() { "cluster bootstrap (whole clusters resampled)" } else { "bootstrap over units" };
+        let what =
+            if cluster.is_some() { "cluster bootstrap (whole clusters resampled)" } else { "bootstrap over units" };
         let (n_def, se) = {
             let v: Vec<f64> = reps.iter().flatten().copied().collect();
             (v.len(), crate::stats::descriptive::sd(&v).ok())
@@ -175,12 +183,18 @@ pub fn roc_records(
             Some((cl, k)) => {
                 let ord = AucOrder::new(score, truth, dir);
                 let reps = resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| ord.auc(w));
-                percentile_ci(&reps, o.ci_level).map(|(l, h, _)| (l, h, "percentile, cluster bootstrap (whole clusters resampled)"))
+                percentile_ci(&reps, o.ci_level)
+                    .map(|(l, h, _)| (l, h, "percentile, cluster bootstrap (whole clusters resampled)"))
             }
-            None => roc::auc_bootstrap(score, truth, dir, o.bootstrap, seed, o.ci_level).ok().map(|(l, h)| (l, h, "percentile, stratified bootstrap")),
+            None => roc::auc_bootstrap(score, truth, dir, o.bootstrap, seed, o.ci_level)
+                .ok()
+                .map(|(l, h)| (l, h, "percentile, stratified bootstrap")),
         };
         if let Some((l, h, m)) = boot {
-            out.push(common(Record::new("auc", Ok(a.auc)).n(score.len()).ci(l, h, o.ci_level, m)).ctx("bootstrap_replicates", o.bootstrap));
+            out.push(
+                common(Record::new("auc", Ok(a.auc)).n(score.len()).ci(l, h, o.ci_level, m))
+                    .ctx("bootstrap_replicates", o.bootstrap),
+            );
         }
     }
     let cuts = roc::cutoffs(score, truth, dir);
@@ -194,7 +208,12 @@ pub fn roc_records(
         Some(i) => {
             let c = &cuts[i];
             let thr_name = if rule == CutoffRule::Youden { "youden_threshold" } else { "chosen_threshold" };
-            out.push(common(Record::new(thr_name, Ok(c.threshold))).ctx("rule", rule_name.as_str()).ctx("flag", flag).ctx("youden_j", c.youden));
+            out.push(
+                common(Record::new(thr_name, Ok(c.threshold)))
+                    .ctx("rule", rule_name.as_str())
+                    .ctx("flag", flag)
+                    .ctx("youden_j", c.youden),
+            );
             let prop = |name: &str, k: usize, n: usize| {
                 let est = if n > 0 { Ok(k as f64 / n as f64) } else { Err(Na::new("empty denominator")) };
                 let mut r = Record::new(name, est).n(n).ctx("threshold", c.threshold).ctx("rule", rule_name.as_str());
@@ -205,25 +224,39 @@ pub fn roc_records(
             };
             let se = prop("sensitivity", c.tp, c.tp + c.fn_);
             let sp = prop("specificity", c.tn, c.tn + c.fp);
-            let meets = a.ci.0 >= bench.min_auc_lower && c.sensitivity >= bench.min_sensitivity && c.specificity >= bench.min_specificity;
+            let meets = a.ci.0 >= bench.min_auc_lower
+                && c.sensitivity >= bench.min_sensitivity
+                && c.specificity >= bench.min_specificity;
             out.push(se);
             out.push(sp);
             out.push(prop("ppv", c.tp, c.tp + c.fp));
             out.push(prop("npv", c.tn, c.tn + c.fn_));
             out.push(
                 Record::new("screening_benchmark_met", Ok(if meets { 1.0 } else { 0.0 }))
-                    .ctx("criterion", format!("AUC CI lower >= {}, sensitivity >= {}, specificity >= {}", bench.min_auc_lower, bench.min_sensitivity, bench.min_specificity))
+                    .ctx(
+                        "criterion",
+                        format!(
+                            "AUC CI lower >= {}, sensitivity >= {}, specificity >= {}",
+                            bench.min_auc_lower, bench.min_sensitivity, bench.min_specificity
+                        ),
+                    )
                     .ctx("meets_criterion", meets)
                     .ctx("auc_ci_low", a.ci.0),
             );
         }
-        None => out.push(Record::na("youden_threshold", "no cut-off satisfies the rule").ctx("rule", rule_name.as_str())),
+        None => {
+            out.push(Record::na("youden_threshold", "no cut-off satisfies the rule").ctx("rule", rule_name.as_str()))
+        }
     }
     if with_cutoffs && o.bootstrap > 0 {
         let grid: Vec<f64> = (0..=50).map(|i| i as f64 / 50.0).collect();
         let seed = sub_seed(o.seed, &format!("roc-envelope/{label}"));
         if let Some(env) = roc::roc_envelope(score, truth, dir, cluster, o.bootstrap, seed, o.ci_level, &grid) {
-            let method = if cluster.is_some() { "percentile, cluster bootstrap (vertical averaging)" } else { "percentile, bootstrap (vertical averaging)" };
+            let method = if cluster.is_some() {
+                "percentile, cluster bootstrap (vertical averaging)"
+            } else {
+                "percentile, bootstrap (vertical averaging)"
+            };
             for (fpr, lo, hi) in env {
                 out.push(Record::new("roc_envelope", Ok(fpr)).ci(lo, hi, o.ci_level, method).ctx("fpr", fpr));
             }
@@ -266,11 +299,24 @@ pub fn bland_altman_records(a: &[f64], b: &[f64], o: &StatOpts) -> Vec<Record> {
             let mut v = vec![
                 Record::new("bias", Ok(r.bias)).n(r.n).ci(r.bias_ci.0, r.bias_ci.1, o.ci_level, "t"),
                 Record::new("sd_difference", Ok(r.sd)).n(r.n),
-                Record::new("loa_low", Ok(r.loa_low)).n(r.n).ci(r.loa_low_ci.0, r.loa_low_ci.1, o.ci_level, "t, SE = √(3s²/n) (Bland & Altman 1986)"),
-                Record::new("loa_high", Ok(r.loa_high)).n(r.n).ci(r.loa_high_ci.0, r.loa_high_ci.1, o.ci_level, "t, SE = √(3s²/n) (Bland & Altman 1986)"),
+                Record::new("loa_low", Ok(r.loa_low)).n(r.n).ci(
+                    r.loa_low_ci.0,
+                    r.loa_low_ci.1,
+                    o.ci_level,
+                    "t, SE = √(3s²/n) (Bland & Altman 1986)",
+                ),
+                Record::new("loa_high", Ok(r.loa_high)).n(r.n).ci(
+                    r.loa_high_ci.0,
+                    r.loa_high_ci.1,
+                    o.ci_level,
+                    "t, SE = √(3s²/n) (Bland & Altman 1986)",
+                ),
             ];
             v.push(match r.slope {
-                Ok((s, l, h, p)) => Record::new("proportional_bias_slope", Ok(s)).n(r.n).ci(l, h, o.ci_level, "t (OLS of difference on mean)").p(p),
+                Ok((s, l, h, p)) => Record::new("proportional_bias_slope", Ok(s))
+                    .n(r.n)
+                    .ci(l, h, o.ci_level, "t (OLS of difference on mean)")
+                    .p(p),
                 Err(na) => Record::new("proportional_bias_slope", Err(na)),
             });
             v

@@ -41,7 +41,21 @@ pub struct Args {
     pub privacy: super::common::PrivacyArgs,
 }
 
-const HEAD: [&str; 13] = ["family", "check_id", "severity", "file", "row", "key", "center", "classroom", "observer", "column", "value", "message_es", "message_en"];
+const HEAD: [&str; 13] = [
+    "family",
+    "check_id",
+    "severity",
+    "file",
+    "row",
+    "key",
+    "center",
+    "classroom",
+    "observer",
+    "column",
+    "value",
+    "message_es",
+    "message_en",
+];
 
 fn sev(s: Severity) -> &'static str {
     match s {
@@ -145,18 +159,31 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let study = Study::load(&a.spec)?;
     if let Some(s) = &a.since {
         if crate::io::values::parse_datetime(s).is_none() {
-            return Err(crate::error::InputError::new(crate::error::ErrorKind::Usage, "--since").found(s.clone()).expected("an ISO date such as 2026-03-16").into());
+            return Err(crate::error::InputError::new(crate::error::ErrorKind::Usage, "--since")
+                .found(s.clone())
+                .expected("an ISO date such as 2026-03-16")
+                .into());
         }
     }
     let since = a.since.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.date_iso());
-    let data = pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize: a.privacy.pseudonymizer()? })?;
+    let data =
+        pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize: a.privacy.pseudonymizer()? })?;
     let rows = run_checks(&study, &data, since.as_deref());
     write_outputs(&rows, &a.out)?;
     let es = a.lang == "es";
     ui.info(if es { "Revisión de datos de campo:" } else { "Field-data checks:" });
     for f in FAMILIES {
         let c = |s| rows.iter().filter(|r| r.family == f && r.severity == s).count();
-        ui.info(format!("  {f:<10} {} error(es), {} advertencia(s), {} info", c(Severity::Error), c(Severity::Warning), c(Severity::Info)).replace(if es { "\u{0}" } else { "error(es)" }, if es { "error(es)" } else { "error(s)" }).replace(if es { "\u{0}" } else { "advertencia(s)" }, if es { "advertencia(s)" } else { "warning(s)" }));
+        ui.info(
+            format!(
+                "  {f:<10} {} error(es), {} advertencia(s), {} info",
+                c(Severity::Error),
+                c(Severity::Warning),
+                c(Severity::Info)
+            )
+            .replace(if es { "\u{0}" } else { "error(es)" }, if es { "error(es)" } else { "error(s)" })
+            .replace(if es { "\u{0}" } else { "advertencia(s)" }, if es { "advertencia(s)" } else { "warning(s)" }),
+        );
     }
     ui.info(format!("wrote {}", a.out.join("issues.xlsx").display()));
     let problems = rows.iter().filter(|r| r.severity >= Severity::Warning).count();

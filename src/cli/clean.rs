@@ -46,7 +46,11 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
         a.out.display()
     ));
     if !r.dropped_columns.is_empty() {
-        ui.info(format!("  {} column(s) not in the spec and not in checklist.carry were left out: {}", r.dropped_columns.len(), r.dropped_columns.join(", ")));
+        ui.info(format!(
+            "  {} column(s) not in the spec and not in checklist.carry were left out: {}",
+            r.dropped_columns.len(),
+            r.dropped_columns.join(", ")
+        ));
     }
     for x in r.audit.iter().filter(|x| x.status == "skipped") {
         ui.info(format!("  skipped {} {}: {}", x.key, x.column, x.message));

@@ -44,10 +44,12 @@ pub struct Args {
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let study = Study::load(&a.spec)?;
     let lang = a.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
-    let opts = RunOptions { keep_going: a.keep_going, lang: Some(lang.clone()), pseudonymize: a.privacy.pseudonymizer()? };
+    let opts =
+        RunOptions { keep_going: a.keep_going, lang: Some(lang.clone()), pseudonymize: a.privacy.pseudonymizer()? };
     let data = pipeline::load(&study, &opts)?;
     let records = crate::study::run::all_records(&study, &data, &lang);
-    let figs: Vec<_> = build_all(&study, &data, &records, &lang).into_iter().filter(|(k, _)| *k == a.kind).map(|(_, f)| f).collect();
+    let figs: Vec<_> =
+        build_all(&study, &data, &records, &lang).into_iter().filter(|(k, _)| *k == a.kind).map(|(_, f)| f).collect();
     let ids: Vec<String> = figs.iter().map(|f| f.id.clone()).collect();
     let fig = match &a.variant {
         Some(v) => figs.into_iter().find(|f| f.id.ends_with(v.as_str())),
@@ -55,8 +57,16 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     };
     let Some(fig) = fig else {
         return Err(crate::error::InputError::new(crate::error::ErrorKind::Usage, &a.spec)
-            .found(format!("no '{}' figure{}", a.kind, a.variant.as_ref().map(|v| format!(" for variant '{v}'")).unwrap_or_default()))
-            .expected(if ids.is_empty() { "data for this figure (e.g. CLASS data, thresholds, double-coded visits)".to_string() } else { format!("one of: {}", ids.join(", ")) })
+            .found(format!(
+                "no '{}' figure{}",
+                a.kind,
+                a.variant.as_ref().map(|v| format!(" for variant '{v}'")).unwrap_or_default()
+            ))
+            .expected(if ids.is_empty() {
+                "data for this figure (e.g. CLASS data, thresholds, double-coded visits)".to_string()
+            } else {
+                format!("one of: {}", ids.join(", "))
+            })
             .into());
     };
     fig.write_file(&a.out)?;

@@ -44,7 +44,13 @@ pub struct Args {
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let truth = simulate(
         &a.out,
-        &SimOptions { centers: a.centers, seed: a.seed, items: a.items, checklist_only: a.checklist_only, plant_errors: a.plant_errors },
+        &SimOptions {
+            centers: a.centers,
+            seed: a.seed,
+            items: a.items,
+            checklist_only: a.checklist_only,
+            plant_errors: a.plant_errors,
+        },
     )?;
     ui.info(format!(
         "wrote {}: {} centers, {} classrooms, {} checklist observations ({} double-coded visits)",

@@ -56,20 +56,16 @@ pub fn parse_decimal(label: Option<&str>, path: &Path) -> Result<Option<DecimalM
         None | Some("") | Some("auto") => Ok(None),
         Some(".") | Some("point") => Ok(Some(DecimalMark::Point)),
         Some(",") | Some("comma") => Ok(Some(DecimalMark::Comma)),
-        Some(other) => Err(InputError::new(ErrorKind::Spec, path)
-            .column("decimal")
-            .found(other)
-            .expected("auto, '.' or ','")),
+        Some(other) => {
+            Err(InputError::new(ErrorKind::Spec, path).column("decimal").found(other).expected("auto, '.' or ','"))
+        }
     }
 }
 
 /// Field counts of the first `max_records` records when split by `delim`, honouring quotes.
 fn field_counts(text: &str, delim: u8, max_records: usize) -> Vec<usize> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut out = Vec::new();
     let mut rec = csv::ByteRecord::new();
     while out.len() < max_records {
@@ -139,11 +135,8 @@ pub fn detect_decimal(text: &str, delim: u8) -> (DecimalMark, String) {
     if delim == b',' {
         return (DecimalMark::Point, "'.' (the delimiter is ',')".into());
     }
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(delim).has_headers(true).flexible(true).from_reader(text.as_bytes());
     let (mut comma, mut point) = (0usize, 0usize);
     for rec in rdr.records().take(2000).flatten() {
         for f in rec.iter() {

@@ -38,7 +38,8 @@ pub fn decode_owned(path: &Path, bytes: Vec<u8>, label: Option<&str>) -> Result<
         let mut bytes = bytes;
         bytes.drain(..start);
         // Validated by `decode`.
-        let s = String::from_utf8(bytes).map_err(|_| InputError::new(ErrorKind::Encoding, path).found("invalid UTF-8").expected("UTF-8"))?;
+        let s = String::from_utf8(bytes)
+            .map_err(|_| InputError::new(ErrorKind::Encoding, path).found("invalid UTF-8").expected("UTF-8"))?;
         return Ok((s, info));
     }
     Ok((text, info))
@@ -123,10 +124,7 @@ fn looks_binary(bytes: &[u8]) -> bool {
     if sample.contains(&0) {
         return true;
     }
-    let ctrl = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && b != b'\n' && b != b'\r' && b != b'\t' && b != 0x0c)
-        .count();
+    let ctrl = sample.iter().filter(|&&b| b < 0x20 && b != b'\n' && b != b'\r' && b != b'\t' && b != 0x0c).count();
     ctrl * 20 > sample.len().max(1)
 }
 

@@ -22,13 +22,16 @@ pub enum Col<'a> {
 /// be a formula, and an apostrophe would turn a negative estimate into text.
 pub fn neutralize(s: &str) -> std::borrow::Cow<'_, str> {
     match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if !is_plain_number(s) => std::borrow::Cow::Owned(format!("'{s}")),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if !is_plain_number(s) => {
+            std::borrow::Cow::Owned(format!("'{s}"))
+        }
         _ => std::borrow::Cow::Borrowed(s),
     }
 }
 
 fn is_plain_number(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) && s.parse::<f64>().is_ok_and(|x| x.is_finite())
+    s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && s.parse::<f64>().is_ok_and(|x| x.is_finite())
 }
 
 #[cfg(test)]

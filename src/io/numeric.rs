@@ -43,7 +43,9 @@ pub fn read_numeric(path: &Path, columns: Option<&[String]>, text_cols: &[String
                         .column(t.headers[c].clone())
                         .found(cell)
                         .expected(match e {
-                            NumError::NonFinite => "a finite number (NaN and Inf are not ratings; leave the cell blank or write NA)",
+                            NumError::NonFinite => {
+                                "a finite number (NaN and Inf are not ratings; leave the cell blank or write NA)"
+                            }
                             NumError::NotANumber => "a number, or blank/NA for missing",
                         }))
                 }
@@ -62,5 +64,10 @@ pub fn read_numeric(path: &Path, columns: Option<&[String]>, text_cols: &[String
                 .expected("at least one number"));
         }
     }
-    Ok(NumericTable { names: idx.iter().map(|&i| t.headers[i].clone()).collect(), rows, text, text_names: text_cols.to_vec() })
+    Ok(NumericTable {
+        names: idx.iter().map(|&i| t.headers[i].clone()).collect(),
+        rows,
+        text,
+        text_names: text_cols.to_vec(),
+    })
 }

@@ -52,7 +52,11 @@ pub struct TextTable {
 
 impl std::fmt::Debug for TextTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextTable").field("path", &self.path).field("headers", &self.headers).field("dialect", &self.dialect).finish()
+        f.debug_struct("TextTable")
+            .field("path", &self.path)
+            .field("headers", &self.headers)
+            .field("dialect", &self.dialect)
+            .finish()
     }
 }
 
@@ -66,7 +70,12 @@ impl TextTable {
         if format == Format::Text {
             return Self::from_vec(path, bytes, opts);
         }
-        let grid = formats::read_grid(path, &bytes, format, &GridOptions { sheet: opts.sheet.clone(), value_labels: !opts.codes })?;
+        let grid = formats::read_grid(
+            path,
+            &bytes,
+            format,
+            &GridOptions { sheet: opts.sheet.clone(), value_labels: !opts.codes },
+        )?;
         if grid.rows.is_empty() {
             return Err(InputError::new(ErrorKind::HeaderOnly, path)
                 .line(1)
@@ -74,7 +83,12 @@ impl TextTable {
                 .expected("at least one data row"));
         }
         let text = grid.to_csv();
-        let plain = ReadOptions { encoding: Some("utf-8".into()), delimiter: Some(",".into()), decimal: Some(".".into()), ..Default::default() };
+        let plain = ReadOptions {
+            encoding: Some("utf-8".into()),
+            delimiter: Some(",".into()),
+            decimal: Some(".".into()),
+            ..Default::default()
+        };
         let mut t = Self::from_vec(path, text.into_bytes(), &plain)?;
         t.dialect.encoding = format!("{} (read as UTF-8 text)", format.name());
         t.dialect.notes = grid.notes;
@@ -146,7 +160,10 @@ impl TextTable {
 
     /// Visit every data record with its line, reusing one record buffer (the fast path for
     /// large exports). Stops at the first error from the file or from `f`.
-    pub fn each_record(&self, mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>) -> Result<(), InputError> {
+    pub fn each_record(
+        &self,
+        mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
         let mut it = self.records();
         let mut rec = csv::StringRecord::new();
         loop {
@@ -300,9 +317,16 @@ pub struct Chunk<'a> {
 
 impl Chunk<'_> {
     /// Visit every record with its physical line; rows must have the header's field count.
-    pub fn each_record(&self, mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>) -> Result<(), InputError> {
+    pub fn each_record(
+        &self,
+        mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
         let t = self.table;
-        let mut rdr = csv::ReaderBuilder::new().delimiter(t.delimiter).has_headers(false).flexible(true).from_reader(self.text.as_bytes());
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(t.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(self.text.as_bytes());
         let mut rec = csv::StringRecord::new();
         let bytes = self.text.as_bytes();
         let (mut scan_byte, mut scan_line) = (0usize, self.first_line);
@@ -356,7 +380,9 @@ fn csv_error(path: &Path, e: csv::Error, n_headers: usize) -> InputError {
             .found(format!("{len} field(s)"))
             .expected(format!("{n_headers} fields, as in the header"))
             .hint("a truncated row, or an unquoted delimiter inside a value"),
-        csv::ErrorKind::Utf8 { .. } => InputError::new(ErrorKind::Encoding, path).found("invalid UTF-8").expected("text"),
+        csv::ErrorKind::Utf8 { .. } => {
+            InputError::new(ErrorKind::Encoding, path).found("invalid UTF-8").expected("text")
+        }
         _ => InputError::new(ErrorKind::Io, path).found(e.to_string()).expected("a well-formed delimited file"),
     };
     if let Some(l) = line {
@@ -366,7 +392,8 @@ fn csv_error(path: &Path, e: csv::Error, n_headers: usize) -> InputError {
 }
 
 fn read_headers(path: &Path, text: &str, delim: u8) -> Result<Vec<String>, InputError> {
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(true).flexible(false).from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(delim).has_headers(true).flexible(false).from_reader(text.as_bytes());
     let h = rdr.headers().map_err(|e| csv_error(path, e, 0))?.clone();
     let mut out: Vec<String> = Vec::with_capacity(h.len());
     for (i, name) in h.iter().enumerate() {
@@ -516,7 +543,8 @@ mod tests {
             })
             .unwrap();
         }
-        let serial: Vec<(u64, String)> = t.records().map(|r| r.unwrap()).map(|(l, r)| (l, r.get(0).unwrap().to_string())).collect();
+        let serial: Vec<(u64, String)> =
+            t.records().map(|r| r.unwrap()).map(|(l, r)| (l, r.get(0).unwrap().to_string())).collect();
         assert_eq!(lines, serial);
         assert_eq!(lines.len(), 50_000);
     }

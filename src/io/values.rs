@@ -55,13 +55,7 @@ impl DateTime {
         format!("{y:04}-{m:02}-{d:02}")
     }
     pub fn iso(&self) -> String {
-        format!(
-            "{}T{:02}:{:02}:{:02}",
-            self.date_iso(),
-            self.secs / 3600,
-            (self.secs / 60) % 60,
-            self.secs % 60
-        )
+        format!("{}T{:02}:{:02}:{:02}", self.date_iso(), self.secs / 3600, (self.secs / 60) % 60, self.secs % 60)
     }
 }
 

@@ -48,11 +48,15 @@ fn ols_band(x: &[f64], y: &[f64], grid: &[f64]) -> Option<Vec<(f64, f64, f64, f6
     let a = my - b * mx;
     let s2 = x.iter().zip(y).map(|(u, v)| (v - a - b * u).powi(2)).sum::<f64>() / (n - 2.0);
     let t = crate::stats::descriptive::t_crit(0.95, n - 2.0).ok()?;
-    Some(grid.iter().map(|&g| {
-        let fit = a + b * g;
-        let se = (s2 * (1.0 / n + (g - mx).powi(2) / sxx)).sqrt();
-        (g, fit, fit - t * se, fit + t * se)
-    }).collect())
+    Some(
+        grid.iter()
+            .map(|&g| {
+                let fit = a + b * g;
+                let se = (s2 * (1.0 / n + (g - mx).powi(2) / sxx)).sqrt();
+                (g, fit, fit - t * se, fit + t * se)
+            })
+            .collect(),
+    )
 }
 
 impl Figure for Scatter {
@@ -89,9 +93,16 @@ impl Figure for Scatter {
                 let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.3.clamp(y0, y1))).collect();
                 poly.extend(band.iter().rev().map(|b| (b.0, b.2.clamp(y0, y1))));
                 c.draw_series(std::iter::once(Polygon::new(poly, PALETTE[0].mix(0.2).filled()))).map_err(err)?;
-                c.draw_series(LineSeries::new(band.iter().map(|b| (b.0, b.1.clamp(y0, y1))), PALETTE[0].stroke_width(s.stroke(2.0)))).map_err(err)?;
+                c.draw_series(LineSeries::new(
+                    band.iter().map(|b| (b.0, b.1.clamp(y0, y1))),
+                    PALETTE[0].stroke_width(s.stroke(2.0)),
+                ))
+                .map_err(err)?;
             }
-            c.draw_series(p.x.iter().zip(&p.y).map(|(&x, &y)| Circle::new((x, y), s.px(2.0), PALETTE[1].mix(0.6).filled()))).map_err(err)?;
+            c.draw_series(
+                p.x.iter().zip(&p.y).map(|(&x, &y)| Circle::new((x, y), s.px(2.0), PALETTE[1].mix(0.6).filled())),
+            )
+            .map_err(err)?;
         }
         Ok(())
     }
@@ -130,7 +141,14 @@ impl Figure for Roc {
             .y_label_area_size(s.px(48.0))
             .build_cartesian_2d(0.0..1.0, 0.0..1.0)
             .map_err(err)?;
-        c.configure_mesh().x_desc(&self.xlab).y_desc(&self.ylab).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
+        c.configure_mesh()
+            .x_desc(&self.xlab)
+            .y_desc(&self.ylab)
+            .label_style(s.font(10.0))
+            .axis_desc_style(s.font(11.0))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
         let mut pts = vec![(0.0, 0.0, 0.0, 0.0)];
         pts.extend(self.points.iter().copied());
         pts.push((1.0, 1.0, 1.0, 1.0));
@@ -149,11 +167,18 @@ impl Figure for Roc {
             .label(&self.legend)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], PALETTE[0].stroke_width(3)));
         if let Some((fx, se, lab)) = &self.cutoff {
-            c.draw_series(std::iter::once(Circle::new((*fx, *se), s.px(6.0), PALETTE[5].filled()))).map_err(err)?
+            c.draw_series(std::iter::once(Circle::new((*fx, *se), s.px(6.0), PALETTE[5].filled())))
+                .map_err(err)?
                 .label(lab)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, PALETTE[5].filled()));
         }
-        c.configure_series_labels().position(SeriesLabelPosition::LowerRight).label_font(s.font(11.0)).background_style(WHITE.mix(0.9)).border_style(GREY).draw().map_err(err)?;
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(s.font(11.0))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GREY)
+            .draw()
+            .map_err(err)?;
         Ok(())
     }
 }
@@ -189,13 +214,37 @@ impl Figure for BlandAltmanFig {
             .y_label_area_size(s.px(56.0))
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(err)?;
-        c.configure_mesh().x_desc(&self.xlab).y_desc(&self.ylab).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
-        for (v, color, lab) in [(self.bias, PALETTE[0], &self.labels[0]), (self.loa_low, PALETTE[5], &self.labels[1]), (self.loa_high, PALETTE[5], &self.labels[1])] {
-            c.draw_series(std::iter::once(Rectangle::new([(x0, v.1), (x1, v.2)], color.mix(0.15).filled()))).map_err(err)?;
-            c.draw_series(LineSeries::new(vec![(x0, v.0), (x1, v.0)], color.stroke_width(s.stroke(2.0)))).map_err(err)?;
-            c.draw_series(std::iter::once(Text::new(format!("{lab} {:.3}", v.0), (x0 + 0.01 * (x1 - x0), v.2), s.font(10.0)))).map_err(err)?;
+        c.configure_mesh()
+            .x_desc(&self.xlab)
+            .y_desc(&self.ylab)
+            .label_style(s.font(10.0))
+            .axis_desc_style(s.font(11.0))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
+        for (v, color, lab) in [
+            (self.bias, PALETTE[0], &self.labels[0]),
+            (self.loa_low, PALETTE[5], &self.labels[1]),
+            (self.loa_high, PALETTE[5], &self.labels[1]),
+        ] {
+            c.draw_series(std::iter::once(Rectangle::new([(x0, v.1), (x1, v.2)], color.mix(0.15).filled())))
+                .map_err(err)?;
+            c.draw_series(LineSeries::new(vec![(x0, v.0), (x1, v.0)], color.stroke_width(s.stroke(2.0))))
+                .map_err(err)?;
+            c.draw_series(std::iter::once(Text::new(
+                format!("{lab} {:.3}", v.0),
+                (x0 + 0.01 * (x1 - x0), v.2),
+                s.font(10.0),
+            )))
+            .map_err(err)?;
         }
-        c.draw_series(self.means.iter().zip(&self.diffs).map(|(&x, &y)| Circle::new((x, y), s.px(3.0), PALETTE[1].mix(0.7).filled()))).map_err(err)?;
+        c.draw_series(
+            self.means
+                .iter()
+                .zip(&self.diffs)
+                .map(|(&x, &y)| Circle::new((x, y), s.px(3.0), PALETTE[1].mix(0.7).filled())),
+        )
+        .map_err(err)?;
         Ok(())
     }
 }
@@ -247,7 +296,8 @@ impl Figure for Forest {
             .draw()
             .map_err(err)?;
         if let Some(r) = self.reference {
-            c.draw_series(LineSeries::new(vec![(r, -0.7), (r, n - 0.3)], GREY.stroke_width(s.stroke(1.0)))).map_err(err)?;
+            c.draw_series(LineSeries::new(vec![(r, -0.7), (r, n - 0.3)], GREY.stroke_width(s.stroke(1.0))))
+                .map_err(err)?;
         }
         let k = self.series.len().max(1) as f64;
         for (si, name) in self.series.iter().enumerate() {
@@ -255,13 +305,25 @@ impl Figure for Forest {
             let off = (si as f64 - (k - 1.0) / 2.0) * 0.25;
             let ms: Vec<_> = self.marks.iter().filter(|m| m.1 == si).collect();
             let yv = |r: usize| n - 1.0 - r as f64 + off;
-            c.draw_series(ms.iter().map(|m| PathElement::new(vec![(m.3.max(self.xrange.0), yv(m.0)), (m.4.min(self.xrange.1), yv(m.0))], color.stroke_width(s.stroke(1.5))))).map_err(err)?;
+            c.draw_series(ms.iter().map(|m| {
+                PathElement::new(
+                    vec![(m.3.max(self.xrange.0), yv(m.0)), (m.4.min(self.xrange.1), yv(m.0))],
+                    color.stroke_width(s.stroke(1.5)),
+                )
+            }))
+            .map_err(err)?;
             c.draw_series(ms.iter().map(|m| Circle::new((m.2, yv(m.0)), s.px(3.5), color.filled())))
                 .map_err(err)?
                 .label(name)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, color.filled()));
         }
-        c.configure_series_labels().position(SeriesLabelPosition::UpperLeft).label_font(s.font(10.0)).background_style(WHITE.mix(0.9)).border_style(GREY).draw().map_err(err)?;
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(s.font(10.0))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GREY)
+            .draw()
+            .map_err(err)?;
         Ok(())
     }
 }
@@ -292,7 +354,9 @@ impl Figure for Heatmap {
         let (nr, nc) = (self.rows.len(), self.cols.len());
         let cols = self.cols.clone();
         let rows = self.rows.clone();
-        let xf = move |v: &f64| cols.get(v.floor() as usize).filter(|_| (v.fract() - 0.5).abs() < 1e-6).cloned().unwrap_or_default();
+        let xf = move |v: &f64| {
+            cols.get(v.floor() as usize).filter(|_| (v.fract() - 0.5).abs() < 1e-6).cloned().unwrap_or_default()
+        };
         let yf = move |v: &f64| {
             let i = v.floor() as usize;
             if (v.fract() - 0.5).abs() < 1e-6 && i < rows.len() {
@@ -321,8 +385,16 @@ impl Figure for Heatmap {
             for (j, v) in row.iter().enumerate() {
                 let y = (nr - 1 - i) as f64;
                 let fill = v.map(diverging).unwrap_or(RGBColor(230, 230, 230));
-                c.draw_series(std::iter::once(Rectangle::new([(j as f64, y), (j as f64 + 1.0, y + 1.0)], fill.filled()))).map_err(err)?;
-                c.draw_series(std::iter::once(Rectangle::new([(j as f64, y), (j as f64 + 1.0, y + 1.0)], WHITE.stroke_width(s.stroke(1.0))))).map_err(err)?;
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(j as f64, y), (j as f64 + 1.0, y + 1.0)],
+                    fill.filled(),
+                )))
+                .map_err(err)?;
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(j as f64, y), (j as f64 + 1.0, y + 1.0)],
+                    WHITE.stroke_width(s.stroke(1.0)),
+                )))
+                .map_err(err)?;
                 let text = v.map(|x| crate::report::format::bounded(x, 2)).unwrap_or_else(|| "NA".into());
                 let color = if v.is_some_and(|x| x.abs() > 0.6) { WHITE } else { BLACK };
                 let style = s.font(10.0).color(&color).pos(plotters::style::text_anchor::Pos::new(
@@ -356,7 +428,8 @@ impl Figure for Distribution {
     {
         let root = root.titled(&self.title, s.font(14.0)).map_err(err)?;
         let (left, right) = root.split_horizontally(s.px(420.0));
-        let (lo, hi) = pad_range(min_max(self.hist.iter().copied().chain(self.groups.iter().flat_map(|g| g.1.iter().copied()))));
+        let (lo, hi) =
+            pad_range(min_max(self.hist.iter().copied().chain(self.groups.iter().flat_map(|g| g.1.iter().copied()))));
         let bins = 20usize;
         let w = (hi - lo) / bins as f64;
         let mut counts = vec![0u32; bins];
@@ -371,7 +444,14 @@ impl Figure for Distribution {
             .y_label_area_size(s.px(44.0))
             .build_cartesian_2d(lo..hi, 0.0..top)
             .map_err(err)?;
-        c.configure_mesh().x_desc(&self.xlab).y_desc(&self.count_label).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
+        c.configure_mesh()
+            .x_desc(&self.xlab)
+            .y_desc(&self.count_label)
+            .label_style(s.font(10.0))
+            .axis_desc_style(s.font(11.0))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
         c.draw_series(counts.iter().enumerate().map(|(i, &k)| {
             let x = lo + i as f64 * w;
             Rectangle::new([(x, 0.0), (x + w * 0.95, k as f64)], PALETTE[0].mix(0.75).filled())
@@ -393,7 +473,15 @@ impl Figure for Distribution {
             .y_label_area_size(s.px(44.0))
             .build_cartesian_2d(-0.5..(ng as f64 - 0.5), lo..hi)
             .map_err(err)?;
-        b.configure_mesh().x_labels(ng).x_label_formatter(&gf).y_desc(&self.xlab).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
+        b.configure_mesh()
+            .x_labels(ng)
+            .x_label_formatter(&gf)
+            .y_desc(&self.xlab)
+            .label_style(s.font(10.0))
+            .axis_desc_style(s.font(11.0))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
         for (gi, (_, vals)) in self.groups.iter().enumerate() {
             if vals.len() < 2 {
                 continue;
@@ -405,10 +493,16 @@ impl Figure for Distribution {
             let hi_w = vals.iter().copied().filter(|v| *v <= q3 + 1.5 * iqr).fold(f64::NEG_INFINITY, f64::max);
             let x = gi as f64;
             let color = PALETTE[gi % PALETTE.len()];
-            b.draw_series(std::iter::once(Rectangle::new([(x - 0.25, q1), (x + 0.25, q3)], color.mix(0.3).filled()))).map_err(err)?;
-            b.draw_series(std::iter::once(Rectangle::new([(x - 0.25, q1), (x + 0.25, q3)], color.stroke_width(s.stroke(1.5))))).map_err(err)?;
+            b.draw_series(std::iter::once(Rectangle::new([(x - 0.25, q1), (x + 0.25, q3)], color.mix(0.3).filled())))
+                .map_err(err)?;
+            b.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.25, q1), (x + 0.25, q3)],
+                color.stroke_width(s.stroke(1.5)),
+            )))
+            .map_err(err)?;
             for seg in [vec![(x - 0.25, q2), (x + 0.25, q2)], vec![(x, q3), (x, hi_w)], vec![(x, q1), (x, lo_w)]] {
-                b.draw_series(std::iter::once(PathElement::new(seg, color.stroke_width(s.stroke(2.0))))).map_err(err)?;
+                b.draw_series(std::iter::once(PathElement::new(seg, color.stroke_width(s.stroke(2.0)))))
+                    .map_err(err)?;
             }
         }
         Ok(())
@@ -454,15 +548,36 @@ impl Figure for Dots {
             .map_err(err)?;
         for (i, (a, b, lab)) in self.bands.iter().enumerate() {
             let shade = [RGBColor(250, 226, 214), RGBColor(245, 245, 245), RGBColor(214, 234, 246)][i % 3];
-            c.draw_series(std::iter::once(Rectangle::new([(-0.6, *a), (n as f64 - 0.4, *b)], shade.filled()))).map_err(err)?;
-            c.draw_series(std::iter::once(Text::new(lab.clone(), (-0.55, *b - 0.02 * (self.yrange.1 - self.yrange.0)), s.font(9.0).color(&GREY)))).map_err(err)?;
+            c.draw_series(std::iter::once(Rectangle::new([(-0.6, *a), (n as f64 - 0.4, *b)], shade.filled())))
+                .map_err(err)?;
+            c.draw_series(std::iter::once(Text::new(
+                lab.clone(),
+                (-0.55, *b - 0.02 * (self.yrange.1 - self.yrange.0)),
+                s.font(9.0).color(&GREY),
+            )))
+            .map_err(err)?;
         }
-        c.configure_mesh().x_labels(n).x_label_formatter(&f).y_desc(&self.ylab).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
+        c.configure_mesh()
+            .x_labels(n)
+            .x_label_formatter(&f)
+            .y_desc(&self.ylab)
+            .label_style(s.font(10.0))
+            .axis_desc_style(s.font(11.0))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
         if let Some(r) = self.reference {
-            c.draw_series(LineSeries::new(vec![(-0.6, r), (n as f64 - 0.4, r)], GREY.stroke_width(s.stroke(1.0)))).map_err(err)?;
+            c.draw_series(LineSeries::new(vec![(-0.6, r), (n as f64 - 0.4, r)], GREY.stroke_width(s.stroke(1.0))))
+                .map_err(err)?;
         }
-        c.draw_series(self.rows.iter().enumerate().map(|(i, r)| PathElement::new(vec![(i as f64, r.2), (i as f64, r.3)], PALETTE[0].stroke_width(s.stroke(2.0))))).map_err(err)?;
-        c.draw_series(self.rows.iter().enumerate().map(|(i, r)| Circle::new((i as f64, r.1), s.px(5.0), PALETTE[0].filled()))).map_err(err)?;
+        c.draw_series(self.rows.iter().enumerate().map(|(i, r)| {
+            PathElement::new(vec![(i as f64, r.2), (i as f64, r.3)], PALETTE[0].stroke_width(s.stroke(2.0)))
+        }))
+        .map_err(err)?;
+        c.draw_series(
+            self.rows.iter().enumerate().map(|(i, r)| Circle::new((i as f64, r.1), s.px(5.0), PALETTE[0].filled())),
+        )
+        .map_err(err)?;
         Ok(())
     }
 }
@@ -486,7 +601,9 @@ impl Figure for Lines {
         DB::ErrorType: 'static,
     {
         let (x0, x1) = pad(min_max(self.x.iter().copied()).0, min_max(self.x.iter().copied()).1, 0.03);
-        let (y0, y1) = self.yrange.unwrap_or_else(|| pad_range(min_max(self.series.iter().flat_map(|s| s.1.iter().flatten().copied()))));
+        let (y0, y1) = self
+            .yrange
+            .unwrap_or_else(|| pad_range(min_max(self.series.iter().flat_map(|s| s.1.iter().flatten().copied()))));
         let mut c = ChartBuilder::on(root)
             .caption(&self.title, s.font(14.0))
             .margin(s.px(10.0))
@@ -494,7 +611,14 @@ impl Figure for Lines {
             .y_label_area_size(s.px(48.0))
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(err)?;
-        c.configure_mesh().x_desc(&self.xlab).y_desc(&self.ylab).label_style(s.font(10.0)).axis_desc_style(s.font(11.0)).light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
+        c.configure_mesh()
+            .x_desc(&self.xlab)
+            .y_desc(&self.ylab)
+            .label_style(s.font(10.0))
+            .axis_desc_style(s.font(11.0))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(err)?;
         for (i, (name, ys)) in self.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             let pts: Vec<(f64, f64)> = self.x.iter().zip(ys).filter_map(|(x, y)| y.map(|y| (*x, y))).collect();
@@ -504,7 +628,13 @@ impl Figure for Lines {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
             c.draw_series(pts.iter().map(|&p| Circle::new(p, s.px(2.5), color.filled()))).map_err(err)?;
         }
-        c.configure_series_labels().position(SeriesLabelPosition::LowerLeft).label_font(s.font(10.0)).background_style(WHITE.mix(0.9)).border_style(GREY).draw().map_err(err)?;
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .label_font(s.font(10.0))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GREY)
+            .draw()
+            .map_err(err)?;
         Ok(())
     }
 }

@@ -82,7 +82,11 @@ pub fn to_png<F: Figure>(f: &F, path: &Path) -> Result<()> {
     let (w, h) = f.size();
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp-{}.png", path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}.png",
+        path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default(),
+        std::process::id()
+    ));
     {
         let root = BitMapBackend::new(&tmp, (2 * w, 2 * h)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;

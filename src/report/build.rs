@@ -210,14 +210,23 @@ fn methods_section(study: &Study, lang: &str, sections: (bool, bool)) -> Section
     } else {
         "Classrooms are scored from their primary observations (reliability copies are used only to measure inter-observer agreement) and centers as the mean of their classrooms. Confidence intervals for means use the t distribution.".to_string()
     });
-    Section { id: "methods".into(), title: tr(lang, "methods").into(), blocks: paras.into_iter().map(Block::Para).collect() }
+    Section {
+        id: "methods".into(),
+        title: tr(lang, "methods").into(),
+        blocks: paras.into_iter().map(Block::Para).collect(),
+    }
 }
 
 fn provenance_section(lang: &str, prov: &serde_json::Value) -> Section {
     let mut rows = vec![vec![tr(lang, "version").to_string(), prov["version"].as_str().unwrap_or("").to_string()]];
     rows.push(vec![
         tr(lang, "spec").to_string(),
-        format!("{} (sha256 {})", prov["spec"]["path"].as_str().unwrap_or(""), &prov["spec"]["sha256"].as_str().unwrap_or("")[..12.min(prov["spec"]["sha256"].as_str().unwrap_or("").len())]),
+        format!(
+            "{} (sha256 {})",
+            prov["spec"]["path"].as_str().unwrap_or(""),
+            &prov["spec"]["sha256"].as_str().unwrap_or("")
+                [..12.min(prov["spec"]["sha256"].as_str().unwrap_or("").len())]
+        ),
     ]);
     if let Some(inputs) = prov["inputs"].as_array() {
         for i in inputs {
@@ -244,10 +253,21 @@ fn provenance_section(lang: &str, prov: &serde_json::Value) -> Section {
 }
 
 /// Assemble the whole report. `extra` sections (reliability, validity, ...) go before Methods.
-pub fn build(study: &Study, d: &StudyData, records: &[Record], prov: &serde_json::Value, lang: &str, extra: Vec<Section>) -> Doc {
-    let mut sections = vec![sample_section(lang, records), quality_section(lang, d), descriptive_section(study, lang, records)];
+pub fn build(
+    study: &Study,
+    d: &StudyData,
+    records: &[Record],
+    prov: &serde_json::Value,
+    lang: &str,
+    extra: Vec<Section>,
+) -> Doc {
+    let mut sections =
+        vec![sample_section(lang, records), quality_section(lang, d), descriptive_section(study, lang, records)];
     sections.extend(extra);
-    let ran = (records.iter().any(|r| r.ctx_str("analysis") == Some("internal_consistency")), records.iter().any(|r| r.ctx_str("analysis") == Some("mtmm")));
+    let ran = (
+        records.iter().any(|r| r.ctx_str("analysis") == Some("internal_consistency")),
+        records.iter().any(|r| r.ctx_str("analysis") == Some("mtmm")),
+    );
     sections.push(methods_section(study, lang, ran));
     sections.push(provenance_section(lang, prov));
     let name = if study.spec.study.name.is_empty() { String::new() } else { study.spec.study.name.clone() };

@@ -68,20 +68,45 @@ impl Fig {
 }
 
 /// The figure kinds `checkval plot` accepts.
-pub const KINDS: [&str; 9] = ["scatter", "roc", "bland-altman", "forest", "heatmap", "distributions", "observers", "class-profile", "short-form"];
+pub const KINDS: [&str; 9] = [
+    "scatter",
+    "roc",
+    "bland-altman",
+    "forest",
+    "heatmap",
+    "distributions",
+    "observers",
+    "class-profile",
+    "short-form",
+];
 
 fn r_note(records: &[Record], level: &str, y: &str) -> String {
     records
         .iter()
-        .find(|r| r.statistic == "pearson_r" && r.ctx_str("analysis") == Some("mtmm") && r.ctx_str("level") == Some(level) && r.ctx_str("x") == Some("checklist_total") && r.ctx_str("y") == Some(y) && r.ctx_str("ci_kind").is_none())
-        .and_then(|r| r.estimate.map(|e| format!("r = {} {}, n = {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true), r.n.unwrap_or(0))))
+        .find(|r| {
+            r.statistic == "pearson_r"
+                && r.ctx_str("analysis") == Some("mtmm")
+                && r.ctx_str("level") == Some(level)
+                && r.ctx_str("x") == Some("checklist_total")
+                && r.ctx_str("y") == Some(y)
+                && r.ctx_str("ci_kind").is_none()
+        })
+        .and_then(|r| {
+            r.estimate.map(|e| {
+                format!("r = {} {}, n = {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true), r.n.unwrap_or(0))
+            })
+        })
         .unwrap_or_else(|| "r = NA".into())
 }
 
 /// Every figure the report shows, keyed by kind.
 pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -> Vec<(String, Fig)> {
     let mut out: Vec<(String, Fig)> = Vec::new();
-    let doms: Vec<String> = study.instrument.as_ref().map(|i| i.domains.iter().map(|x| format!("class_{}", x.code)).collect()).unwrap_or_default();
+    let doms: Vec<String> = study
+        .instrument
+        .as_ref()
+        .map(|i| i.domains.iter().map(|x| format!("class_{}", x.code)).collect())
+        .unwrap_or_default();
     let total_lab = score_label(study, "checklist_total", lang);
     // 1. scatter at each level
     for lvl in &study.spec.analysis.levels {
@@ -92,18 +117,27 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             .filter_map(|dm| {
                 let y = t.column(dm)?;
                 let (xs, ys): (Vec<f64>, Vec<f64>) = x.iter().zip(y).filter_map(|(a, b)| Some(((*a)?, (*b)?))).unzip();
-                Some(Panel { x: xs, y: ys, xlab: total_lab.clone(), ylab: score_label(study, dm, lang), note: r_note(records, lvl, dm) })
+                Some(Panel {
+                    x: xs,
+                    y: ys,
+                    xlab: total_lab.clone(),
+                    ylab: score_label(study, dm, lang),
+                    note: r_note(records, lvl, dm),
+                })
             })
             .collect();
         if panels.is_empty() {
             continue;
         }
         let lv = tr(lang, &format!("level_{lvl}"));
-        out.push(("scatter".into(), Fig {
-            id: format!("scatter-{lvl}"),
-            caption: format!("{} ({lv})", tr(lang, "fig_scatter")),
-            fig: AnyFig::Scatter(Scatter { title: format!("{} ({lv})", tr(lang, "fig_scatter")), panels }),
-        }));
+        out.push((
+            "scatter".into(),
+            Fig {
+                id: format!("scatter-{lvl}"),
+                caption: format!("{} ({lv})", tr(lang, "fig_scatter")),
+                fig: AnyFig::Scatter(Scatter { title: format!("{} ({lv})", tr(lang, "fig_scatter")), panels }),
+            },
+        ));
     }
     // 2. ROC per threshold (checklist total)
     for th in &study.spec.analysis.thresholds {
@@ -125,47 +159,74 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             .filter(|r| r.statistic == "roc_envelope" && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
             .filter_map(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)))
             .collect();
-        let auc = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref() == Some("DeLong") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
-        let legend = auc.and_then(|a| a.estimate.map(|e| format!("AUC = {} {}", bounded(e, 2), ci(a.ci_low, a.ci_high, 2, true)))).unwrap_or_else(|| "AUC = NA".into());
+        let auc = records.iter().find(|r| {
+            r.statistic == "auc"
+                && r.ci_method.as_deref() == Some("DeLong")
+                && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+        });
+        let legend = auc
+            .and_then(|a| a.estimate.map(|e| format!("AUC = {} {}", bounded(e, 2), ci(a.ci_low, a.ci_high, 2, true))))
+            .unwrap_or_else(|| "AUC = NA".into());
         let se = find(records, "sensitivity", &c).and_then(|r| r.estimate);
         let sp = find(records, "specificity", &c).and_then(|r| r.estimate);
-        let thr = records.iter().find(|r| (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))).and_then(|r| r.estimate);
+        let thr = records
+            .iter()
+            .find(|r| {
+                (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold")
+                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+            })
+            .and_then(|r| r.estimate);
         let cutoff = match (se, sp, thr) {
             (Some(se), Some(sp), Some(t)) => Some((1.0 - sp, se, format!("{} ≤ {:.3}", tr(lang, "cutoff"), t))),
             _ => None,
         };
         let label = if lang == "es" { &th.label_es } else { &th.label_en };
         let label = if label.is_empty() { th.name.clone() } else { label.clone() };
-        out.push(("roc".into(), Fig {
-            id: format!("roc-{}", th.name),
-            caption: format!("{}: {label}", tr(lang, "fig_roc")),
-            fig: AnyFig::Roc(Roc { title: label, points: pts, envelope, cutoff, legend, xlab: format!("1 − {}", tr(lang, "specificity")), ylab: tr(lang, "sensitivity").into() }),
-        }));
+        out.push((
+            "roc".into(),
+            Fig {
+                id: format!("roc-{}", th.name),
+                caption: format!("{}: {label}", tr(lang, "fig_roc")),
+                fig: AnyFig::Roc(Roc {
+                    title: label,
+                    points: pts,
+                    envelope,
+                    cutoff,
+                    legend,
+                    xlab: format!("1 − {}", tr(lang, "specificity")),
+                    ylab: tr(lang, "sensitivity").into(),
+                }),
+            },
+        ));
     }
     // 3. Bland–Altman of double-coded checklist totals
     {
         let pairs = crate::study::reliability::pair_observations(&d.checklist.meta);
         let col = &d.checklist_scores.values[0];
-        let (means, diffs): (Vec<f64>, Vec<f64>) = pairs.iter().filter_map(|&(p, r)| Some(((col[p]? + col[r]?) / 2.0, col[p]? - col[r]?))).unzip();
+        let (means, diffs): (Vec<f64>, Vec<f64>) =
+            pairs.iter().filter_map(|&(p, r)| Some(((col[p]? + col[r]?) / 2.0, col[p]? - col[r]?))).unzip();
         let c = [("analysis", "bland_altman"), ("score", "checklist_total")];
         let g = |stat: &str| find(records, stat, &c).and_then(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)));
         if let (Some(b), Some(l), Some(h)) = (g("bias"), g("loa_low"), g("loa_high")) {
             if means.len() >= 3 {
-                out.push(("bland-altman".into(), Fig {
-                    id: "bland-altman".into(),
-                    caption: tr(lang, "fig_ba").into(),
-                    fig: AnyFig::BlandAltman(BlandAltmanFig {
-                        title: format!("{} — {}", tr(lang, "fig_ba"), total_lab),
-                        means,
-                        diffs,
-                        bias: b,
-                        loa_low: l,
-                        loa_high: h,
-                        xlab: tr(lang, "ba_x").into(),
-                        ylab: tr(lang, "ba_y").into(),
-                        labels: [tr(lang, "bias").into(), tr(lang, "loa_short").into()],
-                    }),
-                }));
+                out.push((
+                    "bland-altman".into(),
+                    Fig {
+                        id: "bland-altman".into(),
+                        caption: tr(lang, "fig_ba").into(),
+                        fig: AnyFig::BlandAltman(BlandAltmanFig {
+                            title: format!("{} — {}", tr(lang, "fig_ba"), total_lab),
+                            means,
+                            diffs,
+                            bias: b,
+                            loa_low: l,
+                            loa_high: h,
+                            xlab: tr(lang, "ba_x").into(),
+                            ylab: tr(lang, "ba_y").into(),
+                            labels: [tr(lang, "bias").into(), tr(lang, "loa_short").into()],
+                        }),
+                    },
+                ));
             }
         }
     }
@@ -182,24 +243,31 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         }
     }
     if !marks.is_empty() {
-        out.push(("forest".into(), Fig {
-            id: "forest-agreement".into(),
-            caption: tr(lang, "fig_forest_agree").into(),
-            fig: AnyFig::Forest(Forest {
-                title: tr(lang, "fig_forest_agree").into(),
-                rows: items.iter().map(|i| i.id.clone()).collect(),
-                marks,
-                series: vec!["AC1".into(), "κ".into()],
-                xlab: tr(lang, "coefficient").into(),
-                xrange: (-0.4, 1.0),
-                reference: Some(0.0),
-            }),
-        }));
+        out.push((
+            "forest".into(),
+            Fig {
+                id: "forest-agreement".into(),
+                caption: tr(lang, "fig_forest_agree").into(),
+                fig: AnyFig::Forest(Forest {
+                    title: tr(lang, "fig_forest_agree").into(),
+                    rows: items.iter().map(|i| i.id.clone()).collect(),
+                    marks,
+                    series: vec!["AC1".into(), "κ".into()],
+                    xlab: tr(lang, "coefficient").into(),
+                    xrange: (-0.4, 1.0),
+                    reference: Some(0.0),
+                }),
+            },
+        ));
     }
     let mut marks = Vec::new();
     for (i, it) in items.iter().enumerate() {
         for (si, dm) in doms.iter().enumerate() {
-            if let Some(r) = records.iter().find(|r| r.ctx_str("analysis") == Some("item_validity") && r.ctx_str("item") == Some(&it.id) && r.ctx_str("y") == Some(dm)) {
+            if let Some(r) = records.iter().find(|r| {
+                r.ctx_str("analysis") == Some("item_validity")
+                    && r.ctx_str("item") == Some(&it.id)
+                    && r.ctx_str("y") == Some(dm)
+            }) {
                 if let (Some(e), Some(l), Some(h)) = (r.estimate, r.ci_low, r.ci_high) {
                     marks.push((i, si, e, l, h));
                 }
@@ -207,19 +275,22 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         }
     }
     if !marks.is_empty() {
-        out.push(("forest".into(), Fig {
-            id: "forest-item-validity".into(),
-            caption: tr(lang, "fig_forest_validity").into(),
-            fig: AnyFig::Forest(Forest {
-                title: tr(lang, "fig_forest_validity").into(),
-                rows: items.iter().map(|i| i.id.clone()).collect(),
-                marks,
-                series: doms.iter().map(|d| d.trim_start_matches("class_").to_string()).collect(),
-                xlab: "r".into(),
-                xrange: (-0.4, 1.0),
-                reference: Some(0.0),
-            }),
-        }));
+        out.push((
+            "forest".into(),
+            Fig {
+                id: "forest-item-validity".into(),
+                caption: tr(lang, "fig_forest_validity").into(),
+                fig: AnyFig::Forest(Forest {
+                    title: tr(lang, "fig_forest_validity").into(),
+                    rows: items.iter().map(|i| i.id.clone()).collect(),
+                    marks,
+                    series: doms.iter().map(|d| d.trim_start_matches("class_").to_string()).collect(),
+                    xlab: "r".into(),
+                    xrange: (-0.4, 1.0),
+                    reference: Some(0.0),
+                }),
+            },
+        ));
     }
     // 5. MTMM heat map (classroom level)
     let cl_names = study.checklist_score_names();
@@ -233,28 +304,47 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
                     .map(|b| {
                         records
                             .iter()
-                            .find(|r| r.statistic == "pearson_r" && r.ctx_str("analysis") == Some("mtmm") && r.ctx_str("level") == Some("classroom") && r.ctx_str("x") == Some(a) && r.ctx_str("y") == Some(b) && r.ctx_str("ci_kind").is_none())
+                            .find(|r| {
+                                r.statistic == "pearson_r"
+                                    && r.ctx_str("analysis") == Some("mtmm")
+                                    && r.ctx_str("level") == Some("classroom")
+                                    && r.ctx_str("x") == Some(a)
+                                    && r.ctx_str("y") == Some(b)
+                                    && r.ctx_str("ci_kind").is_none()
+                            })
                             .and_then(|r| r.estimate)
                     })
                     .collect()
             })
             .collect();
-        out.push(("heatmap".into(), Fig {
-            id: "mtmm-heatmap".into(),
-            caption: tr(lang, "mtmm_caption").into(),
-            fig: AnyFig::Heatmap(Heatmap {
-                title: format!("{} ({})", tr(lang, "mtmm_caption"), tr(lang, "level_classroom")),
-                rows: cl_names.iter().map(|a| score_label(study, a, lang)).collect(),
-                cols: cs_names.iter().map(|b| b.trim_start_matches("class_").to_string()).collect(),
-                values,
-            }),
-        }));
+        out.push((
+            "heatmap".into(),
+            Fig {
+                id: "mtmm-heatmap".into(),
+                caption: tr(lang, "mtmm_caption").into(),
+                fig: AnyFig::Heatmap(Heatmap {
+                    title: format!("{} ({})", tr(lang, "mtmm_caption"), tr(lang, "level_classroom")),
+                    rows: cl_names.iter().map(|a| score_label(study, a, lang)).collect(),
+                    cols: cs_names.iter().map(|b| b.trim_start_matches("class_").to_string()).collect(),
+                    values,
+                }),
+            },
+        ));
     }
     // 6. distributions
     {
-        let primary: Vec<f64> = d.checklist.meta.iter().zip(&d.checklist_scores.values[0]).filter(|(m, _)| m.role == Role::Primary).filter_map(|(_, v)| *v).collect();
-        let rooms: Vec<f64> = d.classrooms.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
-        let centers: Vec<f64> = d.centers.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
+        let primary: Vec<f64> = d
+            .checklist
+            .meta
+            .iter()
+            .zip(&d.checklist_scores.values[0])
+            .filter(|(m, _)| m.role == Role::Primary)
+            .filter_map(|(_, v)| *v)
+            .collect();
+        let rooms: Vec<f64> =
+            d.classrooms.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
+        let centers: Vec<f64> =
+            d.centers.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();
         let mut by_group: Vec<(String, Vec<f64>)> = Vec::new();
         if let Some(col) = d.classrooms.column("checklist_total") {
             for (v, g) in col.iter().zip(&d.classrooms.age_group) {
@@ -267,25 +357,28 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             }
         }
         by_group.sort_by(|a, b| a.0.cmp(&b.0));
-        out.push(("distributions".into(), Fig {
-            id: "distributions".into(),
-            caption: tr(lang, "fig_distributions").into(),
-            fig: AnyFig::Distribution(Distribution {
-                title: format!("{} — {}", tr(lang, "fig_distributions"), total_lab),
-                hist: rooms.clone(),
-                hist_label: tr(lang, "level_classroom").into(),
-                groups: [
-                    (tr(lang, "level_observation").to_string(), primary),
-                    (tr(lang, "level_classroom").to_string(), rooms),
-                    (tr(lang, "level_center").to_string(), centers),
-                ]
-                .into_iter()
-                .chain(by_group)
-                .collect(),
-                xlab: total_lab.clone(),
-                count_label: tr(lang, "count").into(),
-            }),
-        }));
+        out.push((
+            "distributions".into(),
+            Fig {
+                id: "distributions".into(),
+                caption: tr(lang, "fig_distributions").into(),
+                fig: AnyFig::Distribution(Distribution {
+                    title: format!("{} — {}", tr(lang, "fig_distributions"), total_lab),
+                    hist: rooms.clone(),
+                    hist_label: tr(lang, "level_classroom").into(),
+                    groups: [
+                        (tr(lang, "level_observation").to_string(), primary),
+                        (tr(lang, "level_classroom").to_string(), rooms),
+                        (tr(lang, "level_center").to_string(), centers),
+                    ]
+                    .into_iter()
+                    .chain(by_group)
+                    .collect(),
+                    xlab: total_lab.clone(),
+                    count_label: tr(lang, "count").into(),
+                }),
+            },
+        ));
     }
     // 7. observers: severity and drift
     let sev: Vec<(String, f64, f64, f64)> = records
@@ -295,41 +388,60 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         .collect();
     if !sev.is_empty() {
         let (lo, hi) = sev.iter().fold((0.0f64, 0.0f64), |(a, b), r| (a.min(r.2), b.max(r.3)));
-        out.push(("observers".into(), Fig {
-            id: "observers".into(),
-            caption: tr(lang, "fig_observers").into(),
-            fig: AnyFig::Dots(Dots {
-                title: tr(lang, "fig_observers").into(),
-                rows: sev,
-                yrange: (lo - 0.05, hi + 0.05),
-                ylab: tr(lang, "severity_y").into(),
-                bands: vec![],
-                reference: Some(0.0),
-            }),
-        }));
+        out.push((
+            "observers".into(),
+            Fig {
+                id: "observers".into(),
+                caption: tr(lang, "fig_observers").into(),
+                fig: AnyFig::Dots(Dots {
+                    title: tr(lang, "fig_observers").into(),
+                    rows: sev,
+                    yrange: (lo - 0.05, hi + 0.05),
+                    ylab: tr(lang, "severity_y").into(),
+                    bands: vec![],
+                    reference: Some(0.0),
+                }),
+            },
+        ));
     }
     let weeks: Vec<(f64, f64, f64, f64)> = records
         .iter()
         .filter(|r| r.statistic == "weekly_mean")
-        .filter_map(|r| Some((r.context.get("week")?.as_f64()?, r.estimate?, r.ci_low.unwrap_or(f64::NAN), r.ci_high.unwrap_or(f64::NAN))))
+        .filter_map(|r| {
+            Some((
+                r.context.get("week")?.as_f64()?,
+                r.estimate?,
+                r.ci_low.unwrap_or(f64::NAN),
+                r.ci_high.unwrap_or(f64::NAN),
+            ))
+        })
         .collect();
     if weeks.len() >= 2 {
-        out.push(("observers".into(), Fig {
-            id: "observer-drift".into(),
-            caption: tr(lang, "fig_drift").into(),
-            fig: AnyFig::Lines(Lines {
-                title: tr(lang, "fig_drift").into(),
-                x: weeks.iter().map(|w| w.0).collect(),
-                series: vec![
-                    (tr(lang, "mean").into(), weeks.iter().map(|w| Some(w.1)).collect()),
-                    (format!("{} −", tr(lang, "ci")), weeks.iter().map(|w| Some(w.2).filter(|v| v.is_finite())).collect()),
-                    (format!("{} +", tr(lang, "ci")), weeks.iter().map(|w| Some(w.3).filter(|v| v.is_finite())).collect()),
-                ],
-                xlab: tr(lang, "week").into(),
-                ylab: total_lab.clone(),
-                yrange: None,
-            }),
-        }));
+        out.push((
+            "observers".into(),
+            Fig {
+                id: "observer-drift".into(),
+                caption: tr(lang, "fig_drift").into(),
+                fig: AnyFig::Lines(Lines {
+                    title: tr(lang, "fig_drift").into(),
+                    x: weeks.iter().map(|w| w.0).collect(),
+                    series: vec![
+                        (tr(lang, "mean").into(), weeks.iter().map(|w| Some(w.1)).collect()),
+                        (
+                            format!("{} −", tr(lang, "ci")),
+                            weeks.iter().map(|w| Some(w.2).filter(|v| v.is_finite())).collect(),
+                        ),
+                        (
+                            format!("{} +", tr(lang, "ci")),
+                            weeks.iter().map(|w| Some(w.3).filter(|v| v.is_finite())).collect(),
+                        ),
+                    ],
+                    xlab: tr(lang, "week").into(),
+                    ylab: total_lab.clone(),
+                    yrange: None,
+                }),
+            },
+        ));
     }
     // 8. CLASS dimension profile
     if let Some(inst) = &study.instrument {
@@ -342,18 +454,25 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             })
             .collect();
         if !rows.is_empty() {
-            out.push(("class-profile".into(), Fig {
-                id: "class-profile".into(),
-                caption: tr(lang, "fig_profile").into(),
-                fig: AnyFig::Dots(Dots {
-                    title: tr(lang, "fig_profile").into(),
-                    rows,
-                    yrange: (inst.min, inst.max),
-                    ylab: tr(lang, "class_score").into(),
-                    bands: vec![(1.0, 3.0, tr(lang, "band_low").into()), (3.0, 6.0, tr(lang, "band_mid").into()), (6.0, 7.0, tr(lang, "band_high").into())],
-                    reference: None,
-                }),
-            }));
+            out.push((
+                "class-profile".into(),
+                Fig {
+                    id: "class-profile".into(),
+                    caption: tr(lang, "fig_profile").into(),
+                    fig: AnyFig::Dots(Dots {
+                        title: tr(lang, "fig_profile").into(),
+                        rows,
+                        yrange: (inst.min, inst.max),
+                        ylab: tr(lang, "class_score").into(),
+                        bands: vec![
+                            (1.0, 3.0, tr(lang, "band_low").into()),
+                            (3.0, 6.0, tr(lang, "band_mid").into()),
+                            (6.0, 7.0, tr(lang, "band_high").into()),
+                        ],
+                        reference: None,
+                    }),
+                },
+            ));
         }
     }
     // 9. short form trade-off
@@ -362,21 +481,27 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         let g = |r: &Record, k: &str| r.context.get(k).and_then(|v| v.as_f64());
         let mut series = vec![("α".to_string(), steps.iter().map(|r| g(r, "alpha")).collect::<Vec<_>>())];
         for dm in &doms {
-            series.push((format!("r {}", dm.trim_start_matches("class_")), steps.iter().map(|r| g(r, &format!("r_{dm}"))).collect()));
+            series.push((
+                format!("r {}", dm.trim_start_matches("class_")),
+                steps.iter().map(|r| g(r, &format!("r_{dm}"))).collect(),
+            ));
         }
         series.push(("AUC".into(), steps.iter().map(|r| g(r, "auc")).collect()));
-        out.push(("short-form".into(), Fig {
-            id: "short-form".into(),
-            caption: tr(lang, "short_form_caption").into(),
-            fig: AnyFig::Lines(Lines {
-                title: tr(lang, "fig_short_form").into(),
-                x: steps.iter().filter_map(|r| r.estimate).collect(),
-                series,
-                xlab: tr(lang, "n_items").into(),
-                ylab: tr(lang, "value").into(),
-                yrange: None,
-            }),
-        }));
+        out.push((
+            "short-form".into(),
+            Fig {
+                id: "short-form".into(),
+                caption: tr(lang, "short_form_caption").into(),
+                fig: AnyFig::Lines(Lines {
+                    title: tr(lang, "fig_short_form").into(),
+                    x: steps.iter().filter_map(|r| r.estimate).collect(),
+                    series,
+                    xlab: tr(lang, "n_items").into(),
+                    ylab: tr(lang, "value").into(),
+                    yrange: None,
+                }),
+            },
+        ));
     }
     out
 }

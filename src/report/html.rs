@@ -79,7 +79,11 @@ pub fn render(doc: &Doc) -> String {
                     ));
                 }
                 Block::Table(t) => {
-                    s.push_str(&format!("<div class=\"table-wrap\"><table id=\"{}\">\n<caption>{}</caption>\n<thead><tr>", esc(&t.id), esc(&t.caption)));
+                    s.push_str(&format!(
+                        "<div class=\"table-wrap\"><table id=\"{}\">\n<caption>{}</caption>\n<thead><tr>",
+                        esc(&t.id),
+                        esc(&t.caption)
+                    ));
                     for (h, &n) in t.headers.iter().zip(&t.numeric) {
                         s.push_str(&format!("<th{}>{}</th>", if n { " class=\"num\"" } else { "" }, esc(h)));
                     }

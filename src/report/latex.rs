@@ -55,7 +55,11 @@ pub fn render(doc: &Doc) -> String {
                 }
                 Block::Table(t) => {
                     let spec: String = t.numeric.iter().map(|&n| if n { 'r' } else { 'l' }).collect();
-                    s.push_str(&format!("\\begin{{longtable}}{{{spec}}}\n\\caption{{{}}}\\label{{{}}}\\\\\n\\toprule\n", esc(&t.caption), t.id));
+                    s.push_str(&format!(
+                        "\\begin{{longtable}}{{{spec}}}\n\\caption{{{}}}\\label{{{}}}\\\\\n\\toprule\n",
+                        esc(&t.caption),
+                        t.id
+                    ));
                     s.push_str(&t.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" & "));
                     s.push_str(" \\\\\n\\midrule\n\\endhead\n");
                     for r in &t.rows {
@@ -64,7 +68,11 @@ pub fn render(doc: &Doc) -> String {
                     }
                     s.push_str("\\bottomrule\n");
                     if let Some(n) = &t.note {
-                        s.push_str(&format!("\\multicolumn{{{}}}{{p{{0.95\\textwidth}}}}{{\\footnotesize {}}}\\\\\n", t.headers.len(), esc(n)));
+                        s.push_str(&format!(
+                            "\\multicolumn{{{}}}{{p{{0.95\\textwidth}}}}{{\\footnotesize {}}}\\\\\n",
+                            t.headers.len(),
+                            esc(n)
+                        ));
                     }
                     s.push_str("\\end{longtable}\n\n");
                 }

@@ -41,7 +41,11 @@ pub fn render(doc: &Doc) -> String {
                     s.push('\n');
                 }
                 Block::Figure { id, caption, .. } => {
-                    s.push_str(&format!("![{}](figures/{id}.svg)\n\n*{}* ([PNG](figures/{id}.png))\n\n", esc(caption), esc(caption)));
+                    s.push_str(&format!(
+                        "![{}](figures/{id}.svg)\n\n*{}* ([PNG](figures/{id}.png))\n\n",
+                        esc(caption),
+                        esc(caption)
+                    ));
                 }
             }
         }

@@ -29,7 +29,11 @@ pub enum Block {
     List(Vec<String>),
     Table(Table),
     /// A figure: inline SVG in HTML, an image link in Markdown.
-    Figure { id: String, caption: String, svg: String },
+    Figure {
+        id: String,
+        caption: String,
+        svg: String,
+    },
 }
 
 #[derive(Debug, Clone)]

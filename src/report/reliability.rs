@@ -41,10 +41,14 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
     for s in &scales {
         let c = [("analysis", "internal_consistency"), ("scale", s.as_str())];
         let feldt = records.iter().find(|r| {
-            r.statistic == "cronbach_alpha" && r.ctx_str("scale") == Some(s) && r.ci_method.as_deref().is_some_and(|m| m.starts_with("Feldt"))
+            r.statistic == "cronbach_alpha"
+                && r.ctx_str("scale") == Some(s)
+                && r.ci_method.as_deref().is_some_and(|m| m.starts_with("Feldt"))
         });
         let boot = records.iter().find(|r| {
-            r.statistic == "cronbach_alpha" && r.ctx_str("scale") == Some(s) && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap"))
+            r.statistic == "cronbach_alpha"
+                && r.ctx_str("scale") == Some(s)
+                && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap"))
         });
         let a = feldt.or_else(|| find(records, "cronbach_alpha", &c));
         rows.push(vec![
@@ -73,7 +77,8 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         note: Some(tr(lang, "consistency_note").into()),
     }));
     // Item agreement
-    let n_pairs = find(records, "n_double_coded_pairs", &[("instrument", "checklist")]).and_then(|r| r.estimate).unwrap_or(0.0);
+    let n_pairs =
+        find(records, "n_double_coded_pairs", &[("instrument", "checklist")]).and_then(|r| r.estimate).unwrap_or(0.0);
     blocks.push(Block::Para(if es {
         format!("{} visitas con doble codificación de la lista de cotejo se usaron para medir el acuerdo entre observadores, reactivo por reactivo. El AC1 de Gwet es el indicador principal: con reactivos que casi siempre se cumplen (o casi nunca), κ resulta paradójicamente bajo aunque el acuerdo sea alto.", n_pairs)
     } else {
@@ -162,7 +167,13 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         blocks.push(Block::Table(Table {
             id: "tab-bland-altman".into(),
             caption: tr(lang, "ba_caption").into(),
-            headers: vec![tr(lang, "score").into(), tr(lang, "pairs").into(), tr(lang, "bias").into(), tr(lang, "loa_low").into(), tr(lang, "loa_high").into()],
+            headers: vec![
+                tr(lang, "score").into(),
+                tr(lang, "pairs").into(),
+                tr(lang, "bias").into(),
+                tr(lang, "loa_low").into(),
+                tr(lang, "loa_high").into(),
+            ],
             rows,
             numeric: vec![false, true, true, true, true],
             note: Some(tr(lang, "ba_note").into()),
@@ -217,7 +228,13 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
     blocks.push(Block::Table(Table {
         id: "tab-observers".into(),
         caption: tr(lang, "observer_caption").into(),
-        headers: vec![tr(lang, "observer").into(), tr(lang, "instrument").into(), tr(lang, "criterion").into(), tr(lang, "comparisons").into(), tr(lang, "agreement").into()],
+        headers: vec![
+            tr(lang, "observer").into(),
+            tr(lang, "instrument").into(),
+            tr(lang, "criterion").into(),
+            tr(lang, "comparisons").into(),
+            tr(lang, "agreement").into(),
+        ],
         rows,
         numeric: vec![false, false, false, true, true],
         note: None,

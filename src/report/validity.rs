@@ -16,11 +16,15 @@ fn r_ci(r: Option<&Record>) -> String {
 }
 
 fn boot<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)], kind: &str) -> Option<&'a Record> {
-    records.iter().find(|r| r.statistic == stat && r.ctx_str("ci_kind") == Some(kind) && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+    records.iter().find(|r| {
+        r.statistic == stat && r.ctx_str("ci_kind") == Some(kind) && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+    })
 }
 
 fn analytic<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)]) -> Option<&'a Record> {
-    records.iter().find(|r| r.statistic == stat && r.ctx_str("ci_kind").is_none() && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+    records.iter().find(|r| {
+        r.statistic == stat && r.ctx_str("ci_kind").is_none() && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+    })
 }
 
 pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
@@ -29,7 +33,11 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
     let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
     let cl_names = study.checklist_score_names();
     let cs_names = study.class_score_names();
-    let doms: Vec<String> = study.instrument.as_ref().map(|i| i.domains.iter().map(|d| format!("class_{}", d.code)).collect()).unwrap_or_default();
+    let doms: Vec<String> = study
+        .instrument
+        .as_ref()
+        .map(|i| i.domains.iter().map(|d| format!("class_{}", d.code)).collect())
+        .unwrap_or_default();
     // Headline table: checklist total × domains at both levels.
     let mut rows = Vec::new();
     for l in &study.spec.analysis.levels {
@@ -76,7 +84,12 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
             let mut row = vec![score_label(study, a, lang)];
             for b in &cs_names {
                 let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
-                row.push(analytic(records, "pearson_r", &c).and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()));
+                row.push(
+                    analytic(records, "pearson_r", &c)
+                        .and_then(|r| r.estimate)
+                        .map(|v| bounded(v, 2))
+                        .unwrap_or_else(|| "NA".into()),
+                );
             }
             rows.push(row);
         }
@@ -98,7 +111,9 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
     for b in &doms {
         let c = [("analysis", "disattenuated"), ("x", "checklist_total"), ("y", b.as_str())];
         if let Some(r) = find(records, "disattenuated_r", &c) {
-            let g = |k: &str| r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into());
+            let g = |k: &str| {
+                r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
+            };
             let partial = find(records, "partial_r", &[("analysis", "partial"), ("y", b.as_str())]);
             rows.push(vec![
                 b.trim_start_matches("class_").to_string(),
@@ -120,14 +135,19 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
             format!("{} ({})", tr(lang, "rel_short"), tr(lang, "checklist_prefix")),
             format!("{} (CLASS)", tr(lang, "rel_short")),
             tr(lang, "disatt_r").into(),
-            if covs.is_empty() { tr(lang, "partial_r_none").to_string() } else { format!("{} ({covs})", tr(lang, "partial_r")) },
+            if covs.is_empty() {
+                tr(lang, "partial_r_none").to_string()
+            } else {
+                format!("{} ({covs})", tr(lang, "partial_r"))
+            },
         ],
         rows,
         numeric: vec![false, true, true, true, true, true],
         note: Some(tr(lang, "disatt_note").into()),
     }));
     // Dependent correlations
-    let dep: Vec<&Record> = records.iter().filter(|r| r.ctx_str("analysis") == Some("dependent_correlations")).collect();
+    let dep: Vec<&Record> =
+        records.iter().filter(|r| r.ctx_str("analysis") == Some("dependent_correlations")).collect();
     if !dep.is_empty() {
         let rows = dep
             .iter()
@@ -143,7 +163,12 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         blocks.push(Block::Table(Table {
             id: "tab-dependent".into(),
             caption: tr(lang, "dependent_caption").into(),
-            headers: vec![tr(lang, "comparison").into(), tr(lang, "test").into(), tr(lang, "statistic").into(), "p".into()],
+            headers: vec![
+                tr(lang, "comparison").into(),
+                tr(lang, "test").into(),
+                tr(lang, "statistic").into(),
+                "p".into(),
+            ],
             rows,
             numeric: vec![false, false, true, true],
             note: None,
@@ -154,12 +179,25 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         let mut rows = Vec::new();
         for a in &cl_names {
             let c = [("analysis", "roc"), ("threshold", th.name.as_str()), ("score", a.as_str())];
-            let auc = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref() == Some("DeLong") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
-            let aucb = records.iter().find(|r| r.statistic == "auc" && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap")) && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
-            let thr = records.iter().find(|r| (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold") && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)));
+            let auc = records.iter().find(|r| {
+                r.statistic == "auc"
+                    && r.ci_method.as_deref() == Some("DeLong")
+                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+            });
+            let aucb = records.iter().find(|r| {
+                r.statistic == "auc"
+                    && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap"))
+                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+            });
+            let thr = records.iter().find(|r| {
+                (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold")
+                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
+            });
             let se = find(records, "sensitivity", &c);
             let sp = find(records, "specificity", &c);
-            let bench = find(records, "screening_benchmark_met", &c).and_then(|r| r.context.get("meets_criterion")).and_then(|v| v.as_bool());
+            let bench = find(records, "screening_benchmark_met", &c)
+                .and_then(|r| r.context.get("meets_criterion"))
+                .and_then(|v| v.as_bool());
             rows.push(vec![
                 score_label(study, a, lang),
                 auc.and_then(|r| r.context.get("n_positive")).map(|v| v.to_string()).unwrap_or_default(),
@@ -205,7 +243,11 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
     for it in &study.spec.checklist.items {
         let mut row = vec![it.id.clone(), study.subscale_label(&it.subscale, lang)];
         for b in &doms {
-            let r = records.iter().find(|r| r.ctx_str("analysis") == Some("item_validity") && r.ctx_str("item") == Some(&it.id) && r.ctx_str("y") == Some(b));
+            let r = records.iter().find(|r| {
+                r.ctx_str("analysis") == Some("item_validity")
+                    && r.ctx_str("item") == Some(&it.id)
+                    && r.ctx_str("y") == Some(b)
+            });
             row.push(r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()));
         }
         let flag = find(records, "item_discriminates", &[("item", it.id.as_str())]).and_then(|r| r.estimate);
@@ -232,8 +274,16 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         let rows = steps
             .iter()
             .map(|r| {
-                let g = |k: &str| r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into());
-                let mut row = vec![r.ctx_str("k").map(|s| s.to_string()).unwrap_or_else(|| r.context.get("k").map(|v| v.to_string()).unwrap_or_default()), r.ctx_str("removed").unwrap_or("").to_string(), g("alpha")];
+                let g = |k: &str| {
+                    r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
+                };
+                let mut row = vec![
+                    r.ctx_str("k")
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| r.context.get("k").map(|v| v.to_string()).unwrap_or_default()),
+                    r.ctx_str("removed").unwrap_or("").to_string(),
+                    g("alpha"),
+                ];
                 for b in &doms {
                     row.push(g(&format!("r_{b}")));
                 }
@@ -249,7 +299,13 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         numeric.push(true);
         let proposal = find(records, "short_form_proposed", &[]);
         let note = match proposal {
-            Some(p) if p.estimate.is_some() => format!("{}: {} ({} {}).", tr(lang, "proposed"), p.ctx_str("items").unwrap_or(""), p.estimate.unwrap_or(0.0), tr(lang, "items_word")),
+            Some(p) if p.estimate.is_some() => format!(
+                "{}: {} ({} {}).",
+                tr(lang, "proposed"),
+                p.ctx_str("items").unwrap_or(""),
+                p.estimate.unwrap_or(0.0),
+                tr(lang, "items_word")
+            ),
             Some(p) => format!("{}: {}", tr(lang, "no_proposal"), p.na_reason.clone().unwrap_or_default()),
             None => String::new(),
         };
@@ -284,9 +340,17 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
             let n = r.n?;
             let ok = r.context.get("adequate")?.as_bool()?;
             Some(if es {
-                format!("{y}: {n} centros; se necesitan ~{need:.0} para ±{} ({})", study.spec.analysis.precision, if ok { "suficiente" } else { "insuficiente" })
+                format!(
+                    "{y}: {n} centros; se necesitan ~{need:.0} para ±{} ({})",
+                    study.spec.analysis.precision,
+                    if ok { "suficiente" } else { "insuficiente" }
+                )
             } else {
-                format!("{y}: {n} centers; ~{need:.0} needed for ±{} ({})", study.spec.analysis.precision, if ok { "enough" } else { "too few" })
+                format!(
+                    "{y}: {n} centers; ~{need:.0} needed for ±{} ({})",
+                    study.spec.analysis.precision,
+                    if ok { "enough" } else { "too few" }
+                )
             })
         })
         .collect();

@@ -477,7 +477,14 @@ pub fn cohen_kappa(a: &[Option<f64>], b: &[Option<f64>], kind: WeightKind, level
 
 /// Percentile bootstrap CI for Cohen's κ (two raters), resampling units with both ratings.
 /// Each replicate rebuilds the q × q table from precomputed category pairs: `O(n + q²)`.
-pub fn cohen_kappa_bootstrap(a: &[Option<f64>], b: &[Option<f64>], kind: WeightKind, reps: usize, seed: u64, level: f64) -> StatResult<(f64, f64, usize)> {
+pub fn cohen_kappa_bootstrap(
+    a: &[Option<f64>],
+    b: &[Option<f64>],
+    kind: WeightKind,
+    reps: usize,
+    seed: u64,
+    level: f64,
+) -> StatResult<(f64, f64, usize)> {
     let pairs: Vec<(f64, f64)> = a.iter().zip(b).filter_map(|(x, y)| Some(((*x)?, (*y)?))).collect();
     let mut cats: Vec<f64> = pairs.iter().flat_map(|(x, y)| [*x, *y]).collect();
     cats.sort_by(|x, y| x.total_cmp(y));
@@ -492,34 +499,40 @@ pub fn cohen_kappa_bootstrap(a: &[Option<f64>], b: &[Option<f64>], kind: WeightK
         .collect();
     let w = weight_matrix(kind, &cats);
     let n = idx.len();
-    let out = resample_counts(n, reps, seed, || (vec![0.0f64; q * q], vec![0.0f64; q], vec![0.0f64; q]), |counts, (tab, row, col)| {
-        tab.iter_mut().for_each(|v| *v = 0.0);
-        row.iter_mut().for_each(|v| *v = 0.0);
-        col.iter_mut().for_each(|v| *v = 0.0);
-        for (i, &(x, y)) in idx.iter().enumerate() {
-            tab[x * q + y] += counts[i] as f64;
-        }
-        let nf = n as f64;
-        let (mut po, mut pe) = (0.0, 0.0);
-        for i in 0..q {
-            for j in 0..q {
-                let v = tab[i * q + j] / nf;
-                row[i] += v;
-                col[j] += v;
-                po += w[i][j] * v;
+    let out = resample_counts(
+        n,
+        reps,
+        seed,
+        || (vec![0.0f64; q * q], vec![0.0f64; q], vec![0.0f64; q]),
+        |counts, (tab, row, col)| {
+            tab.iter_mut().for_each(|v| *v = 0.0);
+            row.iter_mut().for_each(|v| *v = 0.0);
+            col.iter_mut().for_each(|v| *v = 0.0);
+            for (i, &(x, y)) in idx.iter().enumerate() {
+                tab[x * q + y] += counts[i] as f64;
             }
-        }
-        for i in 0..q {
-            for j in 0..q {
-                pe += w[i][j] * row[i] * col[j];
+            let nf = n as f64;
+            let (mut po, mut pe) = (0.0, 0.0);
+            for i in 0..q {
+                for j in 0..q {
+                    let v = tab[i * q + j] / nf;
+                    row[i] += v;
+                    col[j] += v;
+                    po += w[i][j] * v;
+                }
             }
-        }
-        if pe >= 1.0 - 1e-12 {
-            None
-        } else {
-            Some((po - pe) / (1.0 - pe))
-        }
-    });
+            for i in 0..q {
+                for j in 0..q {
+                    pe += w[i][j] * row[i] * col[j];
+                }
+            }
+            if pe >= 1.0 - 1e-12 {
+                None
+            } else {
+                Some((po - pe) / (1.0 - pe))
+            }
+        },
+    );
     percentile_ci(&out, level).ok_or_else(|| Na::new("too few defined replicates"))
 }
 
@@ -636,9 +649,8 @@ fn delta_matrix(level: Level, cats: &[f64], nc: &[f64]) -> StatResult<Vec<Vec<f6
 /// ratio .797; Fleiss (1971) nominal .43341 (irrCAC); Python `krippendorff` on random data.
 pub fn krippendorff_alpha(t: &RatingTable, level: Level, ci_level: f64, boot: usize, seed: u64) -> StatResult<Coef> {
     let prep = KrippPrep::new(t, level)?;
-    let est = prep
-        .alpha_weighted(None)
-        .ok_or_else(|| Na::new("no variation among the pairable values: α is undefined"))?;
+    let est =
+        prep.alpha_weighted(None).ok_or_else(|| Na::new("no variation among the pairable values: α is undefined"))?;
     let nu = prep.n_units();
     let (lo, hi, se) = if boot > 0 && nu >= 3 {
         let reps = resample_counts(nu, boot, seed, || (), |c, _| prep.alpha_weighted(Some(c)));
@@ -709,7 +721,8 @@ mod tests {
         let k = fleiss_kappa(&t, WeightKind::Identity, 0.95).unwrap();
         assert_abs_diff_eq!(k.estimate, 1.0, epsilon = 1e-12);
         assert!(k.ci_high <= 1.0 && k.se.is_finite());
-        let c = cohen_kappa(&[s(1.), s(2.), s(3.), s(1.)], &[s(1.), s(2.), s(3.), s(1.)], WeightKind::Identity, 0.95).unwrap();
+        let c = cohen_kappa(&[s(1.), s(2.), s(3.), s(1.)], &[s(1.), s(2.), s(3.), s(1.)], WeightKind::Identity, 0.95)
+            .unwrap();
         assert_abs_diff_eq!(c.estimate, 1.0, epsilon = 1e-12);
         // One category only: κ undefined, never NaN.
         let one = units(&[&[s(1.), s(1.)], &[s(1.), s(1.)], &[s(1.), s(1.)]]);

@@ -163,7 +163,14 @@ pub fn jackknife_influence(loo: &[f64]) -> Vec<f64> {
 
 /// Cluster resampling: draws clusters with replacement; `weights[i]` is how many times unit
 /// `i`'s cluster was drawn. `cluster[i]` indexes `0..n_clusters`.
-pub fn resample_clusters<S, F>(cluster: &[usize], n_clusters: usize, b: usize, seed: u64, scratch: impl Fn() -> S + Sync, stat: F) -> Vec<Option<f64>>
+pub fn resample_clusters<S, F>(
+    cluster: &[usize],
+    n_clusters: usize,
+    b: usize,
+    seed: u64,
+    scratch: impl Fn() -> S + Sync,
+    stat: F,
+) -> Vec<Option<f64>>
 where
     F: Fn(&[u32], &mut S) -> Option<f64> + Sync,
 {

@@ -267,7 +267,8 @@ pub fn item_stats(it: &Items) -> StatResult<Vec<ItemStat>> {
             };
             let alpha_if_deleted = if k >= 3 {
                 let idx: Vec<usize> = (0..k).filter(|&b| b != j).collect();
-                let sub: Vec<f64> = idx.iter().flat_map(|&a| idx.iter().map(move |&b| (a, b))).map(|(a, b)| c[a * k + b]).collect();
+                let sub: Vec<f64> =
+                    idx.iter().flat_map(|&a| idx.iter().map(move |&b| (a, b))).map(|(a, b)| c[a * k + b]).collect();
                 alpha_from_cov(&sub, k - 1)
             } else {
                 Err(Na::new("fewer than 3 items"))

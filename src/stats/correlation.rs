@@ -102,7 +102,15 @@ fn kendall_parts(x: &[f64], y: &[f64]) -> (f64, f64, f64, f64) {
     for i in 0..n {
         for j in i + 1..n {
             // f64::signum(0.0) is 1.0, so compare explicitly.
-            let sign = |d: f64| if d > 0.0 { 1.0 } else if d < 0.0 { -1.0 } else { 0.0 };
+            let sign = |d: f64| {
+                if d > 0.0 {
+                    1.0
+                } else if d < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            };
             let a = sign(x[i] - x[j]);
             let b = sign(y[i] - y[j]);
             s += a * b;
@@ -153,7 +161,8 @@ fn kendall_p(x: &[f64], y: &[f64], s: f64) -> Option<f64> {
     let vt: f64 = tx.iter().map(|t| t * (t - 1.0) * (2.0 * t + 5.0)).sum();
     let vu: f64 = ty.iter().map(|t| t * (t - 1.0) * (2.0 * t + 5.0)).sum();
     let v1 = tx.iter().map(|t| t * (t - 1.0)).sum::<f64>() * ty.iter().map(|t| t * (t - 1.0)).sum::<f64>();
-    let v2 = tx.iter().map(|t| t * (t - 1.0) * (t - 2.0)).sum::<f64>() * ty.iter().map(|t| t * (t - 1.0) * (t - 2.0)).sum::<f64>();
+    let v2 = tx.iter().map(|t| t * (t - 1.0) * (t - 2.0)).sum::<f64>()
+        * ty.iter().map(|t| t * (t - 1.0) * (t - 2.0)).sum::<f64>();
     let var = (v0 - vt - vu) / 18.0 + v1 / (2.0 * n * (n - 1.0)) + v2 / (9.0 * n * (n - 1.0) * (n - 2.0));
     if !(var > 0.0) {
         return None;
@@ -197,12 +206,24 @@ pub fn correlate(x: &[f64], y: &[f64], method: Method, level: f64) -> StatResult
     match method {
         Method::Pearson => {
             let r = pearson_w(x, y, None).ok_or_else(|| Na::new("zero variance"))?;
-            Ok(Corr { r, n, ci: fisher_ci(r, 1.0 / (nf - 3.0).sqrt(), level), ci_method: "Fisher z", p_value: t_p(r, nf - 2.0) })
+            Ok(Corr {
+                r,
+                n,
+                ci: fisher_ci(r, 1.0 / (nf - 3.0).sqrt(), level),
+                ci_method: "Fisher z",
+                p_value: t_p(r, nf - 2.0),
+            })
         }
         Method::Spearman => {
             let r = pearson_w(&ranks(x), &ranks(y), None).ok_or_else(|| Na::new("zero variance"))?;
             let se = ((1.0 + r * r / 2.0) / (nf - 3.0)).sqrt();
-            Ok(Corr { r, n, ci: fisher_ci(r, se, level), ci_method: "Fisher z, Bonett–Wright SE", p_value: t_p(r, nf - 2.0) })
+            Ok(Corr {
+                r,
+                n,
+                ci: fisher_ci(r, se, level),
+                ci_method: "Fisher z, Bonett–Wright SE",
+                p_value: t_p(r, nf - 2.0),
+            })
         }
         Method::Kendall => {
             if n < 5 {
@@ -214,7 +235,13 @@ pub fn correlate(x: &[f64], y: &[f64], method: Method, level: f64) -> StatResult
                 return Err(Na::new("a variable is constant"));
             }
             let r = s / d;
-            Ok(Corr { r, n, ci: fisher_ci(r, (0.437 / (nf - 4.0)).sqrt(), level), ci_method: "Fisher z, Fieller–Hartley–Pearson SE", p_value: kendall_p(x, y, s) })
+            Ok(Corr {
+                r,
+                n,
+                ci: fisher_ci(r, (0.437 / (nf - 4.0)).sqrt(), level),
+                ci_method: "Fisher z, Fieller–Hartley–Pearson SE",
+                p_value: kendall_p(x, y, s),
+            })
         }
     }
 }
@@ -341,7 +368,8 @@ pub fn williams_t(r12: f64, r13: f64, r23: f64, n: usize) -> StatResult<(f64, f6
     let nf = n as f64;
     let det = 1.0 - r12 * r12 - r23 * r23 - r13 * r13 + 2.0 * r12 * r23 * r13;
     let av = (r12 + r13) / 2.0;
-    let t = (r12 - r13) * ((nf - 1.0) * (1.0 + r23) / ((2.0 * (nf - 1.0) / (nf - 3.0)) * det + av * av * (1.0 - r23).powi(3))).sqrt();
+    let t = (r12 - r13)
+        * ((nf - 1.0) * (1.0 + r23) / ((2.0 * (nf - 1.0) / (nf - 3.0)) * det + av * av * (1.0 - r23).powi(3))).sqrt();
     if !t.is_finite() {
         return Err(Na::new("degenerate correlations"));
     }
@@ -369,7 +397,15 @@ pub fn meng_rosenthal_rubin(r1: f64, r2: f64, rx: f64, n: usize) -> StatResult<(
 /// Steiger (1980) test of two dependent non-overlapping correlations `r_12` vs `r_34`, as
 /// R psych `r.test(n, r12, r34, r13, r14, r23, r24)`.
 #[allow(clippy::too_many_arguments)]
-pub fn steiger_nonoverlapping(r12: f64, r34: f64, r13: f64, r14: f64, r23: f64, r24: f64, n: usize) -> StatResult<(f64, f64)> {
+pub fn steiger_nonoverlapping(
+    r12: f64,
+    r34: f64,
+    r13: f64,
+    r14: f64,
+    r23: f64,
+    r24: f64,
+    n: usize,
+) -> StatResult<(f64, f64)> {
     if n < 4 {
         return Err(Na::new("n < 4"));
     }
@@ -451,6 +487,10 @@ mod tests {
             }
         }
         assert_abs_diff_eq!(pearson_w(&x, &y, Some(&w)).unwrap(), pearson_w(&xd, &yd, None).unwrap(), epsilon = 1e-12);
-        assert_abs_diff_eq!(corr_weighted(&x, &y, &w, Method::Kendall).unwrap(), kendall_tau_b(&xd, &yd).unwrap(), epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            corr_weighted(&x, &y, &w, Method::Kendall).unwrap(),
+            kendall_tau_b(&xd, &yd).unwrap(),
+            epsilon = 1e-12
+        );
     }
 }

@@ -66,8 +66,11 @@ fn pf_upper(x: f64, d1: f64, d2: f64) -> StatResult<f64> {
 /// The six Shrout–Fleiss / McGraw–Wong ICCs with F tests and psych's CIs.
 pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> {
     let k = rows.first().map_or(0, |r| r.len());
-    let complete: Vec<Vec<f64>> =
-        rows.iter().filter(|r| r.iter().all(|v| v.is_some())).map(|r| r.iter().map(|v| v.expect("some")).collect()).collect();
+    let complete: Vec<Vec<f64>> = rows
+        .iter()
+        .filter(|r| r.iter().all(|v| v.is_some()))
+        .map(|r| r.iter().map(|v| v.expect("some")).collect())
+        .collect();
     let dropped = rows.len() - complete.len();
     let n = complete.len();
     if k < 2 {
@@ -139,17 +142,78 @@ pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> 
         ci_high: hi,
     };
     let forms = vec![
-        form("icc1", "ICC(1), one-way random, single rater", "CCI(1), unifactorial aleatorio, un observador", icc1, f11, d11n, d11d, p11,
-            (f1l - 1.0) / (f1l + kf - 1.0), (f1u - 1.0) / (f1u + kf - 1.0)),
-        form("icc2", "ICC(A,1), absolute agreement, single rater", "CCI(A,1), acuerdo absoluto, un observador", icc2, f21, d21n, d21d, p21, l2, u2),
-        form("icc3", "ICC(C,1), consistency, single rater", "CCI(C,1), consistencia, un observador", icc3, f21, d21n, d21d, p21,
-            (f3l - 1.0) / (f3l + kf - 1.0), (f3u - 1.0) / (f3u + kf - 1.0)),
-        form("icc1k", "ICC(k), one-way random, mean of k raters", "CCI(k), unifactorial aleatorio, promedio de k observadores", icc1k, f11, d11n, d11d, p11,
-            1.0 - 1.0 / f1l, 1.0 - 1.0 / f1u),
-        form("icc2k", "ICC(A,k), absolute agreement, mean of k raters", "CCI(A,k), acuerdo absoluto, promedio de k observadores", icc2k, f21, d21n, d21d, p21,
-            l2 * kf / (1.0 + l2 * (kf - 1.0)), u2 * kf / (1.0 + u2 * (kf - 1.0))),
-        form("icc3k", "ICC(C,k), consistency, mean of k raters", "CCI(C,k), consistencia, promedio de k observadores", icc3k, f21, d21n, d21d, p21,
-            1.0 - 1.0 / f3l, 1.0 - 1.0 / f3u),
+        form(
+            "icc1",
+            "ICC(1), one-way random, single rater",
+            "CCI(1), unifactorial aleatorio, un observador",
+            icc1,
+            f11,
+            d11n,
+            d11d,
+            p11,
+            (f1l - 1.0) / (f1l + kf - 1.0),
+            (f1u - 1.0) / (f1u + kf - 1.0),
+        ),
+        form(
+            "icc2",
+            "ICC(A,1), absolute agreement, single rater",
+            "CCI(A,1), acuerdo absoluto, un observador",
+            icc2,
+            f21,
+            d21n,
+            d21d,
+            p21,
+            l2,
+            u2,
+        ),
+        form(
+            "icc3",
+            "ICC(C,1), consistency, single rater",
+            "CCI(C,1), consistencia, un observador",
+            icc3,
+            f21,
+            d21n,
+            d21d,
+            p21,
+            (f3l - 1.0) / (f3l + kf - 1.0),
+            (f3u - 1.0) / (f3u + kf - 1.0),
+        ),
+        form(
+            "icc1k",
+            "ICC(k), one-way random, mean of k raters",
+            "CCI(k), unifactorial aleatorio, promedio de k observadores",
+            icc1k,
+            f11,
+            d11n,
+            d11d,
+            p11,
+            1.0 - 1.0 / f1l,
+            1.0 - 1.0 / f1u,
+        ),
+        form(
+            "icc2k",
+            "ICC(A,k), absolute agreement, mean of k raters",
+            "CCI(A,k), acuerdo absoluto, promedio de k observadores",
+            icc2k,
+            f21,
+            d21n,
+            d21d,
+            p21,
+            l2 * kf / (1.0 + l2 * (kf - 1.0)),
+            u2 * kf / (1.0 + u2 * (kf - 1.0)),
+        ),
+        form(
+            "icc3k",
+            "ICC(C,k), consistency, mean of k raters",
+            "CCI(C,k), consistencia, promedio de k observadores",
+            icc3k,
+            f21,
+            d21n,
+            d21d,
+            p21,
+            1.0 - 1.0 / f3l,
+            1.0 - 1.0 / f3u,
+        ),
     ];
     Ok(IccAnova { n, k, dropped, msr, msc, mse, msw, forms })
 }
@@ -282,7 +346,10 @@ pub fn nelder_mead(f: &dyn Fn(&[f64]) -> f64, x0: &[f64], step: f64, iters: usiz
         order.sort_by(|&a, &b| fx[a].total_cmp(&fx[b]));
         simplex = order.iter().map(|&i| simplex[i].clone()).collect();
         fx = order.iter().map(|&i| fx[i]).collect();
-        let spread: f64 = (1..=d).flat_map(|i| (0..d).map(move |j| (i, j))).map(|(i, j)| (simplex[i][j] - simplex[0][j]).abs()).fold(0.0, f64::max);
+        let spread: f64 = (1..=d)
+            .flat_map(|i| (0..d).map(move |j| (i, j)))
+            .map(|(i, j)| (simplex[i][j] - simplex[0][j]).abs())
+            .fold(0.0, f64::max);
         if (fx[d] - fx[0]).abs() < 1e-11 && spread < 1e-8 {
             break;
         }

@@ -30,19 +30,85 @@ impl KappaScale {
         let es = lang == "es";
         match self {
             KappaScale::LandisKoch => match k {
-                x if x < 0.0 => if es { "pobre" } else { "poor" },
-                x if x <= 0.20 => if es { "leve" } else { "slight" },
-                x if x <= 0.40 => if es { "aceptable" } else { "fair" },
-                x if x <= 0.60 => if es { "moderado" } else { "moderate" },
-                x if x <= 0.80 => if es { "sustancial" } else { "substantial" },
-                _ => if es { "casi perfecto" } else { "almost perfect" },
+                x if x < 0.0 => {
+                    if es {
+                        "pobre"
+                    } else {
+                        "poor"
+                    }
+                }
+                x if x <= 0.20 => {
+                    if es {
+                        "leve"
+                    } else {
+                        "slight"
+                    }
+                }
+                x if x <= 0.40 => {
+                    if es {
+                        "aceptable"
+                    } else {
+                        "fair"
+                    }
+                }
+                x if x <= 0.60 => {
+                    if es {
+                        "moderado"
+                    } else {
+                        "moderate"
+                    }
+                }
+                x if x <= 0.80 => {
+                    if es {
+                        "sustancial"
+                    } else {
+                        "substantial"
+                    }
+                }
+                _ => {
+                    if es {
+                        "casi perfecto"
+                    } else {
+                        "almost perfect"
+                    }
+                }
             },
             KappaScale::Altman => match k {
-                x if x <= 0.20 => if es { "pobre" } else { "poor" },
-                x if x <= 0.40 => if es { "aceptable" } else { "fair" },
-                x if x <= 0.60 => if es { "moderado" } else { "moderate" },
-                x if x <= 0.80 => if es { "bueno" } else { "good" },
-                _ => if es { "muy bueno" } else { "very good" },
+                x if x <= 0.20 => {
+                    if es {
+                        "pobre"
+                    } else {
+                        "poor"
+                    }
+                }
+                x if x <= 0.40 => {
+                    if es {
+                        "aceptable"
+                    } else {
+                        "fair"
+                    }
+                }
+                x if x <= 0.60 => {
+                    if es {
+                        "moderado"
+                    } else {
+                        "moderate"
+                    }
+                }
+                x if x <= 0.80 => {
+                    if es {
+                        "bueno"
+                    } else {
+                        "good"
+                    }
+                }
+                _ => {
+                    if es {
+                        "muy bueno"
+                    } else {
+                        "very good"
+                    }
+                }
             },
         }
     }
@@ -60,16 +126,64 @@ impl IccScale {
         let es = lang == "es";
         match self {
             IccScale::KooLi => match v {
-                x if x < 0.5 => if es { "pobre" } else { "poor" },
-                x if x < 0.75 => if es { "moderada" } else { "moderate" },
-                x if x < 0.9 => if es { "buena" } else { "good" },
-                _ => if es { "excelente" } else { "excellent" },
+                x if x < 0.5 => {
+                    if es {
+                        "pobre"
+                    } else {
+                        "poor"
+                    }
+                }
+                x if x < 0.75 => {
+                    if es {
+                        "moderada"
+                    } else {
+                        "moderate"
+                    }
+                }
+                x if x < 0.9 => {
+                    if es {
+                        "buena"
+                    } else {
+                        "good"
+                    }
+                }
+                _ => {
+                    if es {
+                        "excelente"
+                    } else {
+                        "excellent"
+                    }
+                }
             },
             IccScale::Cicchetti => match v {
-                x if x < 0.4 => if es { "pobre" } else { "poor" },
-                x if x < 0.6 => if es { "aceptable" } else { "fair" },
-                x if x < 0.75 => if es { "buena" } else { "good" },
-                _ => if es { "excelente" } else { "excellent" },
+                x if x < 0.4 => {
+                    if es {
+                        "pobre"
+                    } else {
+                        "poor"
+                    }
+                }
+                x if x < 0.6 => {
+                    if es {
+                        "aceptable"
+                    } else {
+                        "fair"
+                    }
+                }
+                x if x < 0.75 => {
+                    if es {
+                        "buena"
+                    } else {
+                        "good"
+                    }
+                }
+                _ => {
+                    if es {
+                        "excelente"
+                    } else {
+                        "excellent"
+                    }
+                }
             },
         }
     }

@@ -18,8 +18,8 @@
 //! `tests/cli/reference_validity.rs`.
 
 use super::bootstrap::{counts_matrix, percentile_ci};
-use rayon::prelude::*;
 use super::{Na, StatResult};
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,11 @@ pub struct Auc {
 
 fn check(pos: &[f64], neg: &[f64]) -> StatResult<()> {
     if pos.len() < 2 || neg.len() < 2 {
-        return Err(Na::new(format!("{} positive and {} negative units: need at least 2 of each", pos.len(), neg.len())));
+        return Err(Na::new(format!(
+            "{} positive and {} negative units: need at least 2 of each",
+            pos.len(),
+            neg.len()
+        )));
     }
     Ok(())
 }
@@ -119,7 +123,14 @@ pub fn auc_delong(score: &[f64], truth: &[bool], dir: Direction, level: f64) -> 
 }
 
 /// Stratified bootstrap percentile CI for the AUC.
-pub fn auc_bootstrap(score: &[f64], truth: &[bool], dir: Direction, b: usize, seed: u64, level: f64) -> StatResult<(f64, f64)> {
+pub fn auc_bootstrap(
+    score: &[f64],
+    truth: &[bool],
+    dir: Direction,
+    b: usize,
+    seed: u64,
+    level: f64,
+) -> StatResult<(f64, f64)> {
     let (pos, neg) = split(score, truth, dir);
     check(&pos, &neg)?;
     let (m, n) = (pos.len(), neg.len());
@@ -148,7 +159,13 @@ pub fn auc_bootstrap(score: &[f64], truth: &[bool], dir: Direction, b: usize, se
 }
 
 /// Paired DeLong test of two scores' AUCs on the same units (each with its own direction).
-pub fn delong_paired(s1: &[f64], d1: Direction, s2: &[f64], d2: Direction, truth: &[bool]) -> StatResult<(f64, f64, f64, f64)> {
+pub fn delong_paired(
+    s1: &[f64],
+    d1: Direction,
+    s2: &[f64],
+    d2: Direction,
+    truth: &[bool],
+) -> StatResult<(f64, f64, f64, f64)> {
     let (p1, n1) = split(s1, truth, d1);
     let (p2, n2) = split(s2, truth, d2);
     check(&p1, &n1)?;
@@ -238,7 +255,16 @@ pub fn cutoffs(score: &[f64], truth: &[bool], dir: Direction) -> Vec<Cutoff> {
             }
             let se = if n_pos > 0 { tp as f64 / n_pos as f64 } else { f64::NAN };
             let sp = if n_neg > 0 { (n_neg - fp) as f64 / n_neg as f64 } else { f64::NAN };
-            Cutoff { threshold: c, tp, fp, tn: n_neg - fp, fn_: n_pos - tp, sensitivity: se, specificity: sp, youden: se + sp - 1.0 }
+            Cutoff {
+                threshold: c,
+                tp,
+                fp,
+                tn: n_neg - fp,
+                fn_: n_pos - tp,
+                sensitivity: se,
+                specificity: sp,
+                youden: se + sp - 1.0,
+            }
         })
         .collect()
 }

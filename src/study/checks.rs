@@ -3,6 +3,7 @@
 //! the observer as enumerator. Every finding is one [`IssueRow`] with file, row, IDs, column,
 //! value, check id, severity and a message in Spanish and English.
 
+use super::ingest::FnvBuild;
 use super::ingest::{ObsMeta, Role, MISSING_CODE, NA_CODE};
 use super::pipeline::StudyData;
 use super::quality::Severity;
@@ -10,7 +11,6 @@ use super::reliability::pair_observations;
 use super::spec::Study;
 use crate::io::values::parse_datetime;
 use serde::Serialize;
-use super::ingest::FnvBuild;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -81,16 +81,26 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     let ck = &study.spec.checks;
     // ---- values: invalid cells excluded at ingest
     for v in &d.issues.excluded {
-        let file = std::path::Path::new(&v.file).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_else(|| v.file.clone());
+        let file = std::path::Path::new(&v.file)
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_else(|| v.file.clone());
         let mut r = row("values", "invalid_value", Severity::Error, &file, None).col(v.column.clone(), v.value.clone());
         r.row = Some(v.line);
-        out.push(r.msg(format!("value outside the allowed set; expected {}", v.expected), format!("valor fuera de los permitidos; se esperaba {}", v.expected)));
+        out.push(r.msg(
+            format!("value outside the allowed set; expected {}", v.expected),
+            format!("valor fuera de los permitidos; se esperaba {}", v.expected),
+        ));
     }
     // ---- ids
     if let Some(roster) = &d.roster {
         for m in cl.meta.iter().filter(|m| keep(m)) {
             if !roster.centers.contains_key(&*m.center) {
-                out.push(row("ids", "center_not_in_roster", Severity::Error, cf, Some(m)).col(study.spec.checklist.columns.center.clone(), m.center.to_string()).msg("center not in the roster", "el centro no está en el marco muestral"));
+                out.push(
+                    row("ids", "center_not_in_roster", Severity::Error, cf, Some(m))
+                        .col(study.spec.checklist.columns.center.clone(), m.center.to_string())
+                        .msg("center not in the roster", "el centro no está en el marco muestral"),
+                );
             }
         }
         let seen: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
@@ -104,13 +114,20 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             } else {
                 let mut r = row("ids", "roster_center_without_data", Severity::Info, &roster.file, None);
                 r.center = c.clone();
-                out.push(r.msg("roster center with no checklist data yet", "centro del marco muestral sin datos de lista de cotejo"));
+                out.push(r.msg(
+                    "roster center with no checklist data yet",
+                    "centro del marco muestral sin datos de lista de cotejo",
+                ));
             }
         }
         for (g, (n, done)) in by_attr {
-            let mut r = row("ids", "progress", Severity::Info, &roster.file, None).col(roster.attributes.first().cloned().unwrap_or_default(), g.clone());
+            let mut r = row("ids", "progress", Severity::Info, &roster.file, None)
+                .col(roster.attributes.first().cloned().unwrap_or_default(), g.clone());
             r.value = g.clone();
-            out.push(r.msg(format!("{done} of {n} centers visited ({:.0}%)", 100.0 * done as f64 / n as f64), format!("{done} de {n} centros visitados ({:.0}%)", 100.0 * done as f64 / n as f64)));
+            out.push(r.msg(
+                format!("{done} of {n} centers visited ({:.0}%)", 100.0 * done as f64 / n as f64),
+                format!("{done} de {n} centros visitados ({:.0}%)", 100.0 * done as f64 / n as f64),
+            ));
         }
     }
     // Hash maps for the per-row lookups (a national export has a million rows).
@@ -123,7 +140,18 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
                 out.push(
                     row("ids", if same { "duplicate_exact" } else { "duplicate_key" }, Severity::Error, cf, Some(m))
                         .col(study.spec.checklist.columns.key.clone().unwrap_or_default(), m.key.clone())
-                        .msg(format!("submission key already on line {}{}", cl.meta[first].line, if same { " (identical answers)" } else { "" }), format!("clave de envío repetida (línea {}{})", cl.meta[first].line, if same { ", respuestas idénticas" } else { "" })),
+                        .msg(
+                            format!(
+                                "submission key already on line {}{}",
+                                cl.meta[first].line,
+                                if same { " (identical answers)" } else { "" }
+                            ),
+                            format!(
+                                "clave de envío repetida (línea {}{})",
+                                cl.meta[first].line,
+                                if same { ", respuestas idénticas" } else { "" }
+                            ),
+                        ),
                 );
             } else {
                 keys.insert(&m.key, i);
@@ -132,7 +160,10 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         let k = (&*m.center, &*m.classroom, &*m.observer, m.date.as_deref());
         if let Some(&first) = visits.get(&k) {
             if cl.meta[first].key != m.key {
-                out.push(row("ids", "duplicate_visit", Severity::Warning, cf, Some(m)).msg(format!("same classroom, observer and date as line {}", cl.meta[first].line), format!("misma sala, observador y fecha que la línea {}", cl.meta[first].line)));
+                out.push(row("ids", "duplicate_visit", Severity::Warning, cf, Some(m)).msg(
+                    format!("same classroom, observer and date as line {}", cl.meta[first].line),
+                    format!("misma sala, observador y fecha que la línea {}", cl.meta[first].line),
+                ));
             }
         } else {
             visits.insert(k, i);
@@ -143,20 +174,29 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
         for m in cl.meta.iter().filter(|m| m.role == Role::Primary && keep(m)) {
             if !cs_rooms.contains(&(&*m.center, &*m.classroom)) {
-                out.push(row("ids", "checklist_without_class", Severity::Warning, cf, Some(m)).msg("no CLASS observation for this classroom", "no hay observación CLASS de esta sala"));
+                out.push(
+                    row("ids", "checklist_without_class", Severity::Warning, cf, Some(m))
+                        .msg("no CLASS observation for this classroom", "no hay observación CLASS de esta sala"),
+                );
             }
         }
         for m in c.obs.iter().filter(|m| m.role == Role::Primary && keep(m)) {
             if !cl_rooms.contains(&(&*m.center, &*m.classroom)) {
-                out.push(row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m)).msg("no checklist observation for this classroom", "no hay lista de cotejo de esta sala"));
+                out.push(
+                    row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m))
+                        .msg("no checklist observation for this classroom", "no hay lista de cotejo de esta sala"),
+                );
             }
         }
     }
     // ---- values: straight-lining. Identical answers are only suspicious where they cannot all
     // be honest: three or more ordinal items, or a section with a reverse-worded item.
     let items = &study.spec.checklist.items;
-    let sections: Vec<(&String, Vec<usize>)> =
-        study.subscales.iter().map(|sub| (sub, (0..items.len()).filter(|&j| items[j].subscale == *sub).collect())).collect();
+    let sections: Vec<(&String, Vec<usize>)> = study
+        .subscales
+        .iter()
+        .map(|sub| (sub, (0..items.len()).filter(|&j| items[j].subscale == *sub).collect()))
+        .collect();
     // Per row and independent: parallel over rows, merged in file order (same output for
     // any thread count).
     use rayon::prelude::*;
@@ -169,7 +209,8 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             let r = cl.row(i);
             let mut found = Vec::new();
             for (sub, js) in &sections {
-                let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) = (0usize, 0usize, None, true, None, true, false);
+                let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) =
+                    (0usize, 0usize, None, true, None, true, false);
                 for &j in js {
                     let c = r[j];
                     if c == NA_CODE || c == MISSING_CODE {
@@ -185,14 +226,22 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
                 }
                 let all_same = n >= 5 && all_same;
                 if all_same && ((n_ord >= 3 && ord_same) || has_rev) {
-                    found.push(row("values", "straight_lining", Severity::Info, cf, Some(m)).col(sub.to_string(), format!("{n} items")).msg(format!("identical answers across the whole subscale '{sub}'"), format!("respuestas idénticas en toda la subescala '{sub}'")));
+                    found.push(
+                        row("values", "straight_lining", Severity::Info, cf, Some(m))
+                            .col(sub.to_string(), format!("{n} items"))
+                            .msg(
+                                format!("identical answers across the whole subscale '{sub}'"),
+                                format!("respuestas idénticas en toda la subescala '{sub}'"),
+                            ),
+                    );
                 }
             }
             found
         })
         .collect();
     out.extend(straight.into_iter().flatten());
-    let totals: Vec<(usize, f64)> = d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+    let totals: Vec<(usize, f64)> =
+        d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
     // Floor or ceiling: every answered item at its worst (or best) value. On a bounded 0–1
     // proportion no single total can be far from the median in robust-z terms when classrooms
     // differ as much as they do, so an all-worst/all-best form is flagged directly.
@@ -202,7 +251,14 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             let answered = cl.row(i).iter().filter(|&&c| c != NA_CODE && c != MISSING_CODE).count();
             if keep(m) && answered >= 5 && (v <= 1e-12 || v >= 1.0 - 1e-12) {
                 let (en, es) = if v <= 1e-12 { ("worst", "peor") } else { ("best", "mejor") };
-                out.push(row("values", "outlying_score", Severity::Warning, cf, Some(m)).col("checklist_total", format!("{v:.3}")).msg(format!("all {answered} answered items at their {en} value"), format!("los {answered} reactivos respondidos en su {es} valor")));
+                out.push(
+                    row("values", "outlying_score", Severity::Warning, cf, Some(m))
+                        .col("checklist_total", format!("{v:.3}"))
+                        .msg(
+                            format!("all {answered} answered items at their {en} value"),
+                            format!("los {answered} reactivos respondidos en su {es} valor"),
+                        ),
+                );
             }
         }
     }
@@ -213,7 +269,14 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             for &(i, v) in &totals {
                 let z = (v - med) / mad;
                 if z.abs() > ck.outlier_z && keep(&cl.meta[i]) {
-                    out.push(row("values", "outlying_score", Severity::Warning, cf, Some(&cl.meta[i])).col("checklist_total", format!("{v:.3}")).msg(format!("checklist total far from the others (robust z = {z:.1})"), format!("total muy alejado del resto (z robusta = {z:.1})")));
+                    out.push(
+                        row("values", "outlying_score", Severity::Warning, cf, Some(&cl.meta[i]))
+                            .col("checklist_total", format!("{v:.3}"))
+                            .msg(
+                                format!("checklist total far from the others (robust z = {z:.1})"),
+                                format!("total muy alejado del resto (z robusta = {z:.1})"),
+                            ),
+                    );
                 }
             }
         }
@@ -225,10 +288,21 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         let miss = primary.iter().filter(|&&i| cl.row(i)[j] == MISSING_CODE).count() as f64 / n;
         let na = primary.iter().filter(|&&i| cl.row(i)[j] == NA_CODE).count() as f64 / n;
         if miss > 0.05 {
-            out.push(row("values", "item_missing_rate", Severity::Warning, cf, None).col(it.id.clone(), format!("{:.1}%", 100.0 * miss)).msg("more than 5% of answers missing for this item", "más de 5% de respuestas faltantes en este reactivo"));
+            out.push(
+                row("values", "item_missing_rate", Severity::Warning, cf, None)
+                    .col(it.id.clone(), format!("{:.1}%", 100.0 * miss))
+                    .msg(
+                        "more than 5% of answers missing for this item",
+                        "más de 5% de respuestas faltantes en este reactivo",
+                    ),
+            );
         }
         if na > 0.0 {
-            out.push(row("values", "item_na_rate", Severity::Info, cf, None).col(it.id.clone(), format!("{:.1}%", 100.0 * na)).msg("share of 'not applicable' answers", "proporción de respuestas «no aplica»"));
+            out.push(
+                row("values", "item_na_rate", Severity::Info, cf, None)
+                    .col(it.id.clone(), format!("{:.1}%", 100.0 * na))
+                    .msg("share of 'not applicable' answers", "proporción de respuestas «no aplica»"),
+            );
         }
     }
     let mut by_obs: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -240,9 +314,13 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     for (o, (miss, tot)) in by_obs {
         let rate = miss as f64 / tot.max(1) as f64;
         if rate > 0.05 {
-            let mut r = row("values", "observer_missing_rate", Severity::Warning, cf, None).col("", format!("{:.1}%", 100.0 * rate));
+            let mut r = row("values", "observer_missing_rate", Severity::Warning, cf, None)
+                .col("", format!("{:.1}%", 100.0 * rate));
             r.observer = o.to_string();
-            out.push(r.msg("this observer leaves more than 5% of items blank", "este observador deja en blanco más de 5% de los reactivos"));
+            out.push(r.msg(
+                "this observer leaves more than 5% of items blank",
+                "este observador deja en blanco más de 5% de los reactivos",
+            ));
         }
     }
     // ---- CLASS cycles
@@ -251,11 +329,22 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         let mut cycles: Vec<Vec<u32>> = vec![Vec::new(); c.obs.len()];
         for cy in &c.cycles {
             if cycles[cy.obs].contains(&cy.cycle) {
-                out.push(row("class", "duplicate_cycle", Severity::Error, &c.file, Some(&c.obs[cy.obs])).col("cycle", cy.cycle.to_string()).msg("cycle entered twice for this observation", "ciclo capturado dos veces en esta observación"));
+                out.push(
+                    row("class", "duplicate_cycle", Severity::Error, &c.file, Some(&c.obs[cy.obs]))
+                        .col("cycle", cy.cycle.to_string())
+                        .msg(
+                            "cycle entered twice for this observation",
+                            "ciclo capturado dos veces en esta observación",
+                        ),
+                );
             }
             cycles[cy.obs].push(cy.cycle);
             if cy.values.iter().all(|v| v.is_none()) {
-                out.push(row("class", "empty_cycle", Severity::Warning, &c.file, Some(&c.obs[cy.obs])).col("cycle", cy.cycle.to_string()).msg("cycle without any dimension score", "ciclo sin ningún puntaje"));
+                out.push(
+                    row("class", "empty_cycle", Severity::Warning, &c.file, Some(&c.obs[cy.obs]))
+                        .col("cycle", cy.cycle.to_string())
+                        .msg("cycle without any dimension score", "ciclo sin ningún puntaje"),
+                );
             }
         }
         for (i, cs) in cycles.iter_mut().enumerate() {
@@ -266,31 +355,56 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             cs.sort();
             cs.dedup();
             if (cs.len() as u32) < expected {
-                out.push(row("class", "few_cycles", Severity::Warning, &c.file, Some(m)).col("cycles", cs.len().to_string()).msg(format!("{} of {expected} expected cycles", cs.len()), format!("{} de {expected} ciclos esperados", cs.len())));
+                out.push(
+                    row("class", "few_cycles", Severity::Warning, &c.file, Some(m))
+                        .col("cycles", cs.len().to_string())
+                        .msg(
+                            format!("{} of {expected} expected cycles", cs.len()),
+                            format!("{} de {expected} ciclos esperados", cs.len()),
+                        ),
+                );
             }
             if let Some(&mx) = cs.last() {
                 let gaps: Vec<String> = (1..mx).filter(|k| !cs.contains(k)).map(|k| k.to_string()).collect();
                 if !gaps.is_empty() {
-                    out.push(row("class", "cycle_gap", Severity::Warning, &c.file, Some(m)).col("cycle", gaps.join(",")).msg("gap in the cycle numbering", "salto en la numeración de ciclos"));
+                    out.push(
+                        row("class", "cycle_gap", Severity::Warning, &c.file, Some(m))
+                            .col("cycle", gaps.join(","))
+                            .msg("gap in the cycle numbering", "salto en la numeración de ciclos"),
+                    );
                 }
             }
         }
         let _ = inst;
     }
     // ---- timing
-    let window = (ck.fieldwork_start.as_deref().and_then(parse_datetime), ck.fieldwork_end.as_deref().and_then(parse_datetime));
+    let window =
+        (ck.fieldwork_start.as_deref().and_then(parse_datetime), ck.fieldwork_end.as_deref().and_then(parse_datetime));
     let mut per_day: HashMap<(&str, &str), Vec<usize>, FnvBuild> = HashMap::default();
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
         if let (Some(s), Some(e)) = (m.start, m.end) {
             let mins = (e.timestamp() - s.timestamp()) as f64 / 60.0;
             if mins < ck.min_duration_min || mins > ck.max_duration_min {
                 let sev = if mins < 0.0 { Severity::Error } else { Severity::Warning };
-                out.push(row("timing", "duration", sev, cf, Some(m)).col("duration_min", format!("{mins:.1}")).msg(format!("observation lasted {mins:.1} min (expected {}–{})", ck.min_duration_min, ck.max_duration_min), format!("la observación duró {mins:.1} min (se esperaba {}–{})", ck.min_duration_min, ck.max_duration_min)));
+                out.push(row("timing", "duration", sev, cf, Some(m)).col("duration_min", format!("{mins:.1}")).msg(
+                    format!(
+                        "observation lasted {mins:.1} min (expected {}–{})",
+                        ck.min_duration_min, ck.max_duration_min
+                    ),
+                    format!(
+                        "la observación duró {mins:.1} min (se esperaba {}–{})",
+                        ck.min_duration_min, ck.max_duration_min
+                    ),
+                ));
             }
         }
         if let Some(dt) = m.date.as_deref().and_then(parse_datetime) {
             if window.0.is_some_and(|w| dt.days < w.days) || window.1.is_some_and(|w| dt.days > w.days) {
-                out.push(row("timing", "outside_fieldwork", Severity::Error, cf, Some(m)).col("date", m.date.as_deref().unwrap_or("").to_string()).msg("visit date outside the fieldwork window", "fecha de visita fuera del periodo de campo"));
+                out.push(
+                    row("timing", "outside_fieldwork", Severity::Error, cf, Some(m))
+                        .col("date", m.date.as_deref().unwrap_or("").to_string())
+                        .msg("visit date outside the fieldwork window", "fecha de visita fuera del periodo de campo"),
+                );
             }
         }
         if let Some(date) = m.date.as_deref() {
@@ -302,9 +416,17 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             let days = (sub.timestamp() - v.timestamp()) as f64 / 86_400.0;
             let col = study.spec.checklist.columns.submitted.clone().unwrap_or_default();
             if days > ck.max_submission_delay_days {
-                out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col, sub.iso()).msg(format!("submitted {days:.1} days after the visit (limit {})", ck.max_submission_delay_days), format!("enviada {days:.1} días después de la visita (límite {})", ck.max_submission_delay_days)));
+                out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col, sub.iso()).msg(
+                    format!("submitted {days:.1} days after the visit (limit {})", ck.max_submission_delay_days),
+                    format!("enviada {days:.1} días después de la visita (límite {})", ck.max_submission_delay_days),
+                ));
             } else if days < -1.0 / 24.0 {
-                out.push(row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col, sub.iso()).msg("submission time is before the visit: check the tablet's clock or the visit date", "la hora de envío es anterior a la visita: revisar el reloj de la tableta o la fecha"));
+                out.push(
+                    row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col, sub.iso()).msg(
+                        "submission time is before the visit: check the tablet's clock or the visit date",
+                        "la hora de envío es anterior a la visita: revisar el reloj de la tableta o la fecha",
+                    ),
+                );
             }
         }
     }
@@ -314,15 +436,22 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         if idx.len() > ck.max_obs_per_observer_day {
             let mut r = row("timing", "too_many_per_day", Severity::Warning, cf, None).col("date", date.to_string());
             r.observer = obs.to_string();
-            out.push(r.msg(format!("{} observations in one day", idx.len()), format!("{} observaciones en un día", idx.len())));
+            out.push(r.msg(
+                format!("{} observations in one day", idx.len()),
+                format!("{} observaciones en un día", idx.len()),
+            ));
         }
         // Overlapping visits of one observer in different classrooms.
-        let mut iv: Vec<(i64, i64, usize)> = idx.iter().filter_map(|&i| Some((cl.meta[i].start?.timestamp(), cl.meta[i].end?.timestamp(), i))).collect();
+        let mut iv: Vec<(i64, i64, usize)> =
+            idx.iter().filter_map(|&i| Some((cl.meta[i].start?.timestamp(), cl.meta[i].end?.timestamp(), i))).collect();
         iv.sort();
         for w in iv.windows(2) {
             let (a, b) = (&cl.meta[w[0].2], &cl.meta[w[1].2]);
             if w[1].0 < w[0].1 && (a.center != b.center || a.classroom != b.classroom) {
-                out.push(row("timing", "overlapping_visits", Severity::Error, cf, Some(b)).msg(format!("overlaps in time with the same observer's visit on line {}", a.line), format!("se traslapa con otra visita del mismo observador (línea {})", a.line)));
+                out.push(row("timing", "overlapping_visits", Severity::Error, cf, Some(b)).msg(
+                    format!("overlaps in time with the same observer's visit on line {}", a.line),
+                    format!("se traslapa con otra visita del mismo observador (línea {})", a.line),
+                ));
             }
         }
     }
@@ -333,10 +462,14 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         }
         let dd = r.context.get("cohen_d").and_then(|v| v.as_f64()).unwrap_or(0.0);
         if r.p_value.is_some_and(|p| p < 0.05) && dd.abs() >= 0.5 {
-            let mut x = row("observers", "observer_severity", Severity::Warning, cf, None).col("checklist_total", format!("{:+.3}", r.estimate.unwrap_or(0.0)));
+            let mut x = row("observers", "observer_severity", Severity::Warning, cf, None)
+                .col("checklist_total", format!("{:+.3}", r.estimate.unwrap_or(0.0)));
             x.observer = r.ctx_str("observer").unwrap_or("").to_string();
             let (en, es) = if dd > 0.0 { ("lenient", "indulgente") } else { ("severe", "severo") };
-            out.push(x.msg(format!("{en} observer: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0)), format!("observador {es}: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0))));
+            out.push(x.msg(
+                format!("{en} observer: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0)),
+                format!("observador {es}: d = {dd:.2}, p = {:.3}", r.p_value.unwrap_or(1.0)),
+            ));
         }
     }
     // ---- observers: drift over the fieldwork weeks (OLS slope of the observer's totals on
@@ -348,7 +481,10 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
     let paired: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| m.role == Role::Reliability && keep(m)) {
         if !paired.contains(&i) {
-            out.push(row("backcheck", "pair_incomplete", Severity::Error, cf, Some(m)).msg("reliability observation without a primary observation of the same classroom and date", "observación de confiabilidad sin observación principal de la misma sala y fecha"));
+            out.push(row("backcheck", "pair_incomplete", Severity::Error, cf, Some(m)).msg(
+                "reliability observation without a primary observation of the same classroom and date",
+                "observación de confiabilidad sin observación principal de la misma sala y fecha",
+            ));
         }
     }
     let th = ck.discrepancy_threshold;
@@ -372,18 +508,47 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             let rate = diff as f64 / cmp as f64;
             pair_rates.push((rate, p, r));
             if rate > th {
-                out.push(row("backcheck", "pair_discrepancy", Severity::Warning, cf, Some(&cl.meta[r])).col("primary_key", cl.meta[p].key.clone()).msg(format!("{:.0}% of items differ from the primary observation (threshold {:.0}%)", 100.0 * rate, 100.0 * th), format!("{:.0}% de los reactivos difieren de la observación principal (umbral {:.0}%)", 100.0 * rate, 100.0 * th)));
+                out.push(
+                    row("backcheck", "pair_discrepancy", Severity::Warning, cf, Some(&cl.meta[r]))
+                        .col("primary_key", cl.meta[p].key.clone())
+                        .msg(
+                            format!(
+                                "{:.0}% of items differ from the primary observation (threshold {:.0}%)",
+                                100.0 * rate,
+                                100.0 * th
+                            ),
+                            format!(
+                                "{:.0}% de los reactivos difieren de la observación principal (umbral {:.0}%)",
+                                100.0 * rate,
+                                100.0 * th
+                            ),
+                        ),
+                );
             }
         }
     }
     for (j, (dif, n)) in item_disc.iter().enumerate() {
         if *n > 0 && *dif as f64 / *n as f64 > th {
-            out.push(row("backcheck", "item_discrepancy", Severity::Warning, cf, None).col(items[j].id.clone(), format!("{:.0}%", 100.0 * *dif as f64 / *n as f64)).msg(format!("observers disagree on this item in {dif} of {n} pairs"), format!("los observadores difieren en este reactivo en {dif} de {n} pares")));
+            out.push(
+                row("backcheck", "item_discrepancy", Severity::Warning, cf, None)
+                    .col(items[j].id.clone(), format!("{:.0}%", 100.0 * *dif as f64 / *n as f64))
+                    .msg(
+                        format!("observers disagree on this item in {dif} of {n} pairs"),
+                        format!("los observadores difieren en este reactivo en {dif} de {n} pares"),
+                    ),
+            );
         }
     }
     pair_rates.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (rate, p, r) in pair_rates.iter().take(5) {
-        out.push(row("backcheck", "worst_pair", Severity::Info, cf, Some(&cl.meta[*r])).col("primary_key", cl.meta[*p].key.clone()).msg(format!("{:.0}% discrepancy with observer {}", 100.0 * rate, cl.meta[*p].observer), format!("{:.0}% de discrepancia con el observador {}", 100.0 * rate, cl.meta[*p].observer)));
+        out.push(
+            row("backcheck", "worst_pair", Severity::Info, cf, Some(&cl.meta[*r]))
+                .col("primary_key", cl.meta[*p].key.clone())
+                .msg(
+                    format!("{:.0}% discrepancy with observer {}", 100.0 * rate, cl.meta[*p].observer),
+                    format!("{:.0}% de discrepancia con el observador {}", 100.0 * rate, cl.meta[*p].observer),
+                ),
+        );
     }
     // Share double-coded per observer.
     let mut share: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
@@ -395,9 +560,13 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         }
     }
     for (o, (rel, n)) in share {
-        let mut r = row("backcheck", "double_coded_share", Severity::Info, cf, None).col("", format!("{:.0}%", 100.0 * rel as f64 / n as f64));
+        let mut r = row("backcheck", "double_coded_share", Severity::Info, cf, None)
+            .col("", format!("{:.0}%", 100.0 * rel as f64 / n as f64));
         r.observer = o.to_string();
-        out.push(r.msg(format!("{rel} of {n} observations are reliability copies"), format!("{rel} de {n} observaciones son copias de confiabilidad")));
+        out.push(r.msg(
+            format!("{rel} of {n} observations are reliability copies"),
+            format!("{rel} de {n} observaciones son copias de confiabilidad"),
+        ));
     }
     // CLASS within-one per pair and dimension.
     if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
@@ -477,7 +646,8 @@ fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<Is
         let p = StudentsT::new(0.0, 1.0, (n - 2) as f64).map(|dist| 2.0 * (1.0 - dist.cdf(t.abs()))).unwrap_or(1.0);
         let change = b * span;
         if p < 0.01 && change.abs() > 0.5 * sd {
-            let mut r = row("observers", "observer_drift", Severity::Warning, &cl.file, None).col("checklist_total", format!("{b:+.4}/week"));
+            let mut r = row("observers", "observer_drift", Severity::Warning, &cl.file, None)
+                .col("checklist_total", format!("{b:+.4}/week"));
             r.observer = o.to_string();
             let (en, es) = if b > 0.0 { ("upward", "al alza") } else { ("downward", "a la baja") };
             out.push(r.msg(

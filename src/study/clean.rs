@@ -15,10 +15,10 @@
 //! cleaned checklist, columns that are neither a role, an item nor listed in
 //! `checklist.carry` are dropped (free text is carried only where the spec says so).
 
+use super::privacy::Pseudonymizer;
 use super::spec::Study;
 use crate::error::{ErrorKind, InputError};
 use crate::io::table::{normalize_name, resolve_column, ReadOptions, TextTable};
-use super::privacy::Pseudonymizer;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -79,9 +79,18 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
     let t = TextTable::open(path, &ReadOptions::default())?;
     let opt = |names: &[&str]| names.iter().find_map(|n| t.find(n));
     let ck = opt(&["key", "clave"]);
-    let (cc, cf, crow) = (opt(&["column", "columna", "variable"]), opt(&["file", "archivo"]), opt(&["row", "fila", "line", "linea", "línea"]));
+    let (cc, cf, crow) = (
+        opt(&["column", "columna", "variable"]),
+        opt(&["file", "archivo"]),
+        opt(&["row", "fila", "line", "linea", "línea"]),
+    );
     let (co, cn) = (opt(&["old_value", "old", "valor_anterior"]), opt(&["new_value", "new", "valor_nuevo"]));
-    let (cr, cw, cd, ca) = (opt(&["reason", "motivo"]), opt(&["who", "quien", "quién"]), opt(&["date", "fecha"]), opt(&["action", "accion", "acción"]));
+    let (cr, cw, cd, ca) = (
+        opt(&["reason", "motivo"]),
+        opt(&["who", "quien", "quién"]),
+        opt(&["date", "fecha"]),
+        opt(&["action", "accion", "acción"]),
+    );
     if ck.is_none() && crow.is_none() {
         return Err(InputError::new(ErrorKind::UnknownColumn, path)
             .line(1)
@@ -92,7 +101,13 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
     for r in t.records() {
         let (line, rec) = r?;
         let g = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string();
-        let bad = |col: &str, found: String, expected: &str| InputError::new(ErrorKind::InvalidValue, path).line(line).column(col.to_string()).found(found).expected(expected.to_string());
+        let bad = |col: &str, found: String, expected: &str| {
+            InputError::new(ErrorKind::InvalidValue, path)
+                .line(line)
+                .column(col.to_string())
+                .found(found)
+                .expected(expected.to_string())
+        };
         let action = match g(ca).to_ascii_lowercase().as_str() {
             "" | "set" => "set".to_string(),
             "drop" => "drop".to_string(),
@@ -116,9 +131,25 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
         }
         let key = g(ck);
         if key.is_empty() && row.is_none() {
-            return Err(bad("key", "an empty key and no row".into(), "the submission key or the row number of the row to correct"));
+            return Err(bad(
+                "key",
+                "an empty key and no row".into(),
+                "the submission key or the row number of the row to correct",
+            ));
         }
-        out.push(Correction { line, file, row, key, action, column: g(cc), old: g(co), new: g(cn), reason: g(cr), who: g(cw), date: g(cd) });
+        out.push(Correction {
+            line,
+            file,
+            row,
+            key,
+            action,
+            column: g(cc),
+            old: g(co),
+            new: g(cn),
+            reason: g(cr),
+            who: g(cw),
+            date: g(cd),
+        });
     }
     Ok(out)
 }
@@ -210,12 +241,19 @@ fn apply_file(
                         } else {
                             a.status = "skipped";
                             a.after = row[col].clone();
-                            a.message = format!("old value does not match: the file holds '{}', the correction expects '{}'", row[col], c.old);
+                            a.message = format!(
+                                "old value does not match: the file holds '{}', the correction expects '{}'",
+                                row[col], c.old
+                            );
                         }
                     }
                     Err(e) => {
                         a.status = "skipped";
-                        a.message = format!("unknown column '{}'{}", c.column, e.hint.map(|h| format!(" ({h})")).unwrap_or_default());
+                        a.message = format!(
+                            "unknown column '{}'{}",
+                            c.column,
+                            e.hint.map(|h| format!(" ({h})")).unwrap_or_default()
+                        );
                     }
                 },
             }
@@ -258,7 +296,9 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     let fs = &spec.files.checklist;
     let path = study.resolve_path(&fs.path);
     let key_col = spec.checklist.columns.key.clone().ok_or_else(|| {
-        InputError::new(ErrorKind::Spec, &study.spec_path).found("no checklist.columns.key").expected("a submission key column: corrections are matched by key")
+        InputError::new(ErrorKind::Spec, &study.spec_path)
+            .found("no checklist.columns.key")
+            .expected("a submission key column: corrections are matched by key")
     })?;
     let corr = read_corrections(corrections)?;
     let mut used = vec![false; corr.len()];
@@ -280,7 +320,21 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     }
     // Columns kept: roles, items, carried free text.
     let mut keep_set = std::collections::BTreeSet::new();
-    for c in [Some(&cols.center), Some(&cols.classroom), cols.key.as_ref(), cols.observer.as_ref(), cols.role.as_ref(), cols.date.as_ref(), cols.start.as_ref(), cols.end.as_ref(), cols.age_group.as_ref(), cols.submitted.as_ref()].into_iter().flatten() {
+    for c in [
+        Some(&cols.center),
+        Some(&cols.classroom),
+        cols.key.as_ref(),
+        cols.observer.as_ref(),
+        cols.role.as_ref(),
+        cols.date.as_ref(),
+        cols.start.as_ref(),
+        cols.end.as_ref(),
+        cols.age_group.as_ref(),
+        cols.submitted.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
         keep_set.insert(t.resolve(c, "column")?);
     }
     for it in &spec.checklist.items {
@@ -290,9 +344,14 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
         keep_set.insert(t.resolve(c, "carried column")?);
     }
     let keep: Vec<usize> = keep_set.into_iter().collect();
-    let dropped_columns: Vec<String> = (0..t.headers.len()).filter(|i| !keep.contains(i)).map(|i| t.headers[i].clone()).collect();
+    let dropped_columns: Vec<String> =
+        (0..t.headers.len()).filter(|i| !keep.contains(i)).map(|i| t.headers[i].clone()).collect();
     if let Some(p) = pseudo {
-        let ids = IdCols { center: t.resolve(&cols.center, "center")?, classroom: t.resolve(&cols.classroom, "classroom")?, observer: cols.observer.as_ref().map(|o| t.resolve(o, "observer")).transpose()? };
+        let ids = IdCols {
+            center: t.resolve(&cols.center, "center")?,
+            classroom: t.resolve(&cols.classroom, "classroom")?,
+            observer: cols.observer.as_ref().map(|o| t.resolve(o, "observer")).transpose()?,
+        };
         pseudonymize_rows(p, &mut res.rows, &ids);
     }
     let name = csv_name(&path, "checklist.csv");
@@ -310,12 +369,17 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
             let crole = ccols.role.as_ref().map(|r| ct.resolve(r, "role")).transpose()?;
             let sub: Vec<&Correction> = class_corr.iter().map(|&i| &corr[i]).collect();
             let mut sub_used = vec![false; sub.len()];
-            let mut cres = apply_file(&ct, &sub, ckc, crole, spec.roles.reliability.first(), &mut audit, &mut sub_used)?;
+            let mut cres =
+                apply_file(&ct, &sub, ckc, crole, spec.roles.reliability.first(), &mut audit, &mut sub_used)?;
             for (k, &i) in class_corr.iter().enumerate() {
                 used[i] |= sub_used[k];
             }
             if let Some(p) = pseudo {
-                let ids = IdCols { center: ct.resolve(&ccols.center, "center")?, classroom: ct.resolve(&ccols.classroom, "classroom")?, observer: ccols.observer.as_ref().map(|o| ct.resolve(o, "observer")).transpose()? };
+                let ids = IdCols {
+                    center: ct.resolve(&ccols.center, "center")?,
+                    classroom: ct.resolve(&ccols.classroom, "classroom")?,
+                    observer: ccols.observer.as_ref().map(|o| ct.resolve(o, "observer")).transpose()?,
+                };
                 pseudonymize_rows(p, &mut cres.rows, &ids);
             }
             let mut n = csv_name(&cpath, "class.csv");
@@ -331,7 +395,9 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
         let mut a = AuditRow::of(c, &c.key);
         a.status = "skipped";
         a.message = match c.row {
-            Some(r) => format!("no row {r} in the {} file matching this correction (corrections file line {})", c.file, c.line),
+            Some(r) => {
+                format!("no row {r} in the {} file matching this correction (corrections file line {})", c.file, c.line)
+            }
             None => format!("no submission with this key (corrections file line {})", c.line),
         };
         audit.push(a);
@@ -342,7 +408,15 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
         for a in audit.iter_mut() {
             if id_names.iter().flatten().any(|n| normalize_name(n) == normalize_name(&a.column)) {
                 let is_center = normalize_name(&a.column) == normalize_name(&spec.checklist.columns.center);
-                let f = |v: &str| if v.is_empty() { String::new() } else if is_center { p.center(v) } else { p.observer(v) };
+                let f = |v: &str| {
+                    if v.is_empty() {
+                        String::new()
+                    } else if is_center {
+                        p.center(v)
+                    } else {
+                        p.observer(v)
+                    }
+                };
                 a.before = f(&a.before);
                 a.after = f(&a.after);
             }
@@ -350,16 +424,33 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     }
     // Audit log (neutralised: it is opened in Excel).
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["file", "row", "key", "action", "column", "before", "after", "reason", "who", "date", "status", "message"])?;
+    w.write_record([
+        "file", "row", "key", "action", "column", "before", "after", "reason", "who", "date", "status", "message",
+    ])?;
     for a in &audit {
-        let f = [&a.file, &a.row, &a.key, &a.action, &a.column, &a.before, &a.after, &a.reason, &a.who, &a.date, &a.status.to_string(), &a.message];
+        let f = [
+            &a.file,
+            &a.row,
+            &a.key,
+            &a.action,
+            &a.column,
+            &a.before,
+            &a.after,
+            &a.reason,
+            &a.who,
+            &a.date,
+            &a.status.to_string(),
+            &a.message,
+        ];
         w.write_record(f.iter().map(|s| crate::io::frame::neutralize(s).into_owned()))?;
     }
     crate::io::atomic::write_atomic(&out.join("audit.csv"), &w.into_inner().context("csv")?)?;
     // A spec that reads the cleaned exports (and the original files it did not rewrite).
     let text = std::fs::read_to_string(&study.spec_path)?;
     let mut v: toml::Value = toml::from_str(&text)?;
-    let abs = |p: &std::path::PathBuf| study.resolve_path(p).canonicalize().unwrap_or_else(|_| study.resolve_path(p)).display().to_string();
+    let abs = |p: &std::path::PathBuf| {
+        study.resolve_path(p).canonicalize().unwrap_or_else(|_| study.resolve_path(p)).display().to_string()
+    };
     if let Some(files) = v.get_mut("files").and_then(|f| f.as_table_mut()) {
         for (role, f) in files.iter_mut() {
             if let Some(tb) = f.as_table_mut() {
@@ -380,6 +471,9 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
             }
         }
     }
-    crate::io::atomic::write_atomic_str(&out.join("study.toml"), &format!("# Written by `checkval clean`: reads the cleaned exports.\n{}", toml::to_string(&v)?))?;
+    crate::io::atomic::write_atomic_str(
+        &out.join("study.toml"),
+        &format!("# Written by `checkval clean`: reads the cleaned exports.\n{}", toml::to_string(&v)?),
+    )?;
     Ok(CleanResult { rows_out, rows_in, audit, dropped_columns })
 }

@@ -230,9 +230,8 @@ impl RoleCols {
         names: &mut Interner,
     ) -> Result<Option<ObsMeta>, InputError> {
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
-        let err = |col: usize, kind: ErrorKind| {
-            InputError::new(kind, &t.path).line(line).column(t.headers[col].clone())
-        };
+        let err =
+            |col: usize, kind: ErrorKind| InputError::new(kind, &t.path).line(line).column(t.headers[col].clone());
         let center = get(self.center);
         let classroom = get(self.classroom);
         for (col, v, what) in [(self.center, center, "a center ID"), (self.classroom, classroom, "a classroom ID")] {
@@ -360,12 +359,7 @@ impl ItemCoder {
     pub fn describe(item: &Item, study: &Study) -> String {
         let mut allowed: Vec<String> = match item.kind {
             ItemType::Binary => item.yes.iter().chain(item.no.iter()).cloned().collect(),
-            ItemType::Ordinal => item
-                .values
-                .iter()
-                .map(|v| v.to_string())
-                .chain(item.labels.keys().cloned())
-                .collect(),
+            ItemType::Ordinal => item.values.iter().map(|v| v.to_string()).chain(item.labels.keys().cloned()).collect(),
         };
         allowed.extend(item.not_applicable.iter().cloned());
         allowed.extend(study.spec.checklist.codes.not_applicable.iter().cloned());
@@ -400,7 +394,8 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
     let parts: Vec<Part> = chunks
         .par_iter()
         .map(|chunk| {
-            let mut p = Part { meta: Vec::new(), codes: Vec::new(), rows: 0, issues: Issues::new(issues.mode), error: None };
+            let mut p =
+                Part { meta: Vec::new(), codes: Vec::new(), rows: 0, issues: Issues::new(issues.mode), error: None };
             let mut row_codes = vec![0u8; n_items];
             let mut names = Interner::default();
             let res = chunk.each_record(|line, rec| {
@@ -515,7 +510,8 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
                 let mut v = Vec::with_capacity(nd);
                 for d in &inst.dimensions {
                     let base = c.dimensions.get(&d.code).cloned().unwrap_or_else(|| d.code.clone());
-                    let name = pat.replace("{col}", &base).replace("{code}", &d.code).replace("{cycle}", &cy.to_string());
+                    let name =
+                        pat.replace("{col}", &base).replace("{code}", &d.code).replace("{cycle}", &cy.to_string());
                     v.push(t.resolve(&name, &format!("CLASS {} cycle {cy}", d.code))?);
                 }
                 layout.push((cy, v));

@@ -47,10 +47,32 @@ fn profile(t: &TextTable) -> Result<Vec<Profile>> {
     Ok(p)
 }
 
-const KEY: &[&str] = &["key", "instanceid", "uuid", "_uuid", "meta_instanceid", "clave_envio", "folio", "submission_key"];
-const CENTER: &[&str] = &["clave_centro", "centro", "center", "center_id", "id_centro", "guarderia", "clave_guarderia", "cct", "centre", "unidad"];
-const CLASSROOM: &[&str] = &["sala", "aula", "classroom", "classroom_id", "id_sala", "salon", "room", "grupo", "clave_sala"];
-const OBSERVER: &[&str] = &["observador", "observadora", "observer", "observer_id", "enumerator", "evaluador", "encuestador", "id_observador"];
+const KEY: &[&str] =
+    &["key", "instanceid", "uuid", "_uuid", "meta_instanceid", "clave_envio", "folio", "submission_key"];
+const CENTER: &[&str] = &[
+    "clave_centro",
+    "centro",
+    "center",
+    "center_id",
+    "id_centro",
+    "guarderia",
+    "clave_guarderia",
+    "cct",
+    "centre",
+    "unidad",
+];
+const CLASSROOM: &[&str] =
+    &["sala", "aula", "classroom", "classroom_id", "id_sala", "salon", "room", "grupo", "clave_sala"];
+const OBSERVER: &[&str] = &[
+    "observador",
+    "observadora",
+    "observer",
+    "observer_id",
+    "enumerator",
+    "evaluador",
+    "encuestador",
+    "id_observador",
+];
 const ROLE: &[&str] = &["rol", "role", "tipo_observacion", "tipo", "confiabilidad", "doble_codificacion"];
 const DATE: &[&str] = &["fecha_visita", "fecha", "date", "visit_date", "fecha_observacion"];
 const START: &[&str] = &["starttime", "hora_inicio", "start", "inicio", "start_time"];
@@ -79,8 +101,8 @@ fn find_role(
         }
     }
     for s in syn {
-        if let Some(i) = (0..norm.len())
-            .find(|&i| !taken.contains(&i) && norm[i].split('_').any(|tok| tok == *s) && ok(&prof[i]))
+        if let Some(i) =
+            (0..norm.len()).find(|&i| !taken.contains(&i) && norm[i].split('_').any(|tok| tok == *s) && ok(&prof[i]))
         {
             return Some(i);
         }
@@ -94,8 +116,7 @@ fn dates_ok(p: &Profile) -> bool {
 
 fn roles_ok(p: &Profile) -> bool {
     let r = Roles::default();
-    p.non_empty > 0
-        && p.distinct.iter().all(|v| r.primary.iter().chain(r.reliability.iter()).any(|c| code_eq(c, v)))
+    p.non_empty > 0 && p.distinct.iter().all(|v| r.primary.iter().chain(r.reliability.iter()).any(|c| code_eq(c, v)))
 }
 
 fn any(_: &Profile) -> bool {
@@ -182,7 +203,8 @@ fn classify_item(p: &Profile, codes: &Codes, yes: &[String], no: &[String]) -> O
     if textual && folded.iter().all(|v| yes_f.contains(v) || no_f.contains(v)) {
         return Some((ItemType::Binary, vec![]));
     }
-    let nums: Option<Vec<f64>> = substantive.iter().map(|v| parse_number(v, crate::io::dialect::DecimalMark::Point).ok()).collect();
+    let nums: Option<Vec<f64>> =
+        substantive.iter().map(|v| parse_number(v, crate::io::dialect::DecimalMark::Point).ok()).collect();
     let nums = nums?;
     if nums.iter().any(|v| v.fract() != 0.0 || *v < 0.0 || *v > 10.0) || folded.len() < 2 {
         return None;
@@ -229,7 +251,13 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
     let mut notes = Vec::new();
     let mut problems = Vec::new();
     let t = TextTable::open(checklist, &ReadOptions::default())?;
-    notes.push(format!("{}: {}, delimiter {}, decimal '{}'", t.file_name(), t.dialect.encoding, t.dialect.delimiter, t.dialect.decimal));
+    notes.push(format!(
+        "{}: {}, delimiter {}, decimal '{}'",
+        t.file_name(),
+        t.dialect.encoding,
+        t.dialect.delimiter,
+        t.dialect.decimal
+    ));
     let prof = profile(&t)?;
     let g = guess_columns(&t, &prof, false);
     notes.extend(g.notes.iter().cloned());
@@ -268,8 +296,24 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
             label_en: String::new(),
             subscale: group,
             kind,
-            yes: if kind == ItemType::Binary { if is_numeric_binary { vec!["1".into()] } else { vec!["Sí".into(), "Si".into()] } } else { vec![] },
-            no: if kind == ItemType::Binary { if is_numeric_binary { vec!["0".into()] } else { vec!["No".into()] } } else { vec![] },
+            yes: if kind == ItemType::Binary {
+                if is_numeric_binary {
+                    vec!["1".into()]
+                } else {
+                    vec!["Sí".into(), "Si".into()]
+                }
+            } else {
+                vec![]
+            },
+            no: if kind == ItemType::Binary {
+                if is_numeric_binary {
+                    vec!["0".into()]
+                } else {
+                    vec!["No".into()]
+                }
+            } else {
+                vec![]
+            },
             values,
             labels: BTreeMap::new(),
             not_applicable: vec![],
@@ -288,7 +332,10 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
     if items.is_empty() {
         problems.push("no item columns recognised: add [[checklist.items]] by hand".into());
     }
-    problems.push("reverse-scored items cannot be told from the data: set `reverse = true` where an item is worded negatively".into());
+    problems.push(
+        "reverse-scored items cannot be told from the data: set `reverse = true` where an item is worded negatively"
+            .into(),
+    );
     problems.push("item labels are empty: fill label_es / label_en for the report".into());
     let mut spec = Spec {
         study: StudyMeta { name: "Draft study spec".into(), description: String::new() },
@@ -300,7 +347,10 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         checklist: ChecklistSpec {
             columns: g.columns,
             codes,
-            subscales: subscales.iter().map(|s| Subscale { id: s.clone(), label_es: String::new(), label_en: String::new() }).collect(),
+            subscales: subscales
+                .iter()
+                .map(|s| Subscale { id: s.clone(), label_es: String::new(), label_en: String::new() })
+                .collect(),
             items,
             carry: Vec::new(),
         },
@@ -313,7 +363,13 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
     };
     if let Some(cp) = class {
         let ct = TextTable::open(cp, &ReadOptions::default())?;
-        notes.push(format!("{}: {}, delimiter {}, decimal '{}'", ct.file_name(), ct.dialect.encoding, ct.dialect.delimiter, ct.dialect.decimal));
+        notes.push(format!(
+            "{}: {}, delimiter {}, decimal '{}'",
+            ct.file_name(),
+            ct.dialect.encoding,
+            ct.dialect.delimiter,
+            ct.dialect.decimal
+        ));
         let cprof = profile(&ct)?;
         let cg = guess_columns(&ct, &cprof, true);
         notes.extend(cg.notes.iter().cloned());
@@ -338,15 +394,26 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         }
         let (version, pct, map) = best.expect("versions");
         let inst = builtin(version).expect("builtin");
-        notes.push(format!("{}: CLASS {version} ({} of {} dimensions matched)", ct.file_name(), map.len(), inst.dimensions.len()));
+        notes.push(format!(
+            "{}: CLASS {version} ({} of {} dimensions matched)",
+            ct.file_name(),
+            map.len(),
+            inst.dimensions.len()
+        ));
         if map.len() < inst.dimensions.len() {
             let missing: Vec<&str> =
                 inst.dimensions.iter().filter(|d| !map.contains_key(&d.code)).map(|d| d.code.as_str()).collect();
-            problems.push(format!("CLASS dimensions without a column: {} (map them in [class.dimensions])", missing.join(", ")));
+            problems.push(format!(
+                "CLASS dimensions without a column: {} (map them in [class.dimensions])",
+                missing.join(", ")
+            ));
         }
         let _ = pct;
         if cg.columns.cycle.is_none() {
-            problems.push("no CLASS cycle column recognised: set class.columns.cycle, or layout = \"wide\" with wide_pattern".into());
+            problems.push(
+                "no CLASS cycle column recognised: set class.columns.cycle, or layout = \"wide\" with wide_pattern"
+                    .into(),
+            );
         }
         spec.files.class = Some(FileSpec { path: relative(out_dir, cp), ..Default::default() });
         spec.class = Some(ClassSpec {
@@ -367,7 +434,9 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
             Some(i) => {
                 notes.push(format!("{}: center = '{}'", rt.file_name(), rt.headers[i]));
                 let attrs: Vec<String> = (0..rt.headers.len())
-                    .filter(|&j| j != i && !rprof[j].overflow && rprof[j].distinct.len() >= 2 && rprof[j].distinct.len() <= 40)
+                    .filter(|&j| {
+                        j != i && !rprof[j].overflow && rprof[j].distinct.len() >= 2 && rprof[j].distinct.len() <= 40
+                    })
                     .map(|j| rt.headers[j].clone())
                     .filter(|h| !h.starts_with("n_"))
                     .collect();

@@ -13,7 +13,10 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64, f64, f64, f64)> {
     if a.len() < 2 || b.len() < 2 {
         return None;
     }
-    welch_summary((a.len() as f64, mean(a).ok()?, variance(a).ok()?), (b.len() as f64, mean(b).ok()?, variance(b).ok()?))
+    welch_summary(
+        (a.len() as f64, mean(a).ok()?, variance(a).ok()?),
+        (b.len() as f64, mean(b).ok()?, variance(b).ok()?),
+    )
 }
 
 /// Welch's test from (n, mean, variance) of each group.
@@ -57,14 +60,21 @@ pub fn observer_records(d: &StudyData, ci_level: f64) -> Vec<Record> {
         let summary = |n: f64, s: f64, ss: f64| (n, s / n, ((ss - s * s / n) / (n - 1.0)).max(0.0));
         let res = if n_o >= 2.0 && n_b >= 2.0 {
             // Two-pass variance for the observer's own (small) group; totals for the others.
-            welch_summary((n_o, mean(vals).unwrap_or(0.0), variance(vals).unwrap_or(0.0)), summary(n_b, s_all - s_o, ss_all - ss_o))
+            welch_summary(
+                (n_o, mean(vals).unwrap_or(0.0), variance(vals).unwrap_or(0.0)),
+                summary(n_b, s_all - s_o, ss_all - ss_o),
+            )
         } else {
             None
         };
         let rec = match res {
             Some((diff, se, df, _t, p, dd)) => {
                 let tc = crate::stats::descriptive::t_crit(ci_level, df).unwrap_or(1.96);
-                let mut r = Record::new("observer_severity", Ok(diff)).n(vals.len()).se(se).ci(diff - tc * se, diff + tc * se, ci_level, "Welch t").p(p);
+                let mut r = Record::new("observer_severity", Ok(diff))
+                    .n(vals.len())
+                    .se(se)
+                    .ci(diff - tc * se, diff + tc * se, ci_level, "Welch t")
+                    .p(p);
                 if dd.is_finite() {
                     r = r.ctx("cohen_d", dd);
                 }
@@ -72,10 +82,16 @@ pub fn observer_records(d: &StudyData, ci_level: f64) -> Vec<Record> {
             }
             None => Record::na("observer_severity", "fewer than 2 observations for this observer or the others"),
         };
-        out.push(rec.ctx("observer", *obs).ctx("score", "checklist_total").ctx("analysis", "observer_severity").ctx("comparison", "observer mean − other observers' mean"));
+        out.push(
+            rec.ctx("observer", *obs)
+                .ctx("score", "checklist_total")
+                .ctx("analysis", "observer_severity")
+                .ctx("comparison", "observer mean − other observers' mean"),
+        );
     }
     // Drift: mean total by fieldwork week (weeks since the first visit date).
-    let days: Vec<Option<i64>> = cl.meta.iter().map(|m| m.date.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.days)).collect();
+    let days: Vec<Option<i64>> =
+        cl.meta.iter().map(|m| m.date.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.days)).collect();
     if let Some(first) = days.iter().flatten().min().copied() {
         let mut weeks: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
         for (i, m) in cl.meta.iter().enumerate() {

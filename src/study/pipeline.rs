@@ -78,8 +78,22 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
         Severity::Info,
         "checklist_rows",
         cl.meta.len(),
-        format!("{}: {} rows read, {} observations kept ({} primary, {} reliability)", cl.file, cl.rows_read, cl.meta.len(), cl.meta.len() - n_rel, n_rel),
-        format!("{}: {} filas leídas, {} observaciones conservadas ({} principales, {} de confiabilidad)", cl.file, cl.rows_read, cl.meta.len(), cl.meta.len() - n_rel, n_rel),
+        format!(
+            "{}: {} rows read, {} observations kept ({} primary, {} reliability)",
+            cl.file,
+            cl.rows_read,
+            cl.meta.len(),
+            cl.meta.len() - n_rel,
+            n_rel
+        ),
+        format!(
+            "{}: {} filas leídas, {} observaciones conservadas ({} principales, {} de confiabilidad)",
+            cl.file,
+            cl.rows_read,
+            cl.meta.len(),
+            cl.meta.len() - n_rel,
+            n_rel
+        ),
     );
     for (file, dialect) in std::iter::once((&cl.file, &cl.dialect))
         .chain(d.class.as_ref().map(|c| (&c.file, &c.dialect)))
@@ -89,8 +103,20 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             Severity::Info,
             "dialect",
             0,
-            format!("{file}: {}{}, delimiter {}, decimal '{}'", dialect.encoding, if dialect.bom { " (BOM)" } else { "" }, dialect.delimiter, dialect.decimal),
-            format!("{file}: {}{}, separador {}, decimal '{}'", dialect.encoding, if dialect.bom { " (BOM)" } else { "" }, dialect.delimiter, dialect.decimal),
+            format!(
+                "{file}: {}{}, delimiter {}, decimal '{}'",
+                dialect.encoding,
+                if dialect.bom { " (BOM)" } else { "" },
+                dialect.delimiter,
+                dialect.decimal
+            ),
+            format!(
+                "{file}: {}{}, separador {}, decimal '{}'",
+                dialect.encoding,
+                if dialect.bom { " (BOM)" } else { "" },
+                dialect.delimiter,
+                dialect.decimal
+            ),
         );
     }
     if d.issues.n_excluded > 0 {
@@ -123,16 +149,30 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
         Severity::Info,
         "item_missing",
         miss,
-        format!("checklist items: {:.1}% missing, {:.1}% not applicable", 100.0 * miss as f64 / cells as f64, 100.0 * na as f64 / cells as f64),
-        format!("reactivos: {:.1}% sin respuesta, {:.1}% no aplica", 100.0 * miss as f64 / cells as f64, 100.0 * na as f64 / cells as f64),
+        format!(
+            "checklist items: {:.1}% missing, {:.1}% not applicable",
+            100.0 * miss as f64 / cells as f64,
+            100.0 * na as f64 / cells as f64
+        ),
+        format!(
+            "reactivos: {:.1}% sin respuesta, {:.1}% no aplica",
+            100.0 * miss as f64 / cells as f64,
+            100.0 * na as f64 / cells as f64
+        ),
     );
     let na_total = d.checklist_scores.values[0].iter().filter(|v| v.is_none()).count();
     q.push(
         Severity::Warning,
         "checklist_total_na",
         na_total,
-        format!("{na_total} observation(s) without checklist_total (fewer than {:.0}% of applicable items answered)", 100.0 * study.spec.scoring.min_answered),
-        format!("{na_total} observación(es) sin checklist_total (menos del {:.0}% de reactivos aplicables con respuesta)", 100.0 * study.spec.scoring.min_answered),
+        format!(
+            "{na_total} observation(s) without checklist_total (fewer than {:.0}% of applicable items answered)",
+            100.0 * study.spec.scoring.min_answered
+        ),
+        format!(
+            "{na_total} observación(es) sin checklist_total (menos del {:.0}% de reactivos aplicables con respuesta)",
+            100.0 * study.spec.scoring.min_answered
+        ),
     );
     if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
         let n_rel = c.obs.iter().filter(|m| m.role == Role::Reliability).count();
@@ -140,8 +180,22 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             Severity::Info,
             "class_rows",
             c.obs.len(),
-            format!("{}: {} rows read, {} CLASS observations ({} reliability), {} cycles", c.file, c.rows_read, c.obs.len(), n_rel, c.cycles.len()),
-            format!("{}: {} filas leídas, {} observaciones CLASS ({} de confiabilidad), {} ciclos", c.file, c.rows_read, c.obs.len(), n_rel, c.cycles.len()),
+            format!(
+                "{}: {} rows read, {} CLASS observations ({} reliability), {} cycles",
+                c.file,
+                c.rows_read,
+                c.obs.len(),
+                n_rel,
+                c.cycles.len()
+            ),
+            format!(
+                "{}: {} filas leídas, {} observaciones CLASS ({} de confiabilidad), {} ciclos",
+                c.file,
+                c.rows_read,
+                c.obs.len(),
+                n_rel,
+                c.cycles.len()
+            ),
         );
         let expected = study.spec.class.as_ref().map(|c| c.cycles).unwrap_or(4);
         let short = cs.count_a.iter().filter(|&&n| n < expected).count();
@@ -190,26 +244,49 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
         Severity::Warning,
         "reliability_without_primary",
         orphan.len(),
-        format!("{} reliability observation(s) without a primary observation of the same classroom and date{}", orphan.len(), colon_list(&orphan)),
-        format!("{} observación(es) de confiabilidad sin observación principal de la misma sala y fecha{}", orphan.len(), colon_list(&orphan)),
+        format!(
+            "{} reliability observation(s) without a primary observation of the same classroom and date{}",
+            orphan.len(),
+            colon_list(&orphan)
+        ),
+        format!(
+            "{} observación(es) de confiabilidad sin observación principal de la misma sala y fecha{}",
+            orphan.len(),
+            colon_list(&orphan)
+        ),
     );
     if let Some(r) = &d.roster {
         let data_centers: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
-        let not_in: Vec<String> = data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
+        let not_in: Vec<String> =
+            data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
         q.push(
             Severity::Warning,
             "center_not_in_roster",
             not_in.len(),
             format!("{} center(s) in the checklist are not in the roster{}", not_in.len(), colon_list(&not_in)),
-            format!("{} centro(s) de la lista de cotejo no están en el marco muestral{}", not_in.len(), colon_list(&not_in)),
+            format!(
+                "{} centro(s) de la lista de cotejo no están en el marco muestral{}",
+                not_in.len(),
+                colon_list(&not_in)
+            ),
         );
         let no_data: Vec<String> = r.centers.keys().filter(|c| !data_centers.contains(c.as_str())).cloned().collect();
         q.push(
             Severity::Info,
             "roster_without_data",
             no_data.len(),
-            format!("{} of {} roster centers have no checklist data yet{}", no_data.len(), r.centers.len(), colon_list(&no_data)),
-            format!("{} de {} centros del marco muestral aún sin datos{}", no_data.len(), r.centers.len(), colon_list(&no_data)),
+            format!(
+                "{} of {} roster centers have no checklist data yet{}",
+                no_data.len(),
+                r.centers.len(),
+                colon_list(&no_data)
+            ),
+            format!(
+                "{} de {} centros del marco muestral aún sin datos{}",
+                no_data.len(),
+                r.centers.len(),
+                colon_list(&no_data)
+            ),
         );
     }
     q
@@ -234,7 +311,12 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
     } else {
         Err(stats::Na::new("no classrooms"))
     };
-    out.push(Record::new("double_coded_share", share).n(rooms_with_data).ctx("instrument", "checklist").ctx("unit", "classroom"));
+    out.push(
+        Record::new("double_coded_share", share)
+            .n(rooms_with_data)
+            .ctx("instrument", "checklist")
+            .ctx("unit", "classroom"),
+    );
     if let Some(c) = &d.class {
         let n_rel = c.obs.iter().filter(|m| m.role == Role::Reliability).count();
         out.push(Record::new("n_observations", Ok(c.obs.len() as f64)).n(c.obs.len()).ctx("instrument", "class"));
@@ -276,7 +358,8 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
     groups.dedup();
     for g in groups {
         for (name, col) in rooms.names.iter().zip(&rooms.values) {
-            let x: Vec<f64> = col.iter().zip(&rooms.age_group).filter(|(_, ag)| *ag == g).filter_map(|(v, _)| *v).collect();
+            let x: Vec<f64> =
+                col.iter().zip(&rooms.age_group).filter(|(_, ag)| *ag == g).filter_map(|(v, _)| *v).collect();
             let rec = match descriptive::mean_ci(&x, level) {
                 Ok(m) => Record::new("mean", Ok(m.mean)).se(m.se).ci(m.ci_low, m.ci_high, level, "t"),
                 Err(na) => Record::new("mean", descriptive::mean(&x)).ctx("ci_na_reason", na.0),
@@ -309,7 +392,8 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     let mut na_items = Vec::with_capacity(n);
     let mut cycles = Vec::with_capacity(n);
     let mut notes: Vec<Option<&str>> = Vec::with_capacity(n);
-    let metas = cl.meta.iter().map(|m| ("checklist", m)).chain(d.class.iter().flat_map(|c| c.obs.iter().map(|m| ("class", m))));
+    let metas =
+        cl.meta.iter().map(|m| ("checklist", m)).chain(d.class.iter().flat_map(|c| c.obs.iter().map(|m| ("class", m))));
     for (src, m) in metas {
         source.push(Some(src));
         key.push(Some(m.key.as_str()));
@@ -368,7 +452,10 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
         if t.level == "classroom" {
             cols.push(Col::Str("classroom", t.classroom.iter().map(|s| Some(s.as_str())).collect()));
             if t.age_group.iter().any(|g| !g.is_empty()) {
-                cols.push(Col::Str("age_group", t.age_group.iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect()));
+                cols.push(Col::Str(
+                    "age_group",
+                    t.age_group.iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect(),
+                ));
             }
         } else {
             for (name, vals) in &t.attributes {

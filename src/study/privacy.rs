@@ -45,7 +45,9 @@ impl Pseudonymizer {
     /// The salt from `--salt-file` (first line) or else `CHECKVAL_SALT`.
     pub fn from_sources(salt_file: Option<&Path>) -> Result<Self, InputError> {
         if let Some(p) = salt_file {
-            let t = std::fs::read_to_string(p).map_err(|e| InputError::new(ErrorKind::FileNotFound, p).found(e.to_string()).expected("a readable salt file"))?;
+            let t = std::fs::read_to_string(p).map_err(|e| {
+                InputError::new(ErrorKind::FileNotFound, p).found(e.to_string()).expected("a readable salt file")
+            })?;
             return Self::new(t.lines().next().unwrap_or(""));
         }
         match std::env::var("CHECKVAL_SALT") {
@@ -58,27 +60,44 @@ impl Pseudonymizer {
 
     /// HMAC-SHA-256 (RFC 2104) of `kind ‖ 0 ‖ id`, first 6 bytes in hex.
     fn mac(&self, kind: &str, id: &str) -> String {
-        hmac_sha256(&self.key, &[kind.as_bytes(), &[0u8], id.as_bytes()])[..6].iter().map(|b| format!("{b:02x}")).collect()
+        hmac_sha256(&self.key, &[kind.as_bytes(), &[0u8], id.as_bytes()])[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub fn center(&self, id: &str) -> String {
-        if id.is_empty() { String::new() } else { format!("C-{}", self.mac("center", id)) }
+        if id.is_empty() {
+            String::new()
+        } else {
+            format!("C-{}", self.mac("center", id))
+        }
     }
     pub fn observer(&self, id: &str) -> String {
-        if id.is_empty() { String::new() } else { format!("O-{}", self.mac("observer", id)) }
+        if id.is_empty() {
+            String::new()
+        } else {
+            format!("O-{}", self.mac("observer", id))
+        }
     }
     /// Classroom IDs are kept unless they contain the center ID.
     pub fn classroom(&self, center: &str, id: &str) -> String {
-        if !center.is_empty() && id.contains(center) { format!("R-{}", self.mac("classroom", id)) } else { id.to_string() }
+        if !center.is_empty() && id.contains(center) {
+            format!("R-{}", self.mac("classroom", id))
+        } else {
+            id.to_string()
+        }
     }
 
     fn apply_meta(&self, metas: &mut [ObsMeta], cache: &mut HashMap<(u8, Arc<str>), Arc<str>>) {
         for m in metas {
             let raw_center = m.center.clone();
             let c = cache.entry((0, raw_center.clone())).or_insert_with(|| Arc::from(self.center(&raw_center))).clone();
-            let o = cache.entry((1, m.observer.clone())).or_insert_with(|| Arc::from(self.observer(&m.observer))).clone();
+            let o =
+                cache.entry((1, m.observer.clone())).or_insert_with(|| Arc::from(self.observer(&m.observer))).clone();
             let key = Arc::from(format!("{raw_center}\u{0}{}", m.classroom));
-            let r = cache.entry((2, key)).or_insert_with(|| Arc::from(self.classroom(&raw_center, &m.classroom))).clone();
+            let r =
+                cache.entry((2, key)).or_insert_with(|| Arc::from(self.classroom(&raw_center, &m.classroom))).clone();
             m.center = c;
             m.observer = o;
             m.classroom = r;
@@ -86,7 +105,12 @@ impl Pseudonymizer {
     }
 
     /// Replace IDs in everything ingested, before any score or output is computed.
-    pub fn apply(&self, checklist: &mut [ObsMeta], class: Option<&mut [ObsMeta]>, roster: Option<&mut super::ingest::Roster>) {
+    pub fn apply(
+        &self,
+        checklist: &mut [ObsMeta],
+        class: Option<&mut [ObsMeta]>,
+        roster: Option<&mut super::ingest::Roster>,
+    ) {
         let mut cache = HashMap::new();
         self.apply_meta(checklist, &mut cache);
         if let Some(c) = class {
@@ -96,7 +120,6 @@ impl Pseudonymizer {
             r.centers = std::mem::take(&mut r.centers).into_iter().map(|(k, v)| (self.center(&k), v)).collect();
         }
     }
-
 }
 
 /// HMAC-SHA-256 (RFC 2104) of the concatenated `parts`.
@@ -122,10 +145,16 @@ mod tests {
     fn hmac_matches_rfc4231() {
         let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
         // Test case 2: key "Jefe", data "what do ya want for nothing?" (split in two parts).
-        assert_eq!(hex(hmac_sha256(b"Jefe", &[b"what do ya want ", b"for nothing?"])), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex(hmac_sha256(b"Jefe", &[b"what do ya want ", b"for nothing?"])),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
         // Test case 6: a 131-byte key (longer than the block, hashed first).
         let key = [0xaau8; 131];
-        assert_eq!(hex(hmac_sha256(&key, &[b"Test Using Larger Than Block-Size Key - Hash Key First"])), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        assert_eq!(
+            hex(hmac_sha256(&key, &[b"Test Using Larger Than Block-Size Key - Hash Key First"])),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 
     #[test]

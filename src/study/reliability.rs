@@ -33,7 +33,8 @@ pub fn stat_opts(study: &Study) -> StatOpts {
         ci_level: a.ci_level,
         bootstrap: a.bootstrap as usize,
         seed: a.seed,
-        kappa_scale: crate::stats::labels::KappaScale::parse(&a.kappa_scale).unwrap_or(crate::stats::labels::KappaScale::LandisKoch),
+        kappa_scale: crate::stats::labels::KappaScale::parse(&a.kappa_scale)
+            .unwrap_or(crate::stats::labels::KappaScale::LandisKoch),
         icc_scale: crate::stats::labels::IccScale::parse(&a.icc_scale).unwrap_or(crate::stats::labels::IccScale::KooLi),
     }
 }
@@ -73,18 +74,36 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
         let n = primary.len();
         let na = primary.iter().filter(|&&i| cl.row(i)[j] == NA_CODE).count();
         let miss = primary.iter().filter(|&&i| cl.row(i)[j] == super::ingest::MISSING_CODE).count();
-        let share = |c: usize| if n > 0 { Ok(c as f64 / n as f64) } else { Err(crate::stats::Na::new("no observations")) };
-        out.push(Record::new("item_na_share", share(na)).n(n).ctx("item", it.id.as_str()).ctx("analysis", "item_coverage"));
-        out.push(Record::new("item_missing_share", share(miss)).n(n).ctx("item", it.id.as_str()).ctx("analysis", "item_coverage"));
+        let share =
+            |c: usize| if n > 0 { Ok(c as f64 / n as f64) } else { Err(crate::stats::Na::new("no observations")) };
+        out.push(
+            Record::new("item_na_share", share(na)).n(n).ctx("item", it.id.as_str()).ctx("analysis", "item_coverage"),
+        );
+        out.push(
+            Record::new("item_missing_share", share(miss))
+                .n(n)
+                .ctx("item", it.id.as_str())
+                .ctx("analysis", "item_coverage"),
+        );
     }
     // ---- checklist double-coded visits
     let pairs = pair_observations(&cl.meta);
-    out.push(Record::new("n_double_coded_pairs", Ok(pairs.len() as f64)).n(pairs.len()).ctx("instrument", "checklist").ctx("analysis", "inter_observer"));
+    out.push(
+        Record::new("n_double_coded_pairs", Ok(pairs.len() as f64))
+            .n(pairs.len())
+            .ctx("instrument", "checklist")
+            .ctx("analysis", "inter_observer"),
+    );
     for (j, it) in items.iter().enumerate() {
         let a: Vec<Option<f64>> = pairs.iter().map(|&(p, _)| code_value(&vt, j, cl.row(p)[j])).collect();
         let b: Vec<Option<f64>> = pairs.iter().map(|&(_, r)| code_value(&vt, j, cl.row(r)[j])).collect();
         let units: Vec<Vec<Option<f64>>> = a.iter().zip(&b).map(|(x, y)| vec![*x, *y]).collect();
-        let ctx = [("analysis", "item_agreement"), ("instrument", "checklist"), ("item", it.id.as_str()), ("subscale", it.subscale.as_str())];
+        let ctx = [
+            ("analysis", "item_agreement"),
+            ("instrument", "checklist"),
+            ("item", it.id.as_str()),
+            ("subscale", it.subscale.as_str()),
+        ];
         let t = RatingTable::new(&units, None);
         let mut recs = Vec::new();
         match &t {
@@ -93,8 +112,18 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
                     Ok((v, n)) => Record::new("percent_agreement", Ok(v)).n(n),
                     Err(na) => Record::new("percent_agreement", Err(na)),
                 });
-                recs.push(coef_record("cohen_kappa", agreement::cohen_kappa(&a, &b, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
-                recs.push(coef_record("gwet_ac1", agreement::gwet_ac(t, WeightKind::Identity, o.ci_level), o.ci_level, Some(&lab)));
+                recs.push(coef_record(
+                    "cohen_kappa",
+                    agreement::cohen_kappa(&a, &b, WeightKind::Identity, o.ci_level),
+                    o.ci_level,
+                    Some(&lab),
+                ));
+                recs.push(coef_record(
+                    "gwet_ac1",
+                    agreement::gwet_ac(t, WeightKind::Identity, o.ci_level),
+                    o.ci_level,
+                    Some(&lab),
+                ));
             }
             Err(na) => {
                 for s in ["percent_agreement", "cohen_kappa", "gwet_ac1"] {
@@ -129,7 +158,8 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
         }
     }
     for (obs, (ag, cmp, np)) in &per_obs {
-        let est = if *cmp > 0 { Ok(*ag as f64 / *cmp as f64) } else { Err(crate::stats::Na::new("no comparable items")) };
+        let est =
+            if *cmp > 0 { Ok(*ag as f64 / *cmp as f64) } else { Err(crate::stats::Na::new("no comparable items")) };
         out.push(
             Record::new("observer_percent_agreement", est)
                 .n(*cmp)
@@ -141,7 +171,12 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
     }
     if let (Some(c), Some(cs), Some(inst)) = (&d.class, &d.class_scores, &study.instrument) {
         let cpairs = pair_observations(&c.obs);
-        out.push(Record::new("n_double_coded_pairs", Ok(cpairs.len() as f64)).n(cpairs.len()).ctx("instrument", "class").ctx("analysis", "inter_observer"));
+        out.push(
+            Record::new("n_double_coded_pairs", Ok(cpairs.len() as f64))
+                .n(cpairs.len())
+                .ctx("instrument", "class")
+                .ctx("analysis", "inter_observer"),
+        );
         // cycle lookup: (obs, cycle) → values
         let mut cyc: BTreeMap<(usize, u32), &Vec<Option<f64>>> = BTreeMap::new();
         for cy in &c.cycles {
@@ -167,7 +202,8 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
                     }
                 }
             }
-            let ctx = [("analysis", "class_cycle_agreement"), ("instrument", "class"), ("dimension", dim.code.as_str())];
+            let ctx =
+                [("analysis", "class_cycle_agreement"), ("instrument", "class"), ("dimension", dim.code.as_str())];
             let mut recs = Vec::new();
             match RatingTable::new(&units, None) {
                 Ok(t) => {
@@ -212,13 +248,26 @@ fn bland_altman_pairs(rows: &[Vec<Option<f64>>], o: &StatOpts, instrument: &str,
     let (a, b): (Vec<f64>, Vec<f64>) = rows.iter().filter_map(|r| Some((r[0]?, r[1]?))).unzip();
     tag(
         crate::analysis::validity::bland_altman_records(&a, &b, o),
-        &[("analysis", "bland_altman"), ("instrument", instrument), ("score", score), ("comparison", "primary - reliability")],
+        &[
+            ("analysis", "bland_altman"),
+            ("instrument", instrument),
+            ("score", score),
+            ("comparison", "primary - reliability"),
+        ],
     )
 }
 
 /// Score ICCs on double-coded visits for one score: the ANOVA forms (primary vs reliability
 /// columns), the REML forms with the actual observers as crossed raters, and Bland–Altman.
-fn score_icc_records(meta: &[ObsMeta], pairs: &[(usize, usize)], col: &[Option<f64>], instrument: &str, score: &str, o: &StatOpts, lang: &str) -> Vec<Record> {
+fn score_icc_records(
+    meta: &[ObsMeta],
+    pairs: &[(usize, usize)],
+    col: &[Option<f64>],
+    instrument: &str,
+    score: &str,
+    o: &StatOpts,
+    lang: &str,
+) -> Vec<Record> {
     let mut observers: Vec<&str> = meta.iter().map(|m| &*m.observer).collect();
     observers.sort_unstable();
     observers.dedup();
@@ -232,7 +281,10 @@ fn score_icc_records(meta: &[ObsMeta], pairs: &[(usize, usize)], col: &[Option<f
         .filter_map(|(u, i)| col[i].map(|v| (u, obs_idx(&meta[i].observer), v)))
         .collect();
     recs.extend(reml_records(&long, lang, o));
-    let mut out = tag(recs, &[("analysis", "score_icc"), ("instrument", instrument), ("score", score), ("raters", "double-coded pairs")]);
+    let mut out = tag(
+        recs,
+        &[("analysis", "score_icc"), ("instrument", instrument), ("score", score), ("raters", "double-coded pairs")],
+    );
     out.extend(bland_altman_pairs(&rows, o, instrument, score));
     out
 }

@@ -240,13 +240,7 @@ pub fn score_class(study: &Study, data: &ClassData) -> ObsScores {
         }
         notes.push(if note.is_empty() { None } else { Some(note.join("; ")) });
     }
-    ObsScores {
-        names,
-        values,
-        notes,
-        count_a: cycles.iter().map(|c| c.len() as u32).collect(),
-        count_b: empty,
-    }
+    ObsScores { names, values, notes, count_a: cycles.iter().map(|c| c.len() as u32).collect(), count_b: empty }
 }
 
 /// A level's table (classroom or center), column-major.
@@ -306,7 +300,9 @@ pub fn classrooms(
     let mut n_cyc = Vec::new();
     let mut groups: Vec<&str> = Vec::new();
     let obs_iter = cl_meta.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (false, i, m));
-    let class_iter = class.into_iter().flat_map(|(cm, _)| cm.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (true, i, m)));
+    let class_iter = class
+        .into_iter()
+        .flat_map(|(cm, _)| cm.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (true, i, m)));
     for (is_class, i, m) in obs_iter.chain(class_iter) {
         let key = (&*m.center, &*m.classroom);
         let r = match index.get(&key) {
@@ -357,7 +353,12 @@ pub fn classrooms(
         center: order.iter().map(|&r| keys[r].0.to_string()).collect(),
         classroom: order.iter().map(|&r| keys[r].1.to_string()).collect(),
         values: (0..k)
-            .map(|s| order.iter().map(|&r| if cnt[r * k + s] > 0 { Some(sum[r * k + s] / cnt[r * k + s] as f64) } else { None }).collect())
+            .map(|s| {
+                order
+                    .iter()
+                    .map(|&r| if cnt[r * k + s] > 0 { Some(sum[r * k + s] / cnt[r * k + s] as f64) } else { None })
+                    .collect()
+            })
             .collect(),
         ns: (0..k).map(|s| order.iter().map(|&r| cnt[r * k + s]).collect()).collect(),
         n_checklist_obs: order.iter().map(|&r| n_cl[r]).collect(),
@@ -407,7 +408,12 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
             .attributes
             .iter()
             .enumerate()
-            .map(|(ai, name)| (name.clone(), center.iter().map(|c| r.centers.get(c).map(|v| v[ai].clone()).unwrap_or_default()).collect()))
+            .map(|(ai, name)| {
+                (
+                    name.clone(),
+                    center.iter().map(|c| r.centers.get(c).map(|v| v[ai].clone()).unwrap_or_default()).collect(),
+                )
+            })
             .collect(),
         None => Vec::new(),
     };
@@ -415,7 +421,12 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
         level: "center",
         classroom: vec![String::new(); nc],
         values: (0..k)
-            .map(|s| order.iter().map(|&c| if cnt[c * k + s] > 0 { Some(sum[c * k + s] / cnt[c * k + s] as f64) } else { None }).collect())
+            .map(|s| {
+                order
+                    .iter()
+                    .map(|&c| if cnt[c * k + s] > 0 { Some(sum[c * k + s] / cnt[c * k + s] as f64) } else { None })
+                    .collect()
+            })
             .collect(),
         ns: (0..k).map(|s| order.iter().map(|&c| cnt[c * k + s]).collect()).collect(),
         n_checklist_obs: order.iter().map(|&c| n_cl[c]).collect(),
@@ -475,7 +486,8 @@ reverse = true
         let names = st.checklist_score_names();
         let scale_of = vec![1, 1, 2, 2];
         let mut out = vec![None; 3];
-        let (notes, _, _) = score_row(codes, &item_tables(st), &scale_of, 3, st.spec.scoring.min_answered, &names, &mut out);
+        let (notes, _, _) =
+            score_row(codes, &item_tables(st), &scale_of, 3, st.spec.scoring.min_answered, &names, &mut out);
         (out, notes)
     }
 

@@ -88,7 +88,10 @@ pub const SUBSCALES: [(&str, &str, &str); 5] = [
 
 const ITEM_TEXT: [(&str, &str); 8] = [
     ("La educadora se dirige a los niños por su nombre", "The caregiver calls children by name"),
-    ("La educadora responde cuando un niño llora o pide ayuda", "The caregiver responds when a child cries or asks for help"),
+    (
+        "La educadora responde cuando un niño llora o pide ayuda",
+        "The caregiver responds when a child cries or asks for help",
+    ),
     ("Hay contacto visual y sonrisas con los niños", "There is eye contact and smiling with the children"),
     ("La educadora se pone a la altura de los niños", "The caregiver gets down to the children's level"),
     ("La educadora levanta la voz o usa sarcasmo", "The caregiver raises her voice or uses sarcasm"),
@@ -97,7 +100,8 @@ const ITEM_TEXT: [(&str, &str); 8] = [
     ("Amplía las ideas o palabras de los niños", "The caregiver expands children's ideas or words"),
 ];
 
-const STATES: [&str; 8] = ["Jalisco", "Nuevo León", "Ciudad de México", "Yucatán", "Sonora", "Puebla", "Veracruz", "Michoacán"];
+const STATES: [&str; 8] =
+    ["Jalisco", "Nuevo León", "Ciudad de México", "Yucatán", "Sonora", "Puebla", "Veracruz", "Michoacán"];
 const MODALIDADES: [&str; 4] = ["Madres IMSS", "Ordinaria", "Vecinal Comunitaria", "Integradora"];
 const SALAS: [&str; 6] = ["Maternal A", "Maternal B1", "Maternal B2", "Maternal C1", "Maternal C2", "Lactantes C"];
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -170,7 +174,10 @@ fn dmy(days: i64) -> String {
 pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
     anyhow::ensure!(o.centers >= 1, "--centers must be at least 1");
     anyhow::ensure!((5..=200).contains(&o.items), "--items must be between 5 and 200");
-    anyhow::ensure!(!o.plant_errors || (o.centers >= 40 && o.items >= 10), "--plant-errors needs --centers 40 or more and --items 10 or more");
+    anyhow::ensure!(
+        !o.plant_errors || (o.centers >= 40 && o.items >= 10),
+        "--plant-errors needs --centers 40 or more and --items 10 or more"
+    );
     let mut rng = Rng(ChaCha8Rng::seed_from_u64(o.seed));
     // Items
     let per = o.items.div_ceil(SUBSCALES.len());
@@ -200,8 +207,18 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
     // Files
     let mut cl = csv::WriterBuilder::new().from_writer(Vec::new());
     let mut header: Vec<String> = [
-        "SubmissionDate", "starttime", "endtime", "deviceid", "username", "duration", "clave_centro", "sala",
-        "grupo_edad", "observador", "rol", "fecha_visita",
+        "SubmissionDate",
+        "starttime",
+        "endtime",
+        "deviceid",
+        "username",
+        "duration",
+        "clave_centro",
+        "sala",
+        "grupo_edad",
+        "observador",
+        "rol",
+        "fecha_visita",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -309,13 +326,32 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
                     };
                     row.push(cell);
                 }
-                row.push(if sub_counter % 17 == 0 { "Niños muy inquietos; la sala estaba en remodelación".into() } else { String::new() });
-                let uuid = format!("uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", rng.0.next_u32(), sub_counter & 0xffff, c % 0xfff, r, sub_counter);
+                row.push(if sub_counter % 17 == 0 {
+                    "Niños muy inquietos; la sala estaba en remodelación".into()
+                } else {
+                    String::new()
+                });
+                let uuid = format!(
+                    "uuid:{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                    rng.0.next_u32(),
+                    sub_counter & 0xffff,
+                    c % 0xfff,
+                    r,
+                    sub_counter
+                );
                 row.push(uuid.clone());
                 row.push("2603011200".into());
                 row.push(uuid);
                 cl_rows.push(row);
-                cl_info.push(ClRow { visit: visit_no, obs: *obs, day, start: st, dur, reliability: *rol != "principal", double });
+                cl_info.push(ClRow {
+                    visit: visit_no,
+                    obs: *obs,
+                    day,
+                    start: st,
+                    dur,
+                    reliability: *rol != "principal",
+                    double,
+                });
             }
             if !o.checklist_only {
                 let mut class_obs = vec![(c1, "principal")];
@@ -420,7 +456,11 @@ fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
     s.push_str("[checklist.columns]\nkey = \"KEY\"\ncenter = \"clave_centro\"\nclassroom = \"sala\"\nobserver = \"observador\"\nrole = \"rol\"\ndate = \"fecha_visita\"\nstart = \"starttime\"\nend = \"endtime\"\nsubmitted = \"SubmissionDate\"\nage_group = \"grupo_edad\"\n\n");
     for (id, es, en) in SUBSCALES.iter() {
         if items.iter().any(|i| SUBSCALES[i.group].0 == *id) {
-            s.push_str(&format!("[[checklist.subscales]]\nid = \"{id}\"\nlabel_es = {}\nlabel_en = {}\n\n", toml_str(es), toml_str(en)));
+            s.push_str(&format!(
+                "[[checklist.subscales]]\nid = \"{id}\"\nlabel_es = {}\nlabel_en = {}\n\n",
+                toml_str(es),
+                toml_str(en)
+            ));
         }
     }
     for it in items {
@@ -498,8 +538,17 @@ fn plant_errors(
     header: &[String],
 ) -> serde_json::Value {
     let col = |name: &str| header.iter().position(|h| h == name).expect("simulated column");
-    let (c_sub, c_start, c_end, c_dur, c_center, c_room, c_obs, c_date, c_key) =
-        (col("SubmissionDate"), col("starttime"), col("endtime"), col("duration"), col("clave_centro"), col("sala"), col("observador"), col("fecha_visita"), col("KEY"));
+    let (c_sub, c_start, c_end, c_dur, c_center, c_room, c_obs, c_date, c_key) = (
+        col("SubmissionDate"),
+        col("starttime"),
+        col("endtime"),
+        col("duration"),
+        col("clave_centro"),
+        col("sala"),
+        col("observador"),
+        col("fecha_visita"),
+        col("KEY"),
+    );
     let item_col = |k: usize| 12 + k;
     let mut manifest = Vec::new();
     let mut note = |check: &str, what: &str, fields: serde_json::Value| {
@@ -535,7 +584,9 @@ fn plant_errors(
             let cell = &mut cl[i][item_col(k)];
             let flip = match () {
                 _ if r.obs == severe => (i * 31 + k * 17) % 10 < 5,
-                _ if r.obs == drifting => ((i * 13 + k * 7) % 100) as f64 / 100.0 < 0.9 * ((r.day - day0) as f64 / 88.0),
+                _ if r.obs == drifting => {
+                    ((i * 13 + k * 7) % 100) as f64 / 100.0 < 0.9 * ((r.day - day0) as f64 / 88.0)
+                }
                 _ => false,
             };
             if flip && !items[k].reverse {
@@ -547,15 +598,30 @@ fn plant_errors(
             }
         }
     }
-    note("observer_severity", "observer OBS01 records about half of the items met as not met", json!({ "observer": "OBS01" }));
+    note(
+        "observer_severity",
+        "observer OBS01 records about half of the items met as not met",
+        json!({ "observer": "OBS01" }),
+    );
     note("observer_drift", "observer OBS02 records fewer items met week after week", json!({ "observer": "OBS02" }));
     let not_special = |i: usize, info: &Vec<ClRow>| info[i].obs != severe && info[i].obs != drifting;
 
     // ---- ids
     let i = take();
     let orig = std::mem::replace(&mut cl[i][c_center], "GDR-9999".into());
-    note("center_not_in_roster", "center ID not in the roster", json!({ "key": key(&cl[i]), "center": "GDR-9999", "original": orig }));
-    roster.push(vec!["GDR-8888".into(), "Guardería sin visitar".into(), "Sonora".into(), "Municipio 1".into(), "Ordinaria".into(), "3".into()]);
+    note(
+        "center_not_in_roster",
+        "center ID not in the roster",
+        json!({ "key": key(&cl[i]), "center": "GDR-9999", "original": orig }),
+    );
+    roster.push(vec![
+        "GDR-8888".into(),
+        "Guardería sin visitar".into(),
+        "Sonora".into(),
+        "Municipio 1".into(),
+        "Ordinaria".into(),
+        "3".into(),
+    ]);
     note("roster_center_without_data", "roster center with no observation", json!({ "center": "GDR-8888" }));
     // The exact copy is appended after every other checklist plant, so it stays identical.
     let dup_src = take();
@@ -568,7 +634,11 @@ fn plant_errors(
     dup[c_key] = new_key.clone();
     cl.push(dup);
     info.push(info[i].clone());
-    note("duplicate_visit", "same classroom, observer and date submitted twice under two keys", json!({ "key": new_key }));
+    note(
+        "duplicate_visit",
+        "same classroom, observer and date submitted twice under two keys",
+        json!({ "key": new_key }),
+    );
     // A checklist visit whose CLASS rows are missing, and a CLASS visit with no checklist.
     let i = take();
     let v = info[i].visit;
@@ -578,31 +648,58 @@ fn plant_errors(
     cs.retain(|_| *it.next().unwrap());
     let mut it = keep.iter();
     cs_info.retain(|_| *it.next().unwrap());
-    note("checklist_without_class", "CLASS rows of this classroom are missing", json!({ "key": key(&cl[i]), "center": center, "classroom": room }));
+    note(
+        "checklist_without_class",
+        "CLASS rows of this classroom are missing",
+        json!({ "key": key(&cl[i]), "center": center, "classroom": room }),
+    );
     let i = take();
     let (center, room) = (cl[i][c_center].clone(), cl[i][c_room].clone());
     // Removed at the end, so that row indices stay valid for the plants below.
     let removed = i;
-    note("class_without_checklist", "the checklist of this classroom is missing", json!({ "center": center, "classroom": room }));
+    note(
+        "class_without_checklist",
+        "the checklist of this classroom is missing",
+        json!({ "center": center, "classroom": room }),
+    );
 
     // ---- values
     let i = take();
-    let k_bin = (0..items.len()).find(|&k| !items[k].ordinal && !items[k].reverse && !items[k].can_na).expect("binary item");
+    let k_bin =
+        (0..items.len()).find(|&k| !items[k].ordinal && !items[k].reverse && !items[k].can_na).expect("binary item");
     let orig = std::mem::replace(&mut cl[i][item_col(k_bin)], "Tal vez".into());
-    note("invalid_value", "a binary item answered 'Tal vez'", json!({ "row_key": key(&cl[i]), "column": header[item_col(k_bin)], "value": "Tal vez", "original": orig }));
+    note(
+        "invalid_value",
+        "a binary item answered 'Tal vez'",
+        json!({ "row_key": key(&cl[i]), "column": header[item_col(k_bin)], "value": "Tal vez", "original": orig }),
+    );
     let i = take();
     let k_ord = (0..items.len()).find(|&k| items[k].ordinal).expect("ordinal item");
     let orig = std::mem::replace(&mut cl[i][item_col(k_ord)], "5".into());
-    note("invalid_value", "an ordinal item (0-2) answered 5", json!({ "row_key": key(&cl[i]), "column": header[item_col(k_ord)], "value": "5", "original": orig }));
+    note(
+        "invalid_value",
+        "an ordinal item (0-2) answered 5",
+        json!({ "row_key": key(&cl[i]), "column": header[item_col(k_ord)], "value": "5", "original": orig }),
+    );
     let i = (take()..cl.len()).find(|&j| j != removed && not_special(j, info)).expect("row");
     let first = SUBSCALES[items[0].group].0;
     for k in (0..items.len()).filter(|&k| items[k].group == items[0].group) {
         cl[i][item_col(k)] = if items[k].ordinal { "1".into() } else { "Sí".into() };
     }
-    note("straight_lining", "every item of the first subscale answered the same (with a reverse-worded item)", json!({ "key": key(&cl[i]), "column": first }));
+    note(
+        "straight_lining",
+        "every item of the first subscale answered the same (with a reverse-worded item)",
+        json!({ "key": key(&cl[i]), "column": first }),
+    );
     let i = (take()..cl.len()).find(|&j| j != removed && not_special(j, info)).expect("row");
     for k in 0..items.len() {
-        cl[i][item_col(k)] = if items[k].reverse { "Sí".into() } else if items[k].ordinal { "0".into() } else { "No".into() };
+        cl[i][item_col(k)] = if items[k].reverse {
+            "Sí".into()
+        } else if items[k].ordinal {
+            "0".into()
+        } else {
+            "No".into()
+        };
     }
     note("outlying_score", "every item at its worst value", json!({ "key": key(&cl[i]) }));
     // One item left blank in 10% of the rows.
@@ -618,7 +715,11 @@ fn plant_errors(
             cl[i][item_col(k)] = String::new();
         }
     }
-    note("observer_missing_rate", "observer OBS03 leaves a fifth of the items blank", json!({ "observer": format!("OBS{:02}", blanker + 1) }));
+    note(
+        "observer_missing_rate",
+        "observer OBS03 leaves a fifth of the items blank",
+        json!({ "observer": format!("OBS{:02}", blanker + 1) }),
+    );
 
     // ---- timing
     let i = take();
@@ -647,7 +748,11 @@ fn plant_errors(
     cl[b][c_obs] = format!("OBS{:02}", oa + 1);
     set_times(&mut cl[b], &mut info[b], da, sa + 600, dura);
     // Nobody else of that observer that day may overlap (they were placed apart).
-    note("overlapping_visits", "one observer in two classrooms at the same time", json!({ "observer": format!("OBS{:02}", oa + 1) }));
+    note(
+        "overlapping_visits",
+        "one observer in two classrooms at the same time",
+        json!({ "observer": format!("OBS{:02}", oa + 1) }),
+    );
     // Seven visits of one observer in one day (limit 6), one after another.
     let load_obs = 3usize.min(n_obs - 1);
     let day = day0 + 3;
@@ -669,7 +774,11 @@ fn plant_errors(
         set_times(&mut cl[i], &mut info[i], day, 6 * 3600 + placed * 45 * 60, 40 * 60);
         placed += 1;
     }
-    note("too_many_per_day", "seven observations by one observer in one day", json!({ "observer": format!("OBS{:02}", load_obs + 1), "value": iso_date(day) }));
+    note(
+        "too_many_per_day",
+        "seven observations by one observer in one day",
+        json!({ "observer": format!("OBS{:02}", load_obs + 1), "value": iso_date(day) }),
+    );
 
     // ---- back-checks
     let rel: Vec<usize> = (0..cl.len()).filter(|&i| info[i].reliability && not_special(i, info)).collect();
@@ -705,7 +814,9 @@ fn plant_errors(
         v.dedup();
         v
     };
-    let rows_of = |cs_info: &Vec<CsRow>, v: usize, rel: bool| -> Vec<usize> { (0..cs_info.len()).filter(|&j| cs_info[j].visit == v && cs_info[j].reliability == rel).collect() };
+    let rows_of = |cs_info: &Vec<CsRow>, v: usize, rel: bool| -> Vec<usize> {
+        (0..cs_info.len()).filter(|&j| cs_info[j].visit == v && cs_info[j].reliability == rel).collect()
+    };
     let id = |r: &Vec<String>| json!({ "center": r[0], "classroom": r[1], "observer": r[2] });
     let v = visits_cs[5];
     let rows = rows_of(cs_info, v, false);
@@ -727,7 +838,11 @@ fn plant_errors(
     let v = visits_cs[23];
     let rows = rows_of(cs_info, v, false);
     let orig = std::mem::replace(&mut cs[rows[0]][8], "9".into());
-    note("invalid_value", "a CLASS score of 9 (scale 1-7)", json!({ "file": "class.csv", "column": "Clima positivo", "value": "9", "original": orig }));
+    note(
+        "invalid_value",
+        "a CLASS score of 9 (scale 1-7)",
+        json!({ "file": "class.csv", "column": "Clima positivo", "value": "9", "original": orig }),
+    );
     let v = visits_cs[29];
     let rows = rows_of(cs_info, v, false);
     for x in cs[rows[1]].iter_mut().skip(8) {
@@ -739,7 +854,8 @@ fn plant_errors(
     // A double-coded CLASS visit whose second observer scored everything 7.
     let dv = (0..cs_info.len()).filter(|&j| cs_info[j].reliability).map(|j| cs_info[j].visit).find(|&v| {
         let p = rows_of(cs_info, v, false);
-        !p.is_empty() && p.iter().all(|&j| cs[j][8..].iter().filter_map(|x| x.parse::<f64>().ok()).sum::<f64>() / 8.0 < 4.5)
+        !p.is_empty()
+            && p.iter().all(|&j| cs[j][8..].iter().filter_map(|x| x.parse::<f64>().ok()).sum::<f64>() / 8.0 < 4.5)
     });
     if let Some(v) = dv {
         let rows = rows_of(cs_info, v, true);

@@ -638,15 +638,22 @@ impl Study {
                 }
                 ItemType::Ordinal => {
                     if it.values.len() < 2 {
-                        return Err(spec_err(p, format!("ordinal item '{}' has {} allowed value(s)", it.id, it.values.len()))
-                            .expected("`values` with at least two numbers, e.g. [0, 1, 2]"));
+                        return Err(spec_err(
+                            p,
+                            format!("ordinal item '{}' has {} allowed value(s)", it.id, it.values.len()),
+                        )
+                        .expected("`values` with at least two numbers, e.g. [0, 1, 2]"));
                     }
                     if it.values.len() > 250 || it.values.iter().any(|v| !v.is_finite()) {
-                        return Err(spec_err(p, format!("ordinal item '{}' values", it.id)).expected("at most 250 finite values"));
+                        return Err(spec_err(p, format!("ordinal item '{}' values", it.id))
+                            .expected("at most 250 finite values"));
                     }
                     for (l, v) in &it.labels {
                         if !it.values.contains(v) {
-                            return Err(spec_err(p, format!("label '{l}' of item '{}' maps to {v}, not in values", it.id)));
+                            return Err(spec_err(
+                                p,
+                                format!("label '{l}' of item '{}' maps to {v}, not in values", it.id),
+                            ));
                         }
                     }
                 }
@@ -656,15 +663,20 @@ impl Study {
             return Err(spec_err(p, format!("{} subscales", subscales.len())).expected("at most 63 subscales"));
         }
         if subscales.iter().any(|s| s == "total") {
-            return Err(spec_err(p, "a subscale named 'total'").expected("another name: checklist_total is the total score"));
+            return Err(
+                spec_err(p, "a subscale named 'total'").expected("another name: checklist_total is the total score")
+            );
         }
         let sc = &spec.scoring;
         if !(0.0..=1.0).contains(&sc.min_answered) {
-            return Err(spec_err(p, format!("scoring.min_answered = {}", sc.min_answered)).expected("a share between 0 and 1"));
+            return Err(
+                spec_err(p, format!("scoring.min_answered = {}", sc.min_answered)).expected("a share between 0 and 1")
+            );
         }
         let a = &spec.analysis;
         if !(a.ci_level > 0.5 && a.ci_level < 1.0) {
-            return Err(spec_err(p, format!("analysis.ci_level = {}", a.ci_level)).expected("a level between 0.5 and 1, e.g. 0.95"));
+            return Err(spec_err(p, format!("analysis.ci_level = {}", a.ci_level))
+                .expected("a level between 0.5 and 1, e.g. 0.95"));
         }
         if a.language != "es" && a.language != "en" {
             return Err(spec_err(p, format!("analysis.language = '{}'", a.language)).expected("'es' or 'en'"));
@@ -684,9 +696,10 @@ impl Study {
                     return Err(spec_err(p, format!("class.cycles = {}", c.cycles)).expected("1–20"));
                 }
                 let inst = if c.version == "custom" {
-                    let ci = c.instrument.as_ref().ok_or_else(|| {
-                        spec_err(p, "class.version = 'custom' without [class.instrument]")
-                    })?;
+                    let ci = c
+                        .instrument
+                        .as_ref()
+                        .ok_or_else(|| spec_err(p, "class.version = 'custom' without [class.instrument]"))?;
                     let inst = Instrument {
                         name: ci.name.clone(),
                         dimensions: ci.dimensions.clone(),
@@ -696,7 +709,10 @@ impl Study {
                     };
                     for d in &inst.dimensions {
                         if !inst.domains.iter().any(|x| x.code == d.domain) {
-                            return Err(spec_err(p, format!("dimension {} has domain '{}', not declared", d.code, d.domain)));
+                            return Err(spec_err(
+                                p,
+                                format!("dimension {} has domain '{}', not declared", d.code, d.domain),
+                            ));
                         }
                     }
                     if !(inst.min < inst.max) {
@@ -726,22 +742,28 @@ impl Study {
             }
         };
         if super::spec::parse_rule(&a.cutoff_rule).is_none() {
-            return Err(spec_err(p, format!("analysis.cutoff_rule = '{}'", a.cutoff_rule)).expected("youden, closest or min_sensitivity:NN"));
+            return Err(spec_err(p, format!("analysis.cutoff_rule = '{}'", a.cutoff_rule))
+                .expected("youden, closest or min_sensitivity:NN"));
         }
         if crate::stats::labels::KappaScale::parse(&a.kappa_scale).is_none() {
-            return Err(spec_err(p, format!("analysis.kappa_scale = '{}'", a.kappa_scale)).expected("landis-koch or altman"));
+            return Err(
+                spec_err(p, format!("analysis.kappa_scale = '{}'", a.kappa_scale)).expected("landis-koch or altman")
+            );
         }
         if crate::stats::labels::IccScale::parse(&a.icc_scale).is_none() {
             return Err(spec_err(p, format!("analysis.icc_scale = '{}'", a.icc_scale)).expected("koo-li or cicchetti"));
         }
         for c in &a.covariates {
             if !spec.roster.attributes.contains(c) {
-                return Err(spec_err(p, format!("analysis.covariates has '{c}'")).expected("a roster attribute listed in [roster] attributes"));
+                return Err(spec_err(p, format!("analysis.covariates has '{c}'"))
+                    .expected("a roster attribute listed in [roster] attributes"));
             }
         }
         for t in &a.thresholds {
             if t.below.is_some() == t.at_or_above.is_some() {
-                return Err(spec_err(p, format!("threshold '{}'", t.name)).expected("exactly one of `below` or `at_or_above`"));
+                return Err(
+                    spec_err(p, format!("threshold '{}'", t.name)).expected("exactly one of `below` or `at_or_above`")
+                );
             }
         }
         Ok(Study { spec, spec_path: path.to_path_buf(), base_dir, instrument, subscales })
@@ -792,7 +814,11 @@ pub fn parse_rule(s: &str) -> Option<crate::stats::roc::CutoffRule> {
     match s {
         "youden" => Some(CutoffRule::Youden),
         "closest" => Some(CutoffRule::Closest),
-        _ => s.strip_prefix("min_sensitivity:").and_then(|v| v.parse::<u32>().ok()).filter(|v| *v <= 100).map(CutoffRule::MinSensitivity),
+        _ => s
+            .strip_prefix("min_sensitivity:")
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|v| *v <= 100)
+            .map(CutoffRule::MinSensitivity),
     }
 }
 
@@ -837,7 +863,9 @@ type = "binary"
     }
     #[test]
     fn bad_class_version() {
-        let bad = format!("{MINI}\n[class]\nversion = \"k3\"\n[class.columns]\ncenter=\"c\"\nclassroom=\"s\"\ncycle=\"ciclo\"\n");
+        let bad = format!(
+            "{MINI}\n[class]\nversion = \"k3\"\n[class.columns]\ncenter=\"c\"\nclassroom=\"s\"\ncycle=\"ciclo\"\n"
+        );
         let bad = bad.replace("[files.checklist]", "[files.class]\npath=\"x.csv\"\n[files.checklist]");
         let e = Study::from_str(Path::new("s.toml"), &bad).unwrap_err();
         assert!(e.expected.unwrap().contains("toddler"));

@@ -51,13 +51,20 @@ fn center_index(t: &LevelTable) -> (Vec<usize>, usize) {
 }
 
 fn domains(study: &Study) -> Vec<String> {
-    study.instrument.as_ref().map(|i| i.domains.iter().map(|d| format!("class_{}", d.code)).collect()).unwrap_or_default()
+    study
+        .instrument
+        .as_ref()
+        .map(|i| i.domains.iter().map(|d| format!("class_{}", d.code)).collect())
+        .unwrap_or_default()
 }
 
 pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) -> Vec<Record> {
     let mut out = Vec::new();
     if d.class.is_none() {
-        out.push(Record::na("pearson_r", "no CLASS data in the spec: validity analyses need [class]").ctx("analysis", "mtmm"));
+        out.push(
+            Record::na("pearson_r", "no CLASS data in the spec: validity analyses need [class]")
+                .ctx("analysis", "mtmm"),
+        );
         return out;
     }
     let o = stat_opts(study);
@@ -87,7 +94,9 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     let rel = |score: &str| {
         reliability
             .iter()
-            .find(|r| r.statistic == "icc2" && r.ctx_str("analysis") == Some("score_icc") && r.ctx_str("score") == Some(score))
+            .find(|r| {
+                r.statistic == "icc2" && r.ctx_str("analysis") == Some("score_icc") && r.ctx_str("score") == Some(score)
+            })
             .and_then(|r| r.estimate)
     };
     for a in &cl_names {
@@ -100,11 +109,22 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
                     .ctx("observed_r", c.r)
                     .ctx("reliability_x", rx)
                     .ctx("reliability_y", ry)
-                    .ctx("reliability_source", "icc2: ICC(A,1) of the score on double-coded visits (single observation)"),
+                    .ctx(
+                        "reliability_source",
+                        "icc2: ICC(A,1) of the score on double-coded visits (single observation)",
+                    ),
                 (Err(na), _, _) => Record::new("disattenuated_r", Err(na)),
-                _ => Record::na("disattenuated_r", "no inter-observer ICC for one of the scores (too few double-coded visits?)"),
+                _ => Record::na(
+                    "disattenuated_r",
+                    "no inter-observer ICC for one of the scores (too few double-coded visits?)",
+                ),
             };
-            out.push(rec.ctx("analysis", "disattenuated").ctx("level", "classroom").ctx("x", a.as_str()).ctx("y", b.as_str()));
+            out.push(
+                rec.ctx("analysis", "disattenuated")
+                    .ctx("level", "classroom")
+                    .ctx("x", a.as_str())
+                    .ctx("y", b.as_str()),
+            );
         }
     }
     // ---- partial correlations controlling for roster covariates (classroom level)
@@ -154,7 +174,11 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     // ---- dependent correlations (classroom level)
     for (i, d1) in doms.iter().enumerate() {
         for d2 in &doms[i + 1..] {
-            let (ca, c1, c2) = (rooms.column("checklist_total").unwrap_or(&[]), rooms.column(d1).unwrap_or(&[]), rooms.column(d2).unwrap_or(&[]));
+            let (ca, c1, c2) = (
+                rooms.column("checklist_total").unwrap_or(&[]),
+                rooms.column(d1).unwrap_or(&[]),
+                rooms.column(d2).unwrap_or(&[]),
+            );
             let rows: Vec<(f64, f64, f64)> = (0..rooms.len()).filter_map(|k| Some((ca[k]?, c1[k]?, c2[k]?))).collect();
             let x: Vec<f64> = rows.iter().map(|r| r.0).collect();
             let y1: Vec<f64> = rows.iter().map(|r| r.1).collect();
@@ -162,7 +186,10 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             let n = rows.len();
             let rr = |a: &[f64], b: &[f64]| correlation::pearson_w(a, b, None);
             let ctx = |r: Record| {
-                r.n(n).ctx("analysis", "dependent_correlations").ctx("level", "classroom").ctx("comparison", format!("r(checklist_total, {d1}) vs r(checklist_total, {d2})"))
+                r.n(n)
+                    .ctx("analysis", "dependent_correlations")
+                    .ctx("level", "classroom")
+                    .ctx("comparison", format!("r(checklist_total, {d1}) vs r(checklist_total, {d2})"))
             };
             match (rr(&x, &y1), rr(&x, &y2), rr(&y1, &y2)) {
                 (Some(r1), Some(r2), Some(r12)) => {
@@ -184,12 +211,19 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     // ---- ROC against each quality threshold (classroom level, cluster bootstrap)
     let rule = parse_rule(&study.spec.analysis.cutoff_rule).unwrap_or(roc::CutoffRule::Youden);
     let sc = &study.spec.analysis.screening;
-    let bench = Benchmark { min_auc_lower: sc.min_auc_lower, min_sensitivity: sc.min_sensitivity, min_specificity: sc.min_specificity };
+    let bench = Benchmark {
+        min_auc_lower: sc.min_auc_lower,
+        min_sensitivity: sc.min_sensitivity,
+        min_specificity: sc.min_specificity,
+    };
     for th in &study.spec.analysis.thresholds {
         let truth_col = match rooms.column(&th.score) {
             Some(c) => c,
             None => {
-                out.push(Record::na("auc", format!("threshold score '{}' is not a score column", th.score)).ctx("threshold", th.name.as_str()));
+                out.push(
+                    Record::na("auc", format!("threshold score '{}' is not a score column", th.score))
+                        .ctx("threshold", th.name.as_str()),
+                );
                 continue;
             }
         };
@@ -211,22 +245,53 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
                     c.push(room_center[i]);
                 }
             }
-            let recs = roc_records(&s, &t, dir, rule, bench, Some((&c, n_centers)), &o, &format!("roc/{}/{a}", th.name), a == "checklist_total");
-            out.extend(tag(recs, &[("analysis", "roc"), ("level", "classroom"), ("threshold", &th.name), ("score", a), ("truth", &th.score)]));
+            let recs = roc_records(
+                &s,
+                &t,
+                dir,
+                rule,
+                bench,
+                Some((&c, n_centers)),
+                &o,
+                &format!("roc/{}/{a}", th.name),
+                a == "checklist_total",
+            );
+            out.extend(tag(
+                recs,
+                &[
+                    ("analysis", "roc"),
+                    ("level", "classroom"),
+                    ("threshold", &th.name),
+                    ("score", a),
+                    ("truth", &th.score),
+                ],
+            ));
             aucs.push((a.clone(), s, t));
         }
         // Paired DeLong: total against each subscale (same classrooms).
         if let Some((_, s0, t0)) = aucs.first() {
             for (name, s1, t1) in aucs.iter().skip(1) {
                 if s1.len() != s0.len() || t1 != t0 {
-                    out.push(Record::na("delong_paired_z", "different classrooms have the two scores").ctx("analysis", "roc_compare").ctx("threshold", th.name.as_str()).ctx("score", name.as_str()));
+                    out.push(
+                        Record::na("delong_paired_z", "different classrooms have the two scores")
+                            .ctx("analysis", "roc_compare")
+                            .ctx("threshold", th.name.as_str())
+                            .ctx("score", name.as_str()),
+                    );
                     continue;
                 }
                 let r = match roc::delong_paired(s0, dir, s1, dir, t0) {
-                    Ok((a1, a2, z, p)) => Record::new("delong_paired_z", Ok(z)).p(p).n(s0.len()).ctx("auc_total", a1).ctx("auc_other", a2),
+                    Ok((a1, a2, z, p)) => {
+                        Record::new("delong_paired_z", Ok(z)).p(p).n(s0.len()).ctx("auc_total", a1).ctx("auc_other", a2)
+                    }
                     Err(na) => Record::new("delong_paired_z", Err(na)),
                 };
-                out.push(r.ctx("analysis", "roc_compare").ctx("threshold", th.name.as_str()).ctx("score", name.as_str()).ctx("compared_with", "checklist_total"));
+                out.push(
+                    r.ctx("analysis", "roc_compare")
+                        .ctx("threshold", th.name.as_str())
+                        .ctx("score", name.as_str())
+                        .ctx("compared_with", "checklist_total"),
+                );
             }
         }
     }
@@ -237,7 +302,8 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     for (j, it) in items.iter().enumerate() {
         for (k, dom) in doms.iter().enumerate() {
             let dc = rooms.column(dom).unwrap_or(&[]);
-            let (x, y): (Vec<f64>, Vec<f64>) = (0..rooms.len()).filter_map(|i| Some((item_means[j][i]?, dc[i]?))).unzip();
+            let (x, y): (Vec<f64>, Vec<f64>) =
+                (0..rooms.len()).filter_map(|i| Some((item_means[j][i]?, dc[i]?))).unzip();
             let name = if it.kind == ItemType::Binary { "point_biserial_r" } else { "item_r" };
             let rec = match correlate(&x, &y, Method::Pearson, o.ci_level) {
                 Ok(c) => {
@@ -252,7 +318,14 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
                 }
                 Err(na) => Record::new(name, Err(na)),
             };
-            tests.push((j, k, rec.ctx("analysis", "item_validity").ctx("item", it.id.as_str()).ctx("y", dom.as_str()).ctx("level", "classroom")));
+            tests.push((
+                j,
+                k,
+                rec.ctx("analysis", "item_validity")
+                    .ctx("item", it.id.as_str())
+                    .ctx("y", dom.as_str())
+                    .ctx("level", "classroom"),
+            ));
         }
     }
     let adj = bh_adjust(&tests.iter().map(|t| t.2.p_value).collect::<Vec<_>>());
@@ -264,7 +337,8 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     for (j, it) in items.iter().enumerate() {
         let mine: Vec<&Record> = tests.iter().filter(|t| t.0 == j).map(|t| &t.2).collect();
         let discriminates = mine.iter().any(|r| {
-            r.estimate.is_some_and(|e| e >= 0.10) && r.context.get("p_fdr").and_then(|v| v.as_f64()).is_some_and(|p| p < 0.05)
+            r.estimate.is_some_and(|e| e >= 0.10)
+                && r.context.get("p_fdr").and_then(|v| v.as_f64()).is_some_and(|p| p < 0.05)
         });
         out.push(
             Record::new("item_discriminates", Ok(if discriminates { 1.0 } else { 0.0 }))
@@ -279,13 +353,29 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     out.extend(short_form(study, d, &item_means, &o));
     // ---- clustering: ICC(1) of center and design effect for every score (classroom level)
     for (s, name) in rooms.names.iter().enumerate() {
-        let vals: Vec<(usize, f64)> = (0..rooms.len()).filter_map(|i| rooms.values[s][i].map(|v| (room_center[i], v))).collect();
+        let vals: Vec<(usize, f64)> =
+            (0..rooms.len()).filter_map(|i| rooms.values[s][i].map(|v| (room_center[i], v))).collect();
         match multilevel::clustering(&vals) {
             Ok(c) => {
-                out.push(Record::new("icc_center", Ok(c.icc)).n(c.n_units).ctx("n_centers", c.n_clusters).ctx("method", "REML one-way").ctx("analysis", "multilevel").ctx("score", name.as_str()));
-                out.push(Record::new("design_effect", Ok(c.deff)).n(c.n_units).ctx("mean_classrooms_per_center", c.mean_cluster_size).ctx("analysis", "multilevel").ctx("score", name.as_str()));
+                out.push(
+                    Record::new("icc_center", Ok(c.icc))
+                        .n(c.n_units)
+                        .ctx("n_centers", c.n_clusters)
+                        .ctx("method", "REML one-way")
+                        .ctx("analysis", "multilevel")
+                        .ctx("score", name.as_str()),
+                );
+                out.push(
+                    Record::new("design_effect", Ok(c.deff))
+                        .n(c.n_units)
+                        .ctx("mean_classrooms_per_center", c.mean_cluster_size)
+                        .ctx("analysis", "multilevel")
+                        .ctx("score", name.as_str()),
+                );
             }
-            Err(na) => out.push(Record::new("icc_center", Err(na)).ctx("analysis", "multilevel").ctx("score", name.as_str())),
+            Err(na) => {
+                out.push(Record::new("icc_center", Err(na)).ctx("analysis", "multilevel").ctx("score", name.as_str()))
+            }
         }
     }
     // ---- is center-level n enough for the stated precision?
@@ -299,28 +389,55 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
                     .ctx("r", c.r)
                     .ctx("half_width", h)
                     .ctx("adequate", c.n as f64 >= need)
-                    .ctx("message_en", if c.n as f64 >= need { format!("{} centers suffice for ±{h} around r = {:.2}", c.n, c.r) } else { format!("{} centers are too few for ±{h} around r = {:.2}: about {} needed", c.n, c.r, need.ceil()) }),
+                    .ctx(
+                        "message_en",
+                        if c.n as f64 >= need {
+                            format!("{} centers suffice for ±{h} around r = {:.2}", c.n, c.r)
+                        } else {
+                            format!(
+                                "{} centers are too few for ±{h} around r = {:.2}: about {} needed",
+                                c.n,
+                                c.r,
+                                need.ceil()
+                            )
+                        },
+                    ),
                 Err(na) => Record::new("n_required_for_precision", Err(na)),
             },
             Err(na) => Record::new("n_required_for_precision", Err(na)),
         };
-        out.push(rec.ctx("analysis", "precision").ctx("level", "center").ctx("x", "checklist_total").ctx("y", b.as_str()));
+        out.push(
+            rec.ctx("analysis", "precision").ctx("level", "center").ctx("x", "checklist_total").ctx("y", b.as_str()),
+        );
     }
     out
 }
 
 /// Roster covariates expanded to numeric columns aligned with classroom rows: numeric
 /// attributes as they are, categorical ones as dummies (first category is the reference).
-fn covariate_columns(study: &Study, roster: &super::ingest::Roster, rooms: &LevelTable) -> Vec<(String, Vec<Option<f64>>)> {
+fn covariate_columns(
+    study: &Study,
+    roster: &super::ingest::Roster,
+    rooms: &LevelTable,
+) -> Vec<(String, Vec<Option<f64>>)> {
     let mut out = Vec::new();
     for cov in &study.spec.analysis.covariates {
         let ai = match roster.attributes.iter().position(|a| a == cov) {
             Some(i) => i,
             None => continue,
         };
-        let vals: Vec<Option<String>> = rooms.center.iter().map(|c| roster.centers.get(c).map(|v| v[ai].clone()).filter(|v| !v.is_empty())).collect();
-        let numeric: Option<Vec<Option<f64>>> =
-            vals.iter().map(|v| match v { Some(s) => s.replace(',', ".").parse::<f64>().ok().map(Some), None => Some(None) }).collect();
+        let vals: Vec<Option<String>> = rooms
+            .center
+            .iter()
+            .map(|c| roster.centers.get(c).map(|v| v[ai].clone()).filter(|v| !v.is_empty()))
+            .collect();
+        let numeric: Option<Vec<Option<f64>>> = vals
+            .iter()
+            .map(|v| match v {
+                Some(s) => s.replace(',', ".").parse::<f64>().ok().map(Some),
+                None => Some(None),
+            })
+            .collect();
         match numeric {
             Some(nv) => out.push((cov.clone(), nv)),
             None => {
@@ -328,7 +445,10 @@ fn covariate_columns(study: &Study, roster: &super::ingest::Roster, rooms: &Leve
                 levels.sort();
                 levels.dedup();
                 for l in levels.iter().skip(1) {
-                    out.push((format!("{cov}={l}"), vals.iter().map(|v| v.as_ref().map(|s| f64::from(s == *l))).collect()));
+                    out.push((
+                        format!("{cov}={l}"),
+                        vals.iter().map(|v| v.as_ref().map(|s| f64::from(s == *l))).collect(),
+                    ));
                 }
             }
         }
@@ -339,8 +459,13 @@ fn covariate_columns(study: &Study, roster: &super::ingest::Roster, rooms: &Leve
 /// Classroom-level item means (primary observations, 0–1 scale with reverse scoring), `[item][room]`.
 fn classroom_item_means(study: &Study, d: &StudyData) -> Vec<Vec<Option<f64>>> {
     let rooms = &d.classrooms;
-    let index: BTreeMap<(&str, &str), usize> =
-        rooms.center.iter().zip(&rooms.classroom).enumerate().map(|(i, (c, r))| ((c.as_str(), r.as_str()), i)).collect();
+    let index: BTreeMap<(&str, &str), usize> = rooms
+        .center
+        .iter()
+        .zip(&rooms.classroom)
+        .enumerate()
+        .map(|(i, (c, r))| ((c.as_str(), r.as_str()), i))
+        .collect();
     let vt = item_value_table(study);
     let items = &study.spec.checklist.items;
     let mut sum = vec![vec![0.0; rooms.len()]; items.len()];
@@ -358,7 +483,11 @@ fn classroom_item_means(study: &Study, d: &StudyData) -> Vec<Vec<Option<f64>>> {
             }
         }
     }
-    (0..items.len()).map(|j| (0..rooms.len()).map(|r| if cnt[j][r] > 0 { Some(sum[j][r] / cnt[j][r] as f64) } else { None }).collect()).collect()
+    (0..items.len())
+        .map(|j| {
+            (0..rooms.len()).map(|r| if cnt[j][r] > 0 { Some(sum[j][r] / cnt[j][r] as f64) } else { None }).collect()
+        })
+        .collect()
 }
 
 /// Backward elimination: at each step drop the item whose removal keeps the highest mean
@@ -389,7 +518,8 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
         dom_cols
             .iter()
             .map(|dc| {
-                let (x, y): (Vec<f64>, Vec<f64>) = s.iter().zip(dc.iter()).filter_map(|(a, b)| Some(((*a)?, (*b)?))).unzip();
+                let (x, y): (Vec<f64>, Vec<f64>) =
+                    s.iter().zip(dc.iter()).filter_map(|(a, b)| Some(((*a)?, (*b)?))).unzip();
                 correlation::pearson_w(&x, &y, None)
             })
             .collect()
@@ -402,10 +532,12 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
             p.iter().sum::<f64>() / p.len() as f64
         }
     };
-    let primary: Vec<usize> = (0..d.checklist.meta.len()).filter(|&i| d.checklist.meta[i].role == Role::Primary).collect();
+    let primary: Vec<usize> =
+        (0..d.checklist.meta.len()).filter(|&i| d.checklist.meta[i].role == Role::Primary).collect();
     let vt = item_value_table(study);
     let alpha = |set: &[usize]| -> (Result<f64, Na>, usize) {
-        let rows: Vec<Vec<Option<f64>>> = primary.iter().map(|&i| set.iter().map(|&j| code_value(&vt, j, d.checklist.row(i)[j])).collect()).collect();
+        let rows: Vec<Vec<Option<f64>>> =
+            primary.iter().map(|&i| set.iter().map(|&j| code_value(&vt, j, d.checklist.row(i)[j])).collect()).collect();
         match Items::listwise(&rows) {
             Ok(it) => {
                 let n = it.n;
@@ -495,7 +627,13 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
                 Record::new("short_form_proposed", Ok(st.0 as f64))
                     .ctx("analysis", "short_form")
                     .ctx("items", kept.join(", "))
-                    .ctx("criterion", format!("alpha >= {}, mean r loss <= {}, at least {} items per subscale", sf.min_alpha, sf.max_r_loss, sf.min_items_per_subscale))
+                    .ctx(
+                        "criterion",
+                        format!(
+                            "alpha >= {}, mean r loss <= {}, at least {} items per subscale",
+                            sf.min_alpha, sf.max_r_loss, sf.min_items_per_subscale
+                        ),
+                    )
                     .ctx("mean_r", st.2)
                     .ctx("full_mean_r", full_r),
             );
@@ -503,8 +641,11 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
     }
     if proposed.is_none() {
         out.push(
-            Record::na("short_form_proposed", format!("no form meets alpha >= {} with a mean r loss <= {}", sf.min_alpha, sf.max_r_loss))
-                .ctx("analysis", "short_form"),
+            Record::na(
+                "short_form_proposed",
+                format!("no form meets alpha >= {} with a mean r loss <= {}", sf.min_alpha, sf.max_r_loss),
+            )
+            .ctx("analysis", "short_form"),
         );
     }
     out

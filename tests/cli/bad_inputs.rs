@@ -42,7 +42,17 @@ fn every_hostile_fixture_gives_its_exact_error() {
     let on_disk = std::fs::read_dir(&dir).unwrap().count() - 1;
     assert_eq!(on_disk, rows.len(), "every fixture is listed in expected.csv");
     let kinds: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
-    for k in ["empty-file", "header-only", "ragged-row", "duplicate-header", "mixed-encoding", "binary-file", "all-missing", "invalid-value", "invalid-number"] {
+    for k in [
+        "empty-file",
+        "header-only",
+        "ragged-row",
+        "duplicate-header",
+        "mixed-encoding",
+        "binary-file",
+        "all-missing",
+        "invalid-value",
+        "invalid-number",
+    ] {
         assert!(kinds.contains(k), "no fixture for {k}");
     }
     for r in &rows {

@@ -28,26 +28,60 @@ fn issues_with_header(out: &std::path::Path) -> (csv::StringRecord, Vec<csv::Str
 fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let (sim, twin) = (tmp.path().join("sim"), tmp.path().join("twin"));
-    bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "80", "--seed", "5", "--plant-errors", "-q"]).assert().success();
-    bin().args(["simulate", "--out", twin.to_str().unwrap(), "--centers", "80", "--seed", "5", "-q"]).assert().success();
+    bin()
+        .args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "80", "--seed", "5", "--plant-errors", "-q"])
+        .assert()
+        .success();
+    bin()
+        .args(["simulate", "--out", twin.to_str().unwrap(), "--centers", "80", "--seed", "5", "-q"])
+        .assert()
+        .success();
     assert!(!twin.join("planted.json").exists());
     // Clean twin: no errors.
     let twin_out = tmp.path().join("twin-checks");
-    bin().args(["check", twin.join("study.toml").to_str().unwrap(), "--out", twin_out.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["check", twin.join("study.toml").to_str().unwrap(), "--out", twin_out.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
     let errors: Vec<_> = issues(&twin_out).into_iter().filter(|r| &r[2] == "error").collect();
     assert!(errors.is_empty(), "errors on the clean twin: {errors:?}");
     // Planted: every problem is reported with its check id and fields.
     let out = tmp.path().join("checks");
-    bin().args(["check", sim.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--strict"]).assert().code(1);
+    bin()
+        .args(["check", sim.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--strict"])
+        .assert()
+        .code(1);
     let (h, rows) = issues_with_header(&out);
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(sim.join("planted.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sim.join("planted.json")).unwrap()).unwrap();
     let planted = manifest["planted"].as_array().unwrap();
     let ids: std::collections::BTreeSet<&str> = planted.iter().map(|e| e["check_id"].as_str().unwrap()).collect();
     for id in [
-        "center_not_in_roster", "roster_center_without_data", "duplicate_exact", "duplicate_visit", "checklist_without_class", "class_without_checklist",
-        "invalid_value", "straight_lining", "outlying_score", "item_missing_rate", "observer_missing_rate", "few_cycles", "cycle_gap", "duplicate_cycle",
-        "empty_cycle", "duration", "late_submission", "outside_fieldwork", "overlapping_visits", "too_many_per_day", "observer_severity", "observer_drift",
-        "pair_incomplete", "pair_discrepancy", "class_within_one",
+        "center_not_in_roster",
+        "roster_center_without_data",
+        "duplicate_exact",
+        "duplicate_visit",
+        "checklist_without_class",
+        "class_without_checklist",
+        "invalid_value",
+        "straight_lining",
+        "outlying_score",
+        "item_missing_rate",
+        "observer_missing_rate",
+        "few_cycles",
+        "cycle_gap",
+        "duplicate_cycle",
+        "empty_cycle",
+        "duration",
+        "late_submission",
+        "outside_fieldwork",
+        "overlapping_visits",
+        "too_many_per_day",
+        "observer_severity",
+        "observer_drift",
+        "pair_incomplete",
+        "pair_discrepancy",
+        "class_within_one",
     ] {
         assert!(ids.contains(id), "no planted problem of kind {id}");
     }
@@ -56,7 +90,15 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     }
     // None of the planted error-severity kinds shows up on the twin.
     let twin_rows = issues(&twin_out);
-    for id in ["duplicate_exact", "center_not_in_roster", "invalid_value", "duplicate_cycle", "outside_fieldwork", "overlapping_visits", "pair_incomplete"] {
+    for id in [
+        "duplicate_exact",
+        "center_not_in_roster",
+        "invalid_value",
+        "duplicate_cycle",
+        "outside_fieldwork",
+        "overlapping_visits",
+        "pair_incomplete",
+    ] {
         assert!(!twin_rows.iter().any(|r| &r[1] == id), "{id} on the clean twin");
     }
     // The workbook, read back with a second reader (calamine; it was written by
@@ -89,7 +131,9 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     assert_eq!(json["issues"].as_array().unwrap().len(), rows.len());
 
     // ---- clean resolves the fixable ones, with an audit row per change.
-    let find = |id: &str, pred: &dyn Fn(&serde_json::Value) -> bool| planted.iter().find(|e| e["check_id"] == id && pred(e)).unwrap().clone();
+    let find = |id: &str, pred: &dyn Fn(&serde_json::Value) -> bool| {
+        planted.iter().find(|e| e["check_id"] == id && pred(e)).unwrap().clone()
+    };
     let issue_row = |e: &serde_json::Value| -> String {
         let r = rows.iter().find(|r| matches(r, &h, e)).unwrap();
         r[4].to_string()
@@ -103,12 +147,27 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     // The later copy of the exact duplicate (the issue log names its row).
     corr += &format!("checklist,{},{},,,,exported twice,coord,2026-04-01,drop\n", issue_row(&dup), s(&dup["key"]));
     corr += &format!("checklist,,{},,,,second form for the same visit,coord,2026-04-01,drop\n", s(&dvisit["key"]));
-    corr += &format!("checklist,,{},clave_centro,GDR-9999,{},typo in center ID,coord,2026-04-01,set\n", s(&center["key"]), s(&center["original"]));
+    corr += &format!(
+        "checklist,,{},clave_centro,GDR-9999,{},typo in center ID,coord,2026-04-01,set\n",
+        s(&center["key"]),
+        s(&center["original"])
+    );
     for e in &inv {
         if e["file"].as_str() == Some("class.csv") {
-            corr += &format!("class,{},,{},9,{},transcription error,coord,2026-04-01,set\n", issue_row(e), s(&e["column"]), s(&e["original"]));
+            corr += &format!(
+                "class,{},,{},9,{},transcription error,coord,2026-04-01,set\n",
+                issue_row(e),
+                s(&e["column"]),
+                s(&e["original"])
+            );
         } else {
-            corr += &format!("checklist,,{},{},{},{},typo,coord,2026-04-01,set\n", s(&e["row_key"]), s(&e["column"]), s(&e["value"]), s(&e["original"]));
+            corr += &format!(
+                "checklist,,{},{},{},{},typo,coord,2026-04-01,set\n",
+                s(&e["row_key"]),
+                s(&e["column"]),
+                s(&e["value"]),
+                s(&e["original"])
+            );
         }
     }
     // A stale correction: the cell no longer holds the old value.
@@ -117,21 +176,36 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     std::fs::write(&cpath, corr).unwrap();
     let raw_before = (sha(&sim.join("checklist.csv")), sha(&sim.join("class.csv")));
     let cleaned = tmp.path().join("cleaned");
-    bin().args(["clean", sim.join("study.toml").to_str().unwrap(), "--corrections", cpath.to_str().unwrap(), "--out", cleaned.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args([
+            "clean",
+            sim.join("study.toml").to_str().unwrap(),
+            "--corrections",
+            cpath.to_str().unwrap(),
+            "--out",
+            cleaned.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .success();
     assert_eq!((sha(&sim.join("checklist.csv")), sha(&sim.join("class.csv"))), raw_before, "raw exports modified");
     let audit = read_csv(&cleaned.join("audit.csv"));
     let st = audit.0.iter().position(|c| c == "status").unwrap();
     let applied = audit.1.iter().filter(|r| r[st] == "applied").count();
     assert_eq!(applied, 3 + inv.len(), "audit: {:?}", audit.1);
     assert_eq!(audit.1.len(), applied + 1, "one stale correction skipped");
-    let (bi, ai) = (audit.0.iter().position(|c| c == "before").unwrap(), audit.0.iter().position(|c| c == "after").unwrap());
+    let (bi, ai) =
+        (audit.0.iter().position(|c| c == "before").unwrap(), audit.0.iter().position(|c| c == "after").unwrap());
     assert!(audit.1.iter().any(|r| r[bi] == "GDR-9999" && r[ai] == s(&center["original"])));
     // Free text is carried (comentarios), unused metadata columns are not.
     let cl = read_csv(&cleaned.join("checklist.csv"));
     assert!(cl.0.iter().any(|c| c == "comentarios"));
     assert!(!cl.0.iter().any(|c| c == "deviceid" || c == "username"));
     let after = tmp.path().join("after");
-    bin().args(["check", cleaned.join("study.toml").to_str().unwrap(), "--out", after.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["check", cleaned.join("study.toml").to_str().unwrap(), "--out", after.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
     let (h2, rows2) = issues_with_header(&after);
     for e in [&dup, &dvisit, &center].into_iter().chain(inv.iter()) {
         assert!(!rows2.iter().any(|r| matches(r, &h2, e)), "still reported after clean: {e}");
@@ -145,15 +219,33 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
 fn pseudonymize_hides_ids_everywhere_and_never_writes_the_salt() {
     let tmp = tempfile::tempdir().unwrap();
     let sim = tmp.path().join("sim");
-    bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "40", "--seed", "6", "--plant-errors", "-q"]).assert().success();
+    bin()
+        .args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "40", "--seed", "6", "--plant-errors", "-q"])
+        .assert()
+        .success();
     let salt = "sal-secreta-2026";
     let run = |out: &str| {
         let o = tmp.path().join(out);
-        bin().env("CHECKVAL_SALT", salt).args(["check", sim.join("study.toml").to_str().unwrap(), "--out", o.to_str().unwrap(), "-q", "--pseudonymize"]).assert().success();
+        bin()
+            .env("CHECKVAL_SALT", salt)
+            .args([
+                "check",
+                sim.join("study.toml").to_str().unwrap(),
+                "--out",
+                o.to_str().unwrap(),
+                "-q",
+                "--pseudonymize",
+            ])
+            .assert()
+            .success();
         o
     };
     let (a, b) = (run("a"), run("b"));
-    assert_eq!(std::fs::read(a.join("issues.csv")).unwrap(), std::fs::read(b.join("issues.csv")).unwrap(), "same salt, same pseudonyms");
+    assert_eq!(
+        std::fs::read(a.join("issues.csv")).unwrap(),
+        std::fs::read(b.join("issues.csv")).unwrap(),
+        "same salt, same pseudonyms"
+    );
     let (h, rows) = issues_with_header(&a);
     let (ci, oi) = (h.iter().position(|x| x == "center").unwrap(), h.iter().position(|x| x == "observer").unwrap());
     assert!(rows.iter().any(|r| !r[ci].is_empty()) && rows.iter().any(|r| !r[oi].is_empty()));
@@ -163,23 +255,65 @@ fn pseudonymize_hides_ids_everywhere_and_never_writes_the_salt() {
     }
     // Also the report outputs (run), and no raw ID or the salt in any file written.
     let rep = tmp.path().join("rep");
-    bin().env("CHECKVAL_SALT", salt).args(["score", sim.join("study.toml").to_str().unwrap(), "--out", rep.to_str().unwrap(), "-q", "--keep-going", "--pseudonymize"]).assert().success();
+    bin()
+        .env("CHECKVAL_SALT", salt)
+        .args([
+            "score",
+            sim.join("study.toml").to_str().unwrap(),
+            "--out",
+            rep.to_str().unwrap(),
+            "-q",
+            "--keep-going",
+            "--pseudonymize",
+        ])
+        .assert()
+        .success();
     for dir in [&a, &rep] {
         for f in walk(dir) {
             let bytes = std::fs::read(&f).unwrap();
             let text = String::from_utf8_lossy(&bytes);
             assert!(!text.contains(salt), "salt written to {}", f.display());
             if f.extension().is_some_and(|e| e == "csv" || e == "json") {
-                assert!(!text.contains("GDR-00") && !text.contains("OBS0") && !text.contains("CL0"), "raw ID in {}", f.display());
+                assert!(
+                    !text.contains("GDR-00") && !text.contains("OBS0") && !text.contains("CL0"),
+                    "raw ID in {}",
+                    f.display()
+                );
             }
         }
     }
     // A different salt gives different pseudonyms; no salt is a usage error.
     let c = tmp.path().join("c");
-    bin().env("CHECKVAL_SALT", "otra-sal-distinta").args(["check", sim.join("study.toml").to_str().unwrap(), "--out", c.to_str().unwrap(), "-q", "--pseudonymize"]).assert().success();
+    bin()
+        .env("CHECKVAL_SALT", "otra-sal-distinta")
+        .args(["check", sim.join("study.toml").to_str().unwrap(), "--out", c.to_str().unwrap(), "-q", "--pseudonymize"])
+        .assert()
+        .success();
     assert_ne!(std::fs::read(a.join("issues.csv")).unwrap(), std::fs::read(c.join("issues.csv")).unwrap());
-    bin().env_remove("CHECKVAL_SALT").args(["check", sim.join("study.toml").to_str().unwrap(), "--out", tmp.path().join("d").to_str().unwrap(), "-q", "--pseudonymize"]).assert().code(2);
-    bin().env("CHECKVAL_SALT", "corta").args(["check", sim.join("study.toml").to_str().unwrap(), "--out", tmp.path().join("e").to_str().unwrap(), "-q", "--pseudonymize"]).assert().code(2);
+    bin()
+        .env_remove("CHECKVAL_SALT")
+        .args([
+            "check",
+            sim.join("study.toml").to_str().unwrap(),
+            "--out",
+            tmp.path().join("d").to_str().unwrap(),
+            "-q",
+            "--pseudonymize",
+        ])
+        .assert()
+        .code(2);
+    bin()
+        .env("CHECKVAL_SALT", "corta")
+        .args([
+            "check",
+            sim.join("study.toml").to_str().unwrap(),
+            "--out",
+            tmp.path().join("e").to_str().unwrap(),
+            "-q",
+            "--pseudonymize",
+        ])
+        .assert()
+        .code(2);
 }
 
 fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -236,7 +370,18 @@ fn clean_applies_matching_corrections_from_a_workbook_with_an_audit_log() {
     wb.save(&xlsx).unwrap();
     let corr = xlsx;
     let out = tmp.path().join("cleaned");
-    bin().args(["clean", sim.join("study.toml").to_str().unwrap(), "--corrections", corr.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args([
+            "clean",
+            sim.join("study.toml").to_str().unwrap(),
+            "--corrections",
+            corr.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ])
+        .assert()
+        .success();
     assert_eq!(sha(&sim.join("checklist.csv")), before, "raw export modified");
     let audit = read_csv(&out.join("audit.csv"));
     let c = |n: &str| audit.0.iter().position(|h| h == n).unwrap();
@@ -252,7 +397,10 @@ fn clean_applies_matching_corrections_from_a_workbook_with_an_audit_log() {
     assert_eq!(cleaned.1.len(), recs.len() - 1, "one submission dropped");
     // Re-running check on the cleaned data: the planted invalid value is resolved.
     let chk = tmp.path().join("chk");
-    bin().args(["check", out.join("study.toml").to_str().unwrap(), "--out", chk.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["check", out.join("study.toml").to_str().unwrap(), "--out", chk.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
     let mut r = csv::Reader::from_path(chk.join("issues.csv")).unwrap();
     assert!(!r.records().any(|x| &x.unwrap()[1] == "invalid_value"));
 }

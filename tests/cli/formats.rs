@@ -28,7 +28,14 @@ fn every_format_scores_like_the_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let base = observations(&study_with(tmp.path(), "checklist.csv", ""), &tmp.path().join("out-csv"));
     assert_eq!(base.1.iter().filter(|r| r[0] == "checklist").count(), 4);
-    for f in ["checklist.xlsx", "checklist.ods", "checklist.sav", "checklist_114.dta", "checklist_118.dta", "checklist.parquet"] {
+    for f in [
+        "checklist.xlsx",
+        "checklist.ods",
+        "checklist.sav",
+        "checklist_114.dta",
+        "checklist_118.dta",
+        "checklist.parquet",
+    ] {
         let got = observations(&study_with(tmp.path(), f, ""), &tmp.path().join(format!("out-{f}")));
         assert_eq!(got.0, base.0, "{f}: header");
         // Every column but the line number must match (rows are in the same order).

@@ -4,7 +4,10 @@ use crate::common::*;
 use approx::assert_abs_diff_eq;
 
 fn score_mini(out: &std::path::Path) {
-    bin().args(["score", fixture("mini/study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["score", fixture("mini/study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -41,7 +44,11 @@ fn class_domains_by_hand() {
     assert_abs_diff_eq!(num(&rooms, &["C1", "S1"], "class_NC"), 2.0, epsilon = 1e-12);
     assert_abs_diff_eq!(num(&rooms, &["C1", "S1"], "class_BG"), 16.0 / 3.0, epsilon = 1e-12);
     // EBS = mean(5, 8 − 2, 4, 4, 16/3); ESL = mean(3, 7/3, 2)
-    assert_abs_diff_eq!(num(&rooms, &["C1", "S1"], "class_EBS"), (5.0 + 6.0 + 4.0 + 4.0 + 16.0 / 3.0) / 5.0, epsilon = 1e-12);
+    assert_abs_diff_eq!(
+        num(&rooms, &["C1", "S1"], "class_EBS"),
+        (5.0 + 6.0 + 4.0 + 4.0 + 16.0 / 3.0) / 5.0,
+        epsilon = 1e-12
+    );
     assert_abs_diff_eq!(num(&rooms, &["C1", "S1"], "class_ESL"), (3.0 + 7.0 / 3.0 + 2.0) / 3.0, epsilon = 1e-12);
     assert_eq!(cell(&rooms, &["C1", "S1"], "n_class_cycles"), "3");
     // C1/S2: QF blank in cycle 2 → mean of the 3 others; NC = 1 → 7 inside EBS
@@ -91,7 +98,10 @@ fn class_wide_layout_matches_long() {
         .replace("date = \"Fecha\"\ncycle = \"Ciclo\"\n", "");
     std::fs::write(d.join("study.toml"), spec).unwrap();
     let out = tmp.path().join("out");
-    bin().args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
     let rooms = read_csv(&out.join("scores/classrooms.csv"));
     // NC = mean(1,2,3,4) = 2.5; EBS = (6 + 5.5 + 6 + 6 + 6)/5
     assert_abs_diff_eq!(num(&rooms, &["C2", "S1"], "class_NC"), 2.5, epsilon = 1e-12);
@@ -106,7 +116,10 @@ fn simulate_init_run_and_determinism() {
     bin().args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "20", "--seed", "5", "-q"]).assert().success();
     // Simulation is reproducible.
     let sim2 = tmp.path().join("sim2");
-    bin().args(["simulate", "--out", sim2.to_str().unwrap(), "--centers", "20", "--seed", "5", "-q"]).assert().success();
+    bin()
+        .args(["simulate", "--out", sim2.to_str().unwrap(), "--centers", "20", "--seed", "5", "-q"])
+        .assert()
+        .success();
     for f in ["checklist.csv", "class.csv", "roster.csv", "study.toml", "truth.json"] {
         assert_eq!(sha(&sim.join(f)), sha(&sim2.join(f)), "{f}");
     }
@@ -125,9 +138,23 @@ fn simulate_init_run_and_determinism() {
     let before: Vec<String> = ["checklist.csv", "class.csv", "roster.csv"].iter().map(|f| sha(&sim.join(f))).collect();
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    bin().args(["run", draft.to_str().unwrap(), "--out", a.to_str().unwrap(), "-q", "--threads", "1"]).assert().success();
-    bin().args(["run", draft.to_str().unwrap(), "--out", b.to_str().unwrap(), "-q", "--threads", "2"]).assert().success();
-    for f in ["results.json", "provenance.json", "report.md", "report.html", "scores/observations.csv", "scores/classrooms.csv", "scores/centers.csv"] {
+    bin()
+        .args(["run", draft.to_str().unwrap(), "--out", a.to_str().unwrap(), "-q", "--threads", "1"])
+        .assert()
+        .success();
+    bin()
+        .args(["run", draft.to_str().unwrap(), "--out", b.to_str().unwrap(), "-q", "--threads", "2"])
+        .assert()
+        .success();
+    for f in [
+        "results.json",
+        "provenance.json",
+        "report.md",
+        "report.html",
+        "scores/observations.csv",
+        "scores/classrooms.csv",
+        "scores/centers.csv",
+    ] {
         let same = std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap();
         assert!(same, "{f} differs between runs with 1 and 2 threads");
     }
@@ -137,7 +164,10 @@ fn simulate_init_run_and_determinism() {
     // The drafted spec and the simulated spec give the same CLASS classroom scores (checklist
     // scores may differ: a draft cannot know which items are reverse-worded).
     let c = tmp.path().join("c");
-    bin().args(["score", sim.join("study.toml").to_str().unwrap(), "--out", c.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["score", sim.join("study.toml").to_str().unwrap(), "--out", c.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
     let ra = read_csv(&a.join("scores/classrooms.csv"));
     let rc = read_csv(&c.join("scores/classrooms.csv"));
     assert_eq!(ra.1.len(), rc.1.len());
@@ -153,8 +183,20 @@ fn simulate_init_run_and_determinism() {
 #[test]
 fn results_json_follows_the_record_contract() {
     let tmp = tempfile::tempdir().unwrap();
-    bin().args(["run", fixture("mini/study.toml").to_str().unwrap(), "--out", tmp.path().to_str().unwrap(), "-q", "--lang", "en"]).assert().success();
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("results.json")).unwrap()).unwrap();
+    bin()
+        .args([
+            "run",
+            fixture("mini/study.toml").to_str().unwrap(),
+            "--out",
+            tmp.path().to_str().unwrap(),
+            "-q",
+            "--lang",
+            "en",
+        ])
+        .assert()
+        .success();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("results.json")).unwrap()).unwrap();
     let recs = v["results"].as_array().unwrap();
     assert!(!recs.is_empty());
     for r in recs {
@@ -164,13 +206,12 @@ fn results_json_follows_the_record_contract() {
             assert!(r["na_reason"].is_string(), "NA without reason: {r}");
         }
     }
-    let m = recs
-        .iter()
-        .find(|r| r["statistic"] == "mean" && r["level"] == "center" && r["score"] == "class_EBS")
-        .unwrap();
+    let m =
+        recs.iter().find(|r| r["statistic"] == "mean" && r["level"] == "center" && r["score"] == "class_EBS").unwrap();
     assert_eq!(m["n"], 2);
     assert_eq!(m["ci_method"], "t");
-    let prov: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("provenance.json")).unwrap()).unwrap();
+    let prov: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("provenance.json")).unwrap()).unwrap();
     assert_eq!(prov["inputs"].as_array().unwrap().len(), 3);
     assert_eq!(prov["inputs"][0]["sha256"].as_str().unwrap(), sha(&fixture("mini/checklist.csv")));
     let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
@@ -187,7 +228,18 @@ fn results_json_follows_the_record_contract() {
 fn report_language_switches() {
     let tmp = tempfile::tempdir().unwrap();
     let es = tmp.path().join("es");
-    bin().args(["run", fixture("mini/study.toml").to_str().unwrap(), "--out", es.to_str().unwrap(), "-q", "--lang", "es"]).assert().success();
+    bin()
+        .args([
+            "run",
+            fixture("mini/study.toml").to_str().unwrap(),
+            "--out",
+            es.to_str().unwrap(),
+            "-q",
+            "--lang",
+            "es",
+        ])
+        .assert()
+        .success();
     let md = std::fs::read_to_string(es.join("report.md")).unwrap();
     assert!(md.contains("## Calidad de los datos"));
     assert!(md.contains("Salas"));
@@ -199,7 +251,14 @@ fn strict_exits_1_with_outputs_written() {
     let tmp = tempfile::tempdir().unwrap();
     // The mini fixture has short CLASS observations and an unscorable checklist total.
     bin()
-        .args(["run", fixture("mini/study.toml").to_str().unwrap(), "--out", tmp.path().to_str().unwrap(), "-q", "--strict"])
+        .args([
+            "run",
+            fixture("mini/study.toml").to_str().unwrap(),
+            "--out",
+            tmp.path().to_str().unwrap(),
+            "-q",
+            "--strict",
+        ])
         .assert()
         .code(1);
     assert!(tmp.path().join("results.json").exists());
@@ -209,7 +268,13 @@ fn strict_exits_1_with_outputs_written() {
 fn demo_spec_runs() {
     let tmp = tempfile::tempdir().unwrap();
     bin()
-        .args(["run", root().join("data-samples/demo-150/study.toml").to_str().unwrap(), "--out", tmp.path().to_str().unwrap(), "-q"])
+        .args([
+            "run",
+            root().join("data-samples/demo-150/study.toml").to_str().unwrap(),
+            "--out",
+            tmp.path().to_str().unwrap(),
+            "-q",
+        ])
         .assert()
         .success();
     let rooms = read_csv(&tmp.path().join("scores/classrooms.csv"));
@@ -230,7 +295,10 @@ fn custom_instrument_from_the_spec() {
     let spec = spec.replace("[class]\n", "[class]\ncycles = 4\n");
     std::fs::write(d.join("study.toml"), &spec).unwrap();
     let out = tmp.path().join("out");
-    bin().args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
+    bin()
+        .args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
     let rooms = read_csv(&out.join("scores/classrooms.csv"));
     assert!(rooms.0.contains(&"class_EM".to_string()));
     assert!(!rooms.0.contains(&"class_TS".to_string()));

@@ -11,7 +11,10 @@ fn mini_copy() -> (tempfile::TempDir, std::path::PathBuf) {
 
 fn run_score(d: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     let out = d.join("out");
-    bin().args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).args(extra).assert()
+    bin()
+        .args(["score", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+        .args(extra)
+        .assert()
 }
 
 fn stderr(a: &assert_cmd::assert::Assert) -> String {
@@ -21,7 +24,8 @@ fn stderr(a: &assert_cmd::assert::Assert) -> String {
 #[test]
 fn unknown_column_names_closest() {
     let (_t, d) = mini_copy();
-    let spec = std::fs::read_to_string(d.join("study.toml")).unwrap().replace("classroom = \"sala\"", "classroom = \"salon\"");
+    let spec =
+        std::fs::read_to_string(d.join("study.toml")).unwrap().replace("classroom = \"sala\"", "classroom = \"salon\"");
     std::fs::write(d.join("study.toml"), spec).unwrap();
     let a = run_score(&d, &[]).code(2);
     let e = stderr(&a);
@@ -35,7 +39,9 @@ fn unknown_column_names_closest() {
 fn invalid_item_value_stops_with_location() {
     let (_t, d) = mini_copy();
     let text = std::fs::read(d.join("checklist.csv")).unwrap();
-    let text = String::from_utf8(text).unwrap().replace("k4;C2;S1;O2;principal;05/03/2026;si", "k4;C2;S1;O2;principal;05/03/2026;Tal vez");
+    let text = String::from_utf8(text)
+        .unwrap()
+        .replace("k4;C2;S1;O2;principal;05/03/2026;si", "k4;C2;S1;O2;principal;05/03/2026;Tal vez");
     assert!(text.contains("Tal vez"));
     std::fs::write(d.join("checklist.csv"), text).unwrap();
     let a = run_score(&d, &[]).code(2);
@@ -47,7 +53,15 @@ fn invalid_item_value_stops_with_location() {
     // --keep-going excludes and counts it.
     let out = d.join("out2");
     let a = bin()
-        .args(["run", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "--keep-going", "--lang", "en"])
+        .args([
+            "run",
+            d.join("study.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--keep-going",
+            "--lang",
+            "en",
+        ])
         .assert()
         .success();
     let e = stderr(&a);
@@ -62,7 +76,10 @@ fn invalid_item_value_stops_with_location() {
 fn out_of_range_class_score() {
     let (_t, d) = mini_copy();
     let bytes = std::fs::read(d.join("class.csv")).unwrap();
-    let text = encoding_rs::WINDOWS_1252.decode(&bytes).0.replace("C2;S1;CL2;principal;04/03/2026;3;20,0;7;7", "C2;S1;CL2;principal;04/03/2026;3;20,0;7;9");
+    let text = encoding_rs::WINDOWS_1252
+        .decode(&bytes)
+        .0
+        .replace("C2;S1;CL2;principal;04/03/2026;3;20,0;7;7", "C2;S1;CL2;principal;04/03/2026;3;20,0;7;9");
     std::fs::write(d.join("class.csv"), encoding_rs::WINDOWS_1252.encode(&text).0).unwrap();
     let e = stderr(&run_score(&d, &[]).code(2));
     assert!(e.contains("class.csv, line 13, column 'Clima negativo': found '9'"), "{e}");
@@ -72,7 +89,9 @@ fn out_of_range_class_score() {
 #[test]
 fn forced_wrong_encoding_is_reported() {
     let (_t, d) = mini_copy();
-    let spec = std::fs::read_to_string(d.join("study.toml")).unwrap().replace("[files.class]\npath = \"class.csv\"", "[files.class]\npath = \"class.csv\"\nencoding = \"utf-8\"");
+    let spec = std::fs::read_to_string(d.join("study.toml"))
+        .unwrap()
+        .replace("[files.class]\npath = \"class.csv\"", "[files.class]\npath = \"class.csv\"\nencoding = \"utf-8\"");
     std::fs::write(d.join("study.toml"), spec).unwrap();
     let e = stderr(&run_score(&d, &[]).code(2));
     assert!(e.contains("error[encoding]: ") && e.contains("class.csv, line 1"), "{e}");
@@ -111,7 +130,13 @@ fn init_refuses_to_overwrite() {
     let (_t, d) = mini_copy();
     let e = stderr(
         &bin()
-            .args(["init", "--checklist", d.join("checklist.csv").to_str().unwrap(), "-o", d.join("study.toml").to_str().unwrap()])
+            .args([
+                "init",
+                "--checklist",
+                d.join("checklist.csv").to_str().unwrap(),
+                "-o",
+                d.join("study.toml").to_str().unwrap(),
+            ])
             .assert()
             .code(2),
     );
@@ -121,8 +146,24 @@ fn init_refuses_to_overwrite() {
 #[test]
 fn every_command_has_help_with_examples() {
     for cmd in [
-        vec![], vec!["init"], vec!["simulate"], vec!["score"], vec!["run"], vec!["reliability"], vec!["validity"], vec!["plot"], vec!["report"], vec!["check"], vec!["clean"], vec!["stat"],
-        vec!["stat", "alpha"], vec!["stat", "agree"], vec!["stat", "icc"], vec!["stat", "corr"], vec!["stat", "roc"], vec!["stat", "bland-altman"],
+        vec![],
+        vec!["init"],
+        vec!["simulate"],
+        vec!["score"],
+        vec!["run"],
+        vec!["reliability"],
+        vec!["validity"],
+        vec!["plot"],
+        vec!["report"],
+        vec!["check"],
+        vec!["clean"],
+        vec!["stat"],
+        vec!["stat", "alpha"],
+        vec!["stat", "agree"],
+        vec!["stat", "icc"],
+        vec!["stat", "corr"],
+        vec!["stat", "roc"],
+        vec!["stat", "bland-altman"],
     ] {
         let out = bin().args(&cmd).arg("--help").assert().success().get_output().stdout.clone();
         let text = String::from_utf8(out).unwrap();

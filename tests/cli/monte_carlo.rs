@@ -50,7 +50,8 @@ fn cluster_bootstrap_covers_with_clustering() {
         .into_par_iter()
         .map(|r| {
             let (c, x, y) = latent_classrooms(150, 0.3f64.sqrt(), NOISE, 50_000 + r as u64);
-            let recs = corr_records(&x, &y, &[Method::Pearson], Some((&c, 150)), &StatOpts { seed: r as u64, ..o }, "mc");
+            let recs =
+                corr_records(&x, &y, &[Method::Pearson], Some((&c, 150)), &StatOpts { seed: r as u64, ..o }, "mc");
             let p = recs.iter().find(|r| r.context.get("ci_kind").and_then(|v| v.as_str()) == Some(KIND)).unwrap();
             usize::from(p.ci_low.unwrap() <= true_r() && true_r() <= p.ci_high.unwrap())
         })

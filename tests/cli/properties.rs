@@ -5,7 +5,10 @@ use checkval::stats::icc::icc_anova;
 use proptest::prelude::*;
 
 fn table(n_units: usize, n_raters: usize, n_cats: u8) -> impl Strategy<Value = Vec<Vec<Option<f64>>>> {
-    prop::collection::vec(prop::collection::vec(prop::option::weighted(0.85, (1..=n_cats).prop_map(|c| c as f64)), n_raters), n_units)
+    prop::collection::vec(
+        prop::collection::vec(prop::option::weighted(0.85, (1..=n_cats).prop_map(|c| c as f64)), n_raters),
+        n_units,
+    )
 }
 
 fn close(a: &Result<Coef, checkval::stats::Na>, b: &Result<Coef, checkval::stats::Na>) -> bool {

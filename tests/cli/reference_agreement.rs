@@ -8,7 +8,11 @@ use serde_json::Value;
 pub fn load_table(name: &str) -> Vec<Vec<Option<f64>>> {
     let p = crate::common::fixture(&format!("reference/{name}"));
     let mut r = csv::Reader::from_path(p).unwrap();
-    r.records().map(|rec| rec.unwrap().iter().map(|s| if s.trim().is_empty() { None } else { Some(s.parse().unwrap()) }).collect()).collect()
+    r.records()
+        .map(|rec| {
+            rec.unwrap().iter().map(|s| if s.trim().is_empty() { None } else { Some(s.parse().unwrap()) }).collect()
+        })
+        .collect()
 }
 
 fn refs() -> Value {
@@ -17,10 +21,20 @@ fn refs() -> Value {
 
 fn check(c: &Coef, r: &Value, what: &str) {
     let tol = 1e-9;
-    assert!((c.estimate - r["estimate"].as_f64().unwrap()).abs() < tol, "{what} estimate {} vs {}", c.estimate, r["estimate"]);
+    assert!(
+        (c.estimate - r["estimate"].as_f64().unwrap()).abs() < tol,
+        "{what} estimate {} vs {}",
+        c.estimate,
+        r["estimate"]
+    );
     assert!((c.se - r["se"].as_f64().unwrap()).abs() < tol, "{what} se {} vs {}", c.se, r["se"]);
     assert!((c.ci_low - r["ci_low"].as_f64().unwrap()).abs() < tol, "{what} ci_low {} vs {}", c.ci_low, r["ci_low"]);
-    assert!((c.ci_high - r["ci_high"].as_f64().unwrap()).abs() < tol, "{what} ci_high {} vs {}", c.ci_high, r["ci_high"]);
+    assert!(
+        (c.ci_high - r["ci_high"].as_f64().unwrap()).abs() < tol,
+        "{what} ci_high {} vs {}",
+        c.ci_high,
+        r["ci_high"]
+    );
     assert!((c.pe - r["pe"].as_f64().unwrap()).abs() < tol, "{what} pe");
     assert!((c.pa - r["pa"].as_f64().unwrap()).abs() < tol, "{what} pa");
 }
@@ -60,7 +74,12 @@ fn krippendorff_matches_python_package() {
     let r = refs();
     for (data, key) in [("agree_missing.csv", "agree_missing"), ("fleiss1971_diagnoses.csv", "fleiss1971")] {
         let t = RatingTable::new(&load_table(data), None).unwrap();
-        for (lvl, name) in [(Level::Nominal, "nominal"), (Level::Ordinal, "ordinal"), (Level::Interval, "interval"), (Level::Ratio, "ratio")] {
+        for (lvl, name) in [
+            (Level::Nominal, "nominal"),
+            (Level::Ordinal, "ordinal"),
+            (Level::Interval, "interval"),
+            (Level::Ratio, "ratio"),
+        ] {
             let a = krippendorff_alpha(&t, lvl, 0.95, 0, 1).unwrap().estimate;
             assert_abs_diff_eq!(a, r[key]["krippendorff"][name].as_f64().unwrap(), epsilon = 1e-9);
         }
@@ -93,9 +112,21 @@ fn stuart1953_cohen_and_weighted_kappa() {
     let a: Vec<Option<f64>> = rows.iter().map(|r| r[0]).collect();
     let b: Vec<Option<f64>> = rows.iter().map(|r| r[1]).collect();
     // Published (shared) values.
-    assert_abs_diff_eq!(cohen_kappa(&a, &b, WeightKind::Identity, 0.95).unwrap().estimate, 0.5953888280894342, epsilon = 1e-12);
-    assert_abs_diff_eq!(cohen_kappa(&a, &b, WeightKind::Linear, 0.95).unwrap().estimate, 0.6523804295005982, epsilon = 1e-12);
-    assert_abs_diff_eq!(cohen_kappa(&a, &b, WeightKind::Quadratic, 0.95).unwrap().estimate, 0.7023342524900977, epsilon = 1e-12);
+    assert_abs_diff_eq!(
+        cohen_kappa(&a, &b, WeightKind::Identity, 0.95).unwrap().estimate,
+        0.5953888280894342,
+        epsilon = 1e-12
+    );
+    assert_abs_diff_eq!(
+        cohen_kappa(&a, &b, WeightKind::Linear, 0.95).unwrap().estimate,
+        0.6523804295005982,
+        epsilon = 1e-12
+    );
+    assert_abs_diff_eq!(
+        cohen_kappa(&a, &b, WeightKind::Quadratic, 0.95).unwrap().estimate,
+        0.7023342524900977,
+        epsilon = 1e-12
+    );
     let t = RatingTable::new(&rows, None).unwrap();
     assert_abs_diff_eq!(percent_agreement(&t, WeightKind::Identity).unwrap().0, 0.7083054701083322, epsilon = 1e-12);
 }

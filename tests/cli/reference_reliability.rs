@@ -62,7 +62,15 @@ fn check_icc(rows: &[Vec<Option<f64>>], r: &Value) {
     let res = icc_anova(rows, 0.95).unwrap();
     for f in &res.forms {
         let want = &r[f.name];
-        for (got, key) in [(f.estimate, "estimate"), (f.f, "f"), (f.df1, "df1"), (f.df2, "df2"), (f.p_value, "p"), (f.ci_low, "ci_low"), (f.ci_high, "ci_high")] {
+        for (got, key) in [
+            (f.estimate, "estimate"),
+            (f.f, "f"),
+            (f.df1, "df1"),
+            (f.df2, "df2"),
+            (f.p_value, "p"),
+            (f.ci_low, "ci_low"),
+            (f.ci_high, "ci_high"),
+        ] {
             assert_abs_diff_eq!(got, want[key].as_f64().unwrap(), epsilon = 1e-9);
         }
     }
@@ -70,10 +78,11 @@ fn check_icc(rows: &[Vec<Option<f64>>], r: &Value) {
 
 #[test]
 fn icc_six_forms_match_psych() {
-    let sf: Vec<Vec<Option<f64>>> = [[9., 2., 5., 8.], [6., 1., 3., 2.], [8., 4., 6., 8.], [7., 1., 2., 6.], [10., 5., 6., 9.], [6., 2., 4., 7.]]
-        .iter()
-        .map(|r| r.iter().map(|v| Some(*v)).collect())
-        .collect();
+    let sf: Vec<Vec<Option<f64>>> =
+        [[9., 2., 5., 8.], [6., 1., 3., 2.], [8., 4., 6., 8.], [7., 1., 2., 6.], [10., 5., 6., 9.], [6., 2., 4., 7.]]
+            .iter()
+            .map(|r| r.iter().map(|v| Some(*v)).collect())
+            .collect();
     check_icc(&sf, &refs()["shrout_fleiss"]);
     check_icc(&load_table("icc_random.csv"), &refs()["icc_random"]);
     // Published Shrout & Fleiss (1979) values.
@@ -87,7 +96,8 @@ fn icc_six_forms_match_psych() {
 fn reml_variance_components_match_lme4() {
     let r = &refs()["icc_unbalanced"];
     let rows = load_table("icc_unbalanced.csv");
-    let obs: Vec<(usize, usize, f64)> = rows.iter().map(|x| (x[0].unwrap() as usize - 1, x[1].unwrap() as usize - 1, x[2].unwrap())).collect();
+    let obs: Vec<(usize, usize, f64)> =
+        rows.iter().map(|x| (x[0].unwrap() as usize - 1, x[1].unwrap() as usize - 1, x[2].unwrap())).collect();
     let two = icc_reml(&obs, true).unwrap();
     assert_abs_diff_eq!(two.var_target, r["two_way"]["target"].as_f64().unwrap(), epsilon = 1e-5);
     assert_abs_diff_eq!(two.var_rater.unwrap(), r["two_way"]["rater"].as_f64().unwrap(), epsilon = 1e-5);

@@ -85,7 +85,11 @@ fn bootstrap_intervals_match_boot_ci() {
 
 fn asah() -> (Vec<bool>, Vec<f64>, Vec<f64>) {
     let rows = load_table("asah.csv");
-    (rows.iter().map(|r| r[0] == Some(1.0)).collect(), rows.iter().map(|r| r[1].unwrap()).collect(), rows.iter().map(|r| r[2].unwrap()).collect())
+    (
+        rows.iter().map(|r| r[0] == Some(1.0)).collect(),
+        rows.iter().map(|r| r[1].unwrap()).collect(),
+        rows.iter().map(|r| r[2].unwrap()).collect(),
+    )
 }
 
 #[test]
@@ -116,7 +120,10 @@ fn roc_matches_proc_on_asah() {
         if se == 0.0 || sp == 0.0 {
             continue; // pROC's ±Inf thresholds
         }
-        assert!(cuts.iter().any(|c| (c.sensitivity - se).abs() < 1e-12 && (c.specificity - sp).abs() < 1e-12), "({se}, {sp}) missing");
+        assert!(
+            cuts.iter().any(|c| (c.sensitivity - se).abs() < 1e-12 && (c.specificity - sp).abs() < 1e-12),
+            "({se}, {sp}) missing"
+        );
     }
     let i = choose(&cuts, CutoffRule::Youden).unwrap();
     assert_abs_diff_eq!(cuts[i].sensitivity, f(&r["youden_sens"]), epsilon = 1e-12);

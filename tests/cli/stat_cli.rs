@@ -19,8 +19,17 @@ fn agree_contract_and_values() {
     let recs = json(&["stat", "agree", f.to_str().unwrap(), "--level", "ordinal", "--bootstrap", "200"]);
     let n = names(&recs);
     for s in [
-        "percent_agreement", "within_one_agreement", "cohen_kappa", "weighted_kappa_linear", "weighted_kappa_quadratic",
-        "fleiss_kappa", "conger_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger", "krippendorff_alpha",
+        "percent_agreement",
+        "within_one_agreement",
+        "cohen_kappa",
+        "weighted_kappa_linear",
+        "weighted_kappa_quadratic",
+        "fleiss_kappa",
+        "conger_kappa",
+        "gwet_ac1",
+        "gwet_ac2",
+        "brennan_prediger",
+        "krippendorff_alpha",
     ] {
         assert!(n.contains(&s.to_string()), "missing {s}");
     }
@@ -68,7 +77,16 @@ fn alpha_contract_items_and_formats() {
     let f = fixture("reference/items_mixed.csv");
     let recs = json(&["stat", "alpha", f.to_str().unwrap(), "--items", "i1,i2,i3,i4,i5", "--bootstrap", "300"]);
     let n = names(&recs);
-    for s in ["cronbach_alpha", "standardized_alpha", "kr20", "omega_total", "ordinal_alpha", "alpha_if_deleted", "item_total_corrected", "item_mean"] {
+    for s in [
+        "cronbach_alpha",
+        "standardized_alpha",
+        "kr20",
+        "omega_total",
+        "ordinal_alpha",
+        "alpha_if_deleted",
+        "item_total_corrected",
+        "item_mean",
+    ] {
         assert!(n.contains(&s.to_string()), "missing {s}");
     }
     // Binary items only → KR-20 defined and equal to α.
@@ -77,7 +95,13 @@ fn alpha_contract_items_and_formats() {
     assert!((a - k).abs() < 1e-12);
     assert!(recs.iter().filter(|r| r["statistic"] == "alpha_if_deleted").all(|r| r["item"].is_string()));
     // CSV and table render too.
-    let csv = bin().args(["stat", "alpha", f.to_str().unwrap(), "--format", "csv", "--bootstrap", "0"]).assert().success().get_output().stdout.clone();
+    let csv = bin()
+        .args(["stat", "alpha", f.to_str().unwrap(), "--format", "csv", "--bootstrap", "0"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with("statistic,estimate,se,ci_low,ci_high,ci_level,ci_method,p_value,n,na_reason"));
     bin().args(["stat", "alpha", f.to_str().unwrap()]).assert().success();
@@ -87,7 +111,13 @@ fn alpha_contract_items_and_formats() {
 fn bootstrap_is_seeded_and_thread_independent() {
     let f = fixture("reference/items_mixed.csv");
     let run = |threads: &str, seed: &str| {
-        bin().args(["--threads", threads, "stat", "alpha", f.to_str().unwrap(), "--format", "json", "--seed", seed]).assert().success().get_output().stdout.clone()
+        bin()
+            .args(["--threads", threads, "stat", "alpha", f.to_str().unwrap(), "--format", "json", "--seed", seed])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
     };
     assert_eq!(run("1", "5"), run("2", "5"));
     assert_ne!(run("2", "5"), run("2", "6"));
@@ -100,7 +130,10 @@ fn stat_bad_input() {
     std::fs::write(&p, "a,b\n1,2\n3,NaN\n").unwrap();
     let e = bin().args(["stat", "alpha", p.to_str().unwrap()]).assert().code(2).get_output().stderr.clone();
     let e = String::from_utf8(e).unwrap();
-    assert!(e.contains("error[invalid-number]") && e.contains("line 3") && e.contains("'b'") && e.contains("NaN"), "{e}");
+    assert!(
+        e.contains("error[invalid-number]") && e.contains("line 3") && e.contains("'b'") && e.contains("NaN"),
+        "{e}"
+    );
     std::fs::write(&p, "a,b\n1,\n3,\n").unwrap();
     let e = bin().args(["stat", "alpha", p.to_str().unwrap()]).assert().code(2).get_output().stderr.clone();
     assert!(String::from_utf8(e).unwrap().contains("error[all-missing]"));
@@ -111,7 +144,21 @@ fn stat_bad_input() {
 #[test]
 fn corr_contract_with_cluster_bootstrap() {
     let f = fixture("reference/corr_data.csv");
-    let recs = json(&["stat", "corr", f.to_str().unwrap(), "--x", "x", "--y", "y", "--method", "all", "--cluster", "cluster", "--bootstrap", "500"]);
+    let recs = json(&[
+        "stat",
+        "corr",
+        f.to_str().unwrap(),
+        "--x",
+        "x",
+        "--y",
+        "y",
+        "--method",
+        "all",
+        "--cluster",
+        "cluster",
+        "--bootstrap",
+        "500",
+    ]);
     for s in ["pearson_r", "spearman_rho", "kendall_tau_b"] {
         let rs: Vec<&Value> = recs.iter().filter(|r| r["statistic"] == s).collect();
         assert_eq!(rs.len(), 3, "{s}: analytic, percentile and BCa records");
@@ -126,7 +173,21 @@ fn corr_contract_with_cluster_bootstrap() {
 #[test]
 fn roc_contract_direction_and_cutoffs() {
     let f = fixture("reference/asah.csv");
-    let recs = json(&["stat", "roc", f.to_str().unwrap(), "--score", "s100b", "--truth", "outcome", "--positive", "1", "--direction", "higher", "--bootstrap", "300"]);
+    let recs = json(&[
+        "stat",
+        "roc",
+        f.to_str().unwrap(),
+        "--score",
+        "s100b",
+        "--truth",
+        "outcome",
+        "--positive",
+        "1",
+        "--direction",
+        "higher",
+        "--bootstrap",
+        "300",
+    ]);
     let auc = recs.iter().find(|r| r["statistic"] == "auc").unwrap();
     assert!((auc["estimate"].as_f64().unwrap() - 0.7314).abs() < 5e-5);
     assert_eq!(auc["direction"], "higher");
@@ -135,7 +196,21 @@ fn roc_contract_direction_and_cutoffs() {
     }
     assert!(recs.iter().filter(|r| r["statistic"] == "cutoff").count() > 20);
     // The opposite direction is honoured, not silently flipped.
-    let low = json(&["stat", "roc", f.to_str().unwrap(), "--score", "s100b", "--truth", "outcome", "--positive", "1", "--direction", "lower", "--bootstrap", "0"]);
+    let low = json(&[
+        "stat",
+        "roc",
+        f.to_str().unwrap(),
+        "--score",
+        "s100b",
+        "--truth",
+        "outcome",
+        "--positive",
+        "1",
+        "--direction",
+        "lower",
+        "--bootstrap",
+        "0",
+    ]);
     let a = low.iter().find(|r| r["statistic"] == "auc").unwrap()["estimate"].as_f64().unwrap();
     assert!((a - (1.0 - 0.731368563685637)).abs() < 1e-9);
 }

@@ -1,12 +1,12 @@
 //! `checkval stat`: ad-hoc statistics on plain tables, for users who just need a number.
 
 pub mod agree;
+pub mod alpha;
 pub mod bland_altman;
 pub mod corr;
-pub mod roc;
-pub mod alpha;
 pub mod icc;
 pub mod output;
+pub mod roc;
 
 use crate::analysis::StatOpts;
 use crate::stats::labels::{IccScale, KappaScale};

@@ -34,7 +34,10 @@ fn csv(records: &[Record]) -> String {
     let keys: BTreeSet<&String> = records.iter().flat_map(|r| r.context.keys()).collect();
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let mut head: Vec<String> =
-        ["statistic", "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"].iter().map(|s| s.to_string()).collect();
+        ["statistic", "estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     head.extend(keys.iter().map(|k| k.to_string()));
     w.write_record(&head).expect("csv");
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -65,7 +68,14 @@ fn table(records: &[Record]) -> String {
         s.push_str("\ncut-offs (flag: ");
         s.push_str(&ctx_value(cuts[0], "flag"));
         s.push_str(")\n");
-        let mut rows = vec![vec!["threshold".to_string(), "sensitivity".into(), "specificity".into(), "ppv".into(), "npv".into(), "youden_j".into()]];
+        let mut rows = vec![vec![
+            "threshold".to_string(),
+            "sensitivity".into(),
+            "specificity".into(),
+            "ppv".into(),
+            "npv".into(),
+            "youden_j".into(),
+        ]];
         for c in cuts {
             let g = |k: &str| c.context.get(k).and_then(|v| v.as_f64()).map(|v| format!("{v:.4}")).unwrap_or_default();
             rows.push(vec![g("threshold"), g("sensitivity"), g("specificity"), g("ppv"), g("npv"), fmt(c.estimate)]);
@@ -76,7 +86,8 @@ fn table(records: &[Record]) -> String {
 }
 
 fn align(rows: &[Vec<String>], right: &[usize]) -> String {
-    let widths: Vec<usize> = (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut s = String::new();
     for (i, r) in rows.iter().enumerate() {
         let line: Vec<String> = r

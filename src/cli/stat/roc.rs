@@ -69,7 +69,8 @@ pub fn run(a: Args) -> Result<String> {
         "closest" => CutoffRule::Closest,
         _ => CutoffRule::MinSensitivity(a.min_sensitivity),
     };
-    let bench = Benchmark { min_auc_lower: a.bench_auc, min_sensitivity: a.bench_se_sp, min_specificity: a.bench_se_sp };
+    let bench =
+        Benchmark { min_auc_lower: a.bench_auc, min_sensitivity: a.bench_se_sp, min_specificity: a.bench_se_sp };
     let mut recs = roc_records(&score, &truth, dir, rule, bench, None, &o, "stat", true);
     for r in &mut recs {
         r.context.insert("score".into(), a.score.clone().into());

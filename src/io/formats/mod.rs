@@ -94,7 +94,11 @@ impl Grid {
                     out.push(',');
                 }
                 first = false;
-                let c = if c.contains(['\n', '\r']) { std::borrow::Cow::Owned(c.replace("\r\n", " ").replace(['\n', '\r'], " ")) } else { std::borrow::Cow::Borrowed(c) };
+                let c = if c.contains(['\n', '\r']) {
+                    std::borrow::Cow::Owned(c.replace("\r\n", " ").replace(['\n', '\r'], " "))
+                } else {
+                    std::borrow::Cow::Borrowed(c)
+                };
                 if c.contains([',', '"']) || c.starts_with(' ') || c.ends_with(' ') {
                     out.push('"');
                     out.push_str(&c.replace('"', "\"\""));
@@ -123,7 +127,9 @@ pub fn read_grid(path: &Path, bytes: &[u8], format: Format, opts: &GridOptions) 
         Format::Text => unreachable!("text files are read by TextTable"),
     };
     if g.headers.is_empty() {
-        return Err(InputError::new(ErrorKind::EmptyFile, path).found(format!("a {} file with no columns", format.name())).expected("a header row and at least one data row"));
+        return Err(InputError::new(ErrorKind::EmptyFile, path)
+            .found(format!("a {} file with no columns", format.name()))
+            .expected("a header row and at least one data row"));
     }
     Ok(g)
 }
@@ -176,7 +182,11 @@ impl<'a> Cursor<'a> {
         Cursor { b, pos: 0, big: false, path }
     }
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], InputError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.b.len()).ok_or_else(|| corrupt(self.path, "the file ends in the middle of a record", self.pos))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| corrupt(self.path, "the file ends in the middle of a record", self.pos))?;
         let s = &self.b[self.pos..end];
         self.pos = end;
         Ok(s)

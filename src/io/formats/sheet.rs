@@ -11,18 +11,32 @@ use std::path::Path;
 
 pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, InputError> {
     let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).map_err(|e| {
-        InputError::new(ErrorKind::BinaryFile, path).found(format!("not a readable workbook ({e})")).expected("an .xlsx, .xlsm, .xlsb, .xls or .ods workbook")
+        InputError::new(ErrorKind::BinaryFile, path)
+            .found(format!("not a readable workbook ({e})"))
+            .expected("an .xlsx, .xlsm, .xlsb, .xls or .ods workbook")
     })?;
     let names = wb.sheet_names();
     let name = match &opts.sheet {
-        Some(s) => names.iter().find(|n| n.as_str() == s || n.trim().eq_ignore_ascii_case(s.trim())).cloned().ok_or_else(|| {
-            InputError::new(ErrorKind::Spec, path).found(format!("sheet = \"{s}\"")).expected(format!("one of the workbook's sheets: {}", names.join(", ")))
+        Some(s) => {
+            names.iter().find(|n| n.as_str() == s || n.trim().eq_ignore_ascii_case(s.trim())).cloned().ok_or_else(
+                || {
+                    InputError::new(ErrorKind::Spec, path)
+                        .found(format!("sheet = \"{s}\""))
+                        .expected(format!("one of the workbook's sheets: {}", names.join(", ")))
+                },
+            )?
+        }
+        None => names.first().cloned().ok_or_else(|| {
+            InputError::new(ErrorKind::EmptyFile, path)
+                .found("a workbook with no sheets")
+                .expected("a sheet with a header row")
         })?,
-        None => names.first().cloned().ok_or_else(|| InputError::new(ErrorKind::EmptyFile, path).found("a workbook with no sheets").expected("a sheet with a header row"))?,
     };
-    let range = wb
-        .worksheet_range(&name)
-        .map_err(|e| InputError::new(ErrorKind::BinaryFile, path).found(format!("sheet '{name}' could not be read ({e})")).expected("a readable worksheet"))?;
+    let range = wb.worksheet_range(&name).map_err(|e| {
+        InputError::new(ErrorKind::BinaryFile, path)
+            .found(format!("sheet '{name}' could not be read ({e})"))
+            .expected("a readable worksheet")
+    })?;
     let mut g = Grid::default();
     g.notes.push(format!("sheet '{name}' of {} sheet(s)", names.len()));
     // Leading empty rows/columns are kept out by calamine's used range; the range may start
@@ -31,7 +45,9 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
     let mut errors = 0usize;
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
-        return Err(InputError::new(ErrorKind::EmptyFile, path).found(format!("sheet '{name}' is empty")).expected("a header row and at least one data row"));
+        return Err(InputError::new(ErrorKind::EmptyFile, path)
+            .found(format!("sheet '{name}' is empty"))
+            .expected("a header row and at least one data row"));
     };
     g.headers = header.iter().map(|c| cell_text(c, &mut errors)).collect();
     if row0 > 0 {

@@ -216,7 +216,11 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
         })
         .unwrap_or(encoding_rs::WINDOWS_1252);
     let mut grid = Grid::default();
-    grid.notes.push(format!("SPSS system file, {} encoding, {}", enc.name(), if compression == 1 { "bytecode-compressed" } else { "uncompressed" }));
+    grid.notes.push(format!(
+        "SPSS system file, {} encoding, {}",
+        enc.name(),
+        if compression == 1 { "bytecode-compressed" } else { "uncompressed" }
+    ));
 
     for (v, raw) in vars.iter_mut().zip(&raw_var_names) {
         v.short = cstr(raw, enc);
@@ -224,7 +228,8 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
     }
     if let Some(ln) = long_names {
         let (s, _, _) = enc.decode(&ln);
-        let map: HashMap<String, String> = s.split('\t').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_uppercase(), v.to_string())).collect();
+        let map: HashMap<String, String> =
+            s.split('\t').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_uppercase(), v.to_string())).collect();
         for v in vars.iter_mut() {
             if let Some(l) = map.get(&v.short.to_uppercase()) {
                 v.name = l.clone();
@@ -248,7 +253,8 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
         }
     }
     for (labs, idx) in raw_labels {
-        let decoded: Vec<([u8; 8], String)> = labs.into_iter().map(|(v, l)| (v, enc.decode(&l).0.trim_end().to_string())).collect();
+        let decoded: Vec<([u8; 8], String)> =
+            labs.into_iter().map(|(v, l)| (v, enc.decode(&l).0.trim_end().to_string())).collect();
         for i in idx {
             if let Some(&vi) = slot_owner.get(&i) {
                 vars[vi].labels.extend(decoded.iter().cloned());
@@ -258,7 +264,9 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
 
     grid.headers = vars.iter().filter(|v| !v.hidden).map(|v| v.name.clone()).collect();
     if n_slots == 0 {
-        return Err(InputError::new(ErrorKind::EmptyFile, path).found("an SPSS file with no variables").expected("a header row and at least one data row"));
+        return Err(InputError::new(ErrorKind::EmptyFile, path)
+            .found("an SPSS file with no variables")
+            .expected("a header row and at least one data row"));
     }
     let width_slots = n_slots;
     let sysmis = -f64::MAX;
@@ -300,7 +308,11 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
                         if k == 0 {
                             break 'cases;
                         }
-                        return Err(corrupt(path, &format!("end of data in the middle of case {}", case_no + 1), c.pos));
+                        return Err(corrupt(
+                            path,
+                            &format!("end of data in the middle of case {}", case_no + 1),
+                            c.pos,
+                        ));
                     }
                     253 => *slot = c.take(8)?.try_into().unwrap(),
                     254 => *slot = *b"        ",

@@ -133,7 +133,12 @@ fn read_old(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
     build(path, bytes, &meta, data_start, n, &tables, &HashMap::new(), enc, opts, c.big)
 }
 
-fn parse_label_table(path: &Path, t: &[u8], big: bool, enc: &'static Encoding) -> Result<HashMap<i32, String>, InputError> {
+fn parse_label_table(
+    path: &Path,
+    t: &[u8],
+    big: bool,
+    enc: &'static Encoding,
+) -> Result<HashMap<i32, String>, InputError> {
     let mut c = Cursor::new(path, t);
     c.big = big;
     let n = c.u32()? as usize;
@@ -164,9 +169,14 @@ fn after_tag(path: &Path, b: &[u8], from: usize, tag: &[u8]) -> Result<usize, In
 fn read_tagged(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, InputError> {
     let mut c = Cursor::new(path, bytes);
     c.pos = after_tag(path, bytes, 0, b"<release>")?;
-    let release: u32 = std::str::from_utf8(c.take(3)?).ok().and_then(|s| s.parse().ok()).ok_or_else(|| corrupt(path, "an unreadable release number", c.pos))?;
+    let release: u32 = std::str::from_utf8(c.take(3)?)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| corrupt(path, "an unreadable release number", c.pos))?;
     if !(117..=119).contains(&release) {
-        return Err(InputError::new(ErrorKind::BinaryFile, path).found(format!("Stata format {release}")).expected("format 113-115 or 117-119"));
+        return Err(InputError::new(ErrorKind::BinaryFile, path)
+            .found(format!("Stata format {release}"))
+            .expected("format 113-115 or 117-119"));
     }
     c.pos = after_tag(path, bytes, c.pos, b"<byteorder>")?;
     c.big = c.take(3)? == b"MSF";
@@ -240,7 +250,10 @@ fn build(
     grid.headers = meta.names.clone();
     let widths: Vec<usize> = meta.types.iter().map(|t| t.width()).collect();
     let row_w: usize = widths.iter().sum();
-    let total = row_w.checked_mul(n).and_then(|x| x.checked_add(data_start)).ok_or_else(|| corrupt(path, "an impossible observation count", data_start))?;
+    let total = row_w
+        .checked_mul(n)
+        .and_then(|x| x.checked_add(data_start))
+        .ok_or_else(|| corrupt(path, "an impossible observation count", data_start))?;
     if total > bytes.len() {
         return Err(corrupt(path, &format!("{n} observation(s) announced but the data stop early"), bytes.len()));
     }
@@ -276,16 +289,29 @@ fn build(
                         let v = u32::from_le_bytes(b[..4].try_into().unwrap());
                         let o = u32::from_le_bytes(b[4..8].try_into().unwrap());
                         if big {
-                            (u32::from_be_bytes(b[..4].try_into().unwrap()) as u64, u32::from_be_bytes(b[4..8].try_into().unwrap()) as u64)
+                            (
+                                u32::from_be_bytes(b[..4].try_into().unwrap()) as u64,
+                                u32::from_be_bytes(b[4..8].try_into().unwrap()) as u64,
+                            )
                         } else {
                             (v as u64, o as u64)
                         }
                     } else if big {
-                        (u16::from_be_bytes(b[..2].try_into().unwrap()) as u64, u64::from_be_bytes([0, 0, b[2], b[3], b[4], b[5], b[6], b[7]]))
+                        (
+                            u16::from_be_bytes(b[..2].try_into().unwrap()) as u64,
+                            u64::from_be_bytes([0, 0, b[2], b[3], b[4], b[5], b[6], b[7]]),
+                        )
                     } else {
-                        (u16::from_le_bytes(b[..2].try_into().unwrap()) as u64, u64::from_le_bytes([b[2], b[3], b[4], b[5], b[6], b[7], 0, 0]))
+                        (
+                            u16::from_le_bytes(b[..2].try_into().unwrap()) as u64,
+                            u64::from_le_bytes([b[2], b[3], b[4], b[5], b[6], b[7], 0, 0]),
+                        )
                     };
-                    row.push(if v == 0 && o == 0 { String::new() } else { strls.get(&(v, o)).cloned().unwrap_or_default() });
+                    row.push(if v == 0 && o == 0 {
+                        String::new()
+                    } else {
+                        strls.get(&(v, o)).cloned().unwrap_or_default()
+                    });
                     continue;
                 }
                 VType::Byte => {
