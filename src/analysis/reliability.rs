@@ -5,10 +5,11 @@ use crate::results::Record;
 use crate::stats::agreement::{self, Coef, Level, RatingTable, WeightKind};
 use crate::stats::consistency::{self, Items};
 use crate::stats::icc;
+use crate::stats::labels::Interpretation;
 use crate::stats::StatResult;
 
 /// A κ-type coefficient as a record, with an interpretation label when `label` is given.
-pub fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&dyn Fn(f64) -> &'static str>) -> Record {
+pub fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&dyn Fn(f64) -> Interpretation>) -> Record {
     match c {
         Ok(c) => {
             let mut r = Record::new(name, Ok(c.estimate)).n(c.n);
@@ -23,7 +24,7 @@ pub fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&d
                 r = r.ctx("pa", c.pa).ctx("pe", c.pe);
             }
             if let Some(f) = label {
-                r = r.ctx("interpretation", f(c.estimate));
+                r = r.ctx("interpretation", f(c.estimate).code());
             }
             r
         }
@@ -87,9 +88,9 @@ pub fn alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, 
 }
 
 /// Agreement records for a units × raters table at a measurement `level`.
-pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lang: &str, label: &str) -> Vec<Record> {
+pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, label: &str) -> Vec<Record> {
     let ks = o.kappa_scale;
-    let lab = move |k: f64| ks.label(k, lang);
+    let lab = move |k: f64| ks.label(k);
     let t = match RatingTable::new(units, None) {
         Ok(t) => t,
         Err(na) => return vec![Record::new("percent_agreement", Err(na))],
@@ -183,19 +184,19 @@ pub fn agree_records(units: &[Vec<Option<f64>>], level: Level, o: &StatOpts, lan
 
 /// ICC records: the six ANOVA forms (complete targets) and the REML forms (all ratings, the
 /// columns as raters).
-pub fn icc_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) -> Vec<Record> {
-    let mut out = icc_anova_records(rows, o, lang);
+pub fn icc_records(rows: &[Vec<Option<f64>>], o: &StatOpts) -> Vec<Record> {
+    let mut out = icc_anova_records(rows, o);
     let obs: Vec<(usize, usize, f64)> = rows
         .iter()
         .enumerate()
         .flat_map(|(i, r)| r.iter().enumerate().filter_map(move |(j, v)| v.map(|v| (i, j, v))))
         .collect();
-    out.extend(reml_records(&obs, lang, o));
+    out.extend(reml_records(&obs, o));
     out
 }
 
 /// The six ANOVA-based ICC forms as records.
-pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) -> Vec<Record> {
+pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts) -> Vec<Record> {
     let mut out = Vec::new();
     let scale = o.icc_scale;
     match icc::icc_anova(rows, o.ci_level) {
@@ -215,13 +216,12 @@ pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) ->
                             },
                         )
                         .p(f.p_value)
-                        .ctx("label", if lang == "es" { f.label_es } else { f.label_en })
                         .ctx("f", f.f)
                         .ctx("df1", f.df1)
                         .ctx("df2", f.df2)
                         .ctx("k", a.k)
                         .ctx("n_dropped", a.dropped)
-                        .ctx("interpretation", scale.label(f.estimate, lang)),
+                        .ctx("interpretation", scale.label(f.estimate).code()),
                 );
             }
         }
@@ -235,7 +235,7 @@ pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts, lang: &str) ->
 }
 
 /// REML ICC records from long-format ratings (target, rater, value).
-pub fn reml_records(obs: &[(usize, usize, f64)], lang: &str, o: &StatOpts) -> Vec<Record> {
+pub fn reml_records(obs: &[(usize, usize, f64)], o: &StatOpts) -> Vec<Record> {
     let scale = o.icc_scale;
     let mut out = Vec::new();
     let two = icc::icc_reml(obs, true);
@@ -251,29 +251,14 @@ pub fn reml_records(obs: &[(usize, usize, f64)], lang: &str, o: &StatOpts) -> Ve
             r = r.ctx("var_rater", v);
         }
         if let Some(e) = r.estimate {
-            r = r.ctx("interpretation", scale.label(e, lang));
+            r = r.ctx("interpretation", scale.label(e).code());
         }
         r
     };
-    let es = lang == "es";
     match &two {
         Ok(m) => {
-            out.push(with(Record::new("icc_reml_agreement", Ok(m.agreement())), m).ctx(
-                "label",
-                if es {
-                    "CCI(A,1) por REML, acuerdo absoluto, un observador"
-                } else {
-                    "ICC(A,1) by REML, absolute agreement, single rater"
-                },
-            ));
-            out.push(with(Record::new("icc_reml_consistency", Ok(m.consistency())), m).ctx(
-                "label",
-                if es {
-                    "CCI(C,1) por REML, consistencia, un observador"
-                } else {
-                    "ICC(C,1) by REML, consistency, single rater"
-                },
-            ));
+            out.push(with(Record::new("icc_reml_agreement", Ok(m.agreement())), m));
+            out.push(with(Record::new("icc_reml_consistency", Ok(m.consistency())), m));
         }
         Err(na) => {
             out.push(Record::new("icc_reml_agreement", Err(na.clone())));
@@ -281,10 +266,7 @@ pub fn reml_records(obs: &[(usize, usize, f64)], lang: &str, o: &StatOpts) -> Ve
         }
     }
     out.push(match &one {
-        Ok(m) => with(Record::new("icc_reml_oneway", Ok(m.consistency())), m).ctx(
-            "label",
-            if es { "CCI(1) por REML, unifactorial, un observador" } else { "ICC(1) by REML, one-way, single rater" },
-        ),
+        Ok(m) => with(Record::new("icc_reml_oneway", Ok(m.consistency())), m),
         Err(na) => Record::new("icc_reml_oneway", Err(na.clone())),
     });
     out

@@ -1,6 +1,7 @@
 //! `checkval check`: high-frequency checks of the field data, for the evening routine.
 
-use super::common::{parse_lang, Ui};
+use super::common::Ui;
+use crate::choices::Lang;
 use crate::io::atomic::write_atomic;
 use crate::io::frame::neutralize;
 use crate::study::checks::{run_checks, IssueRow, FAMILIES};
@@ -35,8 +36,8 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
     /// Language of the console summary.
-    #[arg(long, default_value = "es", value_parser = parse_lang)]
-    pub lang: String,
+    #[arg(long, value_enum, default_value_t = Lang::Es)]
+    pub lang: Lang,
     #[command(flatten)]
     pub privacy: super::common::PrivacyArgs,
 }
@@ -170,7 +171,7 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
         pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize: a.privacy.pseudonymizer()? })?;
     let rows = run_checks(&study, &data, since.as_deref());
     write_outputs(&rows, &a.out)?;
-    let es = a.lang == "es";
+    let es = a.lang.is_es();
     ui.info(if es { "Revisión de datos de campo:" } else { "Field-data checks:" });
     for f in FAMILIES {
         let c = |s| rows.iter().filter(|r| r.family == f && r.severity == s).count();

@@ -63,12 +63,6 @@ impl PrivacyArgs {
     }
 }
 
-pub fn parse_lang(s: &str) -> Result<String, String> {
-    match s {
-        "es" | "en" => Ok(s.to_string()),
-        _ => Err(format!("'{s}' is not a report language; use es or en")),
-    }
-}
 
 /// Arguments of the commands that write a report (`run`, `reliability`, `validity`).
 #[derive(clap::Args, Debug, Clone)]
@@ -76,15 +70,15 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub study: StudyArgs,
     /// Report language (default: the spec's analysis.language).
-    #[arg(long, value_parser = parse_lang)]
-    pub lang: Option<String>,
+    #[arg(long, value_enum)]
+    pub lang: Option<crate::choices::Lang>,
 }
 
 /// Run the pipeline with the given sections and report what was written.
-pub fn run_sections(a: ReportArgs, ui: &Ui, sections: crate::study::run::Sections) -> Result<()> {
+pub fn run_sections(a: ReportArgs, ui: &Ui, sections: crate::app::Sections) -> Result<()> {
     let (study, mut opts) = a.study.load()?;
-    opts.lang = a.lang.clone();
-    let summary = crate::study::run::run_study(&study, &opts, &a.study.out, sections)?;
+    opts.lang = a.lang;
+    let summary = crate::app::run_study(&study, &opts, &a.study.out, sections)?;
     for l in &summary.quality_lines {
         ui.info(format!("  {l}"));
     }

@@ -1,7 +1,8 @@
 //! `checkval plot KIND SPEC --out FILE`: draw one figure of the report.
 
-use super::common::{parse_lang, Ui};
-use crate::report::figures::{build_all, KINDS};
+use super::common::Ui;
+use crate::choices::Lang;
+use crate::report::figures::{build_all, FigureKind};
 use crate::study::pipeline::{self, RunOptions};
 use crate::study::spec::Study;
 use anyhow::Result;
@@ -21,8 +22,8 @@ class-profile, short-form. The format follows the extension: .svg, or .png at 2x
 #[command(after_help = EXAMPLES)]
 pub struct Args {
     /// Figure kind.
-    #[arg(value_parser = KINDS)]
-    pub kind: String,
+    #[arg(value_enum)]
+    pub kind: FigureKind,
     /// The study spec.
     pub spec: PathBuf,
     /// Output file (.svg or .png).
@@ -32,8 +33,8 @@ pub struct Args {
     #[arg(long)]
     pub variant: Option<String>,
     /// Labels' language (default: the spec's).
-    #[arg(long, value_parser = parse_lang)]
-    pub lang: Option<String>,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
     /// Exclude invalid values instead of stopping.
     #[arg(long)]
     pub keep_going: bool,
@@ -43,13 +44,13 @@ pub struct Args {
 
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let study = Study::load(&a.spec)?;
-    let lang = a.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
+    let lang = a.lang.unwrap_or(study.spec.analysis.language);
     let opts =
-        RunOptions { keep_going: a.keep_going, lang: Some(lang.clone()), pseudonymize: a.privacy.pseudonymizer()? };
+        RunOptions { keep_going: a.keep_going, lang: Some(lang), pseudonymize: a.privacy.pseudonymizer()? };
     let data = pipeline::load(&study, &opts)?;
-    let records = crate::study::run::all_records(&study, &data, &lang);
+    let records = crate::app::all_records(&study, &data);
     let figs: Vec<_> =
-        build_all(&study, &data, &records, &lang).into_iter().filter(|(k, _)| *k == a.kind).map(|(_, f)| f).collect();
+        build_all(&study, &data, &records, lang).into_iter().filter(|(k, _)| *k == a.kind).map(|(_, f)| f).collect();
     let ids: Vec<String> = figs.iter().map(|f| f.id.clone()).collect();
     let fig = match &a.variant {
         Some(v) => figs.into_iter().find(|f| f.id.ends_with(v.as_str())),

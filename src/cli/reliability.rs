@@ -1,7 +1,7 @@
 //! `checkval reliability`: internal consistency and inter-observer agreement for a study.
 
 use super::common::{run_sections, ReportArgs, Ui};
-use crate::study::run::Sections;
+use crate::app::Sections;
 use anyhow::Result;
 
 const EXAMPLES: &str = "\

@@ -1,7 +1,7 @@
 //! `checkval report`: the full report (every section, figure and table format).
 
 use super::common::{run_sections, ReportArgs, Ui};
-use crate::study::run::Sections;
+use crate::app::Sections;
 use anyhow::Result;
 
 const EXAMPLES: &str = "\

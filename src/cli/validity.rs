@@ -1,7 +1,7 @@
 //! `checkval validity`: checklist vs CLASS for a study.
 
 use super::common::{run_sections, ReportArgs, Ui};
-use crate::study::run::Sections;
+use crate::app::Sections;
 use anyhow::Result;
 
 const EXAMPLES: &str = "\

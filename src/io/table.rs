@@ -486,6 +486,17 @@ pub fn resolve_column(path: &Path, headers: &[String], wanted: &str, role: &str)
     }
 }
 
+/// Compare two codes the way field data needs: trimmed, case- and accent-insensitive.
+pub fn code_eq(a: &str, b: &str) -> bool {
+    fold_code(a) == fold_code(b)
+}
+
+/// Fold a code for comparison: trimmed, lower-cased, accents removed (`Sí` = `si`).
+pub fn fold_code(s: &str) -> String {
+    s.trim().chars().map(|c| fold_accent(c.to_lowercase().next().unwrap_or(c))).collect()
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

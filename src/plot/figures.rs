@@ -33,32 +33,6 @@ pub struct Scatter {
     pub panels: Vec<Panel>,
 }
 
-fn ols_band(x: &[f64], y: &[f64], grid: &[f64]) -> Option<Vec<(f64, f64, f64, f64)>> {
-    let n = x.len() as f64;
-    if n < 4.0 {
-        return None;
-    }
-    let mx = x.iter().sum::<f64>() / n;
-    let my = y.iter().sum::<f64>() / n;
-    let sxx: f64 = x.iter().map(|v| (v - mx).powi(2)).sum();
-    if !(sxx > 0.0) {
-        return None;
-    }
-    let b = x.iter().zip(y).map(|(a, c)| (a - mx) * (c - my)).sum::<f64>() / sxx;
-    let a = my - b * mx;
-    let s2 = x.iter().zip(y).map(|(u, v)| (v - a - b * u).powi(2)).sum::<f64>() / (n - 2.0);
-    let t = crate::stats::descriptive::t_crit(0.95, n - 2.0).ok()?;
-    Some(
-        grid.iter()
-            .map(|&g| {
-                let fit = a + b * g;
-                let se = (s2 * (1.0 / n + (g - mx).powi(2) / sxx)).sqrt();
-                (g, fit, fit - t * se, fit + t * se)
-            })
-            .collect(),
-    )
-}
-
 impl Figure for Scatter {
     fn size(&self) -> (u32, u32) {
         (300 * self.panels.len().max(1) as u32 + 20, 330)
@@ -89,7 +63,7 @@ impl Figure for Scatter {
                 .draw()
                 .map_err(err)?;
             let grid: Vec<f64> = (0..=40).map(|i| x0 + (x1 - x0) * i as f64 / 40.0).collect();
-            if let Some(band) = ols_band(&p.x, &p.y, &grid) {
+            if let Some(band) = crate::stats::regression::ols_band(&p.x, &p.y, &grid) {
                 let mut poly: Vec<(f64, f64)> = band.iter().map(|b| (b.0, b.3.clamp(y0, y1))).collect();
                 poly.extend(band.iter().rev().map(|b| (b.0, b.2.clamp(y0, y1))));
                 c.draw_series(std::iter::once(Polygon::new(poly, PALETTE[0].mix(0.2).filled()))).map_err(err)?;
@@ -395,7 +369,7 @@ impl Figure for Heatmap {
                     WHITE.stroke_width(s.stroke(1.0)),
                 )))
                 .map_err(err)?;
-                let text = v.map(|x| crate::report::format::bounded(x, 2)).unwrap_or_else(|| "NA".into());
+                let text = v.map(|x| crate::format::bounded(x, 2)).unwrap_or_else(|| "NA".into());
                 let color = if v.is_some_and(|x| x.abs() > 0.6) { WHITE } else { BLACK };
                 let style = s.font(10.0).color(&color).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Center,

@@ -1,6 +1,7 @@
 //! Build the report [`Doc`] from what the pipeline actually computed.
 
-use super::format::{ci, num, pct};
+use crate::choices::Lang;
+use crate::format::{ci, num, pct};
 use super::i18n::tr;
 use super::{Block, Doc, Section, Table};
 use crate::results::Record;
@@ -9,7 +10,7 @@ use crate::study::quality::Severity;
 use crate::study::spec::{ScoringMethod, Study};
 
 /// Human label of a score column in the report language.
-pub fn score_label(study: &Study, name: &str, lang: &str) -> String {
+pub fn score_label(study: &Study, name: &str, lang: Lang) -> String {
     if name == "checklist_total" {
         return tr(lang, "checklist_total").to_string();
     }
@@ -18,10 +19,10 @@ pub fn score_label(study: &Study, name: &str, lang: &str) -> String {
     }
     if let (Some(code), Some(inst)) = (name.strip_prefix("class_"), &study.instrument) {
         if let Some(d) = inst.dimension(code) {
-            return format!("CLASS {} ({})", code, if lang == "es" { &d.name_es } else { &d.name_en });
+            return format!("CLASS {} ({})", code, if lang.is_es() { &d.name_es } else { &d.name_en });
         }
         if let Some(d) = inst.domains.iter().find(|d| d.code == code) {
-            return format!("CLASS {} ({})", code, if lang == "es" { &d.name_es } else { &d.name_en });
+            return format!("CLASS {} ({})", code, if lang.is_es() { &d.name_es } else { &d.name_en });
         }
     }
     name.to_string()
@@ -31,7 +32,7 @@ fn find<'a>(records: &'a [Record], stat: &str, f: impl Fn(&Record) -> bool) -> O
     records.iter().find(|r| r.statistic == stat && f(r))
 }
 
-fn sample_section(lang: &str, records: &[Record]) -> Section {
+fn sample_section(lang: Lang, records: &[Record]) -> Section {
     let get = |stat: &str, inst: Option<&str>| {
         find(records, stat, |r| inst.map_or(true, |i| r.ctx_str("instrument") == Some(i))).and_then(|r| r.estimate)
     };
@@ -66,7 +67,7 @@ fn sample_section(lang: &str, records: &[Record]) -> Section {
     }
 }
 
-fn quality_section(lang: &str, d: &StudyData) -> Section {
+fn quality_section(lang: Lang, d: &StudyData) -> Section {
     let mut items = Vec::new();
     for l in &d.quality.lines {
         if l.severity == Severity::Info || l.count > 0 {
@@ -85,7 +86,7 @@ fn quality_section(lang: &str, d: &StudyData) -> Section {
     Section { id: "quality".into(), title: tr(lang, "quality").into(), blocks }
 }
 
-fn descriptive_section(study: &Study, lang: &str, records: &[Record]) -> Section {
+fn descriptive_section(study: &Study, lang: Lang, records: &[Record]) -> Section {
     let mut rows = Vec::new();
     for r in records.iter().filter(|r| r.statistic == "mean" && !r.context.contains_key("age_group")) {
         let (Some(level), Some(score)) = (r.ctx_str("level"), r.ctx_str("score")) else { continue };
@@ -94,7 +95,7 @@ fn descriptive_section(study: &Study, lang: &str, records: &[Record]) -> Section
         let mx = find(records, "max", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
         let prop = score.starts_with("checklist_") && study.spec.scoring.method == ScoringMethod::Proportion;
         let dec = if prop { 3 } else { 2 };
-        let num = |v: f64, d: usize| if prop { super::format::bounded(v, d) } else { num(v, d) };
+        let num = |v: f64, d: usize| if prop { crate::format::bounded(v, d) } else { num(v, d) };
         let ci = |l, h, d| ci(l, h, d, prop);
         rows.push(vec![
             tr(lang, &format!("level_{level}")).to_string(),
@@ -131,8 +132,8 @@ fn descriptive_section(study: &Study, lang: &str, records: &[Record]) -> Section
     }
 }
 
-fn methods_section(study: &Study, lang: &str, sections: (bool, bool)) -> Section {
-    let es = lang == "es";
+fn methods_section(study: &Study, lang: Lang, sections: (bool, bool)) -> Section {
+    let es = lang.is_es();
     let s = &study.spec;
     let mut paras = Vec::new();
     let n_items = s.checklist.items.len();
@@ -217,7 +218,7 @@ fn methods_section(study: &Study, lang: &str, sections: (bool, bool)) -> Section
     }
 }
 
-fn provenance_section(lang: &str, prov: &serde_json::Value) -> Section {
+fn provenance_section(lang: Lang, prov: &serde_json::Value) -> Section {
     let mut rows = vec![vec![tr(lang, "version").to_string(), prov["version"].as_str().unwrap_or("").to_string()]];
     rows.push(vec![
         tr(lang, "spec").to_string(),
@@ -258,7 +259,7 @@ pub fn build(
     d: &StudyData,
     records: &[Record],
     prov: &serde_json::Value,
-    lang: &str,
+    lang: Lang,
     extra: Vec<Section>,
 ) -> Doc {
     let mut sections =
@@ -271,5 +272,5 @@ pub fn build(
     sections.push(methods_section(study, lang, ran));
     sections.push(provenance_section(lang, prov));
     let name = if study.spec.study.name.is_empty() { String::new() } else { study.spec.study.name.clone() };
-    Doc { title: tr(lang, "title").into(), subtitle: name, lang: lang.into(), sections }
+    Doc { title: tr(lang, "title").into(), subtitle: name, lang, sections }
 }

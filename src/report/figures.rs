@@ -1,8 +1,10 @@
 //! Build the report's figures from the computed records and scores, write them as SVG and PNG
 //! under `figures/`, and return them as report blocks.
 
+use crate::choices::Level;
+use crate::choices::Lang;
 use super::build::score_label;
-use super::format::{bounded, ci};
+use crate::format::{bounded, ci};
 use super::i18n::tr;
 use super::reliability::find;
 use super::Block;
@@ -67,18 +69,26 @@ impl Fig {
     }
 }
 
-/// The figure kinds `checkval plot` accepts.
-pub const KINDS: [&str; 9] = [
-    "scatter",
-    "roc",
-    "bland-altman",
-    "forest",
-    "heatmap",
-    "distributions",
-    "observers",
-    "class-profile",
-    "short-form",
-];
+/// The figure kinds of the report, as `checkval plot` accepts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FigureKind {
+    Scatter,
+    Roc,
+    BlandAltman,
+    Forest,
+    Heatmap,
+    Distributions,
+    Observers,
+    ClassProfile,
+    ShortForm,
+}
+
+impl std::fmt::Display for FigureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use clap::ValueEnum;
+        f.write_str(self.to_possible_value().expect("no skipped variants").get_name())
+    }
+}
 
 fn r_note(records: &[Record], level: &str, y: &str) -> String {
     records
@@ -100,8 +110,8 @@ fn r_note(records: &[Record], level: &str, y: &str) -> String {
 }
 
 /// Every figure the report shows, keyed by kind.
-pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -> Vec<(String, Fig)> {
-    let mut out: Vec<(String, Fig)> = Vec::new();
+pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> Vec<(FigureKind, Fig)> {
+    let mut out: Vec<(FigureKind, Fig)> = Vec::new();
     let doms: Vec<String> = study
         .instrument
         .as_ref()
@@ -110,7 +120,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
     let total_lab = score_label(study, "checklist_total", lang);
     // 1. scatter at each level
     for lvl in &study.spec.analysis.levels {
-        let t = if lvl == "classroom" { &d.classrooms } else { &d.centers };
+        let t = if *lvl == Level::Classroom { &d.classrooms } else { &d.centers };
         let Some(x) = t.column("checklist_total") else { continue };
         let panels: Vec<Panel> = doms
             .iter()
@@ -122,7 +132,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
                     y: ys,
                     xlab: total_lab.clone(),
                     ylab: score_label(study, dm, lang),
-                    note: r_note(records, lvl, dm),
+                    note: r_note(records, lvl.as_str(), dm),
                 })
             })
             .collect();
@@ -131,7 +141,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         }
         let lv = tr(lang, &format!("level_{lvl}"));
         out.push((
-            "scatter".into(),
+            FigureKind::Scatter,
             Fig {
                 id: format!("scatter-{lvl}"),
                 caption: format!("{} ({lv})", tr(lang, "fig_scatter")),
@@ -180,10 +190,10 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             (Some(se), Some(sp), Some(t)) => Some((1.0 - sp, se, format!("{} ≤ {:.3}", tr(lang, "cutoff"), t))),
             _ => None,
         };
-        let label = if lang == "es" { &th.label_es } else { &th.label_en };
+        let label = if lang.is_es() { &th.label_es } else { &th.label_en };
         let label = if label.is_empty() { th.name.clone() } else { label.clone() };
         out.push((
-            "roc".into(),
+            FigureKind::Roc,
             Fig {
                 id: format!("roc-{}", th.name),
                 caption: format!("{}: {label}", tr(lang, "fig_roc")),
@@ -210,7 +220,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         if let (Some(b), Some(l), Some(h)) = (g("bias"), g("loa_low"), g("loa_high")) {
             if means.len() >= 3 {
                 out.push((
-                    "bland-altman".into(),
+                    FigureKind::BlandAltman,
                     Fig {
                         id: "bland-altman".into(),
                         caption: tr(lang, "fig_ba").into(),
@@ -244,7 +254,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
     }
     if !marks.is_empty() {
         out.push((
-            "forest".into(),
+            FigureKind::Forest,
             Fig {
                 id: "forest-agreement".into(),
                 caption: tr(lang, "fig_forest_agree").into(),
@@ -276,7 +286,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
     }
     if !marks.is_empty() {
         out.push((
-            "forest".into(),
+            FigureKind::Forest,
             Fig {
                 id: "forest-item-validity".into(),
                 caption: tr(lang, "fig_forest_validity").into(),
@@ -318,7 +328,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             })
             .collect();
         out.push((
-            "heatmap".into(),
+            FigureKind::Heatmap,
             Fig {
                 id: "mtmm-heatmap".into(),
                 caption: tr(lang, "mtmm_caption").into(),
@@ -358,7 +368,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         }
         by_group.sort_by(|a, b| a.0.cmp(&b.0));
         out.push((
-            "distributions".into(),
+            FigureKind::Distributions,
             Fig {
                 id: "distributions".into(),
                 caption: tr(lang, "fig_distributions").into(),
@@ -389,7 +399,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
     if !sev.is_empty() {
         let (lo, hi) = sev.iter().fold((0.0f64, 0.0f64), |(a, b), r| (a.min(r.2), b.max(r.3)));
         out.push((
-            "observers".into(),
+            FigureKind::Observers,
             Fig {
                 id: "observers".into(),
                 caption: tr(lang, "fig_observers").into(),
@@ -418,7 +428,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         .collect();
     if weeks.len() >= 2 {
         out.push((
-            "observers".into(),
+            FigureKind::Observers,
             Fig {
                 id: "observer-drift".into(),
                 caption: tr(lang, "fig_drift").into(),
@@ -455,7 +465,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
             .collect();
         if !rows.is_empty() {
             out.push((
-                "class-profile".into(),
+                FigureKind::ClassProfile,
                 Fig {
                     id: "class-profile".into(),
                     caption: tr(lang, "fig_profile").into(),
@@ -488,7 +498,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
         }
         series.push(("AUC".into(), steps.iter().map(|r| g(r, "auc")).collect()));
         out.push((
-            "short-form".into(),
+            FigureKind::ShortForm,
             Fig {
                 id: "short-form".into(),
                 caption: tr(lang, "short_form_caption").into(),
@@ -507,7 +517,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: &str) -
 }
 
 /// Draw every figure into `dir` and return the report section.
-pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: &str, dir: &Path) -> Result<super::Section> {
+pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang, dir: &Path) -> Result<super::Section> {
     let mut blocks = Vec::new();
     for (_, f) in build_all(study, d, records, lang) {
         let svg = f.write(dir)?;

@@ -45,7 +45,7 @@ pub fn render(doc: &Doc) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n",
-        esc(&doc.lang),
+        doc.lang.code(),
         esc(&doc.title),
         CSS
     ));

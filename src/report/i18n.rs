@@ -1,9 +1,33 @@
 //! Report labels in Spanish and English. Spanish is written for Mexican readers (IMSS
 //! guarderías, "sala", "lista de cotejo"), not translated word for word.
 
+use crate::choices::Lang;
+
+/// An interpretation code of a record (`"almost_perfect"`) in words. ICC labels agree in gender
+/// with "correlación" in Spanish; κ-type labels with "coeficiente". Unknown codes pass through.
+pub fn interpretation(lang: Lang, code: &str, statistic: &str) -> String {
+    use crate::stats::labels::Interpretation::*;
+    let Some(i) = crate::stats::labels::Interpretation::from_code(code) else {
+        return code.to_string();
+    };
+    let icc = statistic.starts_with("icc");
+    let (en, es) = match i {
+        Poor => ("poor", "pobre"),
+        Slight => ("slight", "leve"),
+        Fair => ("fair", "aceptable"),
+        Moderate => ("moderate", if icc { "moderada" } else { "moderado" }),
+        Substantial => ("substantial", "sustancial"),
+        AlmostPerfect => ("almost perfect", "casi perfecto"),
+        Good => ("good", if icc { "buena" } else { "bueno" }),
+        VeryGood => ("very good", if icc { "muy buena" } else { "muy bueno" }),
+        Excellent => ("excellent", "excelente"),
+    };
+    lang.pick(es, en).to_string()
+}
+
 /// Look up a label. Unknown keys return the key itself (a test checks every key used exists).
-pub fn tr(lang: &str, key: &str) -> &'static str {
-    let es = lang == "es";
+pub fn tr(lang: Lang, key: &str) -> &'static str {
+    let es = lang.is_es();
     macro_rules! t {
         ($($k:literal => $en:literal, $es:literal;)*) => {
             match key {

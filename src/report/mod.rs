@@ -3,7 +3,6 @@
 
 pub mod build;
 pub mod figures;
-pub mod format;
 pub mod html;
 pub mod i18n;
 pub mod latex;
@@ -47,6 +46,6 @@ pub struct Section {
 pub struct Doc {
     pub title: String,
     pub subtitle: String,
-    pub lang: String,
+    pub lang: crate::choices::Lang,
     pub sections: Vec<Section>,
 }

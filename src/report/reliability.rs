@@ -1,7 +1,8 @@
 //! The report's reliability section, built from the records the pipeline computed.
 
+use crate::choices::Lang;
 use super::build::score_label;
-use super::format::{bounded, ci, pct};
+use crate::format::{bounded, ci, pct};
 use super::i18n::tr;
 use super::{Block, Section, Table};
 use crate::results::Record;
@@ -31,9 +32,9 @@ fn est_ci(r: Option<&Record>) -> String {
     }
 }
 
-pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
+pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
     let mut blocks = Vec::new();
-    let es = lang == "es";
+    let es = lang.is_es();
     // Internal consistency
     let mut rows = Vec::new();
     let mut scales: Vec<String> = vec!["checklist_total".into()];
@@ -128,7 +129,9 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
             est_ci(i2),
             est_ci(find(records, "icc1", &c)),
             est(find(records, "icc_reml_agreement", &c)),
-            i2.and_then(|r| r.ctx_str("interpretation")).unwrap_or("").to_string(),
+            i2.and_then(|r| r.ctx_str("interpretation"))
+                .map(|c| super::i18n::interpretation(lang, c, "icc2"))
+                .unwrap_or_default(),
         ]);
     }
     blocks.push(Block::Table(Table {
@@ -152,7 +155,7 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
         let c = [("analysis", "bland_altman"), ("score", s.as_str())];
         let Some(bias) = find(records, "bias", &c) else { continue };
         let fmt = |r: Option<&Record>| match r.and_then(|r| r.estimate.map(|e| (e, r))) {
-            Some((e, r)) => format!("{} {}", super::format::num(e, 3), ci(r.ci_low, r.ci_high, 3, false)),
+            Some((e, r)) => format!("{} {}", crate::format::num(e, 3), ci(r.ci_low, r.ci_high, 3, false)),
             None => "NA".into(),
         };
         rows.push(vec![

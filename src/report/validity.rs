@@ -1,7 +1,8 @@
 //! The report's validity section.
 
+use crate::choices::Lang;
 use super::build::score_label;
-use super::format::{bounded, ci, num, pct};
+use crate::format::{bounded, ci, num, pct};
 use super::i18n::tr;
 use super::reliability::find;
 use super::{Block, Section, Table};
@@ -27,8 +28,8 @@ fn analytic<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)]) -> Opti
     })
 }
 
-pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
-    let es = lang == "es";
+pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
+    let es = lang.is_es();
     let mut blocks = Vec::new();
     let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
     let cl_names = study.checklist_score_names();
@@ -156,7 +157,7 @@ pub fn section(study: &Study, records: &[Record], lang: &str) -> Section {
                     r.ctx_str("comparison").unwrap_or("").to_string(),
                     r.statistic.clone(),
                     r.estimate.map(|v| num(v, 2)).unwrap_or_else(|| "NA".into()),
-                    r.p_value.map(super::format::p_value).unwrap_or_else(|| "NA".into()),
+                    r.p_value.map(crate::format::p_value).unwrap_or_else(|| "NA".into()),
                 ]
             })
             .collect();

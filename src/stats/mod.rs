@@ -16,7 +16,9 @@ pub mod labels;
 pub mod linalg;
 pub mod multilevel;
 pub mod polychoric;
+pub mod regression;
 pub mod roc;
+pub mod ttest;
 
 use std::fmt;
 

@@ -37,11 +37,54 @@ impl Direction {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// ROC cut-off rule (`analysis.cutoff_rule`): `youden` (default), `closest` (closest to (0, 1))
+/// or `min_sensitivity:NN` (the most specific cut-off with sensitivity ≥ NN%).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum CutoffRule {
+    #[default]
     Youden,
     Closest,
     MinSensitivity(u32),
+}
+
+impl std::str::FromStr for CutoffRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "youden" => Ok(CutoffRule::Youden),
+            "closest" => Ok(CutoffRule::Closest),
+            _ => s
+                .strip_prefix("min_sensitivity:")
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|v| *v <= 100)
+                .map(CutoffRule::MinSensitivity)
+                .ok_or_else(|| format!("unknown cut-off rule `{s}`, expected `youden`, `closest` or `min_sensitivity:NN`")),
+        }
+    }
+}
+
+impl TryFrom<String> for CutoffRule {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<CutoffRule> for String {
+    fn from(r: CutoffRule) -> String {
+        r.to_string()
+    }
+}
+
+impl std::fmt::Display for CutoffRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CutoffRule::Youden => f.write_str("youden"),
+            CutoffRule::Closest => f.write_str("closest"),
+            CutoffRule::MinSensitivity(p) => write!(f, "min_sensitivity:{p}"),
+        }
+    }
 }
 
 fn psi(x: f64, y: f64) -> f64 {

@@ -5,7 +5,8 @@
 //! with 50 items takes 50 MB. Values outside an item's allowed set stop the run with file, line,
 //! column and value, or with `--keep-going` are excluded (treated as missing) and counted.
 
-use super::spec::{code_eq, fold_code, Columns, Item, ItemType, Study};
+use super::spec::{Columns, Item, ItemType, Study};
+use crate::io::table::{code_eq, fold_code};
 use crate::error::{ErrorKind, InputError};
 use crate::io::table::{Dialect, TextTable};
 use crate::io::values::{parse_datetime, parse_number, DateTime, NumError};

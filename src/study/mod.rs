@@ -10,7 +10,6 @@ pub mod pipeline;
 pub mod privacy;
 pub mod quality;
 pub mod reliability;
-pub mod run;
 pub mod score;
 pub mod simulate;
 pub mod spec;

@@ -1,5 +1,6 @@
 //! The pipeline: ingest → data-quality summary → scores → statistics → outputs.
 
+use crate::choices::Level;
 use super::ingest::{self, ChecklistData, ClassData, Issues, OnInvalid, Role, Roster};
 use super::quality::{colon_list, Quality, Severity};
 use super::score::{self, LevelTable, ObsScores};
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub struct RunOptions {
     pub keep_going: bool,
     /// Report language override (`--lang`), else the spec's.
-    pub lang: Option<String>,
+    pub lang: Option<crate::choices::Lang>,
     /// `--pseudonymize`: IDs replaced right after ingest, so no output sees the raw ones.
     pub pseudonymize: Option<super::privacy::Pseudonymizer>,
 }
@@ -348,8 +349,8 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
         push_level("observation", &cs.names, &cs.values, Some(&primary));
     }
     for lvl in &study.spec.analysis.levels {
-        let t = if lvl == "classroom" { &d.classrooms } else { &d.centers };
-        push_level(t.level, &t.names, &t.values, None);
+        let t = if *lvl == Level::Classroom { &d.classrooms } else { &d.centers };
+        push_level(t.level.as_str(), &t.names, &t.values, None);
     }
     // Classroom means by age group.
     let rooms = &d.classrooms;
@@ -449,7 +450,7 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     written.push(p);
     for t in [&d.classrooms, &d.centers] {
         let mut cols = vec![Col::Str("center", t.center.iter().map(|s| Some(s.as_str())).collect())];
-        if t.level == "classroom" {
+        if t.level == Level::Classroom {
             cols.push(Col::Str("classroom", t.classroom.iter().map(|s| Some(s.as_str())).collect()));
             if t.age_group.iter().any(|g| !g.is_empty()) {
                 cols.push(Col::Str(
@@ -470,7 +471,7 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
             cols.push(Col::F64(name.clone(), t.values[s].clone()));
             cols.push(Col::U32(format!("{name}_n"), t.ns[s].clone()));
         }
-        let p = dir.join(if t.level == "classroom" { "classrooms.csv" } else { "centers.csv" });
+        let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
         frame::write_csv(&p, &mut frame::frame(cols)?)?;
         written.push(p);
     }

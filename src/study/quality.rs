@@ -1,6 +1,7 @@
 //! The short data-quality summary that `run` prints and reports. Issue 5's `check` command
 //! goes much further; this is what the pipeline needs to be honest about its inputs.
 
+use crate::choices::Lang;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -39,8 +40,8 @@ impl Quality {
     pub fn problems(&self) -> usize {
         self.lines.iter().filter(|l| l.severity >= Severity::Warning && l.count > 0).count()
     }
-    pub fn message<'a>(&self, l: &'a QualityLine, lang: &str) -> &'a str {
-        if lang == "es" {
+    pub fn message<'a>(&self, l: &'a QualityLine, lang: Lang) -> &'a str {
+        if lang.is_es() {
             &l.message_es
         } else {
             &l.message_en

@@ -33,9 +33,8 @@ pub fn stat_opts(study: &Study) -> StatOpts {
         ci_level: a.ci_level,
         bootstrap: a.bootstrap as usize,
         seed: a.seed,
-        kappa_scale: crate::stats::labels::KappaScale::parse(&a.kappa_scale)
-            .unwrap_or(crate::stats::labels::KappaScale::LandisKoch),
-        icc_scale: crate::stats::labels::IccScale::parse(&a.icc_scale).unwrap_or(crate::stats::labels::IccScale::KooLi),
+        kappa_scale: a.kappa_scale,
+        icc_scale: a.icc_scale,
     }
 }
 
@@ -48,10 +47,10 @@ fn tag(mut recs: Vec<Record>, kv: &[(&str, &str)]) -> Vec<Record> {
     recs
 }
 
-pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Record> {
+pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
     let o = stat_opts(study);
     let ks = o.kappa_scale;
-    let lab = move |k: f64| ks.label(k, lang);
+    let lab = move |k: f64| ks.label(k);
     let mut out = Vec::new();
     let cl = &d.checklist;
     let items = &study.spec.checklist.items;
@@ -136,7 +135,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
     // Score ICCs on double-coded visits: ANOVA forms (primary vs reliability columns) and REML
     // forms with the actual observers as raters.
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
-        out.extend(score_icc_records(&cl.meta, &pairs, &d.checklist_scores.values[s], "checklist", name, &o, lang));
+        out.extend(score_icc_records(&cl.meta, &pairs, &d.checklist_scores.values[s], "checklist", name, &o));
     }
     // Per-observer agreement with partners (pooled over items and pairs).
     let mut per_obs: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new(); // agree, compared, pairs
@@ -227,7 +226,7 @@ pub fn reliability_records(study: &Study, d: &StudyData, lang: &str) -> Vec<Reco
             out.extend(tag(recs, &ctx));
         }
         for (s, name) in cs.names.iter().enumerate() {
-            out.extend(score_icc_records(&c.obs, &cpairs, &cs.values[s], "class", name, &o, lang));
+            out.extend(score_icc_records(&c.obs, &cpairs, &cs.values[s], "class", name, &o));
         }
         for (obs, (w, n)) in &obs_within {
             out.push(
@@ -266,21 +265,20 @@ fn score_icc_records(
     instrument: &str,
     score: &str,
     o: &StatOpts,
-    lang: &str,
 ) -> Vec<Record> {
     let mut observers: Vec<&str> = meta.iter().map(|m| &*m.observer).collect();
     observers.sort_unstable();
     observers.dedup();
     let obs_idx = |name: &str| observers.binary_search(&name).unwrap_or(0);
     let rows: Vec<Vec<Option<f64>>> = pairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
-    let mut recs = icc_anova_records(&rows, o, lang);
+    let mut recs = icc_anova_records(&rows, o);
     let long: Vec<(usize, usize, f64)> = pairs
         .iter()
         .enumerate()
         .flat_map(|(u, &(p, r))| [(u, p), (u, r)])
         .filter_map(|(u, i)| col[i].map(|v| (u, obs_idx(&meta[i].observer), v)))
         .collect();
-    recs.extend(reml_records(&long, lang, o));
+    recs.extend(reml_records(&long, o));
     let mut out = tag(
         recs,
         &[("analysis", "score_icc"), ("instrument", instrument), ("score", score), ("raters", "double-coded pairs")],

@@ -18,6 +18,7 @@
 //! Classroom = mean over its *primary* observations (reliability copies are for agreement only);
 //! center = mean over its classrooms. Every mean carries `<score>_n`, the count behind it.
 
+use crate::choices::Level;
 use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, MISSING_CODE, NA_CODE};
 use super::spec::{ItemType, ScoringMethod, Study};
 use rayon::prelude::*;
@@ -245,7 +246,7 @@ pub fn score_class(study: &Study, data: &ClassData) -> ObsScores {
 
 /// A level's table (classroom or center), column-major.
 pub struct LevelTable {
-    pub level: &'static str,
+    pub level: Level,
     pub center: Vec<String>,
     /// Empty strings at center level.
     pub classroom: Vec<String>,
@@ -349,7 +350,7 @@ pub fn classrooms(
     order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
     let n = order.len();
     LevelTable {
-        level: "classroom",
+        level: Level::Classroom,
         center: order.iter().map(|&r| keys[r].0.to_string()).collect(),
         classroom: order.iter().map(|&r| keys[r].1.to_string()).collect(),
         values: (0..k)
@@ -418,7 +419,7 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
         None => Vec::new(),
     };
     LevelTable {
-        level: "center",
+        level: Level::Center,
         classroom: vec![String::new(); nc],
         values: (0..k)
             .map(|s| {

@@ -3,7 +3,10 @@
 //! that a typo never silently changes an analysis.
 
 use super::instrument::{self, Instrument};
+use crate::choices::{Lang, Level};
 use crate::error::{ErrorKind, InputError};
+use crate::stats::labels::{IccScale, KappaScale};
+use crate::stats::roc::CutoffRule;
 use crate::io::ReadOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -304,8 +307,8 @@ impl Item {
     pub fn column_name(&self) -> &str {
         self.column.as_deref().unwrap_or(&self.id)
     }
-    pub fn label(&self, lang: &str) -> &str {
-        let l = if lang == "es" { &self.label_es } else { &self.label_en };
+    pub fn label(&self, lang: Lang) -> &str {
+        let l = lang.pick(&self.label_es, &self.label_en);
         if l.is_empty() {
             &self.id
         } else {
@@ -423,23 +426,23 @@ pub struct RosterSpec {
 #[serde(deny_unknown_fields)]
 pub struct Analysis {
     #[serde(default = "default_levels")]
-    pub levels: Vec<String>,
+    pub levels: Vec<Level>,
     #[serde(default = "default_bootstrap")]
     pub bootstrap: u32,
     #[serde(default = "default_seed")]
     pub seed: u64,
     #[serde(default = "default_ci")]
     pub ci_level: f64,
-    #[serde(default = "default_lang")]
-    pub language: String,
+    #[serde(default)]
+    pub language: Lang,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<Threshold>,
     /// Roster attributes used as covariates in partial correlations (categorical → dummies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covariates: Vec<String>,
     /// ROC cut-off rule: `youden` (default), `closest`, or `min_sensitivity:80`.
-    #[serde(default = "default_rule")]
-    pub cutoff_rule: String,
+    #[serde(default)]
+    pub cutoff_rule: CutoffRule,
     #[serde(default)]
     pub screening: Screening,
     #[serde(default)]
@@ -448,23 +451,13 @@ pub struct Analysis {
     #[serde(default = "default_precision")]
     pub precision: f64,
     /// Interpretation labels for κ-type coefficients: `landis-koch` or `altman`.
-    #[serde(default = "default_kappa_scale")]
-    pub kappa_scale: String,
+    #[serde(default)]
+    pub kappa_scale: KappaScale,
     /// Interpretation labels for ICCs: `koo-li` or `cicchetti`.
-    #[serde(default = "default_icc_scale")]
-    pub icc_scale: String,
+    #[serde(default)]
+    pub icc_scale: IccScale,
 }
 
-fn default_kappa_scale() -> String {
-    "landis-koch".into()
-}
-fn default_icc_scale() -> String {
-    "koo-li".into()
-}
-
-fn default_rule() -> String {
-    "youden".into()
-}
 fn default_precision() -> f64 {
     0.10
 }
@@ -526,20 +519,20 @@ impl Default for Analysis {
             bootstrap: default_bootstrap(),
             seed: default_seed(),
             ci_level: default_ci(),
-            language: default_lang(),
+            language: Lang::default(),
             thresholds: Vec::new(),
             covariates: Vec::new(),
-            cutoff_rule: default_rule(),
+            cutoff_rule: CutoffRule::default(),
             screening: Screening::default(),
             short_form: ShortForm::default(),
             precision: default_precision(),
-            kappa_scale: default_kappa_scale(),
-            icc_scale: default_icc_scale(),
+            kappa_scale: KappaScale::default(),
+            icc_scale: IccScale::default(),
         }
     }
 }
-fn default_levels() -> Vec<String> {
-    vec!["classroom".into(), "center".into()]
+fn default_levels() -> Vec<Level> {
+    Level::ALL.to_vec()
 }
 fn default_bootstrap() -> u32 {
     2000
@@ -549,9 +542,6 @@ fn default_seed() -> u64 {
 }
 fn default_ci() -> f64 {
     0.95
-}
-fn default_lang() -> String {
-    "es".into()
 }
 
 /// A quality threshold on a score, e.g. `class_EBS` below 3.5 = low quality.
@@ -678,14 +668,6 @@ impl Study {
             return Err(spec_err(p, format!("analysis.ci_level = {}", a.ci_level))
                 .expected("a level between 0.5 and 1, e.g. 0.95"));
         }
-        if a.language != "es" && a.language != "en" {
-            return Err(spec_err(p, format!("analysis.language = '{}'", a.language)).expected("'es' or 'en'"));
-        }
-        for l in &a.levels {
-            if l != "classroom" && l != "center" {
-                return Err(spec_err(p, format!("analysis.levels has '{l}'")).expected("'classroom' and/or 'center'"));
-            }
-        }
         let instrument = match &spec.class {
             None => None,
             Some(c) => {
@@ -741,18 +723,6 @@ impl Study {
                 Some(inst)
             }
         };
-        if super::spec::parse_rule(&a.cutoff_rule).is_none() {
-            return Err(spec_err(p, format!("analysis.cutoff_rule = '{}'", a.cutoff_rule))
-                .expected("youden, closest or min_sensitivity:NN"));
-        }
-        if crate::stats::labels::KappaScale::parse(&a.kappa_scale).is_none() {
-            return Err(
-                spec_err(p, format!("analysis.kappa_scale = '{}'", a.kappa_scale)).expected("landis-koch or altman")
-            );
-        }
-        if crate::stats::labels::IccScale::parse(&a.icc_scale).is_none() {
-            return Err(spec_err(p, format!("analysis.icc_scale = '{}'", a.icc_scale)).expected("koo-li or cicchetti"));
-        }
         for c in &a.covariates {
             if !spec.roster.attributes.contains(c) {
                 return Err(spec_err(p, format!("analysis.covariates has '{c}'"))
@@ -796,44 +766,24 @@ impl Study {
         }
     }
 
-    pub fn subscale_label(&self, id: &str, lang: &str) -> String {
+    pub fn subscale_label(&self, id: &str, lang: Lang) -> String {
         self.spec
             .checklist
             .subscales
             .iter()
             .find(|s| s.id == id)
-            .map(|s| if lang == "es" { s.label_es.clone() } else { s.label_en.clone() })
+            .map(|s| lang.pick(&s.label_es, &s.label_en).clone())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| id.replace('_', " "))
     }
 }
 
 /// Parse a cut-off rule: `youden`, `closest`, `min_sensitivity:NN`.
-pub fn parse_rule(s: &str) -> Option<crate::stats::roc::CutoffRule> {
-    use crate::stats::roc::CutoffRule;
-    match s {
-        "youden" => Some(CutoffRule::Youden),
-        "closest" => Some(CutoffRule::Closest),
-        _ => s
-            .strip_prefix("min_sensitivity:")
-            .and_then(|v| v.parse::<u32>().ok())
-            .filter(|v| *v <= 100)
-            .map(CutoffRule::MinSensitivity),
-    }
-}
-
-/// Compare two codes the way field data needs: trimmed, case- and accent-insensitive.
-pub fn code_eq(a: &str, b: &str) -> bool {
-    fold_code(a) == fold_code(b)
-}
-
-pub fn fold_code(s: &str) -> String {
-    s.trim().chars().map(|c| crate::io::table::fold_accent(c.to_lowercase().next().unwrap_or(c))).collect()
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::table::code_eq;
     const MINI: &str = r#"
 [files.checklist]
 path = "c.csv"

@@ -2,11 +2,12 @@
 //! disattenuated and partial correlations, dependent-correlation tests, ROC against the spec's
 //! quality thresholds, item-level validity, the short-form search and clustering diagnostics.
 
+use crate::choices::Level;
 use super::ingest::Role;
 use super::pipeline::StudyData;
 use super::reliability::stat_opts;
 use super::score::{code_value, item_value_table, LevelTable};
-use super::spec::{parse_rule, ItemType, Study};
+use super::spec::{ItemType, Study};
 use crate::analysis::validity::{corr_records, roc_records, Benchmark};
 use crate::analysis::StatOpts;
 use crate::results::Record;
@@ -75,7 +76,7 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
     let (room_center, n_centers) = center_index(rooms);
     // ---- MTMM at each level
     for lvl in &study.spec.analysis.levels {
-        let (t, cluster_of): (&LevelTable, Vec<usize>) = if lvl == "classroom" {
+        let (t, cluster_of): (&LevelTable, Vec<usize>) = if *lvl == Level::Classroom {
             (rooms, room_center.clone())
         } else {
             (&d.centers, (0..d.centers.len()).collect())
@@ -83,10 +84,10 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
         for a in &cl_names {
             for b in &cs_names {
                 let (x, y, c) = pairs(t, a, b, &cluster_of);
-                let k = if lvl == "classroom" { n_centers } else { c.len() };
-                let cluster = if lvl == "classroom" { Some((c.as_slice(), k)) } else { None };
+                let k = if *lvl == Level::Classroom { n_centers } else { c.len() };
+                let cluster = if *lvl == Level::Classroom { Some((c.as_slice(), k)) } else { None };
                 let recs = corr_records(&x, &y, &[Method::Pearson], cluster, &o, &format!("mtmm/{lvl}/{a}/{b}"));
-                out.extend(tag(recs, &[("analysis", "mtmm"), ("level", lvl), ("x", a), ("y", b)]));
+                out.extend(tag(recs, &[("analysis", "mtmm"), ("level", lvl.as_str()), ("x", a), ("y", b)]));
             }
         }
     }
@@ -209,7 +210,7 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
         }
     }
     // ---- ROC against each quality threshold (classroom level, cluster bootstrap)
-    let rule = parse_rule(&study.spec.analysis.cutoff_rule).unwrap_or(roc::CutoffRule::Youden);
+    let rule = study.spec.analysis.cutoff_rule;
     let sc = &study.spec.analysis.screening;
     let bench = Benchmark {
         min_auc_lower: sc.min_auc_lower,

@@ -39,6 +39,6 @@ pub fn run(a: Args) -> Result<String> {
     let cols = split_list(&a.raters);
     let t = read_numeric(&a.file, cols.as_deref(), &[])?;
     let level = Level::parse(&a.level).expect("validated by clap");
-    let recs = agree_records(&t.rows, level, &o, &a.common.lang, "stat");
-    Ok(output::render(&recs, a.common.format))
+    let recs = agree_records(&t.rows, level, &o, "stat");
+    Ok(output::render(&recs, a.common.format, a.common.lang))
 }

@@ -34,5 +34,5 @@ pub fn run(a: Args) -> Result<String> {
     let cols = split_list(&a.items);
     let t = read_numeric(&a.file, cols.as_deref(), &[])?;
     let recs = alpha_records(&t.rows, &t.names, &o, "stat");
-    Ok(output::render(&recs, a.common.format))
+    Ok(output::render(&recs, a.common.format, a.common.lang))
 }

@@ -31,5 +31,5 @@ pub fn run(a: Args) -> Result<String> {
     let t = read_numeric(&a.file, Some(&[a.a.clone(), a.b.clone()]), &[])?;
     let (x, y): (Vec<f64>, Vec<f64>) = t.rows.iter().filter_map(|r| Some((r[0]?, r[1]?))).unzip();
     let recs = bland_altman_records(&x, &y, &o);
-    Ok(output::render(&recs, a.common.format))
+    Ok(output::render(&recs, a.common.format, a.common.lang))
 }

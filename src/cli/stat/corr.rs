@@ -70,5 +70,5 @@ pub fn run(a: Args) -> Result<String> {
             r.context.insert("n_clusters".into(), k.into());
         }
     }
-    Ok(output::render(&recs, a.common.format))
+    Ok(output::render(&recs, a.common.format, a.common.lang))
 }

@@ -32,6 +32,6 @@ pub fn run(a: Args) -> Result<String> {
     let o = a.common.opts()?;
     let cols = split_list(&a.raters);
     let t = read_numeric(&a.file, cols.as_deref(), &[])?;
-    let recs = icc_records(&t.rows, &o, &a.common.lang);
-    Ok(output::render(&recs, a.common.format))
+    let recs = icc_records(&t.rows, &o);
+    Ok(output::render(&recs, a.common.format, a.common.lang))
 }

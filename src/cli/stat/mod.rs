@@ -9,6 +9,7 @@ pub mod output;
 pub mod roc;
 
 use crate::analysis::StatOpts;
+use crate::choices::Lang;
 use crate::stats::labels::{IccScale, KappaScale};
 use anyhow::Result;
 use output::Format;
@@ -28,14 +29,14 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 20261123, value_name = "S")]
     pub seed: u64,
     /// Language of interpretation labels.
-    #[arg(long, default_value = "en", value_parser = super::common::parse_lang)]
-    pub lang: String,
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
     /// Interpretation scale for κ-type coefficients: landis-koch or altman.
-    #[arg(long, default_value = "landis-koch", value_parser = ["landis-koch", "altman"])]
-    pub kappa_scale: String,
+    #[arg(long, value_enum, default_value_t = KappaScale::LandisKoch)]
+    pub kappa_scale: KappaScale,
     /// Interpretation scale for ICCs: koo-li or cicchetti.
-    #[arg(long, default_value = "koo-li", value_parser = ["koo-li", "cicchetti"])]
-    pub icc_scale: String,
+    #[arg(long, value_enum, default_value_t = IccScale::KooLi)]
+    pub icc_scale: IccScale,
 }
 
 impl CommonArgs {
@@ -50,8 +51,8 @@ impl CommonArgs {
             ci_level: self.ci_level,
             bootstrap: self.bootstrap,
             seed: self.seed,
-            kappa_scale: KappaScale::parse(&self.kappa_scale).expect("validated"),
-            icc_scale: IccScale::parse(&self.icc_scale).expect("validated"),
+            kappa_scale: self.kappa_scale,
+            icc_scale: self.icc_scale,
         })
     }
 }

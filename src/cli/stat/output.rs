@@ -1,5 +1,6 @@
 //! Printing records as an aligned table, JSON (`{"results": [...]}`) or CSV.
 
+use crate::choices::Lang;
 use crate::results::Record;
 use std::collections::BTreeSet;
 
@@ -22,11 +23,11 @@ fn ctx_value(r: &Record, k: &str) -> String {
     }
 }
 
-pub fn render(records: &[Record], format: Format) -> String {
+pub fn render(records: &[Record], format: Format, lang: Lang) -> String {
     match format {
         Format::Json => crate::results::to_json(records),
         Format::Csv => csv(records),
-        Format::Table => table(records),
+        Format::Table => table(records, lang),
     }
 }
 
@@ -60,10 +61,10 @@ fn csv(records: &[Record]) -> String {
     String::from_utf8(w.into_inner().expect("csv")).expect("utf8")
 }
 
-fn table(records: &[Record]) -> String {
+fn table(records: &[Record], lang: Lang) -> String {
     let (cuts, main): (Vec<&Record>, Vec<&Record>) = records.iter().partition(|r| r.statistic == "cutoff");
     let main: Vec<Record> = main.into_iter().cloned().collect();
-    let mut s = main_table(&main);
+    let mut s = main_table(&main, lang);
     if !cuts.is_empty() {
         s.push_str("\ncut-offs (flag: ");
         s.push_str(&ctx_value(cuts[0], "flag"));
@@ -108,7 +109,7 @@ fn align(rows: &[Vec<String>], right: &[usize]) -> String {
     s
 }
 
-fn main_table(records: &[Record]) -> String {
+fn main_table(records: &[Record], lang: Lang) -> String {
     let tag_keys = ["item", "x", "y", "level", "weights", "threshold", "ci_kind", "direction"];
     let mut rows: Vec<Vec<String>> = vec![vec![
         "statistic".into(),
@@ -129,7 +130,7 @@ fn main_table(records: &[Record]) -> String {
         let note = r
             .na_reason
             .clone()
-            .or_else(|| r.context.get("interpretation").map(|_| ctx_value(r, "interpretation")))
+            .or_else(|| r.ctx_str("interpretation").map(|c| crate::report::i18n::interpretation(lang, c, &r.statistic)))
             .or_else(|| r.ci_method.clone())
             .unwrap_or_default();
         rows.push(vec![

@@ -51,7 +51,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<String> {
     let o = a.common.opts()?;
     let t = read_numeric(&a.file, Some(&[a.score.clone()]), &[a.truth.clone()])?;
-    let pos = crate::study::spec::fold_code(&a.positive);
+    let pos = crate::io::table::fold_code(&a.positive);
     let mut score = Vec::new();
     let mut truth = Vec::new();
     for (i, r) in t.rows.iter().enumerate() {
@@ -59,7 +59,7 @@ pub fn run(a: Args) -> Result<String> {
         if let Some(s) = r[0] {
             if !crate::io::numeric::MISSING.contains(&tv.as_str()) {
                 score.push(s);
-                truth.push(crate::study::spec::fold_code(tv) == pos);
+                truth.push(crate::io::table::fold_code(tv) == pos);
             }
         }
     }
@@ -75,5 +75,5 @@ pub fn run(a: Args) -> Result<String> {
     for r in &mut recs {
         r.context.insert("score".into(), a.score.clone().into());
     }
-    Ok(output::render(&recs, a.common.format))
+    Ok(output::render(&recs, a.common.format, a.common.lang))
 }

@@ -1,7 +1,8 @@
-//! `run`: every stage in order, every output written atomically.
+//! The composition root: `run` wires ingest, statistics, figures and the report together and
+//! writes every output atomically. It sits above `study` and `report` so neither imports the other.
 
-use super::pipeline::{self, RunOptions};
-use super::spec::Study;
+use crate::study::pipeline::{self, RunOptions};
+use crate::study::spec::Study;
 use crate::io::atomic::write_atomic_str;
 use crate::report;
 use anyhow::Result;
@@ -28,18 +29,18 @@ impl Sections {
 
 /// Every record `run` computes (descriptives, reliability, observers, validity), for
 /// commands that need them without writing the report.
-pub fn all_records(study: &Study, data: &pipeline::StudyData, lang: &str) -> Vec<crate::results::Record> {
+pub fn all_records(study: &Study, data: &pipeline::StudyData) -> Vec<crate::results::Record> {
     let mut records = pipeline::descriptive_records(study, data);
-    let rel = super::reliability::reliability_records(study, data, lang);
-    let val = super::validity::validity_records(study, data, &rel);
+    let rel = crate::study::reliability::reliability_records(study, data);
+    let val = crate::study::validity::validity_records(study, data, &rel);
     records.extend(rel);
-    records.extend(super::observers::observer_records(data, study.spec.analysis.ci_level));
+    records.extend(crate::study::observers::observer_records(data, study.spec.analysis.ci_level));
     records.extend(val);
     records
 }
 
 pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Sections) -> Result<RunSummary> {
-    let lang = opts.lang.clone().unwrap_or_else(|| study.spec.analysis.language.clone());
+    let lang = opts.lang.unwrap_or(study.spec.analysis.language);
     let data = pipeline::load(study, opts)?;
     pipeline::write_scores(study, &data, out)?;
     let mut records = pipeline::descriptive_records(study, &data);
@@ -47,28 +48,28 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
     // Validity needs the reliabilities (for disattenuation), so they are computed whenever
     // either section is asked for; only asked-for sections are reported.
     if sections.reliability || sections.validity {
-        let rel = super::reliability::reliability_records(study, &data, &lang);
+        let rel = crate::study::reliability::reliability_records(study, &data);
         if sections.validity {
-            let val = super::validity::validity_records(study, &data, &rel);
+            let val = crate::study::validity::validity_records(study, &data, &rel);
             if sections.reliability {
-                extra.push(report::reliability::section(study, &rel, &lang));
+                extra.push(report::reliability::section(study, &rel, lang));
                 records.extend(rel);
             }
-            extra.push(report::validity::section(study, &val, &lang));
+            extra.push(report::validity::section(study, &val, lang));
             records.extend(val);
         } else {
-            extra.push(report::reliability::section(study, &rel, &lang));
+            extra.push(report::reliability::section(study, &rel, lang));
             records.extend(rel);
         }
     }
     if sections.reliability {
-        records.extend(super::observers::observer_records(&data, study.spec.analysis.ci_level));
+        records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
     }
     if sections.reliability && sections.validity {
-        extra.push(report::figures::section(study, &data, &records, &lang, &out.join("figures"))?);
+        extra.push(report::figures::section(study, &data, &records, lang, &out.join("figures"))?);
     }
     let prov = pipeline::provenance(study, &data)?;
-    let doc = report::build::build(study, &data, &records, &prov, &lang, extra);
+    let doc = report::build::build(study, &data, &records, &prov, lang, extra);
     write_atomic_str(&out.join("results.json"), &crate::results::to_json(&records))?;
     write_atomic_str(&out.join("provenance.json"), &(serde_json::to_string_pretty(&prov)? + "\n"))?;
     write_atomic_str(&out.join("report.md"), &report::markdown::render(&doc))?;
@@ -79,8 +80,8 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
         .quality
         .lines
         .iter()
-        .filter(|l| l.count > 0 || l.severity == super::quality::Severity::Info)
-        .map(|l| data.quality.message(l, &lang).to_string())
+        .filter(|l| l.count > 0 || l.severity == crate::study::quality::Severity::Info)
+        .map(|l| data.quality.message(l, lang).to_string())
         .collect();
     Ok(RunSummary { n_records: records.len(), problems: data.quality.problems(), quality_lines })
 }
