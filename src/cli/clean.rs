@@ -37,7 +37,7 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let raw = study.resolve_path(&study.spec.files.checklist.path);
     crate::io::atomic::ensure_not_input(&a.out.join(raw.file_name().unwrap_or_default()), &[&raw])?;
     let r = crate::study::clean::clean(&study, &a.corrections, &a.out, a.privacy.pseudonymizer()?.as_ref())?;
-    let applied = r.audit.iter().filter(|x| x.status == "applied").count();
+    let applied = r.audit.iter().filter(|x| x.status == crate::study::clean::AuditStatus::Applied).count();
     ui.info(format!(
         "{applied} correction(s) applied, {} skipped; {} of {} submissions kept; wrote {}",
         r.audit.len() - applied,
@@ -52,7 +52,7 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
             r.dropped_columns.join(", ")
         ));
     }
-    for x in r.audit.iter().filter(|x| x.status == "skipped") {
+    for x in r.audit.iter().filter(|x| x.status == crate::study::clean::AuditStatus::Skipped) {
         ui.info(format!("  skipped {} {}: {}", x.key, x.column, x.message));
     }
     Ok(())

@@ -66,7 +66,7 @@ pub fn weight_matrix(kind: WeightKind, cats: &[f64]) -> Vec<Vec<f64>> {
 }
 
 /// Krippendorff's metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Level {
     Nominal,
     Ordinal,

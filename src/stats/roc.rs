@@ -22,7 +22,7 @@ use super::{Na, StatResult};
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Direction {
     Higher,
     Lower,

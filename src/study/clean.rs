@@ -24,6 +24,25 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// Outcome of one correction in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditStatus {
+    /// The old value matched and the change was made.
+    Applied,
+    /// The correction was not applied (stale old value, unknown key, ...); `message` says why.
+    Skipped,
+}
+
+impl AuditStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditStatus::Applied => "applied",
+            AuditStatus::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
     pub file: String,
@@ -36,7 +55,7 @@ pub struct AuditRow {
     pub reason: String,
     pub who: String,
     pub date: String,
-    pub status: &'static str,
+    pub status: AuditStatus,
     pub message: String,
 }
 
@@ -54,7 +73,7 @@ impl AuditRow {
             reason: c.reason.clone(),
             who: c.who.clone(),
             date: c.date.clone(),
-            status: "applied",
+            status: AuditStatus::Applied,
             message: String::new(),
         }
     }
@@ -227,7 +246,7 @@ fn apply_file(
                         row[rc] = code.clone();
                     }
                     _ => {
-                        a.status = "skipped";
+                        a.status = AuditStatus::Skipped;
                         a.message = "the spec has no role column".into();
                     }
                 },
@@ -239,7 +258,7 @@ fn apply_file(
                             a.after = c.new.clone();
                             row[col] = c.new.clone();
                         } else {
-                            a.status = "skipped";
+                            a.status = AuditStatus::Skipped;
                             a.after = row[col].clone();
                             a.message = format!(
                                 "old value does not match: the file holds '{}', the correction expects '{}'",
@@ -248,7 +267,7 @@ fn apply_file(
                         }
                     }
                     Err(e) => {
-                        a.status = "skipped";
+                        a.status = AuditStatus::Skipped;
                         a.message = format!(
                             "unknown column '{}'{}",
                             c.column,
@@ -393,7 +412,7 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     }
     for (_, c) in corr.iter().enumerate().filter(|(i, _)| !used[*i]) {
         let mut a = AuditRow::of(c, &c.key);
-        a.status = "skipped";
+        a.status = AuditStatus::Skipped;
         a.message = match c.row {
             Some(r) => {
                 format!("no row {r} in the {} file matching this correction (corrections file line {})", c.file, c.line)
@@ -439,7 +458,7 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
             &a.reason,
             &a.who,
             &a.date,
-            &a.status.to_string(),
+            a.status.as_str(),
             &a.message,
         ];
         w.write_record(f.iter().map(|s| crate::io::frame::neutralize(s).into_owned()))?;

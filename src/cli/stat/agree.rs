@@ -28,8 +28,8 @@ pub struct Args {
     #[arg(long, value_name = "A,B,...")]
     pub raters: Option<String>,
     /// Measurement level: nominal, ordinal, interval or ratio.
-    #[arg(long, default_value = "nominal", value_parser = ["nominal", "ordinal", "interval", "ratio"])]
-    pub level: String,
+    #[arg(long, value_enum, default_value_t = Level::Nominal)]
+    pub level: Level,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -38,7 +38,7 @@ pub fn run(a: Args) -> Result<String> {
     let o = a.common.opts()?;
     let cols = split_list(&a.raters);
     let t = read_numeric(&a.file, cols.as_deref(), &[])?;
-    let level = Level::parse(&a.level).expect("validated by clap");
+    let level = a.level;
     let recs = agree_records(&t.rows, level, &o, "stat");
     Ok(output::render(&recs, a.common.format, a.common.lang))
 }

@@ -26,13 +26,22 @@ pub struct Args {
     #[arg(long)]
     pub y: String,
     /// pearson, spearman, kendall or all.
-    #[arg(long, default_value = "pearson", value_parser = ["pearson", "spearman", "kendall", "all"])]
-    pub method: String,
+    #[arg(long, value_enum, default_value_t = CorrMethod::Pearson)]
+    pub method: CorrMethod,
     /// Cluster column (e.g. center): the bootstrap resamples whole clusters.
     #[arg(long, value_name = "COL")]
     pub cluster: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `--method`: one coefficient, or all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CorrMethod {
+    Pearson,
+    Spearman,
+    Kendall,
+    All,
 }
 
 pub fn run(a: Args) -> Result<String> {
@@ -55,11 +64,11 @@ pub fn run(a: Args) -> Result<String> {
     uniq.sort();
     uniq.dedup();
     let cl: Vec<usize> = cl_names.iter().map(|c| uniq.binary_search(c).expect("cluster")).collect();
-    let methods = match a.method.as_str() {
-        "pearson" => vec![Method::Pearson],
-        "spearman" => vec![Method::Spearman],
-        "kendall" => vec![Method::Kendall],
-        _ => vec![Method::Pearson, Method::Spearman, Method::Kendall],
+    let methods = match a.method {
+        CorrMethod::Pearson => vec![Method::Pearson],
+        CorrMethod::Spearman => vec![Method::Spearman],
+        CorrMethod::Kendall => vec![Method::Kendall],
+        CorrMethod::All => vec![Method::Pearson, Method::Spearman, Method::Kendall],
     };
     let cluster = if a.cluster.is_some() { Some((cl.as_slice(), uniq.len())) } else { None };
     let mut recs = corr_records(&x, &y, &methods, cluster, &o, "stat");

@@ -30,11 +30,11 @@ pub struct Args {
     #[arg(long)]
     pub positive: String,
     /// higher: higher scores indicate positives; lower: lower scores do.
-    #[arg(long, default_value = "higher", value_parser = ["higher", "lower"])]
-    pub direction: String,
+    #[arg(long, value_enum, default_value_t = Direction::Higher)]
+    pub direction: Direction,
     /// Cut-off rule: youden, closest or min-sensitivity.
-    #[arg(long, default_value = "youden", value_parser = ["youden", "closest", "min-sensitivity"])]
-    pub rule: String,
+    #[arg(long, value_enum, default_value_t = RuleArg::Youden)]
+    pub rule: RuleArg,
     /// Minimum sensitivity (percent) for --rule min-sensitivity.
     #[arg(long, default_value_t = 80)]
     pub min_sensitivity: u32,
@@ -46,6 +46,14 @@ pub struct Args {
     pub bench_se_sp: f64,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `--rule` (the percentage of `min-sensitivity` comes from `--min-sensitivity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuleArg {
+    Youden,
+    Closest,
+    MinSensitivity,
 }
 
 pub fn run(a: Args) -> Result<String> {
@@ -63,11 +71,11 @@ pub fn run(a: Args) -> Result<String> {
             }
         }
     }
-    let dir = if a.direction == "higher" { Direction::Higher } else { Direction::Lower };
-    let rule = match a.rule.as_str() {
-        "youden" => CutoffRule::Youden,
-        "closest" => CutoffRule::Closest,
-        _ => CutoffRule::MinSensitivity(a.min_sensitivity),
+    let dir = a.direction;
+    let rule = match a.rule {
+        RuleArg::Youden => CutoffRule::Youden,
+        RuleArg::Closest => CutoffRule::Closest,
+        RuleArg::MinSensitivity => CutoffRule::MinSensitivity(a.min_sensitivity),
     };
     let bench =
         Benchmark { min_auc_lower: a.bench_auc, min_sensitivity: a.bench_se_sp, min_specificity: a.bench_se_sp };
