@@ -1,10 +1,10 @@
 //! The composition root: `run` wires ingest, statistics, figures and the report together and
 //! writes every output atomically. It sits above `study` and `report` so neither imports the other.
 
-use crate::study::pipeline::{self, RunOptions};
-use crate::study::spec::Study;
 use crate::io::atomic::write_atomic_str;
 use crate::report;
+use crate::study::pipeline::{self, RunOptions};
+use crate::study::spec::Study;
 use anyhow::Result;
 use std::path::Path;
 

@@ -17,15 +17,15 @@
 //! 9. [`app`]: the composition root of `run` (study → records → figures → report → files).
 //! 10. [`cli`]: the command line: arguments become validated options, `main` decides exit codes.
 
-pub mod error;
+pub mod analysis;
+pub mod app;
 pub mod choices;
+pub mod cli;
+pub mod error;
 pub mod format;
 pub mod io;
-pub mod stats;
-pub mod results;
-pub mod analysis;
-pub mod study;
 pub mod plot;
 pub mod report;
-pub mod app;
-pub mod cli;
+pub mod results;
+pub mod stats;
+pub mod study;

@@ -9,7 +9,12 @@ use crate::stats::labels::Interpretation;
 use crate::stats::StatResult;
 
 /// A κ-type coefficient as a record, with an interpretation label when `label` is given.
-pub fn coef_record(name: &str, c: StatResult<Coef>, level: f64, label: Option<&dyn Fn(f64) -> Interpretation>) -> Record {
+pub fn coef_record(
+    name: &str,
+    c: StatResult<Coef>,
+    level: f64,
+    label: Option<&dyn Fn(f64) -> Interpretation>,
+) -> Record {
     match c {
         Ok(c) => {
             let mut r = Record::new(name, Ok(c.estimate)).n(c.n);

@@ -63,7 +63,6 @@ impl PrivacyArgs {
     }
 }
 
-
 /// Arguments of the commands that write a report (`run`, `reliability`, `validity`).
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
@@ -87,4 +86,14 @@ pub fn run_sections(a: ReportArgs, ui: &Ui, sections: crate::app::Sections) -> R
         return Err(crate::error::StrictFailure { problems: summary.problems }.into());
     }
     Ok(())
+}
+
+/// Write to standard output; a closed pipe (`checkval stat ... | head`) ends quietly with success.
+pub fn print_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

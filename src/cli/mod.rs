@@ -4,6 +4,7 @@
 pub mod check;
 pub mod clean;
 pub mod common;
+pub mod completions;
 pub mod init;
 pub mod plot;
 pub mod reliability;
@@ -23,6 +24,7 @@ Examples:
   checkval score demo/study.toml --out results
   checkval run data-samples/demo-150/study.toml --out report --lang en
   checkval stat agree pairs.csv --level ordinal --format json
+  checkval completions bash > ~/.local/share/bash-completion/completions/checkval
 
 Exit codes: 0 ok, 1 data problems found with --strict, 2 usage or input error.";
 
@@ -68,6 +70,10 @@ pub enum Command {
     Plot(plot::Args),
     /// Ad-hoc statistics on plain tables: alpha, agree, icc, corr, roc, bland-altman.
     Stat(stat::Args),
+    /// Shell completions for bash, zsh, fish or PowerShell.
+    Completions(completions::CompletionArgs),
+    /// The manual page (roff), for `man`.
+    Man(completions::ManArgs),
 }
 
 /// Parse arguments, run, and return the process exit code.
@@ -100,6 +106,8 @@ pub fn main() -> i32 {
         Command::Validity(a) => validity::run(a, &ui),
         Command::Plot(a) => plot::run(a, &ui),
         Command::Report(a) => report::run(a, &ui),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match res {
         Ok(()) => 0,

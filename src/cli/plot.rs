@@ -45,8 +45,7 @@ pub struct Args {
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let study = Study::load(&a.spec)?;
     let lang = a.lang.unwrap_or(study.spec.analysis.language);
-    let opts =
-        RunOptions { keep_going: a.keep_going, lang: Some(lang), pseudonymize: a.privacy.pseudonymizer()? };
+    let opts = RunOptions { keep_going: a.keep_going, lang: Some(lang), pseudonymize: a.privacy.pseudonymizer()? };
     let data = pipeline::load(&study, &opts)?;
     let records = crate::app::all_records(&study, &data);
     let figs: Vec<_> =

@@ -496,7 +496,6 @@ pub fn fold_code(s: &str) -> String {
     s.trim().chars().map(|c| fold_accent(c.to_lowercase().next().unwrap_or(c))).collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
 //! Build the report [`Doc`] from what the pipeline actually computed.
 
-use crate::choices::Lang;
-use crate::format::{ci, num, pct};
 use super::i18n::tr;
 use super::{Block, Doc, Section, Table};
+use crate::choices::Lang;
+use crate::format::{ci, num, pct};
 use crate::results::Record;
 use crate::study::pipeline::StudyData;
 use crate::study::quality::Severity;

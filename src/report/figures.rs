@@ -1,13 +1,13 @@
 //! Build the report's figures from the computed records and scores, write them as SVG and PNG
 //! under `figures/`, and return them as report blocks.
 
-use crate::choices::Level;
-use crate::choices::Lang;
 use super::build::score_label;
-use crate::format::{bounded, ci};
 use super::i18n::tr;
 use super::reliability::find;
 use super::Block;
+use crate::choices::Lang;
+use crate::choices::Level;
+use crate::format::{bounded, ci};
 use crate::plot::figures::*;
 use crate::plot::{write_both, Figure};
 use crate::results::Record;

@@ -299,9 +299,9 @@ mod tests {
             "fig_short_form",
             "n_items",
         ] {
-            assert_ne!(tr("es", k), "??", "{k}");
-            assert_ne!(tr("en", k), "??", "{k}");
+            assert_ne!(tr(Lang::Es, k), "??", "{k}");
+            assert_ne!(tr(Lang::En, k), "??", "{k}");
         }
-        assert_ne!(tr("es", "title"), tr("en", "title"));
+        assert_ne!(tr(Lang::Es, "title"), tr(Lang::En, "title"));
     }
 }

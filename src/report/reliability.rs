@@ -1,10 +1,10 @@
 //! The report's reliability section, built from the records the pipeline computed.
 
-use crate::choices::Lang;
 use super::build::score_label;
-use crate::format::{bounded, ci, pct};
 use super::i18n::tr;
 use super::{Block, Section, Table};
+use crate::choices::Lang;
+use crate::format::{bounded, ci, pct};
 use crate::results::Record;
 use crate::study::spec::Study;
 

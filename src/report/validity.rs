@@ -1,11 +1,11 @@
 //! The report's validity section.
 
-use crate::choices::Lang;
 use super::build::score_label;
-use crate::format::{bounded, ci, num, pct};
 use super::i18n::tr;
 use super::reliability::find;
 use super::{Block, Section, Table};
+use crate::choices::Lang;
+use crate::format::{bounded, ci, num, pct};
 use crate::results::Record;
 use crate::study::spec::Study;
 

@@ -59,7 +59,9 @@ impl std::str::FromStr for CutoffRule {
                 .and_then(|v| v.parse::<u32>().ok())
                 .filter(|v| *v <= 100)
                 .map(CutoffRule::MinSensitivity)
-                .ok_or_else(|| format!("unknown cut-off rule `{s}`, expected `youden`, `closest` or `min_sensitivity:NN`")),
+                .ok_or_else(|| {
+                    format!("unknown cut-off rule `{s}`, expected `youden`, `closest` or `min_sensitivity:NN`")
+                }),
         }
     }
 }

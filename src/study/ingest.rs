@@ -6,8 +6,8 @@
 //! column and value, or with `--keep-going` are excluded (treated as missing) and counted.
 
 use super::spec::{Columns, Item, ItemType, Study};
-use crate::io::table::{code_eq, fold_code};
 use crate::error::{ErrorKind, InputError};
+use crate::io::table::{code_eq, fold_code};
 use crate::io::table::{Dialect, TextTable};
 use crate::io::values::{parse_datetime, parse_number, DateTime, NumError};
 use rayon::prelude::*;

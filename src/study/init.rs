@@ -8,8 +8,8 @@
 
 use super::instrument::{builtin, BUILTIN_VERSIONS};
 use super::spec::{
-    Analysis, ChecklistSpec, ClassLayout, ClassSpec, Codes, Columns, FileSpec, Files, Item,
-    ItemType, Roles, RosterSpec, Scoring, Spec, StudyMeta, Subscale,
+    Analysis, ChecklistSpec, ClassLayout, ClassSpec, Codes, Columns, FileSpec, Files, Item, ItemType, Roles,
+    RosterSpec, Scoring, Spec, StudyMeta, Subscale,
 };
 use crate::io::table::{code_eq, fold_code, normalize_name, strip_group_prefix, ReadOptions, TextTable};
 use crate::io::values::{parse_datetime, parse_number};

@@ -1,10 +1,10 @@
 //! The pipeline: ingest → data-quality summary → scores → statistics → outputs.
 
-use crate::choices::Level;
 use super::ingest::{self, ChecklistData, ClassData, Issues, OnInvalid, Role, Roster};
 use super::quality::{colon_list, Quality, Severity};
 use super::score::{self, LevelTable, ObsScores};
 use super::spec::Study;
+use crate::choices::Level;
 use crate::io::frame::{self, Col};
 use crate::results::Record;
 use crate::stats::{self, descriptive};

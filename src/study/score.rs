@@ -18,9 +18,9 @@
 //! Classroom = mean over its *primary* observations (reliability copies are for agreement only);
 //! center = mean over its classrooms. Every mean carries `<score>_n`, the count behind it.
 
-use crate::choices::Level;
 use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, MISSING_CODE, NA_CODE};
 use super::spec::{ItemType, ScoringMethod, Study};
+use crate::choices::Level;
 use rayon::prelude::*;
 use std::collections::HashMap;
 

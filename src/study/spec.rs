@@ -5,9 +5,9 @@
 use super::instrument::{self, Instrument};
 use crate::choices::{Lang, Level};
 use crate::error::{ErrorKind, InputError};
+use crate::io::ReadOptions;
 use crate::stats::labels::{IccScale, KappaScale};
 use crate::stats::roc::CutoffRule;
-use crate::io::ReadOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -777,8 +777,6 @@ impl Study {
             .unwrap_or_else(|| id.replace('_', " "))
     }
 }
-
-/// Parse a cut-off rule: `youden`, `closest`, `min_sensitivity:NN`.
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,6 @@
 //! disattenuated and partial correlations, dependent-correlation tests, ROC against the spec's
 //! quality thresholds, item-level validity, the short-form search and clustering diagnostics.
 
-use crate::choices::Level;
 use super::ingest::Role;
 use super::pipeline::StudyData;
 use super::reliability::stat_opts;
@@ -10,6 +9,7 @@ use super::score::{code_value, item_value_table, LevelTable};
 use super::spec::{ItemType, Study};
 use crate::analysis::validity::{corr_records, roc_records, Benchmark};
 use crate::analysis::StatOpts;
+use crate::choices::Level;
 use crate::results::Record;
 use crate::stats::consistency::{cronbach_alpha, Items};
 use crate::stats::correlation::{self, bh_adjust, correlate, Method};

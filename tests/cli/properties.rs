@@ -103,6 +103,6 @@ proptest! {
     fn parsing_arbitrary_cells_never_panics(s in ".{0,40}") {
         let _ = checkval::io::values::parse_datetime(&s);
         let _ = checkval::io::values::parse_number(&s, checkval::io::dialect::DecimalMark::Comma);
-        let _ = checkval::study::spec::fold_code(&s);
+        let _ = checkval::io::table::fold_code(&s);
     }
 }

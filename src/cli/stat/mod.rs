@@ -102,8 +102,7 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::Roc(a) => roc::run(a)?,
         StatCommand::BlandAltman(a) => bland_altman::run(a)?,
     };
-    print!("{out}");
-    Ok(())
+    super::common::print_stdout(&out)
 }
 
 pub fn split_list(s: &Option<String>) -> Option<Vec<String>> {
