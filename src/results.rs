@@ -86,6 +86,90 @@ impl Record {
     }
 }
 
+/// The kind of interval a record carries, from its `ci_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiFamily {
+    /// Feldt's F-based interval for α.
+    Feldt,
+    /// DeLong's interval for an AUC.
+    DeLong,
+    /// Any bootstrap interval (percentile, BCa, cluster).
+    Bootstrap,
+}
+
+impl CiFamily {
+    fn of(method: &str) -> Option<CiFamily> {
+        if method.starts_with("Feldt") {
+            Some(CiFamily::Feldt)
+        } else if method == "DeLong" {
+            Some(CiFamily::DeLong)
+        } else if method.contains("bootstrap") {
+            Some(CiFamily::Bootstrap)
+        } else {
+            None
+        }
+    }
+}
+
+/// How the report (and every other reader) looks records up: the statistic (or any of several),
+/// context keys that must hold a value or be absent, and optionally the CI family. Build it with
+/// [`Query::stat`] and the chained methods, then call [`find`] or [`Query::all`].
+#[derive(Debug, Clone, Default)]
+pub struct Query<'q> {
+    statistics: Vec<&'q str>,
+    keys: Vec<(&'q str, Option<&'q str>)>,
+    ci: Option<CiFamily>,
+}
+
+impl<'q> Query<'q> {
+    /// Records of one statistic.
+    pub fn stat(statistic: &'q str) -> Self {
+        Query { statistics: vec![statistic], ..Default::default() }
+    }
+    /// Records of any of these statistics.
+    pub fn any_of(statistics: &[&'q str]) -> Self {
+        Query { statistics: statistics.to_vec(), ..Default::default() }
+    }
+    /// Records of any statistic (filter by context only).
+    pub fn any() -> Self {
+        Query::default()
+    }
+    /// Context key `key` equals `value`.
+    pub fn with(mut self, key: &'q str, value: &'q str) -> Self {
+        self.keys.push((key, Some(value)));
+        self
+    }
+    /// Every `(key, value)` pair must match.
+    pub fn with_all(mut self, pairs: &[(&'q str, &'q str)]) -> Self {
+        self.keys.extend(pairs.iter().map(|&(k, v)| (k, Some(v))));
+        self
+    }
+    /// Context key `key` is absent.
+    pub fn without(mut self, key: &'q str) -> Self {
+        self.keys.push((key, None));
+        self
+    }
+    /// The record's CI is of this family.
+    pub fn ci(mut self, family: CiFamily) -> Self {
+        self.ci = Some(family);
+        self
+    }
+    pub fn matches(&self, r: &Record) -> bool {
+        (self.statistics.is_empty() || self.statistics.iter().any(|s| r.statistic == *s))
+            && self.keys.iter().all(|(k, v)| r.ctx_str(k) == *v)
+            && self.ci.is_none_or(|f| r.ci_method.as_deref().and_then(CiFamily::of) == Some(f))
+    }
+    /// Every matching record, in order.
+    pub fn all<'a>(&self, records: &'a [Record]) -> impl Iterator<Item = &'a Record> + use<'a, '_, 'q> {
+        records.iter().filter(move |r| self.matches(r))
+    }
+}
+
+/// The first record matching `q`: the one lookup function of the record contract.
+pub fn find<'a>(records: &'a [Record], q: &Query) -> Option<&'a Record> {
+    records.iter().find(|r| q.matches(r))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
     pub results: Vec<Record>,

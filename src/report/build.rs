@@ -4,7 +4,7 @@ use super::i18n::tr;
 use super::{Block, Doc, Section, Table};
 use crate::choices::Lang;
 use crate::format::{ci, num, pct};
-use crate::results::Record;
+use crate::results::{find, Query, Record};
 use crate::study::pipeline::StudyData;
 use crate::study::quality::Severity;
 use crate::study::spec::{ScoringMethod, Study};
@@ -28,13 +28,10 @@ pub fn score_label(study: &Study, name: &str, lang: Lang) -> String {
     name.to_string()
 }
 
-fn find<'a>(records: &'a [Record], stat: &str, f: impl Fn(&Record) -> bool) -> Option<&'a Record> {
-    records.iter().find(|r| r.statistic == stat && f(r))
-}
-
 fn sample_section(lang: Lang, records: &[Record]) -> Section {
     let get = |stat: &str, inst: Option<&str>| {
-        find(records, stat, |r| inst.map_or(true, |i| r.ctx_str("instrument") == Some(i))).and_then(|r| r.estimate)
+        let q = Query::stat(stat);
+        find(records, &inst.map_or(q.clone(), |i| q.with("instrument", i))).and_then(|r| r.estimate)
     };
     let mut rows = vec![
         vec![tr(lang, "centers").to_string(), num(get("n_centers", None).unwrap_or(0.0), 0)],
@@ -88,11 +85,12 @@ fn quality_section(lang: Lang, d: &StudyData) -> Section {
 
 fn descriptive_section(study: &Study, lang: Lang, records: &[Record]) -> Section {
     let mut rows = Vec::new();
-    for r in records.iter().filter(|r| r.statistic == "mean" && !r.context.contains_key("age_group")) {
+    for r in Query::stat("mean").without("age_group").all(records) {
         let (Some(level), Some(score)) = (r.ctx_str("level"), r.ctx_str("score")) else { continue };
-        let sd = find(records, "sd", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
-        let mn = find(records, "min", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
-        let mx = find(records, "max", |x| x.ctx_str("level") == Some(level) && x.ctx_str("score") == Some(score));
+        let c = [("level", level), ("score", score)];
+        let sd = find(records, &Query::stat("sd").with_all(&c));
+        let mn = find(records, &Query::stat("min").with_all(&c));
+        let mx = find(records, &Query::stat("max").with_all(&c));
         let prop = score.starts_with("checklist_") && study.spec.scoring.method == ScoringMethod::Proportion;
         let dec = if prop { 3 } else { 2 };
         let num = |v: f64, d: usize| if prop { crate::format::bounded(v, d) } else { num(v, d) };
@@ -266,8 +264,8 @@ pub fn build(
         vec![sample_section(lang, records), quality_section(lang, d), descriptive_section(study, lang, records)];
     sections.extend(extra);
     let ran = (
-        records.iter().any(|r| r.ctx_str("analysis") == Some("internal_consistency")),
-        records.iter().any(|r| r.ctx_str("analysis") == Some("mtmm")),
+        find(records, &Query::any().with("analysis", "internal_consistency")).is_some(),
+        find(records, &Query::any().with("analysis", "mtmm")).is_some(),
     );
     sections.push(methods_section(study, lang, ran));
     sections.push(provenance_section(lang, prov));

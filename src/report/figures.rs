@@ -3,14 +3,13 @@
 
 use super::build::score_label;
 use super::i18n::tr;
-use super::reliability::find;
 use super::Block;
 use crate::choices::Lang;
 use crate::choices::Level;
 use crate::format::{bounded, ci};
 use crate::plot::figures::*;
 use crate::plot::{write_both, Figure};
-use crate::results::Record;
+use crate::results::{find, CiFamily, Query, Record};
 use crate::study::ingest::Role;
 use crate::study::pipeline::StudyData;
 use crate::study::spec::Study;
@@ -91,22 +90,24 @@ impl std::fmt::Display for FigureKind {
 }
 
 fn r_note(records: &[Record], level: &str, y: &str) -> String {
-    records
-        .iter()
-        .find(|r| {
-            r.statistic == "pearson_r"
-                && r.ctx_str("analysis") == Some("mtmm")
-                && r.ctx_str("level") == Some(level)
-                && r.ctx_str("x") == Some("checklist_total")
-                && r.ctx_str("y") == Some(y)
-                && r.ctx_str("ci_kind").is_none()
-        })
+    let c = [("analysis", "mtmm"), ("level", level), ("x", "checklist_total"), ("y", y)];
+    find(records, &Query::stat("pearson_r").with_all(&c).without("ci_kind"))
         .and_then(|r| {
             r.estimate.map(|e| {
                 format!("r = {} {}, n = {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true), r.n.unwrap_or(0))
             })
         })
         .unwrap_or_else(|| "r = NA".into())
+}
+
+/// What every figure builder reads.
+struct FigCtx<'a> {
+    study: &'a Study,
+    d: &'a StudyData,
+    records: &'a [Record],
+    lang: Lang,
+    doms: Vec<String>,
+    total_lab: String,
 }
 
 /// Every figure the report shows, keyed by kind.
@@ -118,7 +119,27 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
         .map(|i| i.domains.iter().map(|x| format!("class_{}", x.code)).collect())
         .unwrap_or_default();
     let total_lab = score_label(study, "checklist_total", lang);
-    // 1. scatter at each level
+    let c = FigCtx { study, d, records, lang, doms, total_lab };
+    scatter_figs(&c, &mut out);
+    roc_figs(&c, &mut out);
+    bland_altman_figs(&c, &mut out);
+    forest_figs(&c, &mut out);
+    heatmap_figs(&c, &mut out);
+    distribution_figs(&c, &mut out);
+    observer_figs(&c, &mut out);
+    class_profile_figs(&c, &mut out);
+    short_form_figs(&c, &mut out);
+    out
+}
+
+/// 1. Checklist vs CLASS scatters at each level.
+fn scatter_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let study = c.study;
+    let d = c.d;
+    let records = c.records;
+    let lang = c.lang;
+    let doms = c.doms.clone();
+    let total_lab = c.total_lab.clone();
     for lvl in &study.spec.analysis.levels {
         let t = if *lvl == Level::Classroom { &d.classrooms } else { &d.centers };
         let Some(x) = t.column("checklist_total") else { continue };
@@ -149,7 +170,13 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    // 2. ROC per threshold (checklist total)
+}
+
+/// 2. ROC curve per quality threshold (checklist total).
+fn roc_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
     for th in &study.spec.analysis.thresholds {
         let c = [("analysis", "roc"), ("threshold", th.name.as_str()), ("score", "checklist_total")];
         let mut pts: Vec<(f64, f64, f64, f64)> = records
@@ -164,27 +191,18 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             continue;
         }
         pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        let envelope: Vec<(f64, f64, f64)> = records
-            .iter()
-            .filter(|r| r.statistic == "roc_envelope" && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
+        let envelope: Vec<(f64, f64, f64)> = Query::stat("roc_envelope")
+            .with_all(&c)
+            .all(records)
             .filter_map(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)))
             .collect();
-        let auc = records.iter().find(|r| {
-            r.statistic == "auc"
-                && r.ci_method.as_deref() == Some("DeLong")
-                && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-        });
+        let auc = find(records, &Query::stat("auc").with_all(&c).ci(CiFamily::DeLong));
         let legend = auc
             .and_then(|a| a.estimate.map(|e| format!("AUC = {} {}", bounded(e, 2), ci(a.ci_low, a.ci_high, 2, true))))
             .unwrap_or_else(|| "AUC = NA".into());
-        let se = find(records, "sensitivity", &c).and_then(|r| r.estimate);
-        let sp = find(records, "specificity", &c).and_then(|r| r.estimate);
-        let thr = records
-            .iter()
-            .find(|r| {
-                (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold")
-                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-            })
+        let se = find(records, &Query::stat("sensitivity").with_all(&c)).and_then(|r| r.estimate);
+        let sp = find(records, &Query::stat("specificity").with_all(&c)).and_then(|r| r.estimate);
+        let thr = find(records, &Query::any_of(&["youden_threshold", "chosen_threshold"]).with_all(&c))
             .and_then(|r| r.estimate);
         let cutoff = match (se, sp, thr) {
             (Some(se), Some(sp), Some(t)) => Some((1.0 - sp, se, format!("{} ≤ {:.3}", tr(lang, "cutoff"), t))),
@@ -209,14 +227,23 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    // 3. Bland–Altman of double-coded checklist totals
+}
+
+/// 3. Bland–Altman plot of double-coded checklist totals.
+fn bland_altman_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let d = c.d;
+    let records = c.records;
+    let lang = c.lang;
+    let total_lab = c.total_lab.clone();
     {
         let pairs = crate::study::reliability::pair_observations(&d.checklist.meta);
         let col = &d.checklist_scores.values[0];
         let (means, diffs): (Vec<f64>, Vec<f64>) =
             pairs.iter().filter_map(|&(p, r)| Some(((col[p]? + col[r]?) / 2.0, col[p]? - col[r]?))).unzip();
         let c = [("analysis", "bland_altman"), ("score", "checklist_total")];
-        let g = |stat: &str| find(records, stat, &c).and_then(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)));
+        let g = |stat: &str| {
+            find(records, &Query::stat(stat).with_all(&c)).and_then(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)))
+        };
         if let (Some(b), Some(l), Some(h)) = (g("bias"), g("loa_low"), g("loa_high")) {
             if means.len() >= 3 {
                 out.push((
@@ -240,12 +267,21 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             }
         }
     }
-    // 4. forest plots
+}
+
+/// 4. Forest plots of item agreement and item validity.
+fn forest_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let doms = c.doms.clone();
     let items = &study.spec.checklist.items;
     let mut marks = Vec::new();
     for (i, it) in items.iter().enumerate() {
         for (si, stat) in ["gwet_ac1", "cohen_kappa"].iter().enumerate() {
-            if let Some(r) = find(records, stat, &[("analysis", "item_agreement"), ("item", it.id.as_str())]) {
+            if let Some(r) =
+                find(records, &Query::stat(stat).with_all(&[("analysis", "item_agreement"), ("item", it.id.as_str())]))
+            {
                 if let (Some(e), Some(l), Some(h)) = (r.estimate, r.ci_low, r.ci_high) {
                     marks.push((i, si, e, l, h));
                 }
@@ -273,11 +309,10 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
     let mut marks = Vec::new();
     for (i, it) in items.iter().enumerate() {
         for (si, dm) in doms.iter().enumerate() {
-            if let Some(r) = records.iter().find(|r| {
-                r.ctx_str("analysis") == Some("item_validity")
-                    && r.ctx_str("item") == Some(&it.id)
-                    && r.ctx_str("y") == Some(dm)
-            }) {
+            if let Some(r) = find(
+                records,
+                &Query::any().with_all(&[("analysis", "item_validity"), ("item", it.id.as_str()), ("y", dm.as_str())]),
+            ) {
                 if let (Some(e), Some(l), Some(h)) = (r.estimate, r.ci_low, r.ci_high) {
                     marks.push((i, si, e, l, h));
                 }
@@ -302,7 +337,13 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    // 5. MTMM heat map (classroom level)
+}
+
+/// 5. MTMM heat map (classroom level).
+fn heatmap_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
     let cl_names = study.checklist_score_names();
     let cs_names = study.class_score_names();
     if !cs_names.is_empty() {
@@ -341,7 +382,13 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    // 6. distributions
+}
+
+/// 6. Score distributions.
+fn distribution_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let d = c.d;
+    let lang = c.lang;
+    let total_lab = c.total_lab.clone();
     {
         let primary: Vec<f64> = d
             .checklist
@@ -390,7 +437,13 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    // 7. observers: severity and drift
+}
+
+/// 7. Observer severity and drift.
+fn observer_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let records = c.records;
+    let lang = c.lang;
+    let total_lab = c.total_lab.clone();
     let sev: Vec<(String, f64, f64, f64)> = records
         .iter()
         .filter(|r| r.statistic == "observer_severity")
@@ -453,13 +506,22 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    // 8. CLASS dimension profile
+}
+
+/// 8. CLASS dimension profile.
+fn class_profile_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
     if let Some(inst) = &study.instrument {
         let rows: Vec<(String, f64, f64, f64)> = inst
             .dimensions
             .iter()
             .filter_map(|dm| {
-                let r = find(records, "mean", &[("level", "classroom"), ("score", &format!("class_{}", dm.code))])?;
+                let r = find(
+                    records,
+                    &Query::stat("mean").with_all(&[("level", "classroom"), ("score", &format!("class_{}", dm.code))]),
+                )?;
                 Some((dm.code.clone(), r.estimate?, r.ci_low?, r.ci_high?))
             })
             .collect();
@@ -485,8 +547,14 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             ));
         }
     }
-    // 9. short form trade-off
-    let steps: Vec<&Record> = records.iter().filter(|r| r.statistic == "short_form_step").collect();
+}
+
+/// 9. Short-form trade-off.
+fn short_form_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let records = c.records;
+    let lang = c.lang;
+    let doms = c.doms.clone();
+    let steps: Vec<&Record> = Query::stat("short_form_step").all(records).collect();
     if steps.len() >= 2 {
         let g = |r: &Record, k: &str| r.context.get(k).and_then(|v| v.as_f64());
         let mut series = vec![("α".to_string(), steps.iter().map(|r| g(r, "alpha")).collect::<Vec<_>>())];
@@ -513,7 +581,6 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
             },
         ));
     }
-    out
 }
 
 /// Draw every figure into `dir` and return the report section.

@@ -5,12 +5,8 @@ use super::i18n::tr;
 use super::{Block, Section, Table};
 use crate::choices::Lang;
 use crate::format::{bounded, ci, pct};
-use crate::results::Record;
+use crate::results::{find, CiFamily, Query, Record};
 use crate::study::spec::Study;
-
-pub fn find<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)]) -> Option<&'a Record> {
-    records.iter().find(|r| r.statistic == stat && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v)))
-}
 
 fn est(r: Option<&Record>) -> String {
     r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
@@ -34,31 +30,32 @@ fn est_ci(r: Option<&Record>) -> String {
 
 pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
     let mut blocks = Vec::new();
-    let es = lang.is_es();
-    // Internal consistency
+    consistency_table(study, records, lang, &mut blocks);
+    item_agreement_blocks(study, records, lang, &mut blocks);
+    score_icc_table(study, records, lang, &mut blocks);
+    bland_altman_table(study, records, lang, &mut blocks);
+    class_cycles_table(study, records, lang, &mut blocks);
+    observers_table(study, records, lang, &mut blocks);
+    Section { id: "reliability".into(), title: tr(lang, "reliability").into(), blocks }
+}
+
+/// Internal consistency of the total and each subscale.
+fn consistency_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut Vec<Block>) {
     let mut rows = Vec::new();
     let mut scales: Vec<String> = vec!["checklist_total".into()];
     scales.extend(study.subscales.iter().map(|s| format!("checklist_{s}")));
     for s in &scales {
         let c = [("analysis", "internal_consistency"), ("scale", s.as_str())];
-        let feldt = records.iter().find(|r| {
-            r.statistic == "cronbach_alpha"
-                && r.ctx_str("scale") == Some(s)
-                && r.ci_method.as_deref().is_some_and(|m| m.starts_with("Feldt"))
-        });
-        let boot = records.iter().find(|r| {
-            r.statistic == "cronbach_alpha"
-                && r.ctx_str("scale") == Some(s)
-                && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap"))
-        });
-        let a = feldt.or_else(|| find(records, "cronbach_alpha", &c));
+        let feldt = find(records, &Query::stat("cronbach_alpha").with("scale", s).ci(CiFamily::Feldt));
+        let boot = find(records, &Query::stat("cronbach_alpha").with("scale", s).ci(CiFamily::Bootstrap));
+        let a = feldt.or_else(|| find(records, &Query::stat("cronbach_alpha").with_all(&c)));
         rows.push(vec![
             score_label(study, s, lang),
             a.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
             est_ci(a),
             boot.map(|r| ci(r.ci_low, r.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
-            est(find(records, "omega_total", &c)),
-            est(find(records, "ordinal_alpha", &c)),
+            est(find(records, &Query::stat("omega_total").with_all(&c))),
+            est(find(records, &Query::stat("ordinal_alpha").with_all(&c))),
         ]);
     }
     let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
@@ -77,9 +74,15 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, true, true, true, true, true],
         note: Some(tr(lang, "consistency_note").into()),
     }));
-    // Item agreement
-    let n_pairs =
-        find(records, "n_double_coded_pairs", &[("instrument", "checklist")]).and_then(|r| r.estimate).unwrap_or(0.0);
+}
+
+/// Item-level agreement on double-coded visits (paragraph and table).
+fn item_agreement_blocks(study: &Study, records: &[Record], lang: Lang, blocks: &mut Vec<Block>) {
+    let es = lang.is_es();
+    let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
+    let n_pairs = find(records, &Query::stat("n_double_coded_pairs").with_all(&[("instrument", "checklist")]))
+        .and_then(|r| r.estimate)
+        .unwrap_or(0.0);
     blocks.push(Block::Para(if es {
         format!("{} visitas con doble codificación de la lista de cotejo se usaron para medir el acuerdo entre observadores, reactivo por reactivo. El AC1 de Gwet es el indicador principal: con reactivos que casi siempre se cumplen (o casi nunca), κ resulta paradójicamente bajo aunque el acuerdo sea alto.", n_pairs)
     } else {
@@ -88,14 +91,14 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
     let mut rows = Vec::new();
     for it in &study.spec.checklist.items {
         let c = [("analysis", "item_agreement"), ("item", it.id.as_str())];
-        let pa = find(records, "percent_agreement", &c);
+        let pa = find(records, &Query::stat("percent_agreement").with_all(&c));
         rows.push(vec![
             it.id.clone(),
             study.subscale_label(&it.subscale, lang),
             pa.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
             pa.and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
-            est_ci(find(records, "cohen_kappa", &c)),
-            est_ci(find(records, "gwet_ac1", &c)),
+            est_ci(find(records, &Query::stat("cohen_kappa").with_all(&c))),
+            est_ci(find(records, &Query::stat("gwet_ac1").with_all(&c))),
         ]);
     }
     blocks.push(Block::Table(Table {
@@ -113,13 +116,17 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, false, true, true, true, true],
         note: None,
     }));
-    // Score ICCs
+}
+
+/// ICCs of scores on double-coded visits.
+fn score_icc_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut Vec<Block>) {
+    let lvl = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
     let mut rows = Vec::new();
     let mut names = study.checklist_score_names();
     names.extend(study.class_score_names());
     for s in &names {
         let c = [("analysis", "score_icc"), ("score", s.as_str())];
-        let i2 = find(records, "icc2", &c);
+        let i2 = find(records, &Query::stat("icc2").with_all(&c));
         if i2.is_none() {
             continue;
         }
@@ -127,8 +134,8 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             score_label(study, s, lang),
             i2.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
             est_ci(i2),
-            est_ci(find(records, "icc1", &c)),
-            est(find(records, "icc_reml_agreement", &c)),
+            est_ci(find(records, &Query::stat("icc1").with_all(&c))),
+            est(find(records, &Query::stat("icc_reml_agreement").with_all(&c))),
             i2.and_then(|r| r.ctx_str("interpretation"))
                 .map(|c| super::i18n::interpretation(lang, c, "icc2"))
                 .unwrap_or_default(),
@@ -149,11 +156,16 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, true, true, true, true, false],
         note: Some(tr(lang, "icc_note").into()),
     }));
-    // Bland–Altman of double-coded scores
+}
+
+/// Bland–Altman limits of agreement of double-coded scores.
+fn bland_altman_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut Vec<Block>) {
+    let mut names = study.checklist_score_names();
+    names.extend(study.class_score_names());
     let mut rows = Vec::new();
     for s in &names {
         let c = [("analysis", "bland_altman"), ("score", s.as_str())];
-        let Some(bias) = find(records, "bias", &c) else { continue };
+        let Some(bias) = find(records, &Query::stat("bias").with_all(&c)) else { continue };
         let fmt = |r: Option<&Record>| match r.and_then(|r| r.estimate.map(|e| (e, r))) {
             Some((e, r)) => format!("{} {}", crate::format::num(e, 3), ci(r.ci_low, r.ci_high, 3, false)),
             None => "NA".into(),
@@ -162,8 +174,8 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             score_label(study, s, lang),
             bias.n.map(|n| n.to_string()).unwrap_or_default(),
             fmt(Some(bias)),
-            fmt(find(records, "loa_low", &c)),
-            fmt(find(records, "loa_high", &c)),
+            fmt(find(records, &Query::stat("loa_low").with_all(&c))),
+            fmt(find(records, &Query::stat("loa_high").with_all(&c))),
         ]);
     }
     if !rows.is_empty() {
@@ -182,17 +194,24 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             note: Some(tr(lang, "ba_note").into()),
         }));
     }
-    // CLASS cycles
+}
+
+/// CLASS exact and within-one agreement per dimension.
+fn class_cycles_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut Vec<Block>) {
+    let es = lang.is_es();
     if let Some(inst) = &study.instrument {
         let mut rows = Vec::new();
         for d in &inst.dimensions {
             let c = [("analysis", "class_cycle_agreement"), ("dimension", d.code.as_str())];
-            let w = find(records, "within_one_agreement", &c);
+            let w = find(records, &Query::stat("within_one_agreement").with_all(&c));
             let meets = w.and_then(|r| r.context.get("meets_criterion")).and_then(|v| v.as_bool());
             rows.push(vec![
                 format!("{} ({})", d.code, if es { &d.name_es } else { &d.name_en }),
                 w.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
-                find(records, "percent_agreement", &c).and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
+                find(records, &Query::stat("percent_agreement").with_all(&c))
+                    .and_then(|r| r.estimate)
+                    .map(pct)
+                    .unwrap_or_else(|| "NA".into()),
                 w.and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
                 match meets {
                     Some(true) => tr(lang, "yes").into(),
@@ -216,9 +235,13 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             note: None,
         }));
     }
-    // Observers
+}
+
+/// Each observer's agreement with their partners.
+fn observers_table(_study: &Study, records: &[Record], lang: Lang, blocks: &mut Vec<Block>) {
     let mut rows = Vec::new();
-    for r in records.iter().filter(|r| r.statistic.starts_with("observer_")) {
+    let q = Query::any_of(&["observer_percent_agreement", "observer_severity", "observer_within_one_agreement"]);
+    for r in q.all(records) {
         let inst = r.ctx_str("instrument").unwrap_or("");
         rows.push(vec![
             r.ctx_str("observer").unwrap_or("").to_string(),
@@ -242,5 +265,4 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, false, false, true, true],
         note: None,
     }));
-    Section { id: "reliability".into(), title: tr(lang, "reliability").into(), blocks }
 }

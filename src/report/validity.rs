@@ -2,11 +2,10 @@
 
 use super::build::score_label;
 use super::i18n::tr;
-use super::reliability::find;
 use super::{Block, Section, Table};
 use crate::choices::Lang;
-use crate::format::{bounded, ci, num, pct};
-use crate::results::Record;
+use crate::format::{bounded, ci, num};
+use crate::results::{find, CiFamily, Query, Record};
 use crate::study::spec::Study;
 
 fn r_ci(r: Option<&Record>) -> String {
@@ -16,16 +15,16 @@ fn r_ci(r: Option<&Record>) -> String {
     }
 }
 
-fn boot<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)], kind: &str) -> Option<&'a Record> {
-    records.iter().find(|r| {
-        r.statistic == stat && r.ctx_str("ci_kind") == Some(kind) && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-    })
-}
-
-fn analytic<'a>(records: &'a [Record], stat: &str, ctx: &[(&str, &str)]) -> Option<&'a Record> {
-    records.iter().find(|r| {
-        r.statistic == stat && r.ctx_str("ci_kind").is_none() && ctx.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-    })
+/// What every part of the validity section reads.
+struct Ctx<'a> {
+    study: &'a Study,
+    records: &'a [Record],
+    lang: Lang,
+    es: bool,
+    lvl: String,
+    cl_names: Vec<String>,
+    cs_names: Vec<String>,
+    doms: Vec<String>,
 }
 
 pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
@@ -39,14 +38,34 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         .as_ref()
         .map(|i| i.domains.iter().map(|d| format!("class_{}", d.code)).collect())
         .unwrap_or_default();
-    // Headline table: checklist total × domains at both levels.
+    let c = Ctx { study, records, lang, es, lvl, cl_names, cs_names, doms };
+    headline_table(&c, &mut blocks);
+    mtmm_tables(&c, &mut blocks);
+    disattenuated_table(&c, &mut blocks);
+    dependent_table(&c, &mut blocks);
+    roc_table(&c, &mut blocks);
+    item_validity_table(&c, &mut blocks);
+    short_form_table(&c, &mut blocks);
+    multilevel_table(&c, &mut blocks);
+    Section { id: "validity".into(), title: tr(lang, "validity").into(), blocks }
+}
+
+/// Headline table: checklist total × CLASS domains at both levels.
+fn headline_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let es = c.es;
+    let lvl = c.lvl.clone();
+    let cl_names = c.cl_names.clone();
+    let doms = c.doms.clone();
     let mut rows = Vec::new();
     for l in &study.spec.analysis.levels {
         for a in &cl_names {
             for b in &doms {
                 let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
-                let r = analytic(records, "pearson_r", &c);
-                let p = boot(records, "pearson_r", &c, "percentile");
+                let r = find(records, &Query::stat("pearson_r").with_all(&c).without("ci_kind"));
+                let p = find(records, &Query::stat("pearson_r").with_all(&c).with("ci_kind", "percentile"));
                 rows.push(vec![
                     tr(lang, &format!("level_{l}")).to_string(),
                     score_label(study, a, lang),
@@ -78,7 +97,15 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, false, false, true, true, true],
         note: Some(tr(lang, "validity_note").into()),
     }));
-    // MTMM matrices (r only) at each level.
+}
+
+/// Multitrait–multimethod matrices (r only) at each level.
+fn mtmm_tables(c: &Ctx, blocks: &mut Vec<Block>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let cl_names = c.cl_names.clone();
+    let cs_names = c.cs_names.clone();
     for l in &study.spec.analysis.levels {
         let mut rows = Vec::new();
         for a in &cl_names {
@@ -86,7 +113,7 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             for b in &cs_names {
                 let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
                 row.push(
-                    analytic(records, "pearson_r", &c)
+                    find(records, &Query::stat("pearson_r").with_all(&c).without("ci_kind"))
                         .and_then(|r| r.estimate)
                         .map(|v| bounded(v, 2))
                         .unwrap_or_else(|| "NA".into()),
@@ -107,15 +134,23 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             note: None,
         }));
     }
-    // Disattenuated and partial
+}
+
+/// Disattenuated and partial correlations.
+fn disattenuated_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let doms = c.doms.clone();
     let mut rows = Vec::new();
     for b in &doms {
         let c = [("analysis", "disattenuated"), ("x", "checklist_total"), ("y", b.as_str())];
-        if let Some(r) = find(records, "disattenuated_r", &c) {
+        if let Some(r) = find(records, &Query::stat("disattenuated_r").with_all(&c)) {
             let g = |k: &str| {
                 r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
             };
-            let partial = find(records, "partial_r", &[("analysis", "partial"), ("y", b.as_str())]);
+            let partial =
+                find(records, &Query::stat("partial_r").with_all(&[("analysis", "partial"), ("y", b.as_str())]));
             rows.push(vec![
                 b.trim_start_matches("class_").to_string(),
                 g("observed_r"),
@@ -146,9 +181,13 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, true, true, true, true, true],
         note: Some(tr(lang, "disatt_note").into()),
     }));
-    // Dependent correlations
-    let dep: Vec<&Record> =
-        records.iter().filter(|r| r.ctx_str("analysis") == Some("dependent_correlations")).collect();
+}
+
+/// Tests of dependent correlations.
+fn dependent_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let records = c.records;
+    let lang = c.lang;
+    let dep: Vec<&Record> = Query::any().with("analysis", "dependent_correlations").all(records).collect();
     if !dep.is_empty() {
         let rows = dep
             .iter()
@@ -175,28 +214,26 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             note: None,
         }));
     }
-    // ROC
+}
+
+/// ROC screening per quality threshold.
+fn roc_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let es = c.es;
+    let lvl = c.lvl.clone();
+    let cl_names = c.cl_names.clone();
     for th in &study.spec.analysis.thresholds {
         let mut rows = Vec::new();
         for a in &cl_names {
             let c = [("analysis", "roc"), ("threshold", th.name.as_str()), ("score", a.as_str())];
-            let auc = records.iter().find(|r| {
-                r.statistic == "auc"
-                    && r.ci_method.as_deref() == Some("DeLong")
-                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-            });
-            let aucb = records.iter().find(|r| {
-                r.statistic == "auc"
-                    && r.ci_method.as_deref().is_some_and(|m| m.contains("bootstrap"))
-                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-            });
-            let thr = records.iter().find(|r| {
-                (r.statistic == "youden_threshold" || r.statistic == "chosen_threshold")
-                    && c.iter().all(|(k, v)| r.ctx_str(k) == Some(*v))
-            });
-            let se = find(records, "sensitivity", &c);
-            let sp = find(records, "specificity", &c);
-            let bench = find(records, "screening_benchmark_met", &c)
+            let auc = find(records, &Query::stat("auc").with_all(&c).ci(CiFamily::DeLong));
+            let aucb = find(records, &Query::stat("auc").with_all(&c).ci(CiFamily::Bootstrap));
+            let thr = find(records, &Query::any_of(&["youden_threshold", "chosen_threshold"]).with_all(&c));
+            let se = find(records, &Query::stat("sensitivity").with_all(&c));
+            let sp = find(records, &Query::stat("specificity").with_all(&c));
+            let bench = find(records, &Query::stat("screening_benchmark_met").with_all(&c))
                 .and_then(|r| r.context.get("meets_criterion"))
                 .and_then(|v| v.as_bool());
             rows.push(vec![
@@ -239,19 +276,26 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             }),
         }));
     }
-    // Item validity
+}
+
+/// Item validity against each CLASS domain.
+fn item_validity_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let doms = c.doms.clone();
     let mut rows = Vec::new();
     for it in &study.spec.checklist.items {
         let mut row = vec![it.id.clone(), study.subscale_label(&it.subscale, lang)];
         for b in &doms {
-            let r = records.iter().find(|r| {
-                r.ctx_str("analysis") == Some("item_validity")
-                    && r.ctx_str("item") == Some(&it.id)
-                    && r.ctx_str("y") == Some(b)
-            });
+            let r = find(
+                records,
+                &Query::any().with_all(&[("analysis", "item_validity"), ("item", it.id.as_str()), ("y", b.as_str())]),
+            );
             row.push(r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()));
         }
-        let flag = find(records, "item_discriminates", &[("item", it.id.as_str())]).and_then(|r| r.estimate);
+        let flag = find(records, &Query::stat("item_discriminates").with_all(&[("item", it.id.as_str())]))
+            .and_then(|r| r.estimate);
         row.push(if flag == Some(0.0) { tr(lang, "no_discrimination").to_string() } else { String::new() });
         rows.push(row);
     }
@@ -269,8 +313,14 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric,
         note: Some(tr(lang, "item_validity_note").into()),
     }));
-    // Short form
-    let steps: Vec<&Record> = records.iter().filter(|r| r.statistic == "short_form_step").collect();
+}
+
+/// The short-form search.
+fn short_form_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let records = c.records;
+    let lang = c.lang;
+    let doms = c.doms.clone();
+    let steps: Vec<&Record> = Query::stat("short_form_step").all(records).collect();
     if !steps.is_empty() {
         let rows = steps
             .iter()
@@ -298,7 +348,7 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         let mut numeric = vec![true, false, true];
         numeric.extend(doms.iter().map(|_| true));
         numeric.push(true);
-        let proposal = find(records, "short_form_proposed", &[]);
+        let proposal = find(records, &Query::stat("short_form_proposed").with_all(&[]));
         let note = match proposal {
             Some(p) if p.estimate.is_some() => format!(
                 "{}: {} ({} {}).",
@@ -319,13 +369,24 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
             note: Some(note),
         }));
     }
-    // Multilevel
+}
+
+/// Clustering of classrooms in centers.
+fn multilevel_table(c: &Ctx, blocks: &mut Vec<Block>) {
+    let study = c.study;
+    let records = c.records;
+    let lang = c.lang;
+    let es = c.es;
+    let cl_names = c.cl_names.clone();
+    let cs_names = c.cs_names.clone();
     let mut rows = Vec::new();
     let mut all = cl_names.clone();
     all.extend(cs_names.iter().cloned());
     for s in &all {
-        let icc = find(records, "icc_center", &[("analysis", "multilevel"), ("score", s.as_str())]);
-        let deff = find(records, "design_effect", &[("analysis", "multilevel"), ("score", s.as_str())]);
+        let icc =
+            find(records, &Query::stat("icc_center").with_all(&[("analysis", "multilevel"), ("score", s.as_str())]));
+        let deff =
+            find(records, &Query::stat("design_effect").with_all(&[("analysis", "multilevel"), ("score", s.as_str())]));
         rows.push(vec![
             score_label(study, s, lang),
             icc.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()),
@@ -363,6 +424,4 @@ pub fn section(study: &Study, records: &[Record], lang: Lang) -> Section {
         numeric: vec![false, true, true],
         note: Some(format!("{} {}", tr(lang, "multilevel_note"), prec.join("; "))),
     }));
-    let _ = pct;
-    Section { id: "validity".into(), title: tr(lang, "validity").into(), blocks }
 }
