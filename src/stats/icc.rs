@@ -79,6 +79,30 @@ pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> 
     if n < 3 {
         return Err(Na::new(format!("n = {n} targets with complete ratings < 3")));
     }
+    let ms = mean_squares(&complete, n, k);
+    if !(ms.msw > 0.0) || !(ms.mse > 0.0) {
+        return Err(Na::new("no within-target variation (perfect agreement): the F tests and CIs are undefined"));
+    }
+    if !(ms.msr > 0.0) {
+        return Err(Na::new("no between-target variation: ICC is undefined"));
+    }
+    let forms = icc_forms(&ms, n as f64, k as f64, level)?;
+    Ok(IccAnova { n, k, dropped, msr: ms.msr, msc: ms.msc, mse: ms.mse, msw: ms.msw, forms })
+}
+
+/// Mean squares of a complete targets × raters table.
+struct MeanSquares {
+    /// Between targets (rows).
+    msr: f64,
+    /// Between raters (columns).
+    msc: f64,
+    /// Residual.
+    mse: f64,
+    /// Within targets.
+    msw: f64,
+}
+
+fn mean_squares(complete: &[Vec<f64>], n: usize, k: usize) -> MeanSquares {
     let (nf, kf) = (n as f64, k as f64);
     let gm = complete.iter().flatten().sum::<f64>() / (nf * kf);
     let row_m: Vec<f64> = complete.iter().map(|r| r.iter().sum::<f64>() / kf).collect();
@@ -88,22 +112,30 @@ pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> 
     let ssc = nf * col_m.iter().map(|m| (m - gm).powi(2)).sum::<f64>();
     let sse = (sst - ssr - ssc).max(0.0);
     let ssw = (sst - ssr).max(0.0);
-    let msr = ssr / (nf - 1.0);
-    let msc = ssc / (kf - 1.0);
-    let mse = sse / ((nf - 1.0) * (kf - 1.0));
-    let msw = ssw / (nf * (kf - 1.0));
-    if !(msw > 0.0) || !(mse > 0.0) {
-        return Err(Na::new("no within-target variation (perfect agreement): the F tests and CIs are undefined"));
+    MeanSquares {
+        msr: ssr / (nf - 1.0),
+        msc: ssc / (kf - 1.0),
+        mse: sse / ((nf - 1.0) * (kf - 1.0)),
+        msw: ssw / (nf * (kf - 1.0)),
     }
-    if !(msr > 0.0) {
-        return Err(Na::new("no between-target variation: ICC is undefined"));
-    }
-    let icc1 = (msr - msw) / (msr + (kf - 1.0) * msw);
-    let icc2 = (msr - mse) / (msr + (kf - 1.0) * mse + kf * (msc - mse) / nf);
-    let icc3 = (msr - mse) / (msr + (kf - 1.0) * mse);
-    let icc1k = (msr - msw) / msr;
-    let icc2k = (msr - mse) / (msr + (msc - mse) / nf);
-    let icc3k = (msr - mse) / msr;
+}
+
+/// F tests and the raw CI bounds shared by the six forms.
+struct FTests {
+    /// One-way test (icc1, icc1k): F, df1, df2, p.
+    one_way: (f64, f64, f64, f64),
+    /// Two-way test (the other four forms): F, df1, df2, p.
+    two_way: (f64, f64, f64, f64),
+    /// Lower and upper F bounds for icc1 / icc1k.
+    f1: (f64, f64),
+    /// Lower and upper F bounds for icc3 / icc3k.
+    f3: (f64, f64),
+    /// CI of icc2 (Satterthwaite df, McGraw & Wong 1996 Table 7).
+    icc2_ci: (f64, f64),
+}
+
+fn f_tests(ms: &MeanSquares, nf: f64, kf: f64, icc2: f64, level: f64) -> StatResult<FTests> {
+    let MeanSquares { msr, msc, mse, msw } = *ms;
     let a = 1.0 - level;
     let (d11n, d11d) = (nf - 1.0, nf * (kf - 1.0));
     let (d21n, d21d) = (nf - 1.0, (nf - 1.0) * (kf - 1.0));
@@ -119,7 +151,7 @@ pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> 
     let vn = (kf - 1.0) * (nf - 1.0) * (kf * icc2 * fj + nf * (1.0 + (kf - 1.0) * icc2) - kf * icc2).powi(2);
     let vd = (nf - 1.0) * kf * kf * icc2 * icc2 * fj * fj + (nf * (1.0 + (kf - 1.0) * icc2) - kf * icc2).powi(2);
     let v = vn / vd;
-    let (l2, u2) = if v.is_finite() && v > 0.0 {
+    let icc2_ci = if v.is_finite() && v > 0.0 {
         let f2u = qf(1.0 - a / 2.0, nf - 1.0, v)?;
         let f2l = qf(1.0 - a / 2.0, v, nf - 1.0)?;
         (
@@ -129,93 +161,84 @@ pub fn icc_anova(rows: &[Vec<Option<f64>>], level: f64) -> StatResult<IccAnova> 
     } else {
         (f64::NAN, f64::NAN)
     };
-    let form = |name, en, es, est, f, d1, d2, p, lo, hi| IccForm {
-        name,
-        label_en: en,
-        label_es: es,
-        estimate: est,
-        f,
-        df1: d1,
-        df2: d2,
-        p_value: p,
-        ci_low: lo,
-        ci_high: hi,
-    };
-    let forms = vec![
+    Ok(FTests {
+        one_way: (f11, d11n, d11d, p11),
+        two_way: (f21, d21n, d21d, p21),
+        f1: (f1l, f1u),
+        f3: (f3l, f3u),
+        icc2_ci,
+    })
+}
+
+/// One form from its (name, English label, Spanish label), estimate, (F, df1, df2, p) and CI.
+fn form(
+    label: (&'static str, &'static str, &'static str),
+    estimate: f64,
+    test: (f64, f64, f64, f64),
+    ci: (f64, f64),
+) -> IccForm {
+    let (name, label_en, label_es) = label;
+    let (f, df1, df2, p_value) = test;
+    IccForm { name, label_en, label_es, estimate, f, df1, df2, p_value, ci_low: ci.0, ci_high: ci.1 }
+}
+
+/// The six forms in the order icc1, icc2, icc3, icc1k, icc2k, icc3k.
+fn icc_forms(ms: &MeanSquares, nf: f64, kf: f64, level: f64) -> StatResult<Vec<IccForm>> {
+    let MeanSquares { msr, msc, mse, msw } = *ms;
+    let icc1 = (msr - msw) / (msr + (kf - 1.0) * msw);
+    let icc2 = (msr - mse) / (msr + (kf - 1.0) * mse + kf * (msc - mse) / nf);
+    let icc3 = (msr - mse) / (msr + (kf - 1.0) * mse);
+    let icc1k = (msr - msw) / msr;
+    let icc2k = (msr - mse) / (msr + (msc - mse) / nf);
+    let icc3k = (msr - mse) / msr;
+    let t = f_tests(ms, nf, kf, icc2, level)?;
+    let ((f1l, f1u), (f3l, f3u), (l2, u2)) = (t.f1, t.f3, t.icc2_ci);
+    Ok(vec![
         form(
-            "icc1",
-            "ICC(1), one-way random, single rater",
-            "CCI(1), unifactorial aleatorio, un observador",
+            ("icc1", "ICC(1), one-way random, single rater", "CCI(1), unifactorial aleatorio, un observador"),
             icc1,
-            f11,
-            d11n,
-            d11d,
-            p11,
-            (f1l - 1.0) / (f1l + kf - 1.0),
-            (f1u - 1.0) / (f1u + kf - 1.0),
+            t.one_way,
+            ((f1l - 1.0) / (f1l + kf - 1.0), (f1u - 1.0) / (f1u + kf - 1.0)),
         ),
         form(
-            "icc2",
-            "ICC(A,1), absolute agreement, single rater",
-            "CCI(A,1), acuerdo absoluto, un observador",
+            ("icc2", "ICC(A,1), absolute agreement, single rater", "CCI(A,1), acuerdo absoluto, un observador"),
             icc2,
-            f21,
-            d21n,
-            d21d,
-            p21,
-            l2,
-            u2,
+            t.two_way,
+            (l2, u2),
         ),
         form(
-            "icc3",
-            "ICC(C,1), consistency, single rater",
-            "CCI(C,1), consistencia, un observador",
+            ("icc3", "ICC(C,1), consistency, single rater", "CCI(C,1), consistencia, un observador"),
             icc3,
-            f21,
-            d21n,
-            d21d,
-            p21,
-            (f3l - 1.0) / (f3l + kf - 1.0),
-            (f3u - 1.0) / (f3u + kf - 1.0),
+            t.two_way,
+            ((f3l - 1.0) / (f3l + kf - 1.0), (f3u - 1.0) / (f3u + kf - 1.0)),
         ),
         form(
-            "icc1k",
-            "ICC(k), one-way random, mean of k raters",
-            "CCI(k), unifactorial aleatorio, promedio de k observadores",
+            (
+                "icc1k",
+                "ICC(k), one-way random, mean of k raters",
+                "CCI(k), unifactorial aleatorio, promedio de k observadores",
+            ),
             icc1k,
-            f11,
-            d11n,
-            d11d,
-            p11,
-            1.0 - 1.0 / f1l,
-            1.0 - 1.0 / f1u,
+            t.one_way,
+            (1.0 - 1.0 / f1l, 1.0 - 1.0 / f1u),
         ),
         form(
-            "icc2k",
-            "ICC(A,k), absolute agreement, mean of k raters",
-            "CCI(A,k), acuerdo absoluto, promedio de k observadores",
+            (
+                "icc2k",
+                "ICC(A,k), absolute agreement, mean of k raters",
+                "CCI(A,k), acuerdo absoluto, promedio de k observadores",
+            ),
             icc2k,
-            f21,
-            d21n,
-            d21d,
-            p21,
-            l2 * kf / (1.0 + l2 * (kf - 1.0)),
-            u2 * kf / (1.0 + u2 * (kf - 1.0)),
+            t.two_way,
+            (l2 * kf / (1.0 + l2 * (kf - 1.0)), u2 * kf / (1.0 + u2 * (kf - 1.0))),
         ),
         form(
-            "icc3k",
-            "ICC(C,k), consistency, mean of k raters",
-            "CCI(C,k), consistencia, promedio de k observadores",
+            ("icc3k", "ICC(C,k), consistency, mean of k raters", "CCI(C,k), consistencia, promedio de k observadores"),
             icc3k,
-            f21,
-            d21n,
-            d21d,
-            p21,
-            1.0 - 1.0 / f3l,
-            1.0 - 1.0 / f3u,
+            t.two_way,
+            (1.0 - 1.0 / f3l, 1.0 - 1.0 / f3u),
         ),
-    ];
-    Ok(IccAnova { n, k, dropped, msr, msc, mse, msw, forms })
+    ])
 }
 
 /// REML variance components and ICCs.

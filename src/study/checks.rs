@@ -4,7 +4,8 @@
 //! value, check id, severity and a message in Spanish and English.
 
 use super::ingest::FnvBuild;
-use super::ingest::{ObsMeta, Role, MISSING_CODE, NA_CODE};
+use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, Roster, MISSING_CODE, NA_CODE};
+use super::instrument::Instrument;
 use super::pipeline::StudyData;
 use super::quality::Severity;
 use super::reliability::pair_observations;
@@ -74,13 +75,64 @@ fn median(v: &mut [f64]) -> Option<f64> {
 
 /// Run every check. `since` keeps observations dated on or after it (ISO date).
 pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<IssueRow> {
+    let cx = Ctx { study, d, cl: &d.checklist, cf: d.checklist.file.as_str(), since };
     let mut out = Vec::new();
-    let cl = &d.checklist;
-    let cf = cl.file.as_str();
-    let keep = |m: &ObsMeta| since.map_or(true, |s| m.date.as_deref().map_or(true, |dt| dt >= s));
-    let ck = &study.spec.checks;
     // ---- values: invalid cells excluded at ingest
-    for v in &d.issues.excluded {
+    excluded_values(&cx, &mut out);
+    // ---- ids
+    if let Some(roster) = &d.roster {
+        roster_checks(&cx, roster, &mut out);
+    }
+    duplicate_checks(&cx, &mut out);
+    if let Some(c) = &d.class {
+        instrument_link_checks(&cx, c, &mut out);
+    }
+    // ---- values
+    straight_lining(&cx, &mut out);
+    outlying_scores(&cx, &mut out);
+    missing_rates(&cx, &mut out);
+    // ---- CLASS cycles
+    if let (Some(c), Some(_)) = (&d.class, &study.instrument) {
+        class_cycle_checks(&cx, c, &mut out);
+    }
+    // ---- timing
+    let per_day = visit_timing_checks(&cx, &mut out);
+    observer_day_checks(&cx, &per_day, &mut out);
+    // ---- observers: severity
+    observer_severity_checks(&cx, &mut out);
+    // ---- observers: drift over the fieldwork weeks (OLS slope of the observer's totals on
+    // weeks since the first visit; flagged when p < .01 and the fitted change over the
+    // observer's fieldwork exceeds half the SD of all totals).
+    drift_checks(d, &|m: &ObsMeta| cx.keep(m), &mut out);
+    // ---- back-checks: double-coded pairs
+    pair_checks(&cx, &mut out);
+    double_coded_share(&cx, &mut out);
+    if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
+        class_within_one(&cx, c, inst, &mut out);
+    }
+    out
+}
+
+/// What every check reads: the spec, the ingested data and the `since` filter.
+struct Ctx<'a> {
+    study: &'a Study,
+    d: &'a StudyData,
+    cl: &'a ChecklistData,
+    /// The checklist file, as named in the issue rows.
+    cf: &'a str,
+    since: Option<&'a str>,
+}
+
+impl Ctx<'_> {
+    /// Observations dated on or after `since` (all of them without it).
+    fn keep(&self, m: &ObsMeta) -> bool {
+        self.since.map_or(true, |s| m.date.as_deref().map_or(true, |dt| dt >= s))
+    }
+}
+
+/// Invalid cells excluded at ingest (`--keep-going`).
+fn excluded_values(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    for v in &cx.d.issues.excluded {
         let file = std::path::Path::new(&v.file)
             .file_name()
             .map(|f| f.to_string_lossy().to_string())
@@ -92,48 +144,56 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             format!("valor fuera de los permitidos; se esperaba {}", v.expected),
         ));
     }
-    // ---- ids
-    if let Some(roster) = &d.roster {
-        for m in cl.meta.iter().filter(|m| keep(m)) {
-            if !roster.centers.contains_key(&*m.center) {
-                out.push(
-                    row("ids", "center_not_in_roster", Severity::Error, cf, Some(m))
-                        .col(study.spec.checklist.columns.center.clone(), m.center.to_string())
-                        .msg("center not in the roster", "el centro no está en el marco muestral"),
-                );
-            }
+}
+
+/// Centers missing from the roster, roster centers without data, and progress by the first
+/// roster attribute.
+fn roster_checks(cx: &Ctx, roster: &Roster, out: &mut Vec<IssueRow>) {
+    let (study, cl, cf) = (cx.study, cx.cl, cx.cf);
+    for m in cl.meta.iter().filter(|m| cx.keep(m)) {
+        if !roster.centers.contains_key(&*m.center) {
+            out.push(
+                row("ids", "center_not_in_roster", Severity::Error, cf, Some(m))
+                    .col(study.spec.checklist.columns.center.clone(), m.center.to_string())
+                    .msg("center not in the roster", "el centro no está en el marco muestral"),
+            );
         }
-        let seen: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
-        let mut by_attr: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for (c, attrs) in &roster.centers {
-            let group = attrs.first().cloned().unwrap_or_default();
-            let e = by_attr.entry(group).or_default();
-            e.0 += 1;
-            if seen.contains(c.as_str()) {
-                e.1 += 1;
-            } else {
-                let mut r = row("ids", "roster_center_without_data", Severity::Info, &roster.file, None);
-                r.center = c.clone();
-                out.push(r.msg(
-                    "roster center with no checklist data yet",
-                    "centro del marco muestral sin datos de lista de cotejo",
-                ));
-            }
-        }
-        for (g, (n, done)) in by_attr {
-            let mut r = row("ids", "progress", Severity::Info, &roster.file, None)
-                .col(roster.attributes.first().cloned().unwrap_or_default(), g.clone());
-            r.value = g.clone();
+    }
+    let seen: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
+    let mut by_attr: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (c, attrs) in &roster.centers {
+        let group = attrs.first().cloned().unwrap_or_default();
+        let e = by_attr.entry(group).or_default();
+        e.0 += 1;
+        if seen.contains(c.as_str()) {
+            e.1 += 1;
+        } else {
+            let mut r = row("ids", "roster_center_without_data", Severity::Info, &roster.file, None);
+            r.center = c.clone();
             out.push(r.msg(
-                format!("{done} of {n} centers visited ({:.0}%)", 100.0 * done as f64 / n as f64),
-                format!("{done} de {n} centros visitados ({:.0}%)", 100.0 * done as f64 / n as f64),
+                "roster center with no checklist data yet",
+                "centro del marco muestral sin datos de lista de cotejo",
             ));
         }
     }
+    for (g, (n, done)) in by_attr {
+        let mut r = row("ids", "progress", Severity::Info, &roster.file, None)
+            .col(roster.attributes.first().cloned().unwrap_or_default(), g.clone());
+        r.value = g.clone();
+        out.push(r.msg(
+            format!("{done} of {n} centers visited ({:.0}%)", 100.0 * done as f64 / n as f64),
+            format!("{done} de {n} centros visitados ({:.0}%)", 100.0 * done as f64 / n as f64),
+        ));
+    }
+}
+
+/// Repeated submission keys and repeated visits (same classroom, observer and date).
+fn duplicate_checks(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    let (study, cl, cf) = (cx.study, cx.cl, cx.cf);
     // Hash maps for the per-row lookups (a national export has a million rows).
     let mut keys: HashMap<&str, usize, FnvBuild> = HashMap::default();
     let mut visits: HashMap<(&str, &str, &str, Option<&str>), usize, FnvBuild> = HashMap::default();
-    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| cx.keep(m)) {
         if study.spec.checklist.columns.key.is_some() {
             if let Some(&first) = keys.get(m.key.as_str()) {
                 let same = cl.row(first) == cl.row(i);
@@ -169,28 +229,35 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             visits.insert(k, i);
         }
     }
-    if let Some(c) = &d.class {
-        let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
-        let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
-        for m in cl.meta.iter().filter(|m| m.role == Role::Primary && keep(m)) {
-            if !cs_rooms.contains(&(&*m.center, &*m.classroom)) {
-                out.push(
-                    row("ids", "checklist_without_class", Severity::Warning, cf, Some(m))
-                        .msg("no CLASS observation for this classroom", "no hay observación CLASS de esta sala"),
-                );
-            }
-        }
-        for m in c.obs.iter().filter(|m| m.role == Role::Primary && keep(m)) {
-            if !cl_rooms.contains(&(&*m.center, &*m.classroom)) {
-                out.push(
-                    row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m))
-                        .msg("no checklist observation for this classroom", "no hay lista de cotejo de esta sala"),
-                );
-            }
+}
+
+/// Classrooms observed with one instrument only.
+fn instrument_link_checks(cx: &Ctx, c: &ClassData, out: &mut Vec<IssueRow>) {
+    let (cl, cf) = (cx.cl, cx.cf);
+    let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+    let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+    for m in cl.meta.iter().filter(|m| m.role == Role::Primary && cx.keep(m)) {
+        if !cs_rooms.contains(&(&*m.center, &*m.classroom)) {
+            out.push(
+                row("ids", "checklist_without_class", Severity::Warning, cf, Some(m))
+                    .msg("no CLASS observation for this classroom", "no hay observación CLASS de esta sala"),
+            );
         }
     }
-    // ---- values: straight-lining. Identical answers are only suspicious where they cannot all
-    // be honest: three or more ordinal items, or a section with a reverse-worded item.
+    for m in c.obs.iter().filter(|m| m.role == Role::Primary && cx.keep(m)) {
+        if !cl_rooms.contains(&(&*m.center, &*m.classroom)) {
+            out.push(
+                row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m))
+                    .msg("no checklist observation for this classroom", "no hay lista de cotejo de esta sala"),
+            );
+        }
+    }
+}
+
+/// Straight-lining. Identical answers are only suspicious where they cannot all be honest:
+/// three or more ordinal items, or a section with a reverse-worded item.
+fn straight_lining(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    let (study, cl) = (cx.study, cx.cl);
     let items = &study.spec.checklist.items;
     let sections: Vec<(&String, Vec<usize>)> = study
         .subscales
@@ -204,44 +271,54 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         .meta
         .par_iter()
         .enumerate()
-        .filter(|(_, m)| keep(m))
-        .map(|(i, m)| {
-            let r = cl.row(i);
-            let mut found = Vec::new();
-            for (sub, js) in &sections {
-                let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) =
-                    (0usize, 0usize, None, true, None, true, false);
-                for &j in js {
-                    let c = r[j];
-                    if c == NA_CODE || c == MISSING_CODE {
-                        continue;
-                    }
-                    n += 1;
-                    all_same &= *first.get_or_insert(c) == c;
-                    has_rev |= items[j].reverse;
-                    if items[j].kind == super::spec::ItemType::Ordinal {
-                        n_ord += 1;
-                        ord_same &= *ord_first.get_or_insert(c) == c;
-                    }
-                }
-                let all_same = n >= 5 && all_same;
-                if all_same && ((n_ord >= 3 && ord_same) || has_rev) {
-                    found.push(
-                        row("values", "straight_lining", Severity::Info, cf, Some(m))
-                            .col(sub.to_string(), format!("{n} items"))
-                            .msg(
-                                format!("identical answers across the whole subscale '{sub}'"),
-                                format!("respuestas idénticas en toda la subescala '{sub}'"),
-                            ),
-                    );
-                }
-            }
-            found
-        })
+        .filter(|(_, m)| cx.keep(m))
+        .map(|(i, m)| straight_lined_sections(cx, &sections, i, m))
         .collect();
     out.extend(straight.into_iter().flatten());
+}
+
+/// The subscales of row `i` answered identically throughout (see [`straight_lining`]).
+fn straight_lined_sections(cx: &Ctx, sections: &[(&String, Vec<usize>)], i: usize, m: &ObsMeta) -> Vec<IssueRow> {
+    let items = &cx.study.spec.checklist.items;
+    let r = cx.cl.row(i);
+    let mut found = Vec::new();
+    for (sub, js) in sections {
+        let (mut n, mut n_ord, mut first, mut all_same, mut ord_first, mut ord_same, mut has_rev) =
+            (0usize, 0usize, None, true, None, true, false);
+        for &j in js {
+            let c = r[j];
+            if c == NA_CODE || c == MISSING_CODE {
+                continue;
+            }
+            n += 1;
+            all_same &= *first.get_or_insert(c) == c;
+            has_rev |= items[j].reverse;
+            if items[j].kind == super::spec::ItemType::Ordinal {
+                n_ord += 1;
+                ord_same &= *ord_first.get_or_insert(c) == c;
+            }
+        }
+        let all_same = n >= 5 && all_same;
+        if all_same && ((n_ord >= 3 && ord_same) || has_rev) {
+            found.push(
+                row("values", "straight_lining", Severity::Info, cx.cf, Some(m))
+                    .col(sub.to_string(), format!("{n} items"))
+                    .msg(
+                        format!("identical answers across the whole subscale '{sub}'"),
+                        format!("respuestas idénticas en toda la subescala '{sub}'"),
+                    ),
+            );
+        }
+    }
+    found
+}
+
+/// Outlying checklist totals: all-worst or all-best forms (proportion scoring), then totals
+/// far from the median in robust-z terms.
+fn outlying_scores(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    let (study, cl, cf) = (cx.study, cx.cl, cx.cf);
     let totals: Vec<(usize, f64)> =
-        d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+        cx.d.checklist_scores.values[0].iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
     // Floor or ceiling: every answered item at its worst (or best) value. On a bounded 0–1
     // proportion no single total can be far from the median in robust-z terms when classrooms
     // differ as much as they do, so an all-worst/all-best form is flagged directly.
@@ -249,7 +326,7 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         for &(i, v) in &totals {
             let m = &cl.meta[i];
             let answered = cl.row(i).iter().filter(|&&c| c != NA_CODE && c != MISSING_CODE).count();
-            if keep(m) && answered >= 5 && (v <= 1e-12 || v >= 1.0 - 1e-12) {
+            if cx.keep(m) && answered >= 5 && (v <= 1e-12 || v >= 1.0 - 1e-12) {
                 let (en, es) = if v <= 1e-12 { ("worst", "peor") } else { ("best", "mejor") };
                 out.push(
                     row("values", "outlying_score", Severity::Warning, cf, Some(m))
@@ -268,7 +345,7 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         if let Some(mad) = median(&mut dev).map(|x| 1.4826 * x).filter(|x| *x > 0.0) {
             for &(i, v) in &totals {
                 let z = (v - med) / mad;
-                if z.abs() > ck.outlier_z && keep(&cl.meta[i]) {
+                if z.abs() > study.spec.checks.outlier_z && cx.keep(&cl.meta[i]) {
                     out.push(
                         row("values", "outlying_score", Severity::Warning, cf, Some(&cl.meta[i]))
                             .col("checklist_total", format!("{v:.3}"))
@@ -281,9 +358,13 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             }
         }
     }
-    // Missing and not-applicable rates by item and by observer.
-    let primary: Vec<usize> = (0..cl.meta.len()).filter(|&i| keep(&cl.meta[i])).collect();
-    for (j, it) in items.iter().enumerate() {
+}
+
+/// Missing and not-applicable rates by item and by observer.
+fn missing_rates(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    let (cl, cf) = (cx.cl, cx.cf);
+    let primary: Vec<usize> = (0..cl.meta.len()).filter(|&i| cx.keep(&cl.meta[i])).collect();
+    for (j, it) in cx.study.spec.checklist.items.iter().enumerate() {
         let n = primary.len().max(1) as f64;
         let miss = primary.iter().filter(|&&i| cl.row(i)[j] == MISSING_CODE).count() as f64 / n;
         let na = primary.iter().filter(|&&i| cl.row(i)[j] == NA_CODE).count() as f64 / n;
@@ -323,65 +404,67 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             ));
         }
     }
-    // ---- CLASS cycles
-    if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
-        let expected = study.spec.class.as_ref().map_or(4, |c| c.cycles);
-        let mut cycles: Vec<Vec<u32>> = vec![Vec::new(); c.obs.len()];
-        for cy in &c.cycles {
-            if cycles[cy.obs].contains(&cy.cycle) {
-                out.push(
-                    row("class", "duplicate_cycle", Severity::Error, &c.file, Some(&c.obs[cy.obs]))
-                        .col("cycle", cy.cycle.to_string())
-                        .msg(
-                            "cycle entered twice for this observation",
-                            "ciclo capturado dos veces en esta observación",
-                        ),
-                );
-            }
-            cycles[cy.obs].push(cy.cycle);
-            if cy.values.iter().all(|v| v.is_none()) {
-                out.push(
-                    row("class", "empty_cycle", Severity::Warning, &c.file, Some(&c.obs[cy.obs]))
-                        .col("cycle", cy.cycle.to_string())
-                        .msg("cycle without any dimension score", "ciclo sin ningún puntaje"),
-                );
-            }
+}
+
+/// CLASS cycles entered twice or empty, observations with too few cycles or a gap.
+fn class_cycle_checks(cx: &Ctx, c: &ClassData, out: &mut Vec<IssueRow>) {
+    let expected = cx.study.spec.class.as_ref().map_or(4, |c| c.cycles);
+    let mut cycles: Vec<Vec<u32>> = vec![Vec::new(); c.obs.len()];
+    for cy in &c.cycles {
+        if cycles[cy.obs].contains(&cy.cycle) {
+            out.push(
+                row("class", "duplicate_cycle", Severity::Error, &c.file, Some(&c.obs[cy.obs]))
+                    .col("cycle", cy.cycle.to_string())
+                    .msg("cycle entered twice for this observation", "ciclo capturado dos veces en esta observación"),
+            );
         }
-        for (i, cs) in cycles.iter_mut().enumerate() {
-            let m = &c.obs[i];
-            if !keep(m) {
-                continue;
-            }
-            cs.sort();
-            cs.dedup();
-            if (cs.len() as u32) < expected {
-                out.push(
-                    row("class", "few_cycles", Severity::Warning, &c.file, Some(m))
-                        .col("cycles", cs.len().to_string())
-                        .msg(
-                            format!("{} of {expected} expected cycles", cs.len()),
-                            format!("{} de {expected} ciclos esperados", cs.len()),
-                        ),
-                );
-            }
-            if let Some(&mx) = cs.last() {
-                let gaps: Vec<String> = (1..mx).filter(|k| !cs.contains(k)).map(|k| k.to_string()).collect();
-                if !gaps.is_empty() {
-                    out.push(
-                        row("class", "cycle_gap", Severity::Warning, &c.file, Some(m))
-                            .col("cycle", gaps.join(","))
-                            .msg("gap in the cycle numbering", "salto en la numeración de ciclos"),
-                    );
-                }
-            }
+        cycles[cy.obs].push(cy.cycle);
+        if cy.values.iter().all(|v| v.is_none()) {
+            out.push(
+                row("class", "empty_cycle", Severity::Warning, &c.file, Some(&c.obs[cy.obs]))
+                    .col("cycle", cy.cycle.to_string())
+                    .msg("cycle without any dimension score", "ciclo sin ningún puntaje"),
+            );
         }
-        let _ = inst;
     }
-    // ---- timing
+    for (i, cs) in cycles.iter_mut().enumerate() {
+        let m = &c.obs[i];
+        if !cx.keep(m) {
+            continue;
+        }
+        cs.sort();
+        cs.dedup();
+        if (cs.len() as u32) < expected {
+            out.push(
+                row("class", "few_cycles", Severity::Warning, &c.file, Some(m))
+                    .col("cycles", cs.len().to_string())
+                    .msg(
+                        format!("{} of {expected} expected cycles", cs.len()),
+                        format!("{} de {expected} ciclos esperados", cs.len()),
+                    ),
+            );
+        }
+        if let Some(&mx) = cs.last() {
+            let gaps: Vec<String> = (1..mx).filter(|k| !cs.contains(k)).map(|k| k.to_string()).collect();
+            if !gaps.is_empty() {
+                out.push(
+                    row("class", "cycle_gap", Severity::Warning, &c.file, Some(m))
+                        .col("cycle", gaps.join(","))
+                        .msg("gap in the cycle numbering", "salto en la numeración de ciclos"),
+                );
+            }
+        }
+    }
+}
+
+/// Per-visit timing: duration, fieldwork window and submission delay. Returns the kept
+/// observations of each observer and day, for [`observer_day_checks`].
+fn visit_timing_checks<'a>(cx: &Ctx<'a>, out: &mut Vec<IssueRow>) -> HashMap<(&'a str, &'a str), Vec<usize>, FnvBuild> {
+    let (cl, cf, ck) = (cx.cl, cx.cf, &cx.study.spec.checks);
     let window =
         (ck.fieldwork_start.as_deref().and_then(parse_datetime), ck.fieldwork_end.as_deref().and_then(parse_datetime));
     let mut per_day: HashMap<(&str, &str), Vec<usize>, FnvBuild> = HashMap::default();
-    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| keep(m)) {
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| cx.keep(m)) {
         if let (Some(s), Some(e)) = (m.start, m.end) {
             let mins = (e.timestamp() - s.timestamp()) as f64 / 60.0;
             if mins < ck.min_duration_min || mins > ck.max_duration_min {
@@ -410,26 +493,35 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         if let Some(date) = m.date.as_deref() {
             per_day.entry((&*m.observer, date)).or_default().push(i);
         }
-        // Submission delay: from the end of the visit (else its start or date) to the upload.
-        let visit = m.end.or(m.start).or_else(|| m.date.as_deref().and_then(parse_datetime));
-        if let (Some(sub), Some(v)) = (m.submitted, visit) {
-            let days = (sub.timestamp() - v.timestamp()) as f64 / 86_400.0;
-            let col = study.spec.checklist.columns.submitted.clone().unwrap_or_default();
-            if days > ck.max_submission_delay_days {
-                out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col, sub.iso()).msg(
-                    format!("submitted {days:.1} days after the visit (limit {})", ck.max_submission_delay_days),
-                    format!("enviada {days:.1} días después de la visita (límite {})", ck.max_submission_delay_days),
-                ));
-            } else if days < -1.0 / 24.0 {
-                out.push(
-                    row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col, sub.iso()).msg(
-                        "submission time is before the visit: check the tablet's clock or the visit date",
-                        "la hora de envío es anterior a la visita: revisar el reloj de la tableta o la fecha",
-                    ),
-                );
-            }
+        submission_delay_check(cx, m, out);
+    }
+    per_day
+}
+
+/// Submission delay: from the end of the visit (else its start or date) to the upload.
+fn submission_delay_check(cx: &Ctx, m: &ObsMeta, out: &mut Vec<IssueRow>) {
+    let (study, cf, ck) = (cx.study, cx.cf, &cx.study.spec.checks);
+    let visit = m.end.or(m.start).or_else(|| m.date.as_deref().and_then(parse_datetime));
+    if let (Some(sub), Some(v)) = (m.submitted, visit) {
+        let days = (sub.timestamp() - v.timestamp()) as f64 / 86_400.0;
+        let col = study.spec.checklist.columns.submitted.clone().unwrap_or_default();
+        if days > ck.max_submission_delay_days {
+            out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col, sub.iso()).msg(
+                format!("submitted {days:.1} days after the visit (limit {})", ck.max_submission_delay_days),
+                format!("enviada {days:.1} días después de la visita (límite {})", ck.max_submission_delay_days),
+            ));
+        } else if days < -1.0 / 24.0 {
+            out.push(row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col, sub.iso()).msg(
+                "submission time is before the visit: check the tablet's clock or the visit date",
+                "la hora de envío es anterior a la visita: revisar el reloj de la tableta o la fecha",
+            ));
         }
     }
+}
+
+/// Too many observations by one observer in one day, and overlapping visits.
+fn observer_day_checks(cx: &Ctx, per_day: &HashMap<(&str, &str), Vec<usize>, FnvBuild>, out: &mut Vec<IssueRow>) {
+    let (cl, cf, ck) = (cx.cl, cx.cf, &cx.study.spec.checks);
     let mut days: Vec<(&(&str, &str), &Vec<usize>)> = per_day.iter().collect();
     days.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for ((obs, date), idx) in days {
@@ -455,14 +547,17 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             }
         }
     }
-    // ---- observers: severity
-    for r in super::observers::observer_records(d, study.spec.analysis.ci_level) {
+}
+
+/// Lenient or severe observers (from the observer-severity statistics).
+fn observer_severity_checks(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    for r in super::observers::observer_records(cx.d, cx.study.spec.analysis.ci_level) {
         if r.statistic != "observer_severity" {
             continue;
         }
         let dd = r.context.get("cohen_d").and_then(|v| v.as_f64()).unwrap_or(0.0);
         if r.p_value.is_some_and(|p| p < 0.05) && dd.abs() >= 0.5 {
-            let mut x = row("observers", "observer_severity", Severity::Warning, cf, None)
+            let mut x = row("observers", "observer_severity", Severity::Warning, cx.cf, None)
                 .col("checklist_total", format!("{:+.3}", r.estimate.unwrap_or(0.0)));
             x.observer = r.ctx_str("observer").unwrap_or("").to_string();
             let (en, es) = if dd > 0.0 { ("lenient", "indulgente") } else { ("severe", "severo") };
@@ -472,14 +567,14 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             ));
         }
     }
-    // ---- observers: drift over the fieldwork weeks (OLS slope of the observer's totals on
-    // weeks since the first visit; flagged when p < .01 and the fitted change over the
-    // observer's fieldwork exceeds half the SD of all totals).
-    drift_checks(d, &keep, &mut out);
-    // ---- back-checks: double-coded pairs
+}
+
+/// Double-coded checklist pairs: incomplete pairs, then discrepancies by pair and by item.
+fn pair_checks(cx: &Ctx, out: &mut Vec<IssueRow>) {
+    let (cl, cf) = (cx.cl, cx.cf);
     let pairs = pair_observations(&cl.meta);
     let paired: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
-    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| m.role == Role::Reliability && keep(m)) {
+    for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| m.role == Role::Reliability && cx.keep(m)) {
         if !paired.contains(&i) {
             out.push(row("backcheck", "pair_incomplete", Severity::Error, cf, Some(m)).msg(
                 "reliability observation without a primary observation of the same classroom and date",
@@ -487,10 +582,18 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             ));
         }
     }
-    let th = ck.discrepancy_threshold;
+    pair_discrepancies(cx, &pairs, out);
+}
+
+/// Share of differing items per pair (flagged above the threshold), per item, and the five
+/// worst pairs.
+fn pair_discrepancies(cx: &Ctx, pairs: &[(usize, usize)], out: &mut Vec<IssueRow>) {
+    let (cl, cf) = (cx.cl, cx.cf);
+    let items = &cx.study.spec.checklist.items;
+    let th = cx.study.spec.checks.discrepancy_threshold;
     let mut pair_rates: Vec<(f64, usize, usize)> = Vec::new();
     let mut item_disc = vec![(0usize, 0usize); items.len()];
-    for &(p, r) in pairs.iter().filter(|(_, r)| keep(&cl.meta[*r])) {
+    for &(p, r) in pairs.iter().filter(|(_, r)| cx.keep(&cl.meta[*r])) {
         let (mut diff, mut cmp) = (0, 0);
         for j in 0..items.len() {
             let (a, b) = (cl.row(p)[j], cl.row(r)[j]);
@@ -550,9 +653,12 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
                 ),
         );
     }
-    // Share double-coded per observer.
+}
+
+/// Share double-coded per observer.
+fn double_coded_share(cx: &Ctx, out: &mut Vec<IssueRow>) {
     let mut share: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for m in cl.meta.iter().filter(|m| keep(m)) {
+    for m in cx.cl.meta.iter().filter(|m| cx.keep(m)) {
         let e = share.entry(&m.observer).or_default();
         e.1 += 1;
         if m.role == Role::Reliability {
@@ -560,7 +666,7 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
         }
     }
     for (o, (rel, n)) in share {
-        let mut r = row("backcheck", "double_coded_share", Severity::Info, cf, None)
+        let mut r = row("backcheck", "double_coded_share", Severity::Info, cx.cf, None)
             .col("", format!("{:.0}%", 100.0 * rel as f64 / n as f64));
         r.observer = o.to_string();
         out.push(r.msg(
@@ -568,41 +674,49 @@ pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<Issu
             format!("{rel} de {n} observaciones son copias de confiabilidad"),
         ));
     }
-    // CLASS within-one per pair and dimension.
-    if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
-        let cpairs = pair_observations(&c.obs);
-        let mut cyc: BTreeMap<(usize, u32), &Vec<Option<f64>>> = BTreeMap::new();
-        for cy in &c.cycles {
-            cyc.insert((cy.obs, cy.cycle), &cy.values);
-        }
-        // The certification rule: within one point on at least 80% of the pair's dimension ×
-        // cycle scores; the weakest dimension is named.
-        for &(p, r) in cpairs.iter().filter(|(_, r)| keep(&c.obs[*r])) {
-            let (mut within, mut n) = (0, 0);
-            let mut worst: Option<(String, usize, usize)> = None;
-            for (di, dim) in inst.dimensions.iter().enumerate() {
-                let (mut w, mut k) = (0, 0);
-                for (&(_, cycle), v) in cyc.range((p, 0)..(p + 1, 0)) {
-                    if let (Some(x), Some(y)) = (v[di], cyc.get(&(r, cycle)).and_then(|q| q[di])) {
-                        k += 1;
-                        if (x - y).abs() <= 1.0 + 1e-9 {
-                            w += 1;
-                        }
+}
+
+/// CLASS within-one per pair and dimension. The certification rule: within one point on at
+/// least 80% of the pair's dimension × cycle scores; the weakest dimension is named.
+fn class_within_one(cx: &Ctx, c: &ClassData, inst: &Instrument, out: &mut Vec<IssueRow>) {
+    let cpairs = pair_observations(&c.obs);
+    let mut cyc: BTreeMap<(usize, u32), &Vec<Option<f64>>> = BTreeMap::new();
+    for cy in &c.cycles {
+        cyc.insert((cy.obs, cy.cycle), &cy.values);
+    }
+    for &(p, r) in cpairs.iter().filter(|(_, r)| cx.keep(&c.obs[*r])) {
+        let (mut within, mut n) = (0, 0);
+        let mut worst: Option<(String, usize, usize)> = None;
+        for (di, dim) in inst.dimensions.iter().enumerate() {
+            let (mut w, mut k) = (0, 0);
+            for (&(_, cycle), v) in cyc.range((p, 0)..(p + 1, 0)) {
+                if let (Some(x), Some(y)) = (v[di], cyc.get(&(r, cycle)).and_then(|q| q[di])) {
+                    k += 1;
+                    if (x - y).abs() <= 1.0 + 1e-9 {
+                        w += 1;
                     }
                 }
-                within += w;
-                n += k;
-                if k > 0 && worst.as_ref().map_or(true, |x| (w as f64 / k as f64) < x.1 as f64 / x.2 as f64) {
-                    worst = Some((dim.code.clone(), w, k));
-                }
             }
-            if n > 0 && (within as f64) < 0.8 * n as f64 {
-                let (wd, ww, wk) = worst.unwrap_or_default();
-                out.push(row("backcheck", "class_within_one", Severity::Warning, &c.file, Some(&c.obs[r])).col(wd.clone(), format!("{within}/{n}")).msg(format!("within one point on {within} of {n} scores (< 80%); weakest dimension {wd} ({ww}/{wk})"), format!("a un punto en {within} de {n} puntajes (< 80%); dimensión más débil {wd} ({ww}/{wk})")));
+            within += w;
+            n += k;
+            if k > 0 && worst.as_ref().map_or(true, |x| (w as f64 / k as f64) < x.1 as f64 / x.2 as f64) {
+                worst = Some((dim.code.clone(), w, k));
             }
         }
+        if n > 0 && (within as f64) < 0.8 * n as f64 {
+            let (wd, ww, wk) = worst.unwrap_or_default();
+            out.push(
+                row("backcheck", "class_within_one", Severity::Warning, &c.file, Some(&c.obs[r]))
+                    .col(wd.clone(), format!("{within}/{n}"))
+                    .msg(
+                        format!(
+                            "within one point on {within} of {n} scores (< 80%); weakest dimension {wd} ({ww}/{wk})"
+                        ),
+                        format!("a un punto en {within} de {n} puntajes (< 80%); dimensión más débil {wd} ({ww}/{wk})"),
+                    ),
+            );
+        }
     }
-    out
 }
 
 fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {

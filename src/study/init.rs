@@ -251,13 +251,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
     let mut notes = Vec::new();
     let mut problems = Vec::new();
     let t = TextTable::open(checklist, &ReadOptions::default())?;
-    notes.push(format!(
-        "{}: {}, delimiter {}, decimal '{}'",
-        t.file_name(),
-        t.dialect.encoding,
-        t.dialect.delimiter,
-        t.dialect.decimal
-    ));
+    notes.push(dialect_note(&t));
     let prof = profile(&t)?;
     let g = guess_columns(&t, &prof, false);
     notes.extend(g.notes.iter().cloned());
@@ -265,61 +259,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         problems.push(format!("{}: set checklist.columns.center and .classroom by hand", t.file_name()));
     }
     let codes = Codes::default();
-    let (yes, no) = (
-        ["Sí", "Si", "Yes", "True", "Verdadero"].iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        ["No", "False", "Falso"].iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-    );
-    let mut items = Vec::new();
-    let mut subscales: Vec<String> = Vec::new();
-    let mut ids = BTreeSet::new();
-    for (i, h) in t.headers.iter().enumerate() {
-        if g.taken.contains(&i) {
-            continue;
-        }
-        let Some((kind, values)) = classify_item(&prof[i], &codes, &yes, &no) else { continue };
-        let (group, id) = match h.rsplit_once(['/', '-']) {
-            Some((grp, id)) => (sanitize_id(strip_group_prefix(grp)), id.to_string()),
-            None => ("general".to_string(), h.clone()),
-        };
-        if !ids.insert(id.clone()) {
-            problems.push(format!("item id '{id}' appears twice; kept the first"));
-            continue;
-        }
-        if !subscales.contains(&group) {
-            subscales.push(group.clone());
-        }
-        let is_numeric_binary = kind == ItemType::Binary && prof[i].distinct.iter().any(|v| v == "1" || v == "0");
-        items.push(Item {
-            column: if id == *h { None } else { Some(h.clone()) },
-            id: id.clone(),
-            label_es: String::new(),
-            label_en: String::new(),
-            subscale: group,
-            kind,
-            yes: if kind == ItemType::Binary {
-                if is_numeric_binary {
-                    vec!["1".into()]
-                } else {
-                    vec!["Sí".into(), "Si".into()]
-                }
-            } else {
-                vec![]
-            },
-            no: if kind == ItemType::Binary {
-                if is_numeric_binary {
-                    vec!["0".into()]
-                } else {
-                    vec!["No".into()]
-                }
-            } else {
-                vec![]
-            },
-            values,
-            labels: BTreeMap::new(),
-            not_applicable: vec![],
-            reverse: false,
-        });
-    }
+    let (items, subscales) = draft_items(&t, &prof, &g.taken, &codes, &mut problems);
     notes.push(format!(
         "{}: {} item column(s) recognised ({} binary, {} ordinal) in {} subscale(s): {}",
         t.file_name(),
@@ -361,40 +301,121 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         analysis: Analysis::default(),
         checks: Default::default(),
     };
+    let mut d = Draft { spec: &mut spec, out_dir, notes: &mut notes, problems: &mut problems };
     if let Some(cp) = class {
+        d.class(cp)?;
+    }
+    if let Some(rp) = roster {
+        d.roster(rp)?;
+    }
+    let toml = render(&spec, &notes, &problems)?;
+    Ok(InitResult { toml, notes, problems })
+}
+
+/// "file: encoding, delimiter, decimal" for the notes.
+fn dialect_note(t: &TextTable) -> String {
+    format!(
+        "{}: {}, delimiter {}, decimal '{}'",
+        t.file_name(),
+        t.dialect.encoding,
+        t.dialect.delimiter,
+        t.dialect.decimal
+    )
+}
+
+/// One item per column not taken by an ID role whose values look like answers; returns the
+/// items and their subscales (form groups) in order of appearance.
+fn draft_items(
+    t: &TextTable,
+    prof: &[Profile],
+    taken: &BTreeSet<usize>,
+    codes: &Codes,
+    problems: &mut Vec<String>,
+) -> (Vec<Item>, Vec<String>) {
+    let (yes, no) = (
+        ["Sí", "Si", "Yes", "True", "Verdadero"].iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        ["No", "False", "Falso"].iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    let mut items = Vec::new();
+    let mut subscales: Vec<String> = Vec::new();
+    let mut ids = BTreeSet::new();
+    for (i, h) in t.headers.iter().enumerate() {
+        if taken.contains(&i) {
+            continue;
+        }
+        let Some((kind, values)) = classify_item(&prof[i], codes, &yes, &no) else { continue };
+        let (group, id) = match h.rsplit_once(['/', '-']) {
+            Some((grp, id)) => (sanitize_id(strip_group_prefix(grp)), id.to_string()),
+            None => ("general".to_string(), h.clone()),
+        };
+        if !ids.insert(id.clone()) {
+            problems.push(format!("item id '{id}' appears twice; kept the first"));
+            continue;
+        }
+        if !subscales.contains(&group) {
+            subscales.push(group.clone());
+        }
+        let is_numeric_binary = kind == ItemType::Binary && prof[i].distinct.iter().any(|v| v == "1" || v == "0");
+        items.push(draft_item(h, id, group, kind, values, is_numeric_binary));
+    }
+    (items, subscales)
+}
+
+/// The spec entry of an item found in column `h`.
+fn draft_item(h: &str, id: String, group: String, kind: ItemType, values: Vec<f64>, is_numeric_binary: bool) -> Item {
+    Item {
+        column: if id == *h { None } else { Some(h.to_string()) },
+        id: id.clone(),
+        label_es: String::new(),
+        label_en: String::new(),
+        subscale: group,
+        kind,
+        yes: if kind == ItemType::Binary {
+            if is_numeric_binary {
+                vec!["1".into()]
+            } else {
+                vec!["Sí".into(), "Si".into()]
+            }
+        } else {
+            vec![]
+        },
+        no: if kind == ItemType::Binary {
+            if is_numeric_binary {
+                vec!["0".into()]
+            } else {
+                vec!["No".into()]
+            }
+        } else {
+            vec![]
+        },
+        values,
+        labels: BTreeMap::new(),
+        not_applicable: vec![],
+        reverse: false,
+    }
+}
+
+/// The spec being drafted, with what was recognised and what needs attention.
+struct Draft<'a> {
+    spec: &'a mut Spec,
+    /// Where the spec is written (file paths are relative to it).
+    out_dir: &'a Path,
+    notes: &'a mut Vec<String>,
+    problems: &'a mut Vec<String>,
+}
+
+impl Draft<'_> {
+    /// The CLASS export: ID columns, the version whose dimensions match most columns, and
+    /// the cycle column.
+    fn class(&mut self, cp: &Path) -> Result<()> {
         let ct = TextTable::open(cp, &ReadOptions::default())?;
-        notes.push(format!(
-            "{}: {}, delimiter {}, decimal '{}'",
-            ct.file_name(),
-            ct.dialect.encoding,
-            ct.dialect.delimiter,
-            ct.dialect.decimal
-        ));
+        self.notes.push(dialect_note(&ct));
         let cprof = profile(&ct)?;
         let cg = guess_columns(&ct, &cprof, true);
-        notes.extend(cg.notes.iter().cloned());
-        // Pick the version whose dimensions match most columns.
-        let mut best: Option<(&str, usize, BTreeMap<String, String>)> = None;
-        for v in BUILTIN_VERSIONS {
-            let inst = builtin(v).expect("builtin");
-            let mut map = BTreeMap::new();
-            for d in &inst.dimensions {
-                let names = [d.code.as_str(), d.name_en.as_str(), d.name_es.as_str()]
-                    .into_iter()
-                    .chain(d.aliases.iter().map(|s| s.as_str()))
-                    .collect::<Vec<_>>();
-                if let Some(i) = names.iter().find_map(|n| ct.find(n)) {
-                    map.insert(d.code.clone(), ct.headers[i].clone());
-                }
-            }
-            let score = map.len() * 100 / inst.dimensions.len();
-            if best.as_ref().map_or(true, |b| score > b.1) {
-                best = Some((v, score, map));
-            }
-        }
-        let (version, pct, map) = best.expect("versions");
+        self.notes.extend(cg.notes.iter().cloned());
+        let (version, map) = best_class_version(&ct);
         let inst = builtin(version).expect("builtin");
-        notes.push(format!(
+        self.notes.push(format!(
             "{}: CLASS {version} ({} of {} dimensions matched)",
             ct.file_name(),
             map.len(),
@@ -403,20 +424,19 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         if map.len() < inst.dimensions.len() {
             let missing: Vec<&str> =
                 inst.dimensions.iter().filter(|d| !map.contains_key(&d.code)).map(|d| d.code.as_str()).collect();
-            problems.push(format!(
+            self.problems.push(format!(
                 "CLASS dimensions without a column: {} (map them in [class.dimensions])",
                 missing.join(", ")
             ));
         }
-        let _ = pct;
         if cg.columns.cycle.is_none() {
-            problems.push(
+            self.problems.push(
                 "no CLASS cycle column recognised: set class.columns.cycle, or layout = \"wide\" with wide_pattern"
                     .into(),
             );
         }
-        spec.files.class = Some(FileSpec { path: relative(out_dir, cp), ..Default::default() });
-        spec.class = Some(ClassSpec {
+        self.spec.files.class = Some(FileSpec { path: relative(self.out_dir, cp), ..Default::default() });
+        self.spec.class = Some(ClassSpec {
             version: version.to_string(),
             layout: ClassLayout::Long,
             cycles: 4,
@@ -425,14 +445,17 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
             dimensions: map,
             instrument: None,
         });
+        Ok(())
     }
-    if let Some(rp) = roster {
+
+    /// The roster: its center column and the attributes carried to centers.csv.
+    fn roster(&mut self, rp: &Path) -> Result<()> {
         let rt = TextTable::open(rp, &ReadOptions::default())?;
         let rprof = profile(&rt)?;
         let center = find_role(&rt, &rprof, CENTER, &BTreeSet::new(), &any);
         match center {
             Some(i) => {
-                notes.push(format!("{}: center = '{}'", rt.file_name(), rt.headers[i]));
+                self.notes.push(format!("{}: center = '{}'", rt.file_name(), rt.headers[i]));
                 let attrs: Vec<String> = (0..rt.headers.len())
                     .filter(|&j| {
                         j != i && !rprof[j].overflow && rprof[j].distinct.len() >= 2 && rprof[j].distinct.len() <= 40
@@ -440,23 +463,53 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
                     .map(|j| rt.headers[j].clone())
                     .filter(|h| !h.starts_with("n_"))
                     .collect();
-                notes.push(format!("{}: attributes carried to centers.csv: {}", rt.file_name(), attrs.join(", ")));
-                spec.roster = RosterSpec { center: Some(rt.headers[i].clone()), attributes: attrs };
+                self.notes.push(format!("{}: attributes carried to centers.csv: {}", rt.file_name(), attrs.join(", ")));
+                self.spec.roster = RosterSpec { center: Some(rt.headers[i].clone()), attributes: attrs };
             }
-            None => problems.push(format!("{}: no center column recognised; set [roster] center", rt.file_name())),
+            None => self.problems.push(format!("{}: no center column recognised; set [roster] center", rt.file_name())),
         }
-        spec.files.roster = Some(FileSpec { path: relative(out_dir, rp), ..Default::default() });
+        self.spec.files.roster = Some(FileSpec { path: relative(self.out_dir, rp), ..Default::default() });
+        Ok(())
     }
-    let body = toml::to_string(&spec)?;
+}
+
+/// The built-in CLASS version whose dimensions match most columns of `ct` (the first on a
+/// tie), with its dimension → column map.
+fn best_class_version(ct: &TextTable) -> (&'static str, BTreeMap<String, String>) {
+    let mut best: Option<(&str, usize, BTreeMap<String, String>)> = None;
+    for v in BUILTIN_VERSIONS {
+        let inst = builtin(v).expect("builtin");
+        let mut map = BTreeMap::new();
+        for d in &inst.dimensions {
+            let names = [d.code.as_str(), d.name_en.as_str(), d.name_es.as_str()]
+                .into_iter()
+                .chain(d.aliases.iter().map(|s| s.as_str()))
+                .collect::<Vec<_>>();
+            if let Some(i) = names.iter().find_map(|n| ct.find(n)) {
+                map.insert(d.code.clone(), ct.headers[i].clone());
+            }
+        }
+        let score = map.len() * 100 / inst.dimensions.len();
+        if best.as_ref().map_or(true, |b| score > b.1) {
+            best = Some((v, score, map));
+        }
+    }
+    let (version, _pct, map) = best.expect("versions");
+    (version, map)
+}
+
+/// The spec as TOML under a header listing the notes and problems.
+fn render(spec: &Spec, notes: &[String], problems: &[String]) -> Result<String> {
+    let body = toml::to_string(spec)?;
     let mut toml = String::from("# Study spec drafted by `checkval init`. Review every line; see docs/study-spec.md.\n#\n# What was recognised:\n");
-    for n in &notes {
+    for n in notes {
         toml.push_str(&format!("#   {n}\n"));
     }
     toml.push_str("#\n# What needs your attention:\n");
-    for p in &problems {
+    for p in problems {
         toml.push_str(&format!("#   {p}\n"));
     }
     toml.push('\n');
     toml.push_str(&body);
-    Ok(InitResult { toml, notes, problems })
+    Ok(toml)
 }

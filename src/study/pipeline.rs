@@ -73,6 +73,20 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
 
 fn quality_summary(study: &Study, d: &StudyData) -> Quality {
     let mut q = Quality::default();
+    ingest_notes(&mut q, d);
+    item_missing_notes(&mut q, study, d);
+    if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
+        class_notes(&mut q, study, &d.checklist, c, cs);
+    }
+    double_coding_notes(&mut q, &d.checklist);
+    if let Some(r) = &d.roster {
+        roster_notes(&mut q, &d.checklist, r);
+    }
+    q
+}
+
+/// Rows read and kept, each file's dialect, and values excluded with `--keep-going`.
+fn ingest_notes(q: &mut Quality, d: &StudyData) {
     let cl = &d.checklist;
     let n_rel = cl.meta.iter().filter(|m| m.role == Role::Reliability).count();
     q.push(
@@ -136,7 +150,11 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             ),
         );
     }
-    // Item missingness.
+}
+
+/// Item missingness, and observations left without a checklist total.
+fn item_missing_notes(q: &mut Quality, study: &Study, d: &StudyData) {
+    let cl = &d.checklist;
     let (mut na, mut miss) = (0usize, 0usize);
     for &c in &cl.codes {
         if c == ingest::NA_CODE {
@@ -175,59 +193,64 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             100.0 * study.spec.scoring.min_answered
         ),
     );
-    if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
-        let n_rel = c.obs.iter().filter(|m| m.role == Role::Reliability).count();
-        q.push(
-            Severity::Info,
-            "class_rows",
+}
+
+/// CLASS rows and cycles, short observations, and classrooms with one instrument only.
+fn class_notes(q: &mut Quality, study: &Study, cl: &ChecklistData, c: &ClassData, cs: &ObsScores) {
+    let n_rel = c.obs.iter().filter(|m| m.role == Role::Reliability).count();
+    q.push(
+        Severity::Info,
+        "class_rows",
+        c.obs.len(),
+        format!(
+            "{}: {} rows read, {} CLASS observations ({} reliability), {} cycles",
+            c.file,
+            c.rows_read,
             c.obs.len(),
-            format!(
-                "{}: {} rows read, {} CLASS observations ({} reliability), {} cycles",
-                c.file,
-                c.rows_read,
-                c.obs.len(),
-                n_rel,
-                c.cycles.len()
-            ),
-            format!(
-                "{}: {} filas leídas, {} observaciones CLASS ({} de confiabilidad), {} ciclos",
-                c.file,
-                c.rows_read,
-                c.obs.len(),
-                n_rel,
-                c.cycles.len()
-            ),
-        );
-        let expected = study.spec.class.as_ref().map(|c| c.cycles).unwrap_or(4);
-        let short = cs.count_a.iter().filter(|&&n| n < expected).count();
-        q.push(
-            Severity::Warning,
-            "class_short_cycles",
-            short,
-            format!("{short} CLASS observation(s) with fewer than {expected} cycles"),
-            format!("{short} observación(es) CLASS con menos de {expected} ciclos"),
-        );
-        // Classrooms with one instrument only.
-        let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
-        let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
-        let only_cl: Vec<String> = cl_rooms.difference(&cs_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
-        let only_cs: Vec<String> = cs_rooms.difference(&cl_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
-        q.push(
-            Severity::Warning,
-            "checklist_without_class",
-            only_cl.len(),
-            format!("{} classroom(s) with checklist but no CLASS observation{}", only_cl.len(), colon_list(&only_cl)),
-            format!("{} sala(s) con lista de cotejo pero sin observación CLASS{}", only_cl.len(), colon_list(&only_cl)),
-        );
-        q.push(
-            Severity::Warning,
-            "class_without_checklist",
-            only_cs.len(),
-            format!("{} classroom(s) with CLASS but no checklist observation{}", only_cs.len(), colon_list(&only_cs)),
-            format!("{} sala(s) con CLASS pero sin lista de cotejo{}", only_cs.len(), colon_list(&only_cs)),
-        );
-    }
-    // Double coding.
+            n_rel,
+            c.cycles.len()
+        ),
+        format!(
+            "{}: {} filas leídas, {} observaciones CLASS ({} de confiabilidad), {} ciclos",
+            c.file,
+            c.rows_read,
+            c.obs.len(),
+            n_rel,
+            c.cycles.len()
+        ),
+    );
+    let expected = study.spec.class.as_ref().map(|c| c.cycles).unwrap_or(4);
+    let short = cs.count_a.iter().filter(|&&n| n < expected).count();
+    q.push(
+        Severity::Warning,
+        "class_short_cycles",
+        short,
+        format!("{short} CLASS observation(s) with fewer than {expected} cycles"),
+        format!("{short} observación(es) CLASS con menos de {expected} ciclos"),
+    );
+    // Classrooms with one instrument only.
+    let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+    let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+    let only_cl: Vec<String> = cl_rooms.difference(&cs_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
+    let only_cs: Vec<String> = cs_rooms.difference(&cl_rooms).map(|(a, b)| format!("{a}/{b}")).collect();
+    q.push(
+        Severity::Warning,
+        "checklist_without_class",
+        only_cl.len(),
+        format!("{} classroom(s) with checklist but no CLASS observation{}", only_cl.len(), colon_list(&only_cl)),
+        format!("{} sala(s) con lista de cotejo pero sin observación CLASS{}", only_cl.len(), colon_list(&only_cl)),
+    );
+    q.push(
+        Severity::Warning,
+        "class_without_checklist",
+        only_cs.len(),
+        format!("{} classroom(s) with CLASS but no checklist observation{}", only_cs.len(), colon_list(&only_cs)),
+        format!("{} sala(s) con CLASS pero sin lista de cotejo{}", only_cs.len(), colon_list(&only_cs)),
+    );
+}
+
+/// Double coding: reliability observations without a primary one of the same visit.
+fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
     let mut visits: BTreeMap<(&str, &str, Option<&str>), (usize, usize)> = BTreeMap::new();
     for m in &cl.meta {
         let e = visits.entry((&*m.center, &*m.classroom, m.date.as_deref())).or_default();
@@ -256,41 +279,42 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
             colon_list(&orphan)
         ),
     );
-    if let Some(r) = &d.roster {
-        let data_centers: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
-        let not_in: Vec<String> =
-            data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
-        q.push(
-            Severity::Warning,
-            "center_not_in_roster",
+}
+
+/// Checklist centers missing from the roster, and roster centers without data.
+fn roster_notes(q: &mut Quality, cl: &ChecklistData, r: &Roster) {
+    let data_centers: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
+    let not_in: Vec<String> =
+        data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
+    q.push(
+        Severity::Warning,
+        "center_not_in_roster",
+        not_in.len(),
+        format!("{} center(s) in the checklist are not in the roster{}", not_in.len(), colon_list(&not_in)),
+        format!(
+            "{} centro(s) de la lista de cotejo no están en el marco muestral{}",
             not_in.len(),
-            format!("{} center(s) in the checklist are not in the roster{}", not_in.len(), colon_list(&not_in)),
-            format!(
-                "{} centro(s) de la lista de cotejo no están en el marco muestral{}",
-                not_in.len(),
-                colon_list(&not_in)
-            ),
-        );
-        let no_data: Vec<String> = r.centers.keys().filter(|c| !data_centers.contains(c.as_str())).cloned().collect();
-        q.push(
-            Severity::Info,
-            "roster_without_data",
+            colon_list(&not_in)
+        ),
+    );
+    let no_data: Vec<String> = r.centers.keys().filter(|c| !data_centers.contains(c.as_str())).cloned().collect();
+    q.push(
+        Severity::Info,
+        "roster_without_data",
+        no_data.len(),
+        format!(
+            "{} of {} roster centers have no checklist data yet{}",
             no_data.len(),
-            format!(
-                "{} of {} roster centers have no checklist data yet{}",
-                no_data.len(),
-                r.centers.len(),
-                colon_list(&no_data)
-            ),
-            format!(
-                "{} de {} centros del marco muestral aún sin datos{}",
-                no_data.len(),
-                r.centers.len(),
-                colon_list(&no_data)
-            ),
-        );
-    }
-    q
+            r.centers.len(),
+            colon_list(&no_data)
+        ),
+        format!(
+            "{} de {} centros del marco muestral aún sin datos{}",
+            no_data.len(),
+            r.centers.len(),
+            colon_list(&no_data)
+        ),
+    );
 }
 
 /// Sample counts and descriptive statistics for every score at every level.

@@ -28,15 +28,7 @@ fn issues_with_header(out: &std::path::Path) -> (csv::StringRecord, Vec<csv::Str
 fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let (sim, twin) = (tmp.path().join("sim"), tmp.path().join("twin"));
-    bin()
-        .args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "80", "--seed", "5", "--plant-errors", "-q"])
-        .assert()
-        .success();
-    bin()
-        .args(["simulate", "--out", twin.to_str().unwrap(), "--centers", "80", "--seed", "5", "-q"])
-        .assert()
-        .success();
-    assert!(!twin.join("planted.json").exists());
+    simulate_planted_and_twin(&sim, &twin);
     // Clean twin: no errors.
     let twin_out = tmp.path().join("twin-checks");
     bin()
@@ -55,6 +47,33 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sim.join("planted.json")).unwrap()).unwrap();
     let planted = manifest["planted"].as_array().unwrap();
+    assert_every_kind_planted_and_found(planted, &h, &rows);
+    assert_no_planted_error_kind_on_twin(&twin_out);
+    assert_workbook_matches_csv(&out, &rows);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("issues.json")).unwrap()).unwrap();
+    assert_eq!(json["issues"].as_array().unwrap().len(), rows.len());
+    clean_resolves_the_fixable_problems(tmp.path(), &sim, planted, &h, &rows);
+}
+
+/// The study with planted problems in `sim` and its clean twin (same seed) in `twin`.
+fn simulate_planted_and_twin(sim: &std::path::Path, twin: &std::path::Path) {
+    bin()
+        .args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "80", "--seed", "5", "--plant-errors", "-q"])
+        .assert()
+        .success();
+    bin()
+        .args(["simulate", "--out", twin.to_str().unwrap(), "--centers", "80", "--seed", "5", "-q"])
+        .assert()
+        .success();
+    assert!(!twin.join("planted.json").exists());
+}
+
+/// Every kind of problem is planted, and every planted problem is in the issue log.
+fn assert_every_kind_planted_and_found(
+    planted: &[serde_json::Value],
+    h: &csv::StringRecord,
+    rows: &[csv::StringRecord],
+) {
     let ids: std::collections::BTreeSet<&str> = planted.iter().map(|e| e["check_id"].as_str().unwrap()).collect();
     for id in [
         "center_not_in_roster",
@@ -86,10 +105,13 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
         assert!(ids.contains(id), "no planted problem of kind {id}");
     }
     for e in planted {
-        assert!(rows.iter().any(|r| matches(r, &h, e)), "planted problem not found: {e}");
+        assert!(rows.iter().any(|r| matches(r, h, e)), "planted problem not found: {e}");
     }
-    // None of the planted error-severity kinds shows up on the twin.
-    let twin_rows = issues(&twin_out);
+}
+
+/// None of the planted error-severity kinds shows up on the twin.
+fn assert_no_planted_error_kind_on_twin(twin_out: &std::path::Path) {
+    let twin_rows = issues(twin_out);
     for id in [
         "duplicate_exact",
         "center_not_in_roster",
@@ -101,8 +123,11 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     ] {
         assert!(!twin_rows.iter().any(|r| &r[1] == id), "{id} on the clean twin");
     }
-    // The workbook, read back with a second reader (calamine; it was written by
-    // rust_xlsxwriter): a summary sheet plus one sheet per family, with the CSV's rows.
+}
+
+/// The workbook, read back with a second reader (calamine; it was written by
+/// rust_xlsxwriter): a summary sheet plus one sheet per family, with the CSV's rows.
+fn assert_workbook_matches_csv(out: &std::path::Path, rows: &[csv::StringRecord]) {
     use calamine::{open_workbook, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(out.join("issues.xlsx")).unwrap();
     let names = wb.sheet_names();
@@ -127,55 +152,23 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
         n_total += sheet_rows.len();
     }
     assert_eq!(n_total, rows.len());
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("issues.json")).unwrap()).unwrap();
-    assert_eq!(json["issues"].as_array().unwrap().len(), rows.len());
+}
 
-    // ---- clean resolves the fixable ones, with an audit row per change.
-    let find = |id: &str, pred: &dyn Fn(&serde_json::Value) -> bool| {
-        planted.iter().find(|e| e["check_id"] == id && pred(e)).unwrap().clone()
-    };
-    let issue_row = |e: &serde_json::Value| -> String {
-        let r = rows.iter().find(|r| matches(r, &h, e)).unwrap();
-        r[4].to_string()
-    };
-    let dup = find("duplicate_exact", &|_| true);
-    let dvisit = find("duplicate_visit", &|_| true);
-    let center = find("center_not_in_roster", &|_| true);
+/// `clean` resolves the fixable ones, with an audit row per change; the rest stay reported.
+fn clean_resolves_the_fixable_problems(
+    dir: &std::path::Path,
+    sim: &std::path::Path,
+    planted: &[serde_json::Value],
+    h: &csv::StringRecord,
+    rows: &[csv::StringRecord],
+) {
+    let find = |id: &str| planted.iter().find(|e| e["check_id"] == id).unwrap().clone();
+    let (dup, dvisit, center) = (find("duplicate_exact"), find("duplicate_visit"), find("center_not_in_roster"));
     let inv: Vec<serde_json::Value> = planted.iter().filter(|e| e["check_id"] == "invalid_value").cloned().collect();
-    let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
-    let mut corr = String::from("file,row,key,column,old_value,new_value,reason,who,date,action\n");
-    // The later copy of the exact duplicate (the issue log names its row).
-    corr += &format!("checklist,{},{},,,,exported twice,coord,2026-04-01,drop\n", issue_row(&dup), s(&dup["key"]));
-    corr += &format!("checklist,,{},,,,second form for the same visit,coord,2026-04-01,drop\n", s(&dvisit["key"]));
-    corr += &format!(
-        "checklist,,{},clave_centro,GDR-9999,{},typo in center ID,coord,2026-04-01,set\n",
-        s(&center["key"]),
-        s(&center["original"])
-    );
-    for e in &inv {
-        if e["file"].as_str() == Some("class.csv") {
-            corr += &format!(
-                "class,{},,{},9,{},transcription error,coord,2026-04-01,set\n",
-                issue_row(e),
-                s(&e["column"]),
-                s(&e["original"])
-            );
-        } else {
-            corr += &format!(
-                "checklist,,{},{},{},{},typo,coord,2026-04-01,set\n",
-                s(&e["row_key"]),
-                s(&e["column"]),
-                s(&e["value"]),
-                s(&e["original"])
-            );
-        }
-    }
-    // A stale correction: the cell no longer holds the old value.
-    corr += &format!("checklist,,{},clave_centro,GDR-7777,GDR-0001,stale,coord,2026-04-01,set\n", s(&center["key"]));
-    let cpath = tmp.path().join("corrections.csv");
-    std::fs::write(&cpath, corr).unwrap();
+    let cpath = dir.join("corrections.csv");
+    std::fs::write(&cpath, corrections(&dup, &dvisit, &center, &inv, h, rows)).unwrap();
     let raw_before = (sha(&sim.join("checklist.csv")), sha(&sim.join("class.csv")));
-    let cleaned = tmp.path().join("cleaned");
+    let cleaned = dir.join("cleaned");
     bin()
         .args([
             "clean",
@@ -196,12 +189,12 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     assert_eq!(audit.1.len(), applied + 1, "one stale correction skipped");
     let (bi, ai) =
         (audit.0.iter().position(|c| c == "before").unwrap(), audit.0.iter().position(|c| c == "after").unwrap());
-    assert!(audit.1.iter().any(|r| r[bi] == "GDR-9999" && r[ai] == s(&center["original"])));
+    assert!(audit.1.iter().any(|r| r[bi] == "GDR-9999" && r[ai] == center["original"].as_str().unwrap()));
     // Free text is carried (comentarios), unused metadata columns are not.
     let cl = read_csv(&cleaned.join("checklist.csv"));
     assert!(cl.0.iter().any(|c| c == "comentarios"));
     assert!(!cl.0.iter().any(|c| c == "deviceid" || c == "username"));
-    let after = tmp.path().join("after");
+    let after = dir.join("after");
     bin()
         .args(["check", cleaned.join("study.toml").to_str().unwrap(), "--out", after.to_str().unwrap(), "-q"])
         .assert()
@@ -211,8 +204,55 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
         assert!(!rows2.iter().any(|r| matches(r, &h2, e)), "still reported after clean: {e}");
     }
     // Problems that were not corrected are still there.
-    let late = find("late_submission", &|_| true);
+    let late = find("late_submission");
     assert!(rows2.iter().any(|r| matches(r, &h2, &late)));
+}
+
+/// The corrections file for the planted duplicates, wrong center and invalid values, plus
+/// one stale correction (the cell no longer holds the old value).
+fn corrections(
+    dup: &serde_json::Value,
+    dvisit: &serde_json::Value,
+    center: &serde_json::Value,
+    inv: &[serde_json::Value],
+    h: &csv::StringRecord,
+    rows: &[csv::StringRecord],
+) -> String {
+    let issue_row = |e: &serde_json::Value| -> String {
+        let r = rows.iter().find(|r| matches(r, h, e)).unwrap();
+        r[4].to_string()
+    };
+    let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    let mut corr = String::from("file,row,key,column,old_value,new_value,reason,who,date,action\n");
+    // The later copy of the exact duplicate (the issue log names its row).
+    corr += &format!("checklist,{},{},,,,exported twice,coord,2026-04-01,drop\n", issue_row(dup), s(&dup["key"]));
+    corr += &format!("checklist,,{},,,,second form for the same visit,coord,2026-04-01,drop\n", s(&dvisit["key"]));
+    corr += &format!(
+        "checklist,,{},clave_centro,GDR-9999,{},typo in center ID,coord,2026-04-01,set\n",
+        s(&center["key"]),
+        s(&center["original"])
+    );
+    for e in inv {
+        if e["file"].as_str() == Some("class.csv") {
+            corr += &format!(
+                "class,{},,{},9,{},transcription error,coord,2026-04-01,set\n",
+                issue_row(e),
+                s(&e["column"]),
+                s(&e["original"])
+            );
+        } else {
+            corr += &format!(
+                "checklist,,{},{},{},{},typo,coord,2026-04-01,set\n",
+                s(&e["row_key"]),
+                s(&e["column"]),
+                s(&e["value"]),
+                s(&e["original"])
+            );
+        }
+    }
+    // A stale correction: the cell no longer holds the old value.
+    corr += &format!("checklist,,{},clave_centro,GDR-7777,GDR-0001,stale,coord,2026-04-01,set\n", s(&center["key"]));
+    corr
 }
 
 #[test]
