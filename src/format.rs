@@ -66,7 +66,7 @@ mod tests {
         assert_eq!(bounded(-0.2, 2), "−.20");
         assert_eq!(bounded(1.0, 2), "1.00");
         assert_eq!(bounded(-0.001, 2), ".00");
-        assert_eq!(num(3.14159, 2), "3.14");
+        assert_eq!(num(3.14659, 2), "3.15");
         assert_eq!(num(-2.1, 1), "−2.1");
         assert_eq!(ci(Some(0.71), Some(0.88), 2, true), "[.71, .88]");
         assert_eq!(p_value(0.0004), "< .001");

@@ -103,7 +103,7 @@ pub fn detect_delimiter(path: &Path, text: &str) -> Result<(u8, String), InputEr
         } else {
             format!("{} gives {}–{} fields per line", delimiter_name(d), min, max)
         });
-        if h > 1 && disagree <= (counts.len() / 10).max(1) && best.map_or(true, |(_, a, n)| (agree, h) > (a, n)) {
+        if h > 1 && disagree <= (counts.len() / 10).max(1) && best.is_none_or(|(_, a, n)| (agree, h) > (a, n)) {
             best = Some((d, agree, h));
         }
     }

@@ -25,7 +25,7 @@ pub struct EncodingInfo {
 /// copy of a large export). `label` is the spec override (`auto` or `None` detects).
 pub fn decode_owned(path: &Path, bytes: Vec<u8>, label: Option<&str>) -> Result<(String, EncodingInfo), InputError> {
     // Fast path: plain UTF-8 without BOM, validated once, no copy.
-    let auto = label.map_or(true, |l| l.trim().is_empty() || l.trim().eq_ignore_ascii_case("auto"));
+    let auto = label.is_none_or(|l| l.trim().is_empty() || l.trim().eq_ignore_ascii_case("auto"));
     if auto && Encoding::for_bom(&bytes).is_none() && !looks_binary(&bytes) {
         match String::from_utf8(bytes) {
             Ok(s) => return Ok((s, EncodingInfo { name: "UTF-8".into(), bom: false, detected: true })),
@@ -134,11 +134,11 @@ fn count_utf8_multibyte(bytes: &[u8]) -> usize {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let len = if b >= 0xF0 && b <= 0xF4 {
+        let len = if (0xF0..=0xF4).contains(&b) {
             4
         } else if b >= 0xE0 {
             3
-        } else if b >= 0xC2 && b <= 0xDF {
+        } else if (0xC2..=0xDF).contains(&b) {
             2
         } else {
             1

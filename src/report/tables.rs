@@ -21,7 +21,7 @@ pub fn table_csv(t: &Table) -> Result<Vec<u8>> {
     for r in &t.rows {
         w.write_record(r.iter().map(|c| neutralize(c).into_owned()))?;
     }
-    Ok(w.into_inner().context("csv")?)
+    w.into_inner().context("csv")
 }
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`, unique.

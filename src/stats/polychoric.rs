@@ -87,7 +87,6 @@ pub fn bvn_upper(h: f64, k: f64, r: f64) -> f64 {
         (&X20, &W20)
     };
     let two_pi = 2.0 * std::f64::consts::PI;
-    let h = h;
     let mut k = k;
     let mut hk = h * k;
     let mut bvn = 0.0;

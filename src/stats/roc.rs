@@ -332,78 +332,12 @@ pub fn choose(cuts: &[Cutoff], rule: CutoffRule) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (i, c) in cuts.iter().enumerate() {
         if let Some(v) = score(c) {
-            if v.is_finite() && best.map_or(true, |(_, b)| v > b + 1e-12) {
+            if v.is_finite() && best.is_none_or(|(_, b)| v > b + 1e-12) {
                 best = Some((i, v));
             }
         }
     }
     best.map(|b| b.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use approx::assert_abs_diff_eq;
-    #[test]
-    fn auc_and_direction() {
-        let s = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let t = [false, false, true, false, true, true];
-        let a = auc_delong(&s, &t, Direction::Higher, 0.95).unwrap();
-        assert_abs_diff_eq!(a.auc, 8.0 / 9.0, epsilon = 1e-12);
-        let b = auc_delong(&s, &t, Direction::Lower, 0.95).unwrap();
-        assert_abs_diff_eq!(b.auc, 1.0 / 9.0, epsilon = 1e-12);
-        assert!(auc_delong(&s, &[true, false, false, false, false, false], Direction::Higher, 0.95).is_err());
-    }
-    #[test]
-    fn weighted_auc_equals_duplicated_rows() {
-        let s = [0.3, 0.5, 0.5, 0.9, 0.1, 0.5, 0.7];
-        let t = [true, false, true, true, false, false, true];
-        for dir in [Direction::Higher, Direction::Lower] {
-            let ord = AucOrder::new(&s, &t, dir);
-            let full = auc_delong(&s, &t, dir, 0.95).unwrap().auc;
-            assert_abs_diff_eq!(ord.auc(&[1; 7]).unwrap(), full, epsilon = 1e-12);
-            let w = [2u32, 0, 1, 3, 1, 2, 0];
-            let (mut sd, mut td) = (vec![], vec![]);
-            for i in 0..7 {
-                for _ in 0..w[i] {
-                    sd.push(s[i]);
-                    td.push(t[i]);
-                }
-            }
-            assert_abs_diff_eq!(ord.auc(&w).unwrap(), auc_delong(&sd, &td, dir, 0.95).unwrap().auc, epsilon = 1e-12);
-        }
-    }
-    #[test]
-    fn envelope_brackets_the_curve() {
-        let s: Vec<f64> = (0..200).map(|i| (i as f64 * 0.37).sin() + if i % 3 == 0 { 0.8 } else { 0.0 }).collect();
-        let t: Vec<bool> = (0..200).map(|i| i % 3 == 0).collect();
-        let grid: Vec<f64> = (0..=20).map(|i| i as f64 / 20.0).collect();
-        let env = roc_envelope(&s, &t, Direction::Higher, None, 400, 3, 0.95, &grid).unwrap();
-        let ord = AucOrder::new(&s, &t, Direction::Higher);
-        let full = roc_points_weighted(&ord, &[1; 200]).unwrap();
-        for (g, lo, hi) in env {
-            let v = tpr_at(&full, g);
-            assert!(lo <= v + 1e-9 && v <= hi + 1e-9, "fpr {g}: {lo} {v} {hi}");
-        }
-    }
-    #[test]
-    fn wilson_known() {
-        // statsmodels proportion_confint(8, 10, method='wilson')
-        let (l, h) = wilson(8, 10, 0.95).unwrap();
-        assert_abs_diff_eq!(l, 0.49016247153664183, epsilon = 1e-10);
-        assert_abs_diff_eq!(h, 0.9433178485456247, epsilon = 1e-10);
-    }
-    #[test]
-    fn cutoffs_and_youden() {
-        let s = [1.0, 2.0, 3.0, 4.0];
-        let t = [true, true, false, false];
-        let c = cutoffs(&s, &t, Direction::Lower);
-        let i = choose(&c, CutoffRule::Youden).unwrap();
-        assert_eq!(c[i].threshold, 2.0);
-        assert_abs_diff_eq!(c[i].youden, 1.0);
-        let j = choose(&c, CutoffRule::MinSensitivity(100)).unwrap();
-        assert_eq!(c[j].threshold, 2.0);
-    }
 }
 
 /// Precomputed ordering for fast weighted AUCs (bootstrap replicates): units sorted by
@@ -536,4 +470,70 @@ pub fn roc_envelope(
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    #[test]
+    fn auc_and_direction() {
+        let s = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let t = [false, false, true, false, true, true];
+        let a = auc_delong(&s, &t, Direction::Higher, 0.95).unwrap();
+        assert_abs_diff_eq!(a.auc, 8.0 / 9.0, epsilon = 1e-12);
+        let b = auc_delong(&s, &t, Direction::Lower, 0.95).unwrap();
+        assert_abs_diff_eq!(b.auc, 1.0 / 9.0, epsilon = 1e-12);
+        assert!(auc_delong(&s, &[true, false, false, false, false, false], Direction::Higher, 0.95).is_err());
+    }
+    #[test]
+    fn weighted_auc_equals_duplicated_rows() {
+        let s = [0.3, 0.5, 0.5, 0.9, 0.1, 0.5, 0.7];
+        let t = [true, false, true, true, false, false, true];
+        for dir in [Direction::Higher, Direction::Lower] {
+            let ord = AucOrder::new(&s, &t, dir);
+            let full = auc_delong(&s, &t, dir, 0.95).unwrap().auc;
+            assert_abs_diff_eq!(ord.auc(&[1; 7]).unwrap(), full, epsilon = 1e-12);
+            let w = [2u32, 0, 1, 3, 1, 2, 0];
+            let (mut sd, mut td) = (vec![], vec![]);
+            for i in 0..7 {
+                for _ in 0..w[i] {
+                    sd.push(s[i]);
+                    td.push(t[i]);
+                }
+            }
+            assert_abs_diff_eq!(ord.auc(&w).unwrap(), auc_delong(&sd, &td, dir, 0.95).unwrap().auc, epsilon = 1e-12);
+        }
+    }
+    #[test]
+    fn envelope_brackets_the_curve() {
+        let s: Vec<f64> = (0..200).map(|i| (i as f64 * 0.37).sin() + if i % 3 == 0 { 0.8 } else { 0.0 }).collect();
+        let t: Vec<bool> = (0..200).map(|i| i % 3 == 0).collect();
+        let grid: Vec<f64> = (0..=20).map(|i| i as f64 / 20.0).collect();
+        let env = roc_envelope(&s, &t, Direction::Higher, None, 400, 3, 0.95, &grid).unwrap();
+        let ord = AucOrder::new(&s, &t, Direction::Higher);
+        let full = roc_points_weighted(&ord, &[1; 200]).unwrap();
+        for (g, lo, hi) in env {
+            let v = tpr_at(&full, g);
+            assert!(lo <= v + 1e-9 && v <= hi + 1e-9, "fpr {g}: {lo} {v} {hi}");
+        }
+    }
+    #[test]
+    fn wilson_known() {
+        // statsmodels proportion_confint(8, 10, method='wilson')
+        let (l, h) = wilson(8, 10, 0.95).unwrap();
+        assert_abs_diff_eq!(l, 0.49016247153664183, epsilon = 1e-10);
+        assert_abs_diff_eq!(h, 0.9433178485456247, epsilon = 1e-10);
+    }
+    #[test]
+    fn cutoffs_and_youden() {
+        let s = [1.0, 2.0, 3.0, 4.0];
+        let t = [true, true, false, false];
+        let c = cutoffs(&s, &t, Direction::Lower);
+        let i = choose(&c, CutoffRule::Youden).unwrap();
+        assert_eq!(c[i].threshold, 2.0);
+        assert_abs_diff_eq!(c[i].youden, 1.0);
+        let j = choose(&c, CutoffRule::MinSensitivity(100)).unwrap();
+        assert_eq!(c[j].threshold, 2.0);
+    }
 }

@@ -126,7 +126,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// Observations dated on or after `since` (all of them without it).
     fn keep(&self, m: &ObsMeta) -> bool {
-        self.since.map_or(true, |s| m.date.as_deref().map_or(true, |dt| dt >= s))
+        self.since.is_none_or(|s| m.date.as_deref().is_none_or(|dt| dt >= s))
     }
 }
 
@@ -699,7 +699,7 @@ fn class_within_one(cx: &Ctx, c: &ClassData, inst: &Instrument, out: &mut Vec<Is
             }
             within += w;
             n += k;
-            if k > 0 && worst.as_ref().map_or(true, |x| (w as f64 / k as f64) < x.1 as f64 / x.2 as f64) {
+            if k > 0 && worst.as_ref().is_none_or(|x| (w as f64 / k as f64) < x.1 as f64 / x.2 as f64) {
                 worst = Some((dim.code.clone(), w, k));
             }
         }

@@ -294,13 +294,13 @@ impl RoleCols {
             key,
             center: names.get(center),
             classroom: names.get(classroom),
-            observer: names.get(self.observer.map(|c| get(c)).unwrap_or("")),
+            observer: names.get(self.observer.map(&get).unwrap_or("")),
             role,
             date: date.or(start).map(|d| names.date(&d)),
             start,
             end,
             submitted,
-            age_group: self.age_group.map(|c| get(c)).filter(|v| !v.is_empty()).map(|v| names.get(v)),
+            age_group: self.age_group.map(get).filter(|v| !v.is_empty()).map(|v| names.get(v)),
             line,
         }))
     }

@@ -490,7 +490,7 @@ fn best_class_version(ct: &TextTable) -> (&'static str, BTreeMap<String, String>
             }
         }
         let score = map.len() * 100 / inst.dimensions.len();
-        if best.as_ref().map_or(true, |b| score > b.1) {
+        if best.as_ref().is_none_or(|b| score > b.1) {
             best = Some((v, score, map));
         }
     }

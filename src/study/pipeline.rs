@@ -458,7 +458,7 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     ];
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
         let mut v = d.checklist_scores.values[s].clone();
-        v.extend(std::iter::repeat(None).take(n_cs));
+        v.extend(std::iter::repeat_n(None, n_cs));
         cols.push(Col::F64(name.clone(), v));
     }
     for (s, name) in cs_names.iter().enumerate() {

@@ -312,8 +312,8 @@ pub fn classrooms(
                 let r = keys.len();
                 index.insert(key, r);
                 keys.push(key);
-                sum.extend(std::iter::repeat(0.0).take(k));
-                cnt.extend(std::iter::repeat(0).take(k));
+                sum.extend(std::iter::repeat_n(0.0, k));
+                cnt.extend(std::iter::repeat_n(0, k));
                 n_cl.push(0u32);
                 n_cs.push(0u32);
                 n_cyc.push(0u32);
@@ -441,6 +441,32 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
     }
 }
 
+/// Item values on their own scale (reverse-scored items reflected), `None` for not-applicable
+/// or missing: `values[j][code]`. Used by reliability and item analyses.
+pub fn item_value_table(study: &Study) -> Vec<Vec<f64>> {
+    study
+        .spec
+        .checklist
+        .items
+        .iter()
+        .map(|it| {
+            let vals: Vec<f64> = match it.kind {
+                ItemType::Binary => vec![0.0, 1.0],
+                ItemType::Ordinal => it.values.clone(),
+            };
+            let (lo, hi) = it.range();
+            vals.iter().map(|&x| if it.reverse { lo + hi - x } else { x }).collect()
+        })
+        .collect()
+}
+
+pub fn code_value(table: &[Vec<f64>], j: usize, code: u8) -> Option<f64> {
+    match code {
+        NA_CODE | MISSING_CODE => None,
+        c => table[j].get(c as usize).copied(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,31 +560,5 @@ reverse = true
         let st = study("proportion", 0.75);
         let (v, _) = run(&st, &[1, MISSING_CODE, 2, 2]);
         assert_eq!(v[0], Some((1.0 + 1.0 + 0.0) / 3.0));
-    }
-}
-
-/// Item values on their own scale (reverse-scored items reflected), `None` for not-applicable
-/// or missing: `values[j][code]`. Used by reliability and item analyses.
-pub fn item_value_table(study: &Study) -> Vec<Vec<f64>> {
-    study
-        .spec
-        .checklist
-        .items
-        .iter()
-        .map(|it| {
-            let vals: Vec<f64> = match it.kind {
-                ItemType::Binary => vec![0.0, 1.0],
-                ItemType::Ordinal => it.values.clone(),
-            };
-            let (lo, hi) = it.range();
-            vals.iter().map(|&x| if it.reverse { lo + hi - x } else { x }).collect()
-        })
-        .collect()
-}
-
-pub fn code_value(table: &[Vec<f64>], j: usize, code: u8) -> Option<f64> {
-    match code {
-        NA_CODE | MISSING_CODE => None,
-        c => table[j].get(c as usize).copied(),
     }
 }

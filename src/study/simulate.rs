@@ -412,7 +412,7 @@ impl Fieldwork<'_> {
             iso_date(day),
         ];
         self.item_cells(&mut row, v, obs, heavy_missing, na_mask, events);
-        row.push(if sub_counter % 17 == 0 {
+        row.push(if sub_counter.is_multiple_of(17) {
             "Niños muy inquietos; la sala estaba en remodelación".into()
         } else {
             String::new()

@@ -583,7 +583,7 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
             }
             let trial: Vec<usize> = set.iter().copied().filter(|&q| q != j).collect();
             let m = mean_r(&rs(&score(&trial)));
-            if best.map_or(true, |(_, b)| m > b + 1e-12) {
+            if best.is_none_or(|(_, b)| m > b + 1e-12) {
                 best = Some((pos, m));
             }
         }

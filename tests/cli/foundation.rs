@@ -87,7 +87,7 @@ fn class_wide_layout_matches_long() {
     let mut row = vec!["C2".to_string(), "S1".into(), "principal".into()];
     for c in codes {
         for cy in 1..=4 {
-            row.push(if c == "NC" { (cy as i32).to_string() } else { "6".into() });
+            row.push(if c == "NC" { cy.to_string() } else { "6".into() });
         }
     }
     std::fs::write(d.join("class.csv"), format!("{}\n{}\n", header.join(","), row.join(","))).unwrap();

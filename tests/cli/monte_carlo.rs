@@ -5,6 +5,7 @@
 //! - The cluster BCa bootstrap on clustered classrooms (center ICC .30) must cover it too.
 //! - DeLong on independent classrooms must cover the true AUC of x for `y < 0` (the true AUC
 //!   is computed from 400,000 draws).
+//!
 //! Each must cover in 93.5–96.5% of replications.
 
 use checkval::analysis::validity::corr_records;

@@ -131,3 +131,26 @@ fn markdown_tables_snapshot() {
         md[start..end].replace(&fixture("mini").display().to_string(), "<fixture>")
     );
 }
+
+#[test]
+fn whole_report_snapshot_on_the_demo() {
+    // Every table and sentence of the demo report, in both languages: any change shows in review.
+    let tmp = tempfile::tempdir().unwrap();
+    for lang in ["es", "en"] {
+        let out = tmp.path().join(lang);
+        bin()
+            .args([
+                "run",
+                root().join("data-samples/demo-150/study.toml").to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+                "--lang",
+                lang,
+            ])
+            .assert()
+            .success();
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        insta::assert_snapshot!(format!("demo_report_{lang}"), md);
+    }
+}

@@ -58,7 +58,7 @@ pub enum RuleArg {
 
 pub fn run(a: Args) -> Result<String> {
     let o = a.common.opts()?;
-    let t = read_numeric(&a.file, Some(&[a.score.clone()]), &[a.truth.clone()])?;
+    let t = read_numeric(&a.file, Some(std::slice::from_ref(&a.score)), std::slice::from_ref(&a.truth))?;
     let pos = crate::io::table::fold_code(&a.positive);
     let mut score = Vec::new();
     let mut truth = Vec::new();

@@ -216,7 +216,7 @@ impl Dictionary {
             }
             return Ok(());
         }
-        if typ < 0 || typ > 255 {
+        if !(0..=255).contains(&typ) {
             return Err(corrupt(path, &format!("variable type {typ}"), at));
         }
         let missing = match n_missing {
