@@ -153,4 +153,18 @@ fn whole_report_snapshot_on_the_demo() {
         let md = std::fs::read_to_string(out.join("report.md")).unwrap();
         insta::assert_snapshot!(format!("demo_report_{lang}"), md);
     }
+    // results.json is the language-neutral contract: byte-identical across report languages.
+    let es = std::fs::read(tmp.path().join("es/results.json")).unwrap();
+    let en = std::fs::read(tmp.path().join("en/results.json")).unwrap();
+    assert!(es == en, "results.json differs between --lang es and --lang en");
+    // docs/results.md names every statistic the study writes.
+    let doc = std::fs::read_to_string(root().join("docs/results.md")).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&es).unwrap();
+    for r in v["results"].as_array().unwrap() {
+        let name = r["statistic"].as_str().unwrap();
+        assert!(doc.contains(&format!("| `{name}` |")), "docs/results.md lacks {name}");
+        if let Some(i) = r.get("interpretation") {
+            assert!(i.as_str().unwrap().chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{i}");
+        }
+    }
 }
