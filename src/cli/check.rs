@@ -3,12 +3,12 @@
 use super::common::Ui;
 use crate::choices::Lang;
 use crate::io::atomic::write_atomic;
-use crate::io::frame::neutralize;
+use crate::io::export::{csv::rows_csv, xlsx::Book, Cell, NumFormat, Sheet};
 use crate::study::checks::{run_checks, IssueRow, FAMILIES};
 use crate::study::pipeline::{self, RunOptions};
 use crate::study::quality::Severity;
 use crate::study::spec::Study;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 const EXAMPLES: &str = "\
@@ -88,12 +88,9 @@ pub fn write_outputs(rows: &[IssueRow], out: &Path) -> Result<()> {
     // The three files are independent: CSV + JSON on one thread, the workbook on the other.
     let (a, b) = rayon::join(
         || -> Result<()> {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(HEAD)?;
-            for r in rows {
-                w.write_record(fields(r).iter().map(|f| neutralize(f).into_owned()))?;
-            }
-            write_atomic(&out.join("issues.csv"), &w.into_inner().context("csv")?)?;
+            let cells: Vec<Vec<Cell>> = rows.iter().map(issue_cells).collect();
+            let head: Vec<String> = HEAD.iter().map(|h| h.to_string()).collect();
+            write_atomic(&out.join("issues.csv"), &rows_csv(&head, cells.iter().map(|r| r.as_slice()))?)?;
             let mut json = serde_json::to_vec_pretty(&serde_json::json!({ "issues": rows }))?;
             json.push(b'\n');
             write_atomic(&out.join("issues.json"), &json)
@@ -104,14 +101,12 @@ pub fn write_outputs(rows: &[IssueRow], out: &Path) -> Result<()> {
     b
 }
 
+fn issue_cells(r: &IssueRow) -> Vec<Cell> {
+    fields(r).into_iter().map(Cell::Text).collect()
+}
+
 fn write_xlsx(rows: &[IssueRow], out: &Path) -> Result<()> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sum = wb.add_worksheet();
-    sum.set_name("summary")?;
-    for (j, h) in ["family", "error", "warning", "info"].iter().enumerate() {
-        sum.write_string_with_format(0, j as u16, *h, &bold)?;
-    }
+    let mut book = Book::new();
     let mut counts = [[0usize; 3]; FAMILIES.len()];
     for r in rows {
         if let Some(i) = FAMILIES.iter().position(|f| *f == r.family) {
@@ -122,37 +117,28 @@ fn write_xlsx(rows: &[IssueRow], out: &Path) -> Result<()> {
             }] += 1;
         }
     }
-    for (i, f) in FAMILIES.iter().enumerate() {
-        sum.write_string((i + 1) as u32, 0, *f)?;
-        for j in 0..3 {
-            sum.write_number((i + 1) as u32, (j + 1) as u16, counts[i][j] as f64)?;
-        }
-    }
-    sum.autofit();
+    let summary = Sheet {
+        name: "summary".into(),
+        headers: ["family", "error", "warning", "info"].iter().map(|h| h.to_string()).collect(),
+        rows: FAMILIES
+            .iter()
+            .zip(counts)
+            .map(|(f, c)| {
+                let mut row = vec![Cell::from(*f)];
+                row.extend(c.iter().map(|n| Cell::Number(*n as f64, NumFormat::Integer)));
+                row
+            })
+            .collect(),
+        ..Default::default()
+    };
+    book.add(&summary)?;
+    let head: Vec<String> = HEAD.iter().map(|h| h.to_string()).collect();
     for f in FAMILIES {
-        let ws = wb.add_worksheet();
-        ws.set_name(f)?;
-        // Column widths from the header and the first rows (autofit scans every cell, which
-        // costs seconds on a national export's hundreds of thousands of rows).
-        let mut width: Vec<usize> = HEAD.iter().map(|h| h.chars().count()).collect();
-        for (j, h) in HEAD.iter().enumerate() {
-            ws.write_string_with_format(0, j as u16, *h, &bold)?;
-        }
-        for (i, r) in rows.iter().filter(|r| r.family == f).enumerate() {
-            for (j, v) in fields(r).iter().enumerate() {
-                if i < 500 {
-                    width[j] = width[j].max(v.chars().count());
-                }
-                // Written as text cells: a value starting with '=' is never a formula.
-                ws.write_string((i + 1) as u32, j as u16, v.as_str())?;
-            }
-        }
-        for (j, w) in width.iter().enumerate() {
-            ws.set_column_width(j as u16, (*w).clamp(6, 80) as f64 + 1.0)?;
-        }
-        ws.set_freeze_panes(1, 0)?;
+        let sheet = Sheet { name: f.to_string(), headers: head.clone(), ..Default::default() };
+        let cells: Vec<Vec<Cell>> = rows.iter().filter(|r| r.family == f).map(issue_cells).collect();
+        book.add_rows(&sheet, cells.iter().map(|r| r.as_slice()))?;
     }
-    write_atomic(&out.join("issues.xlsx"), &wb.save_to_buffer()?)?;
+    write_atomic(&out.join("issues.xlsx"), &book.finish()?)?;
     Ok(())
 }
 

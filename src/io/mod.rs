@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod dialect;
 pub mod encoding;
+pub mod export;
 pub mod formats;
 pub mod frame;
 pub mod numeric;

@@ -1,0 +1,24 @@
+//! CSV export of a [`Sheet`]: UTF-8, a header row, numbers in full precision, text cells that
+//! a spreadsheet would run as formulas neutralised.
+
+use super::{Cell, Sheet};
+use crate::io::frame::neutralize;
+use anyhow::{Context, Result};
+
+/// The CSV bytes of a sheet (header and rows; title and notes are not part of a CSV).
+pub fn sheet_csv(sheet: &Sheet) -> Result<Vec<u8>> {
+    rows_csv(&sheet.headers, sheet.rows.iter().map(|r| r.as_slice()))
+}
+
+/// CSV bytes from a header and any iterator of rows.
+pub fn rows_csv<'a>(headers: &[String], rows: impl Iterator<Item = &'a [Cell]>) -> Result<Vec<u8>> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(headers.iter().map(|h| neutralize(h).into_owned()))?;
+    for r in rows {
+        w.write_record(r.iter().map(|c| match c {
+            Cell::Text(s) => neutralize(s).into_owned(),
+            other => other.csv_text(),
+        }))?;
+    }
+    w.into_inner().context("csv")
+}
