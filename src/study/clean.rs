@@ -16,7 +16,7 @@
 //! `checklist.carry` are dropped (free text is carried only where the spec says so).
 
 use super::privacy::Pseudonymizer;
-use super::spec::Study;
+use super::spec::{Columns, Study};
 use crate::error::{ErrorKind, InputError};
 use crate::io::table::{normalize_name, resolve_column, ReadOptions, TextTable};
 use anyhow::{Context, Result};
@@ -311,10 +311,7 @@ fn csv_name(path: &Path, default: &str) -> String {
 }
 
 pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseudonymizer>) -> Result<CleanResult> {
-    let spec = &study.spec;
-    let fs = &spec.files.checklist;
-    let path = study.resolve_path(&fs.path);
-    let key_col = spec.checklist.columns.key.clone().ok_or_else(|| {
+    let key_col = study.spec.checklist.columns.key.clone().ok_or_else(|| {
         InputError::new(ErrorKind::Spec, &study.spec_path)
             .found("no checklist.columns.key")
             .expected("a submission key column: corrections are matched by key")
@@ -323,21 +320,97 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     let mut used = vec![false; corr.len()];
     let mut audit = Vec::new();
     // ---- checklist
+    let cl = clean_checklist(study, &key_col, &corr, &mut used, &mut audit, out, pseudo)?;
+    // ---- CLASS (only when corrections target it, or IDs must be pseudonymized)
+    let class_name = clean_class(study, &corr, &mut used, &mut audit, out, pseudo, &cl.name)?;
+    audit_unused(&corr, &used, &mut audit);
+    if let Some(p) = pseudo {
+        pseudonymize_audit(study, p, &mut audit);
+    }
+    // Audit log (neutralised: it is opened in Excel).
+    write_audit(&out.join("audit.csv"), &audit)?;
+    // A spec that reads the cleaned exports (and the original files it did not rewrite).
+    write_cleaned_spec(study, out, &cl.name, class_name)?;
+    Ok(CleanResult { rows_out: cl.rows_out, rows_in: cl.rows_in, audit, dropped_columns: cl.dropped_columns })
+}
+
+/// What cleaning the checklist export leaves for the rest of `clean`.
+struct CleanedChecklist {
+    /// File name of the cleaned export in the output directory.
+    name: String,
+    rows_in: usize,
+    rows_out: usize,
+    dropped_columns: Vec<String>,
+}
+
+impl IdCols {
+    fn resolve(t: &TextTable, cols: &Columns) -> Result<IdCols> {
+        Ok(IdCols {
+            center: t.resolve(&cols.center, "center")?,
+            classroom: t.resolve(&cols.classroom, "classroom")?,
+            observer: cols.observer.as_ref().map(|o| t.resolve(o, "observer")).transpose()?,
+        })
+    }
+}
+
+/// Apply the corrections aimed at `file` (`checklist` or `class`), marking in `used` the ones
+/// that matched a row.
+fn apply_to(
+    t: &TextTable,
+    file: &str,
+    corr: &[Correction],
+    key_col: Option<usize>,
+    role_col: Option<usize>,
+    reliability_code: Option<&String>,
+    audit: &mut Vec<AuditRow>,
+    used: &mut [bool],
+) -> Result<FileResult> {
+    let idx: Vec<usize> = (0..corr.len()).filter(|&i| corr[i].file == file).collect();
+    let sub: Vec<&Correction> = idx.iter().map(|&i| &corr[i]).collect();
+    let mut sub_used = vec![false; sub.len()];
+    let res = apply_file(t, &sub, key_col, role_col, reliability_code, audit, &mut sub_used)?;
+    for (k, &i) in idx.iter().enumerate() {
+        used[i] |= sub_used[k];
+    }
+    Ok(res)
+}
+
+/// Correct, trim to the used columns, pseudonymize and write the checklist export.
+fn clean_checklist(
+    study: &Study,
+    key_col: &str,
+    corr: &[Correction],
+    used: &mut [bool],
+    audit: &mut Vec<AuditRow>,
+    out: &Path,
+    pseudo: Option<&Pseudonymizer>,
+) -> Result<CleanedChecklist> {
+    let spec = &study.spec;
+    let fs = &spec.files.checklist;
+    let path = study.resolve_path(&fs.path);
     let t = TextTable::open(&path, &fs.read_options())?;
     let cols = &spec.checklist.columns;
-    let kc = t.resolve(&key_col, "key")?;
+    let kc = t.resolve(key_col, "key")?;
     let role_col = match &cols.role {
         Some(r) => Some(t.resolve(r, "role")?),
         None => None,
     };
-    let idx: Vec<usize> = (0..corr.len()).filter(|&i| corr[i].file == "checklist").collect();
-    let sub: Vec<&Correction> = idx.iter().map(|&i| &corr[i]).collect();
-    let mut sub_used = vec![false; sub.len()];
-    let mut res = apply_file(&t, &sub, Some(kc), role_col, spec.roles.reliability.first(), &mut audit, &mut sub_used)?;
-    for (k, &i) in idx.iter().enumerate() {
-        used[i] |= sub_used[k];
+    let mut res = apply_to(&t, "checklist", corr, Some(kc), role_col, spec.roles.reliability.first(), audit, used)?;
+    let keep = kept_columns(study, &t)?;
+    let dropped_columns: Vec<String> =
+        (0..t.headers.len()).filter(|i| !keep.contains(i)).map(|i| t.headers[i].clone()).collect();
+    if let Some(p) = pseudo {
+        pseudonymize_rows(p, &mut res.rows, &IdCols::resolve(&t, cols)?);
     }
-    // Columns kept: roles, items, carried free text.
+    let name = csv_name(&path, "checklist.csv");
+    write_csv(&out.join(&name), res.delimiter, &res.headers, &res.rows, &keep)?;
+    Ok(CleanedChecklist { name, rows_in: res.rows_in, rows_out: res.rows.len(), dropped_columns })
+}
+
+/// Checklist columns kept in the cleaned export: roles, items, carried free text (sorted).
+fn kept_columns(study: &Study, t: &TextTable) -> Result<Vec<usize>> {
+    let spec = &study.spec;
+    let cols = &spec.checklist.columns;
     let mut keep_set = std::collections::BTreeSet::new();
     for c in [
         Some(&cols.center),
@@ -362,54 +435,46 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     for c in &spec.checklist.carry {
         keep_set.insert(t.resolve(c, "carried column")?);
     }
-    let keep: Vec<usize> = keep_set.into_iter().collect();
-    let dropped_columns: Vec<String> =
-        (0..t.headers.len()).filter(|i| !keep.contains(i)).map(|i| t.headers[i].clone()).collect();
+    Ok(keep_set.into_iter().collect())
+}
+
+/// Correct, pseudonymize and write the CLASS export, when corrections target it or IDs must
+/// be pseudonymized. Returns the cleaned file's name (never the checklist's `checklist_name`).
+fn clean_class(
+    study: &Study,
+    corr: &[Correction],
+    used: &mut [bool],
+    audit: &mut Vec<AuditRow>,
+    out: &Path,
+    pseudo: Option<&Pseudonymizer>,
+    checklist_name: &str,
+) -> Result<Option<String>> {
+    let spec = &study.spec;
+    let has_class_corr = corr.iter().any(|c| c.file == "class");
+    let (Some(cfs), Some(cspec)) = (&spec.files.class, &spec.class) else { return Ok(None) };
+    if !has_class_corr && pseudo.is_none() {
+        return Ok(None);
+    }
+    let cpath = study.resolve_path(&cfs.path);
+    let ct = TextTable::open(&cpath, &cfs.read_options())?;
+    let ccols = &cspec.columns;
+    let ckc = ccols.key.as_ref().map(|k| ct.resolve(k, "key")).transpose()?;
+    let crole = ccols.role.as_ref().map(|r| ct.resolve(r, "role")).transpose()?;
+    let mut cres = apply_to(&ct, "class", corr, ckc, crole, spec.roles.reliability.first(), audit, used)?;
     if let Some(p) = pseudo {
-        let ids = IdCols {
-            center: t.resolve(&cols.center, "center")?,
-            classroom: t.resolve(&cols.classroom, "classroom")?,
-            observer: cols.observer.as_ref().map(|o| t.resolve(o, "observer")).transpose()?,
-        };
-        pseudonymize_rows(p, &mut res.rows, &ids);
+        pseudonymize_rows(p, &mut cres.rows, &IdCols::resolve(&ct, ccols)?);
     }
-    let name = csv_name(&path, "checklist.csv");
-    write_csv(&out.join(&name), res.delimiter, &res.headers, &res.rows, &keep)?;
-    let (rows_in, rows_out) = (res.rows_in, res.rows.len());
-    // ---- CLASS (only when corrections target it, or IDs must be pseudonymized)
-    let mut class_name = None;
-    let class_corr: Vec<usize> = (0..corr.len()).filter(|&i| corr[i].file == "class").collect();
-    if let (Some(cfs), Some(cspec)) = (&spec.files.class, &spec.class) {
-        if !class_corr.is_empty() || pseudo.is_some() {
-            let cpath = study.resolve_path(&cfs.path);
-            let ct = TextTable::open(&cpath, &cfs.read_options())?;
-            let ccols = &cspec.columns;
-            let ckc = ccols.key.as_ref().map(|k| ct.resolve(k, "key")).transpose()?;
-            let crole = ccols.role.as_ref().map(|r| ct.resolve(r, "role")).transpose()?;
-            let sub: Vec<&Correction> = class_corr.iter().map(|&i| &corr[i]).collect();
-            let mut sub_used = vec![false; sub.len()];
-            let mut cres =
-                apply_file(&ct, &sub, ckc, crole, spec.roles.reliability.first(), &mut audit, &mut sub_used)?;
-            for (k, &i) in class_corr.iter().enumerate() {
-                used[i] |= sub_used[k];
-            }
-            if let Some(p) = pseudo {
-                let ids = IdCols {
-                    center: ct.resolve(&ccols.center, "center")?,
-                    classroom: ct.resolve(&ccols.classroom, "classroom")?,
-                    observer: ccols.observer.as_ref().map(|o| ct.resolve(o, "observer")).transpose()?,
-                };
-                pseudonymize_rows(p, &mut cres.rows, &ids);
-            }
-            let mut n = csv_name(&cpath, "class.csv");
-            if n == name {
-                n = format!("class_{n}");
-            }
-            let all: Vec<usize> = (0..cres.headers.len()).collect();
-            write_csv(&out.join(&n), cres.delimiter, &cres.headers, &cres.rows, &all)?;
-            class_name = Some(n);
-        }
+    let mut n = csv_name(&cpath, "class.csv");
+    if n == checklist_name {
+        n = format!("class_{n}");
     }
+    let all: Vec<usize> = (0..cres.headers.len()).collect();
+    write_csv(&out.join(&n), cres.delimiter, &cres.headers, &cres.rows, &all)?;
+    Ok(Some(n))
+}
+
+/// A `skipped` audit row for every correction that matched no row.
+fn audit_unused(corr: &[Correction], used: &[bool], audit: &mut Vec<AuditRow>) {
     for (_, c) in corr.iter().enumerate().filter(|(i, _)| !used[*i]) {
         let mut a = AuditRow::of(c, &c.key);
         a.status = AuditStatus::Skipped;
@@ -421,32 +486,37 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
         };
         audit.push(a);
     }
-    if let Some(p) = pseudo {
-        // Before/after values of ID columns must not leak the raw IDs either.
-        let id_names = [Some(&spec.checklist.columns.center), spec.checklist.columns.observer.as_ref()];
-        for a in audit.iter_mut() {
-            if id_names.iter().flatten().any(|n| normalize_name(n) == normalize_name(&a.column)) {
-                let is_center = normalize_name(&a.column) == normalize_name(&spec.checklist.columns.center);
-                let f = |v: &str| {
-                    if v.is_empty() {
-                        String::new()
-                    } else if is_center {
-                        p.center(v)
-                    } else {
-                        p.observer(v)
-                    }
-                };
-                a.before = f(&a.before);
-                a.after = f(&a.after);
-            }
+}
+
+/// Before/after values of ID columns must not leak the raw IDs either.
+fn pseudonymize_audit(study: &Study, p: &Pseudonymizer, audit: &mut [AuditRow]) {
+    let cols = &study.spec.checklist.columns;
+    let id_names = [Some(&cols.center), cols.observer.as_ref()];
+    for a in audit.iter_mut() {
+        if id_names.iter().flatten().any(|n| normalize_name(n) == normalize_name(&a.column)) {
+            let is_center = normalize_name(&a.column) == normalize_name(&cols.center);
+            let f = |v: &str| {
+                if v.is_empty() {
+                    String::new()
+                } else if is_center {
+                    p.center(v)
+                } else {
+                    p.observer(v)
+                }
+            };
+            a.before = f(&a.before);
+            a.after = f(&a.after);
         }
     }
-    // Audit log (neutralised: it is opened in Excel).
+}
+
+/// The audit log as CSV (neutralised: it is opened in Excel).
+fn write_audit(path: &Path, audit: &[AuditRow]) -> Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "file", "row", "key", "action", "column", "before", "after", "reason", "who", "date", "status", "message",
     ])?;
-    for a in &audit {
+    for a in audit {
         let f = [
             &a.file,
             &a.row,
@@ -463,8 +533,12 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
         ];
         w.write_record(f.iter().map(|s| crate::io::frame::neutralize(s).into_owned()))?;
     }
-    crate::io::atomic::write_atomic(&out.join("audit.csv"), &w.into_inner().context("csv")?)?;
-    // A spec that reads the cleaned exports (and the original files it did not rewrite).
+    crate::io::atomic::write_atomic(path, &w.into_inner().context("csv")?)
+}
+
+/// A spec that reads the cleaned exports (and the original files it did not rewrite, by
+/// absolute path).
+fn write_cleaned_spec(study: &Study, out: &Path, checklist_name: &str, class_name: Option<String>) -> Result<()> {
     let text = std::fs::read_to_string(&study.spec_path)?;
     let mut v: toml::Value = toml::from_str(&text)?;
     let abs = |p: &std::path::PathBuf| {
@@ -474,7 +548,7 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
         for (role, f) in files.iter_mut() {
             if let Some(tb) = f.as_table_mut() {
                 let cleaned = match role.as_str() {
-                    "checklist" => Some(name.clone()),
+                    "checklist" => Some(checklist_name.to_string()),
                     "class" => class_name.clone(),
                     _ => None,
                 };
@@ -493,6 +567,5 @@ pub fn clean(study: &Study, corrections: &Path, out: &Path, pseudo: Option<&Pseu
     crate::io::atomic::write_atomic_str(
         &out.join("study.toml"),
         &format!("# Written by `checkval clean`: reads the cleaned exports.\n{}", toml::to_string(&v)?),
-    )?;
-    Ok(CleanResult { rows_out, rows_in, audit, dropped_columns })
+    )
 }

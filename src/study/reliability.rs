@@ -49,13 +49,35 @@ fn tag(mut recs: Vec<Record>, kv: &[(&str, &str)]) -> Vec<Record> {
 
 pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
     let o = stat_opts(study);
-    let ks = o.kappa_scale;
-    let lab = move |k: f64| ks.label(k);
     let mut out = Vec::new();
-    let cl = &d.checklist;
-    let items = &study.spec.checklist.items;
     let vt = item_value_table(study);
     // ---- internal consistency, primary observations
+    internal_consistency_records(study, d, &vt, &o, &mut out);
+    // ---- checklist double-coded visits
+    let pairs = pair_observations(&d.checklist.meta);
+    out.push(
+        Record::new("n_double_coded_pairs", Ok(pairs.len() as f64))
+            .n(pairs.len())
+            .ctx("instrument", "checklist")
+            .ctx("analysis", "inter_observer"),
+    );
+    checklist_item_agreement_records(study, d, &vt, &pairs, &o, &mut out);
+    // Score ICCs on double-coded visits: ANOVA forms (primary vs reliability columns) and REML
+    // forms with the actual observers as raters.
+    for (s, name) in d.checklist_scores.names.iter().enumerate() {
+        out.extend(score_icc_records(&d.checklist.meta, &pairs, &d.checklist_scores.values[s], "checklist", name, &o));
+    }
+    checklist_observer_agreement_records(study, d, &vt, &pairs, &mut out);
+    // ---- CLASS double-coded cycles
+    class_reliability_records(study, d, &o, &mut out);
+    out
+}
+
+/// Cronbach's α (and its item statistics) of the total and each subscale, then the item N/A
+/// and missing shares, all on primary observations.
+fn internal_consistency_records(study: &Study, d: &StudyData, vt: &[Vec<f64>], o: &StatOpts, out: &mut Vec<Record>) {
+    let cl = &d.checklist;
+    let items = &study.spec.checklist.items;
     let primary: Vec<usize> = (0..cl.meta.len()).filter(|&i| cl.meta[i].role == Role::Primary).collect();
     let mut scales: Vec<(String, Vec<usize>)> = vec![("checklist_total".into(), (0..items.len()).collect())];
     for s in &study.subscales {
@@ -63,9 +85,9 @@ pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
     }
     for (name, js) in &scales {
         let rows: Vec<Vec<Option<f64>>> =
-            primary.iter().map(|&i| js.iter().map(|&j| code_value(&vt, j, cl.row(i)[j])).collect()).collect();
+            primary.iter().map(|&i| js.iter().map(|&j| code_value(vt, j, cl.row(i)[j])).collect()).collect();
         let names: Vec<String> = js.iter().map(|&j| items[j].id.clone()).collect();
-        let recs = alpha_records(&rows, &names, &o, name);
+        let recs = alpha_records(&rows, &names, o, name);
         out.extend(tag(recs, &[("analysis", "internal_consistency"), ("scale", name), ("level", "observation")]));
     }
     // Item N/A and missing shares (all primary observations).
@@ -85,17 +107,23 @@ pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
                 .ctx("analysis", "item_coverage"),
         );
     }
-    // ---- checklist double-coded visits
-    let pairs = pair_observations(&cl.meta);
-    out.push(
-        Record::new("n_double_coded_pairs", Ok(pairs.len() as f64))
-            .n(pairs.len())
-            .ctx("instrument", "checklist")
-            .ctx("analysis", "inter_observer"),
-    );
-    for (j, it) in items.iter().enumerate() {
-        let a: Vec<Option<f64>> = pairs.iter().map(|&(p, _)| code_value(&vt, j, cl.row(p)[j])).collect();
-        let b: Vec<Option<f64>> = pairs.iter().map(|&(_, r)| code_value(&vt, j, cl.row(r)[j])).collect();
+}
+
+/// Per-item agreement on double-coded checklist visits: percent agreement, Cohen's κ, Gwet's AC1.
+fn checklist_item_agreement_records(
+    study: &Study,
+    d: &StudyData,
+    vt: &[Vec<f64>],
+    pairs: &[(usize, usize)],
+    o: &StatOpts,
+    out: &mut Vec<Record>,
+) {
+    let ks = o.kappa_scale;
+    let lab = move |k: f64| ks.label(k);
+    let cl = &d.checklist;
+    for (j, it) in study.spec.checklist.items.iter().enumerate() {
+        let a: Vec<Option<f64>> = pairs.iter().map(|&(p, _)| code_value(vt, j, cl.row(p)[j])).collect();
+        let b: Vec<Option<f64>> = pairs.iter().map(|&(_, r)| code_value(vt, j, cl.row(r)[j])).collect();
         let units: Vec<Vec<Option<f64>>> = a.iter().zip(&b).map(|(x, y)| vec![*x, *y]).collect();
         let ctx = [
             ("analysis", "item_agreement"),
@@ -132,17 +160,24 @@ pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
         }
         out.extend(tag(recs, &ctx));
     }
-    // Score ICCs on double-coded visits: ANOVA forms (primary vs reliability columns) and REML
-    // forms with the actual observers as raters.
-    for (s, name) in d.checklist_scores.names.iter().enumerate() {
-        out.extend(score_icc_records(&cl.meta, &pairs, &d.checklist_scores.values[s], "checklist", name, &o));
-    }
-    // Per-observer agreement with partners (pooled over items and pairs).
+}
+
+/// Per-observer agreement with partners on double-coded checklist visits (pooled over items
+/// and pairs).
+fn checklist_observer_agreement_records(
+    study: &Study,
+    d: &StudyData,
+    vt: &[Vec<f64>],
+    pairs: &[(usize, usize)],
+    out: &mut Vec<Record>,
+) {
+    let cl = &d.checklist;
+    let n_items = study.spec.checklist.items.len();
     let mut per_obs: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new(); // agree, compared, pairs
-    for &(p, r) in &pairs {
+    for &(p, r) in pairs {
         let (mut ag, mut cmp) = (0, 0);
-        for j in 0..items.len() {
-            if let (Some(x), Some(y)) = (code_value(&vt, j, cl.row(p)[j]), code_value(&vt, j, cl.row(r)[j])) {
+        for j in 0..n_items {
+            if let (Some(x), Some(y)) = (code_value(vt, j, cl.row(p)[j]), code_value(vt, j, cl.row(r)[j])) {
                 cmp += 1;
                 if x == y {
                     ag += 1;
@@ -168,78 +203,85 @@ pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
                 .ctx("analysis", "observer_agreement"),
         );
     }
-    if let (Some(c), Some(cs), Some(inst)) = (&d.class, &d.class_scores, &study.instrument) {
-        let cpairs = pair_observations(&c.obs);
-        out.push(
-            Record::new("n_double_coded_pairs", Ok(cpairs.len() as f64))
-                .n(cpairs.len())
-                .ctx("instrument", "class")
-                .ctx("analysis", "inter_observer"),
-        );
-        // cycle lookup: (obs, cycle) → values
-        let mut cyc: BTreeMap<(usize, u32), &Vec<Option<f64>>> = BTreeMap::new();
-        for cy in &c.cycles {
-            cyc.insert((cy.obs, cy.cycle), &cy.values);
-        }
-        let mut obs_within: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for (di, dim) in inst.dimensions.iter().enumerate() {
-            let mut units = Vec::new();
-            for &(p, r) in &cpairs {
-                for (&(o2, cycle), vals) in cyc.range((p, 0)..(p + 1, 0)) {
-                    let _ = o2;
-                    if let Some(rv) = cyc.get(&(r, cycle)) {
-                        units.push(vec![vals[di], rv[di]]);
-                        if let (Some(x), Some(y)) = (vals[di], rv[di]) {
-                            for i in [p, r] {
-                                let e = obs_within.entry(c.obs[i].observer.to_string()).or_default();
-                                e.1 += 1;
-                                if (x - y).abs() <= 1.0 + 1e-9 {
-                                    e.0 += 1;
-                                }
+}
+
+/// CLASS double-coded observations: the pair count, per-dimension cycle agreement, score ICCs
+/// and per-observer within-one agreement. Nothing without CLASS data.
+fn class_reliability_records(study: &Study, d: &StudyData, o: &StatOpts, out: &mut Vec<Record>) {
+    let (Some(c), Some(cs), Some(inst)) = (&d.class, &d.class_scores, &study.instrument) else { return };
+    let cpairs = pair_observations(&c.obs);
+    out.push(
+        Record::new("n_double_coded_pairs", Ok(cpairs.len() as f64))
+            .n(cpairs.len())
+            .ctx("instrument", "class")
+            .ctx("analysis", "inter_observer"),
+    );
+    // cycle lookup: (obs, cycle) → values
+    let mut cyc: BTreeMap<(usize, u32), &Vec<Option<f64>>> = BTreeMap::new();
+    for cy in &c.cycles {
+        cyc.insert((cy.obs, cy.cycle), &cy.values);
+    }
+    let mut obs_within: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (di, dim) in inst.dimensions.iter().enumerate() {
+        let mut units = Vec::new();
+        for &(p, r) in &cpairs {
+            for (&(o2, cycle), vals) in cyc.range((p, 0)..(p + 1, 0)) {
+                let _ = o2;
+                if let Some(rv) = cyc.get(&(r, cycle)) {
+                    units.push(vec![vals[di], rv[di]]);
+                    if let (Some(x), Some(y)) = (vals[di], rv[di]) {
+                        for i in [p, r] {
+                            let e = obs_within.entry(c.obs[i].observer.to_string()).or_default();
+                            e.1 += 1;
+                            if (x - y).abs() <= 1.0 + 1e-9 {
+                                e.0 += 1;
                             }
                         }
                     }
                 }
             }
-            let ctx =
-                [("analysis", "class_cycle_agreement"), ("instrument", "class"), ("dimension", dim.code.as_str())];
-            let mut recs = Vec::new();
-            match RatingTable::new(&units, None) {
-                Ok(t) => {
-                    recs.push(match agreement::percent_agreement(&t, WeightKind::Identity) {
-                        Ok((v, n)) => Record::new("percent_agreement", Ok(v)).n(n),
-                        Err(na) => Record::new("percent_agreement", Err(na)),
-                    });
-                    recs.push(match agreement::percent_agreement(&t, WeightKind::WithinOne) {
-                        Ok((v, n)) => Record::new("within_one_agreement", Ok(v))
-                            .n(n)
-                            .ctx("criterion", "within_one >= 0.80")
-                            .ctx("meets_criterion", v >= 0.80),
-                        Err(na) => Record::new("within_one_agreement", Err(na)),
-                    });
-                }
-                Err(na) => {
-                    recs.push(Record::new("percent_agreement", Err(na.clone())));
-                    recs.push(Record::new("within_one_agreement", Err(na)));
-                }
-            }
-            out.extend(tag(recs, &ctx));
         }
-        for (s, name) in cs.names.iter().enumerate() {
-            out.extend(score_icc_records(&c.obs, &cpairs, &cs.values[s], "class", name, &o));
+        let ctx = [("analysis", "class_cycle_agreement"), ("instrument", "class"), ("dimension", dim.code.as_str())];
+        out.extend(tag(class_cycle_agreement(&units), &ctx));
+    }
+    for (s, name) in cs.names.iter().enumerate() {
+        out.extend(score_icc_records(&c.obs, &cpairs, &cs.values[s], "class", name, o));
+    }
+    for (obs, (w, n)) in &obs_within {
+        out.push(
+            Record::new("observer_within_one_agreement", Ok(*w as f64 / *n as f64))
+                .n(*n)
+                .ctx("observer", obs.as_str())
+                .ctx("instrument", "class")
+                .ctx("analysis", "observer_agreement")
+                .ctx("meets_criterion", *w as f64 / *n as f64 >= 0.80),
+        );
+    }
+}
+
+/// Exact and within-one agreement of one CLASS dimension over the double-coded cycles.
+fn class_cycle_agreement(units: &[Vec<Option<f64>>]) -> Vec<Record> {
+    let mut recs = Vec::new();
+    match RatingTable::new(units, None) {
+        Ok(t) => {
+            recs.push(match agreement::percent_agreement(&t, WeightKind::Identity) {
+                Ok((v, n)) => Record::new("percent_agreement", Ok(v)).n(n),
+                Err(na) => Record::new("percent_agreement", Err(na)),
+            });
+            recs.push(match agreement::percent_agreement(&t, WeightKind::WithinOne) {
+                Ok((v, n)) => Record::new("within_one_agreement", Ok(v))
+                    .n(n)
+                    .ctx("criterion", "within_one >= 0.80")
+                    .ctx("meets_criterion", v >= 0.80),
+                Err(na) => Record::new("within_one_agreement", Err(na)),
+            });
         }
-        for (obs, (w, n)) in &obs_within {
-            out.push(
-                Record::new("observer_within_one_agreement", Ok(*w as f64 / *n as f64))
-                    .n(*n)
-                    .ctx("observer", obs.as_str())
-                    .ctx("instrument", "class")
-                    .ctx("analysis", "observer_agreement")
-                    .ctx("meets_criterion", *w as f64 / *n as f64 >= 0.80),
-            );
+        Err(na) => {
+            recs.push(Record::new("percent_agreement", Err(na.clone())));
+            recs.push(Record::new("within_one_agreement", Err(na)));
         }
     }
-    out
+    recs
 }
 
 /// Bland–Altman of primary vs reliability scores on double-coded visits.

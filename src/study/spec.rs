@@ -575,6 +575,122 @@ fn spec_err(path: &Path, msg: impl Into<String>) -> InputError {
     InputError::new(ErrorKind::Spec, path).found(msg.into())
 }
 
+/// Validates the checklist items; returns the subscale ids in first-appearance order (declared
+/// subscales first).
+fn check_items(spec: &Spec, p: &Path) -> Result<Vec<String>, InputError> {
+    if spec.checklist.items.is_empty() {
+        return Err(spec_err(p, "no [[checklist.items]]").expected("at least one checklist item"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut subscales: Vec<String> = spec.checklist.subscales.iter().map(|s| s.id.clone()).collect();
+    for it in &spec.checklist.items {
+        if !seen.insert(it.id.clone()) {
+            return Err(spec_err(p, format!("item id '{}' twice", it.id)).expected("unique item ids"));
+        }
+        if it.id.is_empty() || it.subscale.is_empty() {
+            return Err(spec_err(p, format!("item '{}' without id or subscale", it.id)));
+        }
+        if !it.subscale.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(spec_err(p, format!("subscale '{}' of item '{}'", it.subscale, it.id))
+                .expected("a subscale id of ASCII letters, digits and '_' (it becomes a column name)"));
+        }
+        if !subscales.contains(&it.subscale) {
+            subscales.push(it.subscale.clone());
+        }
+        check_item_values(it, p)?;
+    }
+    if subscales.len() > 63 {
+        return Err(spec_err(p, format!("{} subscales", subscales.len())).expected("at most 63 subscales"));
+    }
+    if subscales.iter().any(|s| s == "total") {
+        return Err(
+            spec_err(p, "a subscale named 'total'").expected("another name: checklist_total is the total score")
+        );
+    }
+    Ok(subscales)
+}
+
+/// A binary item needs yes/no values; an ordinal one 2–250 finite values and labels among them.
+fn check_item_values(it: &Item, p: &Path) -> Result<(), InputError> {
+    match it.kind {
+        ItemType::Binary => {
+            if it.yes.is_empty() || it.no.is_empty() {
+                return Err(spec_err(p, format!("binary item '{}' without yes/no values", it.id)));
+            }
+        }
+        ItemType::Ordinal => {
+            if it.values.len() < 2 {
+                return Err(spec_err(p, format!("ordinal item '{}' has {} allowed value(s)", it.id, it.values.len()))
+                    .expected("`values` with at least two numbers, e.g. [0, 1, 2]"));
+            }
+            if it.values.len() > 250 || it.values.iter().any(|v| !v.is_finite()) {
+                return Err(
+                    spec_err(p, format!("ordinal item '{}' values", it.id)).expected("at most 250 finite values")
+                );
+            }
+            for (l, v) in &it.labels {
+                if !it.values.contains(v) {
+                    return Err(spec_err(p, format!("label '{l}' of item '{}' maps to {v}, not in values", it.id)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validates `[class]` and returns its instrument (built-in or custom).
+fn class_instrument(spec: &Spec, c: &ClassSpec, p: &Path) -> Result<Instrument, InputError> {
+    if spec.files.class.is_none() {
+        return Err(spec_err(p, "[class] without files.class").expected("files.class = { path = ... }"));
+    }
+    if c.cycles == 0 || c.cycles > 20 {
+        return Err(spec_err(p, format!("class.cycles = {}", c.cycles)).expected("1–20"));
+    }
+    let inst = if c.version == "custom" {
+        let ci =
+            c.instrument.as_ref().ok_or_else(|| spec_err(p, "class.version = 'custom' without [class.instrument]"))?;
+        custom_instrument(ci, p)?
+    } else {
+        instrument::builtin(&c.version).ok_or_else(|| {
+            spec_err(p, format!("class.version = '{}'", c.version)).expected("infant, toddler, prek or custom")
+        })?
+    };
+    for code in c.dimensions.keys() {
+        if inst.dimension(code).is_none() {
+            return Err(spec_err(p, format!("class.dimensions has '{code}'")).expected(format!(
+                "a dimension code of CLASS {}: {}",
+                inst.name,
+                inst.dimensions.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    if c.layout == ClassLayout::Long && c.columns.cycle.is_none() {
+        return Err(spec_err(p, "class.layout = 'long' without class.columns.cycle")
+            .expected("the cycle column, or layout = 'wide'"));
+    }
+    Ok(inst)
+}
+
+/// A `[class.instrument]`: every dimension's domain declared, min below max.
+fn custom_instrument(ci: &CustomInstrument, p: &Path) -> Result<Instrument, InputError> {
+    let inst = Instrument {
+        name: ci.name.clone(),
+        dimensions: ci.dimensions.clone(),
+        domains: ci.domains.clone(),
+        min: ci.min,
+        max: ci.max,
+    };
+    for d in &inst.dimensions {
+        if !inst.domains.iter().any(|x| x.code == d.domain) {
+            return Err(spec_err(p, format!("dimension {} has domain '{}', not declared", d.code, d.domain)));
+        }
+    }
+    if !(inst.min < inst.max) {
+        return Err(spec_err(p, "custom instrument min >= max"));
+    }
+    Ok(inst)
+}
+
 impl Study {
     pub fn load(path: &Path) -> Result<Study, InputError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -601,62 +717,7 @@ impl Study {
 
     pub fn from_spec(spec: Spec, path: &Path, base_dir: PathBuf) -> Result<Study, InputError> {
         let p = path;
-        if spec.checklist.items.is_empty() {
-            return Err(spec_err(p, "no [[checklist.items]]").expected("at least one checklist item"));
-        }
-        let mut seen = std::collections::HashSet::new();
-        let mut subscales: Vec<String> = spec.checklist.subscales.iter().map(|s| s.id.clone()).collect();
-        for it in &spec.checklist.items {
-            if !seen.insert(it.id.clone()) {
-                return Err(spec_err(p, format!("item id '{}' twice", it.id)).expected("unique item ids"));
-            }
-            if it.id.is_empty() || it.subscale.is_empty() {
-                return Err(spec_err(p, format!("item '{}' without id or subscale", it.id)));
-            }
-            if !it.subscale.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(spec_err(p, format!("subscale '{}' of item '{}'", it.subscale, it.id))
-                    .expected("a subscale id of ASCII letters, digits and '_' (it becomes a column name)"));
-            }
-            if !subscales.contains(&it.subscale) {
-                subscales.push(it.subscale.clone());
-            }
-            match it.kind {
-                ItemType::Binary => {
-                    if it.yes.is_empty() || it.no.is_empty() {
-                        return Err(spec_err(p, format!("binary item '{}' without yes/no values", it.id)));
-                    }
-                }
-                ItemType::Ordinal => {
-                    if it.values.len() < 2 {
-                        return Err(spec_err(
-                            p,
-                            format!("ordinal item '{}' has {} allowed value(s)", it.id, it.values.len()),
-                        )
-                        .expected("`values` with at least two numbers, e.g. [0, 1, 2]"));
-                    }
-                    if it.values.len() > 250 || it.values.iter().any(|v| !v.is_finite()) {
-                        return Err(spec_err(p, format!("ordinal item '{}' values", it.id))
-                            .expected("at most 250 finite values"));
-                    }
-                    for (l, v) in &it.labels {
-                        if !it.values.contains(v) {
-                            return Err(spec_err(
-                                p,
-                                format!("label '{l}' of item '{}' maps to {v}, not in values", it.id),
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        if subscales.len() > 63 {
-            return Err(spec_err(p, format!("{} subscales", subscales.len())).expected("at most 63 subscales"));
-        }
-        if subscales.iter().any(|s| s == "total") {
-            return Err(
-                spec_err(p, "a subscale named 'total'").expected("another name: checklist_total is the total score")
-            );
-        }
+        let subscales = check_items(&spec, p)?;
         let sc = &spec.scoring;
         if !(0.0..=1.0).contains(&sc.min_answered) {
             return Err(
@@ -670,58 +731,7 @@ impl Study {
         }
         let instrument = match &spec.class {
             None => None,
-            Some(c) => {
-                if spec.files.class.is_none() {
-                    return Err(spec_err(p, "[class] without files.class").expected("files.class = { path = ... }"));
-                }
-                if c.cycles == 0 || c.cycles > 20 {
-                    return Err(spec_err(p, format!("class.cycles = {}", c.cycles)).expected("1–20"));
-                }
-                let inst = if c.version == "custom" {
-                    let ci = c
-                        .instrument
-                        .as_ref()
-                        .ok_or_else(|| spec_err(p, "class.version = 'custom' without [class.instrument]"))?;
-                    let inst = Instrument {
-                        name: ci.name.clone(),
-                        dimensions: ci.dimensions.clone(),
-                        domains: ci.domains.clone(),
-                        min: ci.min,
-                        max: ci.max,
-                    };
-                    for d in &inst.dimensions {
-                        if !inst.domains.iter().any(|x| x.code == d.domain) {
-                            return Err(spec_err(
-                                p,
-                                format!("dimension {} has domain '{}', not declared", d.code, d.domain),
-                            ));
-                        }
-                    }
-                    if !(inst.min < inst.max) {
-                        return Err(spec_err(p, "custom instrument min >= max"));
-                    }
-                    inst
-                } else {
-                    instrument::builtin(&c.version).ok_or_else(|| {
-                        spec_err(p, format!("class.version = '{}'", c.version))
-                            .expected("infant, toddler, prek or custom")
-                    })?
-                };
-                for code in c.dimensions.keys() {
-                    if inst.dimension(code).is_none() {
-                        return Err(spec_err(p, format!("class.dimensions has '{code}'")).expected(format!(
-                            "a dimension code of CLASS {}: {}",
-                            inst.name,
-                            inst.dimensions.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
-                        )));
-                    }
-                }
-                if c.layout == ClassLayout::Long && c.columns.cycle.is_none() {
-                    return Err(spec_err(p, "class.layout = 'long' without class.columns.cycle")
-                        .expected("the cycle column, or layout = 'wide'"));
-                }
-                Some(inst)
-            }
+            Some(c) => Some(class_instrument(&spec, c, p)?),
         };
         for c in &a.covariates {
             if !spec.roster.attributes.contains(c) {

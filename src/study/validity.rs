@@ -6,7 +6,7 @@ use super::ingest::Role;
 use super::pipeline::StudyData;
 use super::reliability::stat_opts;
 use super::score::{code_value, item_value_table, LevelTable};
-use super::spec::{ItemType, Study};
+use super::spec::{ItemType, Study, Threshold};
 use crate::analysis::validity::{corr_records, roc_records, Benchmark};
 use crate::analysis::StatOpts;
 use crate::choices::Level;
@@ -59,6 +59,20 @@ fn domains(study: &Study) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What every validity section needs: the study, its data, the options, the score names and the
+/// center index of every classroom row.
+struct Ctx<'a> {
+    study: &'a Study,
+    d: &'a StudyData,
+    o: StatOpts,
+    cl_names: Vec<String>,
+    cs_names: Vec<String>,
+    doms: Vec<String>,
+    rooms: &'a LevelTable,
+    room_center: Vec<usize>,
+    n_centers: usize,
+}
+
 pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) -> Vec<Record> {
     let mut out = Vec::new();
     if d.class.is_none() {
@@ -68,30 +82,66 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
         );
         return out;
     }
-    let o = stat_opts(study);
-    let cl_names = study.checklist_score_names();
-    let cs_names = study.class_score_names();
-    let doms = domains(study);
     let rooms = &d.classrooms;
     let (room_center, n_centers) = center_index(rooms);
+    let cx = Ctx {
+        study,
+        d,
+        o: stat_opts(study),
+        cl_names: study.checklist_score_names(),
+        cs_names: study.class_score_names(),
+        doms: domains(study),
+        rooms,
+        room_center,
+        n_centers,
+    };
     // ---- MTMM at each level
-    for lvl in &study.spec.analysis.levels {
+    mtmm_records(&cx, &mut out);
+    // ---- disattenuated (classroom level), with the inter-observer ICC(A,1) of each score
+    disattenuated_records(&cx, reliability, &mut out);
+    // ---- partial correlations controlling for roster covariates (classroom level)
+    partial_records(&cx, &mut out);
+    // ---- dependent correlations (classroom level)
+    dependent_correlation_records(&cx, &mut out);
+    // ---- ROC against each quality threshold (classroom level, cluster bootstrap)
+    roc_and_delong_records(&cx, &mut out);
+    // ---- item-level validity (classroom item means vs CLASS domains)
+    let item_means = classroom_item_means(study, d);
+    item_validity_records(&cx, &item_means, &mut out);
+    // ---- short form
+    out.extend(short_form(study, d, &item_means, &cx.o));
+    // ---- clustering: ICC(1) of center and design effect for every score (classroom level)
+    clustering_records(&cx, &mut out);
+    // ---- is center-level n enough for the stated precision?
+    precision_records(&cx, &mut out);
+    out
+}
+
+/// Checklist scores vs CLASS scores at each analysis level (multitrait-multimethod).
+fn mtmm_records(cx: &Ctx, out: &mut Vec<Record>) {
+    let (d, rooms) = (cx.d, cx.rooms);
+    for lvl in &cx.study.spec.analysis.levels {
         let (t, cluster_of): (&LevelTable, Vec<usize>) = if *lvl == Level::Classroom {
-            (rooms, room_center.clone())
+            (rooms, cx.room_center.clone())
         } else {
             (&d.centers, (0..d.centers.len()).collect())
         };
-        for a in &cl_names {
-            for b in &cs_names {
+        for a in &cx.cl_names {
+            for b in &cx.cs_names {
                 let (x, y, c) = pairs(t, a, b, &cluster_of);
-                let k = if *lvl == Level::Classroom { n_centers } else { c.len() };
+                let k = if *lvl == Level::Classroom { cx.n_centers } else { c.len() };
                 let cluster = if *lvl == Level::Classroom { Some((c.as_slice(), k)) } else { None };
-                let recs = corr_records(&x, &y, &[Method::Pearson], cluster, &o, &format!("mtmm/{lvl}/{a}/{b}"));
+                let recs = corr_records(&x, &y, &[Method::Pearson], cluster, &cx.o, &format!("mtmm/{lvl}/{a}/{b}"));
                 out.extend(tag(recs, &[("analysis", "mtmm"), ("level", lvl.as_str()), ("x", a), ("y", b)]));
             }
         }
     }
-    // ---- disattenuated (classroom level), with the inter-observer ICC(A,1) of each score
+}
+
+/// Checklist scores vs CLASS domains corrected for attenuation with each score's inter-observer
+/// ICC(A,1) from the reliability records.
+fn disattenuated_records(cx: &Ctx, reliability: &[Record], out: &mut Vec<Record>) {
+    let o = &cx.o;
     let rel = |score: &str| {
         reliability
             .iter()
@@ -100,9 +150,9 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             })
             .and_then(|r| r.estimate)
     };
-    for a in &cl_names {
-        for b in &doms {
-            let (x, y, _) = pairs(rooms, a, b, &room_center);
+    for a in &cx.cl_names {
+        for b in &cx.doms {
+            let (x, y, _) = pairs(cx.rooms, a, b, &cx.room_center);
             let r = correlate(&x, &y, Method::Pearson, o.ci_level);
             let rec = match (r, rel(a), rel(b)) {
                 (Ok(c), Some(rx), Some(ry)) => Record::new("disattenuated_r", correlation::disattenuate(c.r, rx, ry))
@@ -128,51 +178,60 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             );
         }
     }
-    // ---- partial correlations controlling for roster covariates (classroom level)
-    if !study.spec.analysis.covariates.is_empty() {
-        if let Some(r) = &d.roster {
-            let covs = covariate_columns(study, r, rooms);
-            for b in &doms {
-                let mut x = Vec::new();
-                let mut y = Vec::new();
-                let mut z: Vec<Vec<f64>> = vec![Vec::new(); covs.len()];
-                let (ca, cb) = (rooms.column("checklist_total").unwrap_or(&[]), rooms.column(b).unwrap_or(&[]));
-                for i in 0..rooms.len() {
-                    if let (Some(u), Some(v)) = (ca[i], cb[i]) {
-                        if covs.iter().all(|c| c.1[i].is_some()) {
-                            x.push(u);
-                            y.push(v);
-                            for (k, c) in covs.iter().enumerate() {
-                                z[k].push(c.1[i].expect("checked"));
-                            }
-                        }
+}
+
+/// The checklist total vs each CLASS domain, controlling for the roster covariates.
+fn partial_records(cx: &Ctx, out: &mut Vec<Record>) {
+    let (study, rooms, o) = (cx.study, cx.rooms, &cx.o);
+    if study.spec.analysis.covariates.is_empty() {
+        return;
+    }
+    let Some(r) = &cx.d.roster else { return };
+    let covs = covariate_columns(study, r, rooms);
+    for b in &cx.doms {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        let mut z: Vec<Vec<f64>> = vec![Vec::new(); covs.len()];
+        let (ca, cb) = (rooms.column("checklist_total").unwrap_or(&[]), rooms.column(b).unwrap_or(&[]));
+        for i in 0..rooms.len() {
+            if let (Some(u), Some(v)) = (ca[i], cb[i]) {
+                if covs.iter().all(|c| c.1[i].is_some()) {
+                    x.push(u);
+                    y.push(v);
+                    for (k, c) in covs.iter().enumerate() {
+                        z[k].push(c.1[i].expect("checked"));
                     }
                 }
-                let rec = match correlation::partial_corr(&x, &y, &z, o.ci_level) {
-                    Ok(c) => {
-                        let mut r = Record::new("partial_r", Ok(c.r)).n(c.n);
-                        if let Some((l, h)) = c.ci {
-                            r = r.ci(l, h, o.ci_level, c.ci_method);
-                        }
-                        if let Some(p) = c.p_value {
-                            r = r.p(p);
-                        }
-                        r
-                    }
-                    Err(na) => Record::new("partial_r", Err(na)),
-                };
-                out.push(
-                    rec.ctx("analysis", "partial")
-                        .ctx("level", "classroom")
-                        .ctx("x", "checklist_total")
-                        .ctx("y", b.as_str())
-                        .ctx("covariates", study.spec.analysis.covariates.join(", "))
-                        .ctx("covariate_columns", covs.iter().map(|c| c.0.clone()).collect::<Vec<_>>().join(", ")),
-                );
             }
         }
+        let rec = match correlation::partial_corr(&x, &y, &z, o.ci_level) {
+            Ok(c) => {
+                let mut r = Record::new("partial_r", Ok(c.r)).n(c.n);
+                if let Some((l, h)) = c.ci {
+                    r = r.ci(l, h, o.ci_level, c.ci_method);
+                }
+                if let Some(p) = c.p_value {
+                    r = r.p(p);
+                }
+                r
+            }
+            Err(na) => Record::new("partial_r", Err(na)),
+        };
+        out.push(
+            rec.ctx("analysis", "partial")
+                .ctx("level", "classroom")
+                .ctx("x", "checklist_total")
+                .ctx("y", b.as_str())
+                .ctx("covariates", study.spec.analysis.covariates.join(", "))
+                .ctx("covariate_columns", covs.iter().map(|c| c.0.clone()).collect::<Vec<_>>().join(", ")),
+        );
     }
-    // ---- dependent correlations (classroom level)
+}
+
+/// Tests of r(checklist_total, domain 1) vs r(checklist_total, domain 2) for every pair of
+/// domains (overlapping dependent correlations).
+fn dependent_correlation_records(cx: &Ctx, out: &mut Vec<Record>) {
+    let (rooms, doms) = (cx.rooms, &cx.doms);
     for (i, d1) in doms.iter().enumerate() {
         for d2 in &doms[i + 1..] {
             let (ca, c1, c2) = (
@@ -209,15 +268,12 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             }
         }
     }
-    // ---- ROC against each quality threshold (classroom level, cluster bootstrap)
-    let rule = study.spec.analysis.cutoff_rule;
-    let sc = &study.spec.analysis.screening;
-    let bench = Benchmark {
-        min_auc_lower: sc.min_auc_lower,
-        min_sensitivity: sc.min_sensitivity,
-        min_specificity: sc.min_specificity,
-    };
-    for th in &study.spec.analysis.thresholds {
+}
+
+/// ROC of every checklist score against each quality threshold, then the paired DeLong tests.
+fn roc_and_delong_records(cx: &Ctx, out: &mut Vec<Record>) {
+    let rooms = cx.rooms;
+    for th in &cx.study.spec.analysis.thresholds {
         let truth_col = match rooms.column(&th.score) {
             Some(c) => c,
             None => {
@@ -233,75 +289,98 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             (_, Some(a)) => (Direction::Higher, Box::new(move |v| v >= a)),
             _ => continue,
         };
-        let mut aucs: Vec<(String, Vec<f64>, Vec<bool>)> = Vec::new();
-        for a in &cl_names {
-            let sa = rooms.column(a).unwrap_or(&[]);
-            let mut s = Vec::new();
-            let mut t = Vec::new();
-            let mut c = Vec::new();
-            for i in 0..rooms.len() {
-                if let (Some(u), Some(v)) = (sa[i], truth_col[i]) {
-                    s.push(u);
-                    t.push(positive(v));
-                    c.push(room_center[i]);
-                }
-            }
-            let recs = roc_records(
-                &s,
-                &t,
-                dir,
-                rule,
-                bench,
-                Some((&c, n_centers)),
-                &o,
-                &format!("roc/{}/{a}", th.name),
-                a == "checklist_total",
-            );
-            out.extend(tag(
-                recs,
-                &[
-                    ("analysis", "roc"),
-                    ("level", "classroom"),
-                    ("threshold", &th.name),
-                    ("score", a),
-                    ("truth", &th.score),
-                ],
-            ));
-            aucs.push((a.clone(), s, t));
-        }
-        // Paired DeLong: total against each subscale (same classrooms).
-        if let Some((_, s0, t0)) = aucs.first() {
-            for (name, s1, t1) in aucs.iter().skip(1) {
-                if s1.len() != s0.len() || t1 != t0 {
-                    out.push(
-                        Record::na("delong_paired_z", "different classrooms have the two scores")
-                            .ctx("analysis", "roc_compare")
-                            .ctx("threshold", th.name.as_str())
-                            .ctx("score", name.as_str()),
-                    );
-                    continue;
-                }
-                let r = match roc::delong_paired(s0, dir, s1, dir, t0) {
-                    Ok((a1, a2, z, p)) => {
-                        Record::new("delong_paired_z", Ok(z)).p(p).n(s0.len()).ctx("auc_total", a1).ctx("auc_other", a2)
-                    }
-                    Err(na) => Record::new("delong_paired_z", Err(na)),
-                };
-                out.push(
-                    r.ctx("analysis", "roc_compare")
-                        .ctx("threshold", th.name.as_str())
-                        .ctx("score", name.as_str())
-                        .ctx("compared_with", "checklist_total"),
-                );
-            }
-        }
+        let aucs = roc_threshold_records(cx, th, truth_col, dir, &*positive, out);
+        delong_records(&aucs, th, dir, out);
     }
-    // ---- item-level validity (classroom item means vs CLASS domains)
-    let item_means = classroom_item_means(study, d);
-    let items = &study.spec.checklist.items;
+}
+
+/// ROC of every checklist score against one threshold (classroom level, cluster bootstrap).
+/// Returns each score's complete (score, truth) pairs for the paired comparisons.
+fn roc_threshold_records(
+    cx: &Ctx,
+    th: &Threshold,
+    truth_col: &[Option<f64>],
+    dir: Direction,
+    positive: &dyn Fn(f64) -> bool,
+    out: &mut Vec<Record>,
+) -> Vec<(String, Vec<f64>, Vec<bool>)> {
+    let (study, rooms) = (cx.study, cx.rooms);
+    let rule = study.spec.analysis.cutoff_rule;
+    let sc = &study.spec.analysis.screening;
+    let bench = Benchmark {
+        min_auc_lower: sc.min_auc_lower,
+        min_sensitivity: sc.min_sensitivity,
+        min_specificity: sc.min_specificity,
+    };
+    let mut aucs: Vec<(String, Vec<f64>, Vec<bool>)> = Vec::new();
+    for a in &cx.cl_names {
+        let sa = rooms.column(a).unwrap_or(&[]);
+        let mut s = Vec::new();
+        let mut t = Vec::new();
+        let mut c = Vec::new();
+        for i in 0..rooms.len() {
+            if let (Some(u), Some(v)) = (sa[i], truth_col[i]) {
+                s.push(u);
+                t.push(positive(v));
+                c.push(cx.room_center[i]);
+            }
+        }
+        let recs = roc_records(
+            &s,
+            &t,
+            dir,
+            rule,
+            bench,
+            Some((&c, cx.n_centers)),
+            &cx.o,
+            &format!("roc/{}/{a}", th.name),
+            a == "checklist_total",
+        );
+        out.extend(tag(
+            recs,
+            &[("analysis", "roc"), ("level", "classroom"), ("threshold", &th.name), ("score", a), ("truth", &th.score)],
+        ));
+        aucs.push((a.clone(), s, t));
+    }
+    aucs
+}
+
+/// Paired DeLong: total against each subscale (same classrooms).
+fn delong_records(aucs: &[(String, Vec<f64>, Vec<bool>)], th: &Threshold, dir: Direction, out: &mut Vec<Record>) {
+    let Some((_, s0, t0)) = aucs.first() else { return };
+    for (name, s1, t1) in aucs.iter().skip(1) {
+        if s1.len() != s0.len() || t1 != t0 {
+            out.push(
+                Record::na("delong_paired_z", "different classrooms have the two scores")
+                    .ctx("analysis", "roc_compare")
+                    .ctx("threshold", th.name.as_str())
+                    .ctx("score", name.as_str()),
+            );
+            continue;
+        }
+        let r = match roc::delong_paired(s0, dir, s1, dir, t0) {
+            Ok((a1, a2, z, p)) => {
+                Record::new("delong_paired_z", Ok(z)).p(p).n(s0.len()).ctx("auc_total", a1).ctx("auc_other", a2)
+            }
+            Err(na) => Record::new("delong_paired_z", Err(na)),
+        };
+        out.push(
+            r.ctx("analysis", "roc_compare")
+                .ctx("threshold", th.name.as_str())
+                .ctx("score", name.as_str())
+                .ctx("compared_with", "checklist_total"),
+        );
+    }
+}
+
+/// Classroom item means vs each CLASS domain (FDR-adjusted across all tests), then one
+/// `item_discriminates` flag per item; the flags come before the correlations.
+fn item_validity_records(cx: &Ctx, item_means: &[Vec<Option<f64>>], out: &mut Vec<Record>) {
+    let (rooms, o) = (cx.rooms, &cx.o);
+    let items = &cx.study.spec.checklist.items;
     let mut tests: Vec<(usize, usize, Record)> = Vec::new();
     for (j, it) in items.iter().enumerate() {
-        for (k, dom) in doms.iter().enumerate() {
+        for (k, dom) in cx.doms.iter().enumerate() {
             let dc = rooms.column(dom).unwrap_or(&[]);
             let (x, y): (Vec<f64>, Vec<f64>) =
                 (0..rooms.len()).filter_map(|i| Some((item_means[j][i]?, dc[i]?))).unzip();
@@ -350,12 +429,14 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
         );
     }
     out.extend(tests.into_iter().map(|t| t.2));
-    // ---- short form
-    out.extend(short_form(study, d, &item_means, &o));
-    // ---- clustering: ICC(1) of center and design effect for every score (classroom level)
+}
+
+/// ICC(1) of center and design effect for every score (classroom level).
+fn clustering_records(cx: &Ctx, out: &mut Vec<Record>) {
+    let rooms = cx.rooms;
     for (s, name) in rooms.names.iter().enumerate() {
         let vals: Vec<(usize, f64)> =
-            (0..rooms.len()).filter_map(|i| rooms.values[s][i].map(|v| (room_center[i], v))).collect();
+            (0..rooms.len()).filter_map(|i| rooms.values[s][i].map(|v| (cx.room_center[i], v))).collect();
         match multilevel::clustering(&vals) {
             Ok(c) => {
                 out.push(
@@ -379,9 +460,13 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             }
         }
     }
-    // ---- is center-level n enough for the stated precision?
-    let h = study.spec.analysis.precision;
-    for b in &doms {
+}
+
+/// Is the center-level n enough for the stated precision of r(checklist_total, domain)?
+fn precision_records(cx: &Ctx, out: &mut Vec<Record>) {
+    let (d, o) = (cx.d, &cx.o);
+    let h = cx.study.spec.analysis.precision;
+    for b in &cx.doms {
         let (x, y, _) = pairs(&d.centers, "checklist_total", b, &(0..d.centers.len()).collect::<Vec<_>>());
         let rec = match correlate(&x, &y, Method::Pearson, o.ci_level) {
             Ok(c) => match multilevel::n_for_precision(c.r, h, o.ci_level) {
@@ -411,7 +496,6 @@ pub fn validity_records(study: &Study, d: &StudyData, reliability: &[Record]) ->
             rec.ctx("analysis", "precision").ctx("level", "center").ctx("x", "checklist_total").ctx("y", b.as_str()),
         );
     }
-    out
 }
 
 /// Roster covariates expanded to numeric columns aligned with classroom rows: numeric
@@ -491,22 +575,44 @@ fn classroom_item_means(study: &Study, d: &StudyData) -> Vec<Vec<Option<f64>>> {
         .collect()
 }
 
-/// Backward elimination: at each step drop the item whose removal keeps the highest mean
-/// correlation of the short total with the CLASS domains, never taking a subscale below
-/// `min_items_per_subscale`. Reports k → α, r with each domain and the AUC for the first
-/// threshold; proposes the smallest form meeting `min_alpha` and `max_r_loss`.
-fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: &StatOpts) -> Vec<Record> {
-    let mut out = Vec::new();
-    let rooms = &d.classrooms;
-    let doms = domains(study);
-    let items = &study.spec.checklist.items;
-    let sf = &study.spec.analysis.short_form;
-    let min_ans = study.spec.scoring.min_answered;
-    let dom_cols: Vec<&[Option<f64>]> = doms.iter().filter_map(|dname| rooms.column(dname)).collect();
-    let score = |set: &[usize]| -> Vec<Option<f64>> {
-        (0..rooms.len())
+/// One step of the short-form search: the form's size, the item removed to reach it, the mean
+/// r with the CLASS domains, α, r with each domain and the AUC for the first threshold.
+struct FormStep {
+    k: usize,
+    removed: Option<String>,
+    mean_r: f64,
+    alpha: Result<f64, Na>,
+    r: Vec<Option<f64>>,
+    auc: Option<f64>,
+}
+
+/// Scores a candidate item set: classroom short totals, their correlations with the CLASS
+/// domains, α on primary observations and the AUC for the first threshold.
+struct FormScorer<'a> {
+    study: &'a Study,
+    d: &'a StudyData,
+    item_means: &'a [Vec<Option<f64>>],
+    o: &'a StatOpts,
+    dom_cols: Vec<&'a [Option<f64>]>,
+    primary: Vec<usize>,
+    vt: Vec<Vec<f64>>,
+}
+
+impl<'a> FormScorer<'a> {
+    fn new(study: &'a Study, d: &'a StudyData, item_means: &'a [Vec<Option<f64>>], o: &'a StatOpts) -> Self {
+        let rooms = &d.classrooms;
+        let dom_cols: Vec<&[Option<f64>]> = domains(study).iter().filter_map(|dname| rooms.column(dname)).collect();
+        let primary: Vec<usize> =
+            (0..d.checklist.meta.len()).filter(|&i| d.checklist.meta[i].role == Role::Primary).collect();
+        FormScorer { study, d, item_means, o, dom_cols, primary, vt: item_value_table(study) }
+    }
+
+    /// Classroom short totals: the mean of the set's item means, if enough are answered.
+    fn score(&self, set: &[usize]) -> Vec<Option<f64>> {
+        let min_ans = self.study.spec.scoring.min_answered;
+        (0..self.d.classrooms.len())
             .map(|r| {
-                let vals: Vec<f64> = set.iter().filter_map(|&j| item_means[j][r]).collect();
+                let vals: Vec<f64> = set.iter().filter_map(|&j| self.item_means[j][r]).collect();
                 if vals.is_empty() || (vals.len() as f64) < min_ans * set.len() as f64 - 1e-9 {
                     None
                 } else {
@@ -514,9 +620,11 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
                 }
             })
             .collect()
-    };
-    let rs = |s: &[Option<f64>]| -> Vec<Option<f64>> {
-        dom_cols
+    }
+
+    /// r of a short total with each CLASS domain.
+    fn rs(&self, s: &[Option<f64>]) -> Vec<Option<f64>> {
+        self.dom_cols
             .iter()
             .map(|dc| {
                 let (x, y): (Vec<f64>, Vec<f64>) =
@@ -524,33 +632,26 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
                 correlation::pearson_w(&x, &y, None)
             })
             .collect()
-    };
-    let mean_r = |v: &[Option<f64>]| {
-        let p: Vec<f64> = v.iter().flatten().copied().collect();
-        if p.is_empty() {
-            f64::NEG_INFINITY
-        } else {
-            p.iter().sum::<f64>() / p.len() as f64
-        }
-    };
-    let primary: Vec<usize> =
-        (0..d.checklist.meta.len()).filter(|&i| d.checklist.meta[i].role == Role::Primary).collect();
-    let vt = item_value_table(study);
-    let alpha = |set: &[usize]| -> (Result<f64, Na>, usize) {
-        let rows: Vec<Vec<Option<f64>>> =
-            primary.iter().map(|&i| set.iter().map(|&j| code_value(&vt, j, d.checklist.row(i)[j])).collect()).collect();
+    }
+
+    /// Cronbach's α of the set on primary observations (listwise).
+    fn alpha(&self, set: &[usize]) -> Result<f64, Na> {
+        let cl = &self.d.checklist;
+        let rows: Vec<Vec<Option<f64>>> = self
+            .primary
+            .iter()
+            .map(|&i| set.iter().map(|&j| code_value(&self.vt, j, cl.row(i)[j])).collect())
+            .collect();
         match Items::listwise(&rows) {
-            Ok(it) => {
-                let n = it.n;
-                (cronbach_alpha(&it), n)
-            }
-            Err(na) => (Err(na), 0),
+            Ok(it) => cronbach_alpha(&it),
+            Err(na) => Err(na),
         }
-    };
-    let th = study.spec.analysis.thresholds.first();
-    let auc = |s: &[Option<f64>]| -> Option<f64> {
-        let th = th?;
-        let truth = rooms.column(&th.score)?;
+    }
+
+    /// AUC of a short total for the first threshold.
+    fn auc(&self, s: &[Option<f64>]) -> Option<f64> {
+        let th = self.study.spec.analysis.thresholds.first()?;
+        let truth = self.d.classrooms.column(&th.score)?;
         let (sc, t): (Vec<f64>, Vec<bool>) = s
             .iter()
             .zip(truth)
@@ -560,19 +661,42 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
             })
             .unzip();
         let dir = if th.below.is_some() { Direction::Lower } else { Direction::Higher };
-        roc::auc_delong(&sc, &t, dir, o.ci_level).ok().map(|a| a.auc)
-    };
+        roc::auc_delong(&sc, &t, dir, self.o.ci_level).ok().map(|a| a.auc)
+    }
+
+    fn step(&self, set: &[usize], removed: Option<String>) -> FormStep {
+        let s = self.score(set);
+        let r = self.rs(&s);
+        FormStep { k: set.len(), removed, mean_r: mean_r(&r), alpha: self.alpha(set), r, auc: self.auc(&s) }
+    }
+}
+
+/// Mean of the defined correlations (−∞ when none is).
+fn mean_r(v: &[Option<f64>]) -> f64 {
+    let p: Vec<f64> = v.iter().flatten().copied().collect();
+    if p.is_empty() {
+        f64::NEG_INFINITY
+    } else {
+        p.iter().sum::<f64>() / p.len() as f64
+    }
+}
+
+/// Backward elimination: at each step drop the item whose removal keeps the highest mean
+/// correlation of the short total with the CLASS domains, never taking a subscale below
+/// `min_items_per_subscale`. Reports k → α, r with each domain and the AUC for the first
+/// threshold; proposes the smallest form meeting `min_alpha` and `max_r_loss`.
+fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: &StatOpts) -> Vec<Record> {
+    let fs = FormScorer::new(study, d, item_means, o);
+    let steps = backward_elimination(study, &fs);
+    short_form_step_records(study, &steps)
+}
+
+/// The elimination steps, from the full form down to the smallest allowed one.
+fn backward_elimination(study: &Study, fs: &FormScorer) -> Vec<FormStep> {
+    let items = &study.spec.checklist.items;
     let mut set: Vec<usize> = (0..items.len()).collect();
-    let full_r = mean_r(&rs(&score(&set)));
-    let mut steps: Vec<(usize, Option<String>, f64, Result<f64, Na>, Vec<Option<f64>>, Option<f64>)> = Vec::new();
-    let record_step = |set: &[usize], removed: Option<String>, steps: &mut Vec<_>| {
-        let s = score(set);
-        let r = rs(&s);
-        let (a, _) = alpha(set);
-        steps.push((set.len(), removed, mean_r(&r), a, r, auc(&s)));
-    };
-    record_step(&set, None, &mut steps);
-    let min_k = sf.min_items_per_subscale.max(1);
+    let mut steps = vec![fs.step(&set, None)];
+    let min_k = study.spec.analysis.short_form.min_items_per_subscale.max(1);
     loop {
         let mut best: Option<(usize, f64)> = None;
         for (pos, &j) in set.iter().enumerate() {
@@ -582,7 +706,7 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
                 continue;
             }
             let trial: Vec<usize> = set.iter().copied().filter(|&q| q != j).collect();
-            let m = mean_r(&rs(&score(&trial)));
+            let m = mean_r(&fs.rs(&fs.score(&trial)));
             if best.is_none_or(|(_, b)| m > b + 1e-12) {
                 best = Some((pos, m));
             }
@@ -590,42 +714,53 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
         let Some((pos, _)) = best else { break };
         let removed = items[set[pos]].id.clone();
         set.remove(pos);
-        record_step(&set, Some(removed), &mut steps);
+        steps.push(fs.step(&set, Some(removed)));
     }
+    steps
+}
+
+/// One `short_form_step` record per step, the proposed form right after its step (the last
+/// step meeting the criteria), or a NA record when none does.
+fn short_form_step_records(study: &Study, steps: &[FormStep]) -> Vec<Record> {
+    let mut out = Vec::new();
+    let doms = domains(study);
+    let items = &study.spec.checklist.items;
+    let sf = &study.spec.analysis.short_form;
+    let full_r = steps[0].mean_r;
     let mut proposed: Option<usize> = None;
     for (i, st) in steps.iter().enumerate() {
-        let ok_alpha = st.3.as_ref().is_ok_and(|a| *a >= sf.min_alpha);
-        let ok_r = full_r - st.2 <= sf.max_r_loss;
+        let ok_alpha = st.alpha.as_ref().is_ok_and(|a| *a >= sf.min_alpha);
+        let ok_r = full_r - st.mean_r <= sf.max_r_loss;
         if ok_alpha && ok_r {
             proposed = Some(i);
         }
     }
     let mut kept: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
     for (i, st) in steps.iter().enumerate() {
-        if let Some(rm) = &st.1 {
+        if let Some(rm) = &st.removed {
             kept.retain(|k| k != rm);
         }
-        let mut r = Record::new("short_form_step", Ok(st.0 as f64))
+        let mut r = Record::new("short_form_step", Ok(st.k as f64))
             .ctx("analysis", "short_form")
-            .ctx("k", st.0)
-            .ctx("removed", st.1.clone().unwrap_or_default())
-            .ctx("mean_r", st.2);
-        match &st.3 {
+            .ctx("k", st.k)
+            .ctx("removed", st.removed.clone().unwrap_or_default())
+            .ctx("mean_r", st.mean_r);
+        match &st.alpha {
             Ok(a) => r = r.ctx("alpha", *a),
             Err(na) => r = r.ctx("alpha_na_reason", na.0.clone()),
         }
-        for (dn, rv) in doms.iter().zip(&st.4) {
+        for (dn, rv) in doms.iter().zip(&st.r) {
             if let Some(v) = rv {
                 r = r.ctx(&format!("r_{dn}"), *v);
             }
         }
-        if let Some(a) = st.5 {
+        if let Some(a) = st.auc {
             r = r.ctx("auc", a);
         }
         out.push(r);
         if proposed == Some(i) {
             out.push(
-                Record::new("short_form_proposed", Ok(st.0 as f64))
+                Record::new("short_form_proposed", Ok(st.k as f64))
                     .ctx("analysis", "short_form")
                     .ctx("items", kept.join(", "))
                     .ctx(
@@ -635,7 +770,7 @@ fn short_form(study: &Study, d: &StudyData, item_means: &[Vec<Option<f64>>], o: 
                             sf.min_alpha, sf.max_r_loss, sf.min_items_per_subscale
                         ),
                     )
-                    .ctx("mean_r", st.2)
+                    .ctx("mean_r", st.mean_r)
                     .ctx("full_mean_r", full_r),
             );
         }
