@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod consistency;
 pub mod correlation;
 pub mod descriptive;
+pub mod gtheory;
 pub mod icc;
 pub mod labels;
 pub mod linalg;
