@@ -925,12 +925,13 @@ impl Planter<'_> {
         let orig = std::mem::replace(&mut self.cl[i][item_col(k_bin)], "Tal vez".into());
         let fields = json!({ "row_key": self.key(i), "column": self.header[item_col(k_bin)], "value": "Tal vez", "original": orig });
         self.note("invalid_value", "a binary item answered 'Tal vez'", fields);
-        let i = self.take();
-        let k_ord = (0..items.len()).find(|&k| items[k].ordinal).expect("ordinal item");
-        let orig = std::mem::replace(&mut self.cl[i][item_col(k_ord)], "5".into());
-        let fields =
-            json!({ "row_key": self.key(i), "column": self.header[item_col(k_ord)], "value": "5", "original": orig });
-        self.note("invalid_value", "an ordinal item (0-2) answered 5", fields);
+        // With few items (`--items 10`) no item is ordinal: that plant is then left out.
+        if let Some(k_ord) = (0..items.len()).find(|&k| items[k].ordinal) {
+            let i = self.take();
+            let orig = std::mem::replace(&mut self.cl[i][item_col(k_ord)], "5".into());
+            let fields = json!({ "row_key": self.key(i), "column": self.header[item_col(k_ord)], "value": "5", "original": orig });
+            self.note("invalid_value", "an ordinal item (0-2) answered 5", fields);
+        }
         let i = (self.take()..self.cl.len()).find(|&j| j != removed && self.not_special(j)).expect("row");
         let first = SUBSCALES[items[0].group].0;
         for k in (0..items.len()).filter(|&k| items[k].group == items[0].group) {
