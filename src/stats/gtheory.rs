@@ -44,10 +44,10 @@
 //! 1, 3 and 4, hand-computed D-study formulas, and lme4 `lmer(REML = TRUE)` fits on unbalanced data
 //! (`fixtures/gstudy_lme4.json`, made by `scripts/reference/gstudy.R`).
 
+use super::bootstrap::norm_inter;
 use super::{Na, StatResult};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
-use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::HashMap;
 
 /// Most facets besides the object of measurement.
@@ -1202,29 +1202,6 @@ fn below(rng: &mut ChaCha8Rng, n: u32) -> u32 {
         }
     }
     (m >> 32) as u32
-}
-
-/// Order-statistic interpolation of R `boot:::norm.inter` (Davison & Hinkley 1997, eq. 5.8).
-fn norm_inter(sorted: &[f64], p: f64) -> f64 {
-    let r = sorted.len();
-    let rk = (r as f64 + 1.0) * p;
-    let k = rk.trunc() as usize;
-    if k == 0 {
-        return sorted[0];
-    }
-    if k >= r {
-        return sorted[r - 1];
-    }
-    if (k as f64 - rk).abs() < 1e-12 {
-        return sorted[k - 1];
-    }
-    let z = Normal::standard();
-    let (t1, t2, t3) = (
-        z.inverse_cdf(p),
-        z.inverse_cdf(k as f64 / (r as f64 + 1.0)),
-        z.inverse_cdf((k as f64 + 1.0) / (r as f64 + 1.0)),
-    );
-    sorted[k - 1] + (t1 - t2) / (t3 - t2) * (sorted[k] - sorted[k - 1])
 }
 
 fn percentile(mut v: Vec<f64>, level: f64) -> Interval {
