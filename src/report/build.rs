@@ -1,9 +1,12 @@
 //! Build the report [`Doc`] from what the pipeline actually computed.
 
+use super::cell::Cell;
 use super::i18n::tr;
 use super::{Block, Doc, Section, Table};
+use crate::cells;
 use crate::choices::Lang;
-use crate::format::{ci, num, pct};
+use crate::format::num;
+use crate::io::export::NumFormat;
 use crate::results::{find, Query, Record};
 use crate::study::pipeline::StudyData;
 use crate::study::quality::Severity;
@@ -28,27 +31,27 @@ pub fn score_label(study: &Study, name: &str, lang: Lang) -> String {
     name.to_string()
 }
 
+/// A whole count (shown without decimals), or 0 when absent as the sample table always did.
+fn count(v: Option<f64>) -> Cell {
+    let v = v.unwrap_or(0.0);
+    Cell::num(num(v, 0), Some(v), NumFormat::Integer)
+}
+
 fn sample_section(lang: Lang, records: &[Record]) -> Section {
     let get = |stat: &str, inst: Option<&str>| {
         let q = Query::stat(stat);
         find(records, &inst.map_or(q.clone(), |i| q.with("instrument", i))).and_then(|r| r.estimate)
     };
     let mut rows = vec![
-        vec![tr(lang, "centers").to_string(), num(get("n_centers", None).unwrap_or(0.0), 0)],
-        vec![tr(lang, "classrooms").to_string(), num(get("n_classrooms", None).unwrap_or(0.0), 0)],
-        vec![tr(lang, "checklist_obs").to_string(), num(get("n_observations", Some("checklist")).unwrap_or(0.0), 0)],
-        vec![
-            tr(lang, "reliability_obs").to_string(),
-            num(get("n_reliability_observations", Some("checklist")).unwrap_or(0.0), 0),
-        ],
-        vec![
-            tr(lang, "double_coded").to_string(),
-            get("double_coded_share", None).map(pct).unwrap_or_else(|| "NA".into()),
-        ],
+        cells![tr(lang, "centers"), count(get("n_centers", None))],
+        cells![tr(lang, "classrooms"), count(get("n_classrooms", None))],
+        cells![tr(lang, "checklist_obs"), count(get("n_observations", Some("checklist")))],
+        cells![tr(lang, "reliability_obs"), count(get("n_reliability_observations", Some("checklist")))],
+        cells![tr(lang, "double_coded"), Cell::pct(get("double_coded_share", None))],
     ];
     if let Some(n) = get("n_observations", Some("class")) {
-        rows.push(vec![tr(lang, "class_obs").to_string(), num(n, 0)]);
-        rows.push(vec![tr(lang, "class_cycles").to_string(), num(get("n_cycles", Some("class")).unwrap_or(0.0), 0)]);
+        rows.push(cells![tr(lang, "class_obs"), count(Some(n))]);
+        rows.push(cells![tr(lang, "class_cycles"), count(get("n_cycles", Some("class")))]);
     }
     Section {
         id: "sample".into(),
@@ -93,17 +96,18 @@ fn descriptive_section(study: &Study, lang: Lang, records: &[Record]) -> Section
         let mx = find(records, &Query::stat("max").with_all(&c));
         let prop = score.starts_with("checklist_") && study.spec.scoring.method == ScoringMethod::Proportion;
         let dec = if prop { 3 } else { 2 };
+        let fmt = if prop { NumFormat::Dec3 } else { NumFormat::Dec2 };
         let num = |v: f64, d: usize| if prop { crate::format::bounded(v, d) } else { num(v, d) };
-        let ci = |l, h, d| ci(l, h, d, prop);
-        rows.push(vec![
-            tr(lang, &format!("level_{level}")).to_string(),
+        let cnum = |v: Option<f64>| Cell::num(v.map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()), v, fmt);
+        rows.push(cells![
+            tr(lang, &format!("level_{level}")),
             score_label(study, score, lang),
-            r.n.map(|n| n.to_string()).unwrap_or_default(),
-            r.estimate.map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
-            sd.and_then(|s| s.estimate).map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
-            ci(r.ci_low, r.ci_high, dec),
-            mn.and_then(|s| s.estimate).map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
-            mx.and_then(|s| s.estimate).map(|v| num(v, dec)).unwrap_or_else(|| "NA".into()),
+            Cell::count(r.n, ""),
+            cnum(r.estimate),
+            cnum(sd.and_then(|s| s.estimate)),
+            Cell::ci_only(r.ci_low, r.ci_high, dec, prop, "—"),
+            cnum(mn.and_then(|s| s.estimate)),
+            cnum(mx.and_then(|s| s.estimate)),
         ]);
     }
     let level_pct = format!("{:.0}%", 100.0 * study.spec.analysis.ci_level);
@@ -217,8 +221,8 @@ fn methods_section(study: &Study, lang: Lang, sections: (bool, bool)) -> Section
 }
 
 fn provenance_section(lang: Lang, prov: &serde_json::Value) -> Section {
-    let mut rows = vec![vec![tr(lang, "version").to_string(), prov["version"].as_str().unwrap_or("").to_string()]];
-    rows.push(vec![
+    let mut rows = vec![cells![tr(lang, "version").to_string(), prov["version"].as_str().unwrap_or("").to_string()]];
+    rows.push(cells![
         tr(lang, "spec").to_string(),
         format!(
             "{} (sha256 {})",
@@ -230,13 +234,13 @@ fn provenance_section(lang: Lang, prov: &serde_json::Value) -> Section {
     if let Some(inputs) = prov["inputs"].as_array() {
         for i in inputs {
             let h = i["sha256"].as_str().unwrap_or("");
-            rows.push(vec![
+            rows.push(cells![
                 format!("{} ({})", tr(lang, "file"), i["role"].as_str().unwrap_or("")),
                 format!("{} (sha256 {})", i["path"].as_str().unwrap_or(""), &h[..12.min(h.len())]),
             ]);
         }
     }
-    rows.push(vec![tr(lang, "seed").to_string(), prov["seed"].to_string()]);
+    rows.push(cells![tr(lang, "seed").to_string(), prov["seed"].to_string()]);
     Section {
         id: "provenance".into(),
         title: tr(lang, "provenance").into(),
@@ -260,8 +264,12 @@ pub fn build(
     lang: Lang,
     extra: Vec<Section>,
 ) -> Doc {
-    let mut sections =
-        vec![sample_section(lang, records), quality_section(lang, d), descriptive_section(study, lang, records)];
+    let mut sections = vec![
+        super::findings::section(study, d, records, lang),
+        sample_section(lang, records),
+        quality_section(lang, d),
+        descriptive_section(study, lang, records),
+    ];
     sections.extend(extra);
     let ran = (
         find(records, &Query::any().with("analysis", "internal_consistency")).is_some(),

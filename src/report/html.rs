@@ -60,6 +60,18 @@ pub fn render(doc: &Doc) -> String {
         for b in &sec.blocks {
             match b {
                 Block::Para(p) => s.push_str(&format!("<p>{}</p>\n", esc(p))),
+                Block::Findings(fs) => {
+                    s.push_str("<ul class=\"findings\">\n");
+                    for f in fs {
+                        s.push_str(&format!(
+                            "<li>{} <a href=\"#{}\">{}</a></li>\n",
+                            esc(&f.text),
+                            esc(&f.target),
+                            esc(&f.target_label)
+                        ));
+                    }
+                    s.push_str("</ul>\n");
+                }
                 Block::List(items) => {
                     s.push_str("<ul>\n");
                     for i in items {
@@ -91,7 +103,7 @@ pub fn render(doc: &Doc) -> String {
                     for r in &t.rows {
                         s.push_str("<tr>");
                         for (c, &n) in r.iter().zip(&t.numeric) {
-                            s.push_str(&format!("<td{}>{}</td>", if n { " class=\"num\"" } else { "" }, esc(c)));
+                            s.push_str(&format!("<td{}>{}</td>", if n { " class=\"num\"" } else { "" }, esc(&c.text)));
                         }
                         s.push_str("</tr>\n");
                     }

@@ -46,6 +46,15 @@ pub fn render(doc: &Doc) -> String {
         for b in &sec.blocks {
             match b {
                 Block::Para(p) => s.push_str(&format!("{}\n\n", esc(p))),
+                Block::Findings(fs) => {
+                    s.push_str("\\begin{itemize}\n");
+                    for f in fs {
+                        let target =
+                            if f.target.starts_with("tab-") { f.target.clone() } else { format!("sec:{}", f.target) };
+                        s.push_str(&format!("  \\item {} (\\ref{{{}}})\n", esc(&f.text), target));
+                    }
+                    s.push_str("\\end{itemize}\n");
+                }
                 Block::List(items) => {
                     s.push_str("\\begin{itemize}\n");
                     for i in items {
@@ -63,7 +72,7 @@ pub fn render(doc: &Doc) -> String {
                     s.push_str(&t.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" & "));
                     s.push_str(" \\\\\n\\midrule\n\\endhead\n");
                     for r in &t.rows {
-                        s.push_str(&r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" & "));
+                        s.push_str(&r.iter().map(|c| esc(&c.text)).collect::<Vec<_>>().join(" & "));
                         s.push_str(" \\\\\n");
                     }
                     s.push_str("\\bottomrule\n");

@@ -8,14 +8,14 @@ fn esc(s: &str) -> String {
 
 pub fn table_md(t: &super::Table) -> String {
     let mut s = String::new();
-    s.push_str(&format!("**{}**\n\n", t.caption));
+    s.push_str(&format!("<a id=\"{}\"></a>\n\n**{}**\n\n", t.id, t.caption));
     s.push_str(&format!("| {} |\n", t.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")));
     s.push_str(&format!(
         "|{}|\n",
         t.numeric.iter().map(|&n| if n { "---:" } else { ":---" }).collect::<Vec<_>>().join("|")
     ));
     for r in &t.rows {
-        s.push_str(&format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
+        s.push_str(&format!("| {} |\n", r.iter().map(|c| esc(&c.text)).collect::<Vec<_>>().join(" | ")));
     }
     if let Some(n) = &t.note {
         s.push_str(&format!("\n*{}*\n", esc(n)));
@@ -30,6 +30,12 @@ pub fn render(doc: &Doc) -> String {
         for b in &sec.blocks {
             match b {
                 Block::Para(p) => s.push_str(&format!("{p}\n\n")),
+                Block::Findings(fs) => {
+                    for f in fs {
+                        s.push_str(&format!("- {} ([{}](#{}))\n", f.text, f.target_label, f.target));
+                    }
+                    s.push('\n');
+                }
                 Block::List(items) => {
                     for i in items {
                         s.push_str(&format!("- {i}\n"));

@@ -1,30 +1,24 @@
 //! The report's reliability section, built from the records the pipeline computed.
 
 use super::build::score_label;
+use super::cell::Cell;
 use super::i18n::tr;
 use super::{Block, Section, Table};
+use crate::cells;
 use crate::choices::Lang;
-use crate::format::{bounded, ci, pct};
+use crate::format::ci;
+use crate::io::export::NumFormat;
 use crate::results::{find, CiFamily, Query, Record};
 use crate::study::spec::Study;
 
-fn est(r: Option<&Record>) -> String {
-    r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
+fn est(r: Option<&Record>) -> Cell {
+    Cell::bounded(r.and_then(|r| r.estimate), 2)
 }
 
-fn est_ci(r: Option<&Record>) -> String {
+fn est_ci(r: Option<&Record>) -> Cell {
     match r {
-        Some(r) => match r.estimate {
-            Some(v) => {
-                if r.ci_low.is_some() {
-                    format!("{} {}", bounded(v, 2), ci(r.ci_low, r.ci_high, 2, true))
-                } else {
-                    bounded(v, 2)
-                }
-            }
-            None => "NA".into(),
-        },
-        None => "NA".into(),
+        Some(r) => Cell::bounded_ci(r.estimate, r.ci_low, r.ci_high, 2),
+        None => Cell::bounded(None, 2),
     }
 }
 
@@ -49,11 +43,11 @@ fn consistency_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut
         let feldt = find(records, &Query::stat("cronbach_alpha").with("scale", s).ci(CiFamily::Feldt));
         let boot = find(records, &Query::stat("cronbach_alpha").with("scale", s).ci(CiFamily::Bootstrap));
         let a = feldt.or_else(|| find(records, &Query::stat("cronbach_alpha").with_all(&c)));
-        rows.push(vec![
+        rows.push(cells![
             score_label(study, s, lang),
-            a.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+            Cell::count(a.and_then(|r| r.n), ""),
             est_ci(a),
-            boot.map(|r| ci(r.ci_low, r.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
+            boot.map(|r| Cell::ci_only(r.ci_low, r.ci_high, 2, true, "—")).unwrap_or_else(|| "—".into()),
             est(find(records, &Query::stat("omega_total").with_all(&c))),
             est(find(records, &Query::stat("ordinal_alpha").with_all(&c))),
         ]);
@@ -92,11 +86,11 @@ fn item_agreement_blocks(study: &Study, records: &[Record], lang: Lang, blocks: 
     for it in &study.spec.checklist.items {
         let c = [("analysis", "item_agreement"), ("item", it.id.as_str())];
         let pa = find(records, &Query::stat("percent_agreement").with_all(&c));
-        rows.push(vec![
+        rows.push(cells![
             it.id.clone(),
             study.subscale_label(&it.subscale, lang),
-            pa.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
-            pa.and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
+            Cell::count(pa.and_then(|r| r.n), ""),
+            Cell::pct(pa.and_then(|r| r.estimate)),
             est_ci(find(records, &Query::stat("cohen_kappa").with_all(&c))),
             est_ci(find(records, &Query::stat("gwet_ac1").with_all(&c))),
         ]);
@@ -130,9 +124,9 @@ fn score_icc_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut V
         if i2.is_none() {
             continue;
         }
-        rows.push(vec![
+        rows.push(cells![
             score_label(study, s, lang),
-            i2.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+            Cell::count(i2.and_then(|r| r.n), ""),
             est_ci(i2),
             est_ci(find(records, &Query::stat("icc1").with_all(&c))),
             est(find(records, &Query::stat("icc_reml_agreement").with_all(&c))),
@@ -167,12 +161,18 @@ fn bland_altman_table(study: &Study, records: &[Record], lang: Lang, blocks: &mu
         let c = [("analysis", "bland_altman"), ("score", s.as_str())];
         let Some(bias) = find(records, &Query::stat("bias").with_all(&c)) else { continue };
         let fmt = |r: Option<&Record>| match r.and_then(|r| r.estimate.map(|e| (e, r))) {
-            Some((e, r)) => format!("{} {}", crate::format::num(e, 3), ci(r.ci_low, r.ci_high, 3, false)),
+            Some((e, r)) => Cell::est_text(
+                format!("{} {}", crate::format::num(e, 3), ci(r.ci_low, r.ci_high, 3, false)),
+                Some(e),
+                r.ci_low,
+                r.ci_high,
+                NumFormat::Dec3,
+            ),
             None => "NA".into(),
         };
-        rows.push(vec![
+        rows.push(cells![
             score_label(study, s, lang),
-            bias.n.map(|n| n.to_string()).unwrap_or_default(),
+            Cell::count(bias.n, ""),
             fmt(Some(bias)),
             fmt(find(records, &Query::stat("loa_low").with_all(&c))),
             fmt(find(records, &Query::stat("loa_high").with_all(&c))),
@@ -205,18 +205,15 @@ fn class_cycles_table(study: &Study, records: &[Record], lang: Lang, blocks: &mu
             let c = [("analysis", "class_cycle_agreement"), ("dimension", d.code.as_str())];
             let w = find(records, &Query::stat("within_one_agreement").with_all(&c));
             let meets = w.and_then(|r| r.context.get("meets_criterion")).and_then(|v| v.as_bool());
-            rows.push(vec![
+            rows.push(cells![
                 format!("{} ({})", d.code, if es { &d.name_es } else { &d.name_en }),
-                w.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
-                find(records, &Query::stat("percent_agreement").with_all(&c))
-                    .and_then(|r| r.estimate)
-                    .map(pct)
-                    .unwrap_or_else(|| "NA".into()),
-                w.and_then(|r| r.estimate).map(pct).unwrap_or_else(|| "NA".into()),
+                Cell::count(w.and_then(|r| r.n), ""),
+                Cell::pct(find(records, &Query::stat("percent_agreement").with_all(&c)).and_then(|r| r.estimate)),
+                Cell::pct(w.and_then(|r| r.estimate)),
                 match meets {
-                    Some(true) => tr(lang, "yes").into(),
-                    Some(false) => tr(lang, "no").into(),
-                    None => "—".into(),
+                    Some(true) => tr(lang, "yes"),
+                    Some(false) => tr(lang, "no"),
+                    None => "—",
                 },
             ]);
         }
@@ -243,12 +240,12 @@ fn observers_table(_study: &Study, records: &[Record], lang: Lang, blocks: &mut 
     let q = Query::any_of(&["observer_percent_agreement", "observer_severity", "observer_within_one_agreement"]);
     for r in q.all(records) {
         let inst = r.ctx_str("instrument").unwrap_or("");
-        rows.push(vec![
+        rows.push(cells![
             r.ctx_str("observer").unwrap_or("").to_string(),
             if inst == "class" { "CLASS".into() } else { tr(lang, "checklist_prefix").to_string() },
             if inst == "class" { tr(lang, "within_one").to_string() } else { tr(lang, "exact").to_string() },
-            r.n.map(|n| n.to_string()).unwrap_or_default(),
-            r.estimate.map(pct).unwrap_or_else(|| "NA".into()),
+            Cell::count(r.n, ""),
+            Cell::pct(r.estimate),
         ]);
     }
     blocks.push(Block::Table(Table {

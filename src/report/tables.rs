@@ -1,6 +1,7 @@
 //! Every report table as `tables/<id>.csv` and as one sheet of `tables.xlsx`, through the
 //! shared sheet writer in [`crate::io::export`].
 
+use super::cell::{Cell as RCell, Value};
 use super::{Block, Doc, Table};
 use crate::io::atomic::write_atomic;
 use crate::io::export::{csv::sheet_csv, xlsx::Book, Cell, Sheet};
@@ -15,15 +16,107 @@ fn tables(doc: &Doc) -> Vec<&Table> {
         .collect()
 }
 
-/// A report table as an export sheet: caption as the title, the note below it.
+/// The estimate's header without its bracketed CI description: `α [95% CI, Feldt]` → `α`.
+fn base_header(h: &str) -> &str {
+    h.split(" [").next().unwrap_or(h).trim()
+}
+
+/// A report table as an export sheet: caption as the title, the note below it; every number a
+/// numeric cell, and a column of estimates with CIs split into estimate, ci_low and ci_high.
 pub fn table_sheet(t: &Table) -> Sheet {
+    let kinds: Vec<ColKind> = (0..t.headers.len()).map(|j| col_kind(t, j)).collect();
+    let mut headers = Vec::new();
+    for (h, k) in t.headers.iter().zip(&kinds) {
+        let base = base_header(h);
+        let base = if base.is_empty() { h.as_str() } else { base };
+        match k {
+            ColKind::Plain => headers.push(h.clone()),
+            ColKind::EstCi => headers.extend([base.to_string(), format!("{base} ci_low"), format!("{base} ci_high")]),
+            ColKind::CiOnly => headers.extend([format!("{base} ci_low"), format!("{base} ci_high")]),
+        }
+    }
+    let rows = t.rows.iter().map(|r| r.iter().zip(&kinds).flat_map(|(c, k)| export_cells(c, *k)).collect()).collect();
     Sheet {
         name: t.id.trim_start_matches("tab-").to_string(),
         title: Some(t.caption.clone()),
         notes: t.note.iter().cloned().collect(),
-        headers: t.headers.clone(),
-        rows: t.rows.iter().map(|r| r.iter().map(|c| Cell::Text(c.clone())).collect()).collect(),
+        headers,
+        rows,
     }
+}
+
+/// How a column is exported: as it is, as estimate + CI bounds, or as CI bounds only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColKind {
+    Plain,
+    EstCi,
+    CiOnly,
+}
+
+fn col_kind(t: &Table, j: usize) -> ColKind {
+    let cells = || t.rows.iter().filter_map(|r| r.get(j));
+    if !cells().any(|c| matches!(c.value, Value::Est { .. })) {
+        return ColKind::Plain;
+    }
+    let has_estimate = cells().any(|c| match &c.value {
+        Value::Est { v, .. } | Value::Num(v, _) => v.is_some(),
+        Value::None => false,
+    });
+    if has_estimate {
+        ColKind::EstCi
+    } else {
+        ColKind::CiOnly
+    }
+}
+
+/// One report cell as one export cell, or as the estimate and/or CI bounds of a CI column.
+fn export_cells(c: &RCell, kind: ColKind) -> Vec<Cell> {
+    let one = match &c.value {
+        Value::None => {
+            if c.text.is_empty() || c.text == "NA" || c.text == "—" {
+                Cell::Empty
+            } else {
+                Cell::Text(c.text.clone())
+            }
+        }
+        Value::Num(v, f) => Cell::num(*v, *f),
+        Value::Est { v, fmt, .. } => Cell::num(*v, *fmt),
+    };
+    let (lo, hi) = match &c.value {
+        Value::Est { lo, hi, fmt, .. } => (Cell::num(*lo, *fmt), Cell::num(*hi, *fmt)),
+        _ => (Cell::Empty, Cell::Empty),
+    };
+    match kind {
+        ColKind::Plain => vec![one],
+        ColKind::EstCi => vec![one, lo, hi],
+        ColKind::CiOnly => vec![lo, hi],
+    }
+}
+
+/// The key findings as the first sheet of `tables.xlsx`: one sentence per row and the sheet of
+/// the table it summarises.
+fn findings_sheet(doc: &Doc) -> Option<Sheet> {
+    let sec = doc.sections.iter().find(|s| s.id == "findings")?;
+    let mut rows = Vec::new();
+    for b in &sec.blocks {
+        match b {
+            Block::Findings(fs) => rows.extend(
+                fs.iter()
+                    .map(|f| vec![Cell::Text(f.text.clone()), Cell::Text(f.target.trim_start_matches("tab-").into())]),
+            ),
+            Block::List(items) => rows.extend(items.iter().map(|i| vec![Cell::Text(i.clone()), Cell::Empty])),
+            Block::Para(p) => rows.push(vec![Cell::Text(p.clone()), Cell::Empty]),
+            _ => {}
+        }
+    }
+    let es = doc.lang.is_es();
+    Some(Sheet {
+        name: if es { "hallazgos" } else { "findings" }.into(),
+        title: Some(sec.title.clone()),
+        notes: Vec::new(),
+        headers: vec![if es { "Hallazgo" } else { "Finding" }.into(), if es { "Tabla" } else { "Table" }.into()],
+        rows,
+    })
 }
 
 pub fn table_csv(t: &Table) -> Result<Vec<u8>> {
@@ -34,6 +127,9 @@ pub fn write_all(doc: &Doc, out: &Path) -> Result<()> {
     let ts = tables(doc);
     let dir = out.join("tables");
     let mut book = Book::new();
+    if let Some(sheet) = findings_sheet(doc) {
+        book.add(&sheet)?;
+    }
     for t in &ts {
         let sheet = table_sheet(t);
         write_atomic(&dir.join(format!("{}.csv", sheet.name)), &sheet_csv(&sheet)?)?;

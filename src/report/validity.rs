@@ -1,16 +1,25 @@
 //! The report's validity section.
 
 use super::build::score_label;
+use super::cell::Cell;
 use super::i18n::tr;
 use super::{Block, Section, Table};
+use crate::cells;
 use crate::choices::Lang;
-use crate::format::{bounded, ci, num};
+use crate::format::{bounded, ci};
+use crate::io::export::NumFormat;
 use crate::results::{find, CiFamily, Query, Record};
 use crate::study::spec::Study;
 
-fn r_ci(r: Option<&Record>) -> String {
+fn r_ci(r: Option<&Record>) -> Cell {
     match r.and_then(|r| r.estimate.map(|e| (e, r))) {
-        Some((e, r)) => format!("{} {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true)),
+        Some((e, r)) => Cell::est_text(
+            format!("{} {}", bounded(e, 2), ci(r.ci_low, r.ci_high, 2, true)),
+            Some(e),
+            r.ci_low,
+            r.ci_high,
+            NumFormat::Dec2,
+        ),
         None => "NA".into(),
     }
 }
@@ -66,13 +75,13 @@ fn headline_table(c: &Ctx, blocks: &mut Vec<Block>) {
                 let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
                 let r = find(records, &Query::stat("pearson_r").with_all(&c).without("ci_kind"));
                 let p = find(records, &Query::stat("pearson_r").with_all(&c).with("ci_kind", "percentile"));
-                rows.push(vec![
+                rows.push(cells![
                     tr(lang, &format!("level_{l}")).to_string(),
                     score_label(study, a, lang),
                     b.trim_start_matches("class_").to_string(),
-                    r.and_then(|r| r.n).map(|n| n.to_string()).unwrap_or_default(),
+                    Cell::count(r.and_then(|r| r.n), ""),
                     r_ci(r),
-                    p.map(|p| ci(p.ci_low, p.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
+                    p.map(|p| Cell::ci_only(p.ci_low, p.ci_high, 2, true, "—")).unwrap_or_else(|| "—".into()),
                 ]);
             }
         }
@@ -109,15 +118,13 @@ fn mtmm_tables(c: &Ctx, blocks: &mut Vec<Block>) {
     for l in &study.spec.analysis.levels {
         let mut rows = Vec::new();
         for a in &cl_names {
-            let mut row = vec![score_label(study, a, lang)];
+            let mut row = cells![score_label(study, a, lang)];
             for b in &cs_names {
                 let c = [("analysis", "mtmm"), ("level", l.as_str()), ("x", a.as_str()), ("y", b.as_str())];
-                row.push(
-                    find(records, &Query::stat("pearson_r").with_all(&c).without("ci_kind"))
-                        .and_then(|r| r.estimate)
-                        .map(|v| bounded(v, 2))
-                        .unwrap_or_else(|| "NA".into()),
-                );
+                row.push(Cell::bounded(
+                    find(records, &Query::stat("pearson_r").with_all(&c).without("ci_kind")).and_then(|r| r.estimate),
+                    2,
+                ));
             }
             rows.push(row);
         }
@@ -146,17 +153,15 @@ fn disattenuated_table(c: &Ctx, blocks: &mut Vec<Block>) {
     for b in &doms {
         let c = [("analysis", "disattenuated"), ("x", "checklist_total"), ("y", b.as_str())];
         if let Some(r) = find(records, &Query::stat("disattenuated_r").with_all(&c)) {
-            let g = |k: &str| {
-                r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
-            };
+            let g = |k: &str| Cell::bounded(r.context.get(k).and_then(|v| v.as_f64()), 2);
             let partial =
                 find(records, &Query::stat("partial_r").with_all(&[("analysis", "partial"), ("y", b.as_str())]));
-            rows.push(vec![
+            rows.push(cells![
                 b.trim_start_matches("class_").to_string(),
                 g("observed_r"),
                 g("reliability_x"),
                 g("reliability_y"),
-                r.estimate.map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()),
+                Cell::bounded(r.estimate, 2),
                 r_ci(partial),
             ]);
         }
@@ -192,11 +197,15 @@ fn dependent_table(c: &Ctx, blocks: &mut Vec<Block>) {
         let rows = dep
             .iter()
             .map(|r| {
-                vec![
-                    r.ctx_str("comparison").unwrap_or("").to_string(),
+                cells![
+                    r.ctx_str("comparison").unwrap_or(""),
                     r.statistic.clone(),
-                    r.estimate.map(|v| num(v, 2)).unwrap_or_else(|| "NA".into()),
-                    r.p_value.map(crate::format::p_value).unwrap_or_else(|| "NA".into()),
+                    Cell::plain(r.estimate, 2),
+                    Cell::num(
+                        r.p_value.map(crate::format::p_value).unwrap_or_else(|| "NA".into()),
+                        r.p_value,
+                        NumFormat::Dec3
+                    ),
                 ]
             })
             .collect();
@@ -236,18 +245,21 @@ fn roc_table(c: &Ctx, blocks: &mut Vec<Block>) {
             let bench = find(records, &Query::stat("screening_benchmark_met").with_all(&c))
                 .and_then(|r| r.context.get("meets_criterion"))
                 .and_then(|v| v.as_bool());
-            rows.push(vec![
+            rows.push(cells![
                 score_label(study, a, lang),
-                auc.and_then(|r| r.context.get("n_positive")).map(|v| v.to_string()).unwrap_or_default(),
+                Cell::count(
+                    auc.and_then(|r| r.context.get("n_positive")).and_then(|v| v.as_u64()).map(|v| v as usize),
+                    ""
+                ),
                 r_ci(auc),
-                aucb.map(|b| ci(b.ci_low, b.ci_high, 2, true)).unwrap_or_else(|| "—".into()),
-                thr.and_then(|r| r.estimate).map(|v| num(v, 3)).unwrap_or_else(|| "NA".into()),
+                aucb.map(|b| Cell::ci_only(b.ci_low, b.ci_high, 2, true, "—")).unwrap_or_else(|| "—".into()),
+                Cell::plain(thr.and_then(|r| r.estimate), 3),
                 r_ci(se),
                 r_ci(sp),
                 match bench {
-                    Some(true) => tr(lang, "yes").into(),
-                    Some(false) => tr(lang, "no").into(),
-                    None => "—".into(),
+                    Some(true) => tr(lang, "yes"),
+                    Some(false) => tr(lang, "no"),
+                    None => "—",
                 },
             ]);
         }
@@ -286,17 +298,17 @@ fn item_validity_table(c: &Ctx, blocks: &mut Vec<Block>) {
     let doms = c.doms.clone();
     let mut rows = Vec::new();
     for it in &study.spec.checklist.items {
-        let mut row = vec![it.id.clone(), study.subscale_label(&it.subscale, lang)];
+        let mut row = cells![it.id.clone(), study.subscale_label(&it.subscale, lang)];
         for b in &doms {
             let r = find(
                 records,
                 &Query::any().with_all(&[("analysis", "item_validity"), ("item", it.id.as_str()), ("y", b.as_str())]),
             );
-            row.push(r.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()));
+            row.push(Cell::bounded(r.and_then(|r| r.estimate), 2));
         }
         let flag = find(records, &Query::stat("item_discriminates").with_all(&[("item", it.id.as_str())]))
             .and_then(|r| r.estimate);
-        row.push(if flag == Some(0.0) { tr(lang, "no_discrimination").to_string() } else { String::new() });
+        row.push(Cell::from(if flag == Some(0.0) { tr(lang, "no_discrimination") } else { "" }));
         rows.push(row);
     }
     let mut headers = vec![tr(lang, "item").to_string(), tr(lang, "subscale").to_string()];
@@ -325,16 +337,14 @@ fn short_form_table(c: &Ctx, blocks: &mut Vec<Block>) {
         let rows = steps
             .iter()
             .map(|r| {
-                let g = |k: &str| {
-                    r.context.get(k).and_then(|v| v.as_f64()).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into())
-                };
-                let mut row = vec![
-                    r.ctx_str("k")
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| r.context.get("k").map(|v| v.to_string()).unwrap_or_default()),
-                    r.ctx_str("removed").unwrap_or("").to_string(),
-                    g("alpha"),
-                ];
+                let g = |k: &str| Cell::bounded(r.context.get(k).and_then(|v| v.as_f64()), 2);
+                let k_text = r
+                    .ctx_str("k")
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| r.context.get("k").map(|v| v.to_string()).unwrap_or_default());
+                let k = r.context.get("k").and_then(|v| v.as_f64());
+                let mut row =
+                    cells![Cell::num(k_text, k, NumFormat::Integer), r.ctx_str("removed").unwrap_or(""), g("alpha"),];
                 for b in &doms {
                     row.push(g(&format!("r_{b}")));
                 }
@@ -387,10 +397,10 @@ fn multilevel_table(c: &Ctx, blocks: &mut Vec<Block>) {
             find(records, &Query::stat("icc_center").with_all(&[("analysis", "multilevel"), ("score", s.as_str())]));
         let deff =
             find(records, &Query::stat("design_effect").with_all(&[("analysis", "multilevel"), ("score", s.as_str())]));
-        rows.push(vec![
+        rows.push(cells![
             score_label(study, s, lang),
-            icc.and_then(|r| r.estimate).map(|v| bounded(v, 2)).unwrap_or_else(|| "NA".into()),
-            deff.and_then(|r| r.estimate).map(|v| num(v, 2)).unwrap_or_else(|| "NA".into()),
+            Cell::bounded(icc.and_then(|r| r.estimate), 2),
+            Cell::plain(deff.and_then(|r| r.estimate), 2),
         ]);
     }
     let prec: Vec<String> = records
