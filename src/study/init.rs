@@ -511,5 +511,32 @@ fn render(spec: &Spec, notes: &[String], problems: &[String]) -> Result<String> 
     }
     toml.push('\n');
     toml.push_str(&body);
+    toml.push_str(&threshold_example(spec));
     Ok(toml)
+}
+
+/// A commented `[[analysis.thresholds]]` example with CLASS-based suggestions: without a
+/// threshold `run` leaves out the ROC screening section (and says so in the report).
+fn threshold_example(spec: &Spec) -> String {
+    let Some(inst) = spec.class.as_ref().and_then(|c| builtin(&c.version)) else { return String::new() };
+    if !spec.analysis.thresholds.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\n# Screening (ROC) needs a quality threshold on a CLASS score; none is set, so `run` leaves the\n\
+         # ROC section out and the report says so. The choice is the study's, not checkval's. CLASS\n\
+         # domain scores run 1-7 (1-2 low, 3-5 middle, 6-7 high); common choices are below the middle\n\
+         # range (e.g. < 3.5 for emotional support, < 3 for instructional support). Uncomment and edit:\n",
+    );
+    for d in &inst.domains {
+        let cut = if d.code.contains("IS") || d.code.contains("ESL") { "3" } else { "3.5" };
+        s.push_str(&format!(
+            "#\n# [[analysis.thresholds]]\n# name = \"low_{c}\"\n# score = \"class_{c}\"\n# below = {cut}\n\
+             # label_es = \"{es} bajo ({c} < {cut})\"\n# label_en = \"Low {en} ({c} < {cut})\"\n",
+            c = d.code,
+            es = d.name_es,
+            en = d.name_en.to_lowercase(),
+        ));
+    }
+    s
 }

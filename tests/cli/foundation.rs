@@ -158,6 +158,28 @@ fn simulate_init_run_and_determinism() {
         let same = std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap();
         assert!(same, "{f} differs between runs with 1 and 2 threads");
     }
+    // No threshold in a draft: the report names the skipped ROC section and the spec key; the
+    // draft's commented example, uncommented, turns it on.
+    let md = std::fs::read_to_string(a.join("report.md")).unwrap();
+    assert!(md.contains("[[analysis.thresholds]]") && !md.contains("tab-roc-"), "skipped ROC not named");
+    let on: String = text
+        .lines()
+        .map(|l| {
+            let t = l.trim_start_matches("# ");
+            let key = ["[[analysis", "name =", "score =", "below =", "label_"].iter().any(|k| t.starts_with(k));
+            if l.starts_with("# ") && key {
+                t.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let draft_on = sim.join("draft-thresholds.toml");
+    std::fs::write(&draft_on, on).unwrap();
+    let d = tmp.path().join("d");
+    bin().args(["run", draft_on.to_str().unwrap(), "--out", d.to_str().unwrap(), "-q"]).assert().success();
+    assert!(std::fs::read_to_string(d.join("report.md")).unwrap().contains("tab-roc-low_EBS"));
     // Inputs untouched.
     let after: Vec<String> = ["checklist.csv", "class.csv", "roster.csv"].iter().map(|f| sha(&sim.join(f))).collect();
     assert_eq!(before, after);
