@@ -14,6 +14,8 @@ STAT_RUNS = {
     "stat corr": ["stat", "corr", ref + "corr_data.csv", "--x", "x", "--y", "y", "--bootstrap", "200"],
     "stat roc": ["stat", "roc", ref + "asah.csv", "--score", "s100b", "--truth", "outcome", "--positive", "1", "--bootstrap", "200"],
     "stat bland-altman": ["stat", "bland-altman", ref + "bland_altman_1986.csv", "--a", "wright", "--b", "mini"],
+    "stat gstudy": ["stat", "gstudy", "tests/fixtures/gtheory/brennan_ds3_pxixo.csv", "--score", "score", "--object", "person",
+                    "--facets", "item,occasion", "--d-study", "item=8", "--bootstrap", "100"],
 }
 FIELDS = ["estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"]
 stats = collections.OrderedDict()

@@ -97,8 +97,8 @@ pub struct LongData {
     pub score: Vec<f64>,
 }
 
-/// How variance components are estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How variance components are estimated (`--method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     /// Expected mean squares; balanced data only.
     Anova,

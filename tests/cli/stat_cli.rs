@@ -226,3 +226,98 @@ fn bland_altman_contract() {
     let bias = recs.iter().find(|r| r["statistic"] == "bias").unwrap();
     assert!((bias["estimate"].as_f64().unwrap() + 2.1176470588).abs() < 1e-8);
 }
+
+fn find<'a>(recs: &'a [Value], stat: &str, f: impl Fn(&Value) -> bool) -> &'a Value {
+    recs.iter().find(|r| r["statistic"] == stat && f(r)).unwrap_or_else(|| panic!("no {stat}"))
+}
+
+#[test]
+fn gstudy_brennan_published_values() {
+    // Brennan (2001) synthetic data sets through the CLI: components, Eρ² and Φ as published.
+    let shared = |f: &str| fixture(&format!("gtheory/{f}")).to_str().unwrap().to_string();
+    let ds3 = shared("brennan_ds3_pxixo.csv");
+    let recs = json(&[
+        "stat",
+        "gstudy",
+        &ds3,
+        "--score",
+        "score",
+        "--object",
+        "person",
+        "--facets",
+        "item,occasion",
+        "--d-study",
+        "item=8",
+        "--d-study",
+        "occasion=1,2",
+        "--bootstrap",
+        "0",
+    ]);
+    let vc = |e: &str| find(&recs, "variance_component", |r| r["effect"] == e)["estimate"].as_f64().unwrap();
+    for (e, v) in [("person", 0.5528), ("item", 0.4417), ("person x item", 0.5750), ("residual", 0.9352)] {
+        assert!((vc(e) - v).abs() < 5e-4, "{e}: {}", vc(e));
+    }
+    let obs = |s: &str| find(&recs, s, |r| r["design"] == "observed")["estimate"].as_f64().unwrap();
+    assert!((obs("g_coefficient") - 0.640).abs() < 5e-4 && (obs("phi_coefficient") - 0.554).abs() < 5e-4);
+    // D study n_i = 8, n_o = 1, from the published components (Brennan's formulas).
+    let d = find(&recs, "g_coefficient", |r| r["design"] == "d_study" && r["n_occasion"] == 1.0);
+    assert_eq!(d["n_item"], 8.0);
+    let (p, pi, po, pio) = (vc("person"), vc("person x item"), vc("person x occasion"), vc("residual"));
+    let g = p / (p + pi / 8.0 + po + pio / 8.0);
+    assert!((d["estimate"].as_f64().unwrap() - g).abs() < 1e-9);
+    assert_eq!(recs.iter().filter(|r| r["design"] == "d_study").count(), 8, "2 combinations × 4 records");
+    // p × (r:t): raters nested in tasks.
+    let recs = json(&[
+        "stat",
+        "gstudy",
+        &shared("brennan_ds4_px_r_in_t.csv"),
+        "--score",
+        "score",
+        "--object",
+        "person",
+        "--facets",
+        "task,rater",
+        "--nested",
+        "rater:task",
+        "--bootstrap",
+        "0",
+    ]);
+    let vc = |e: &str| find(&recs, "variance_component", |r| r["effect"] == e)["estimate"].as_f64().unwrap();
+    assert!((vc("rater:task") - 0.6475).abs() < 5e-4 && (vc("person x task") - 0.5596).abs() < 5e-4);
+    let obs = |s: &str| find(&recs, s, |r| r["design"] == "observed")["estimate"].as_f64().unwrap();
+    assert!((obs("g_coefficient") - 0.551).abs() < 5e-4 && (obs("phi_coefficient") - 0.464).abs() < 5e-4);
+}
+
+#[test]
+fn gstudy_reml_matches_lme4_and_bootstrap_is_seeded() {
+    // Sparse classroom × cycle × observer design (2 of 12 observers per classroom, missing cells):
+    // REML components against lme4 (scripts/reference/gstudy.R).
+    let refs: Value = serde_json::from_slice(&std::fs::read(fixture("gtheory/gstudy_lme4.json")).unwrap()).unwrap();
+    let want = &refs["datasets"]["class_sparse"]["components"];
+    let file = fixture("gtheory/gtheory_class_sparse.csv");
+    let args = [
+        "stat",
+        "gstudy",
+        file.to_str().unwrap(),
+        "--score",
+        "score",
+        "--object",
+        "classroom",
+        "--facets",
+        "cycle,observer",
+        "--bootstrap",
+        "50",
+        "--seed",
+        "9",
+    ];
+    let recs = json(&args);
+    for (effect, v) in want.as_object().unwrap() {
+        let got = find(&recs, "variance_component", |r| r["effect"] == effect.as_str())["estimate"].as_f64().unwrap();
+        let v = v.as_f64().unwrap();
+        assert!((got - v).abs() <= 1e-4 * v.abs().max(1e-2), "{effect}: {got} vs lme4 {v}");
+    }
+    let g = find(&recs, "g_coefficient", |r| r["design"] == "observed");
+    assert!(g["ci_low"].as_f64().unwrap() < g["estimate"].as_f64().unwrap());
+    assert_eq!(g["method"], "REML");
+    assert_eq!(json(&args), recs, "same seed, same output");
+}

@@ -4,6 +4,7 @@ pub mod agree;
 pub mod alpha;
 pub mod bland_altman;
 pub mod corr;
+pub mod gstudy;
 pub mod icc;
 pub mod output;
 pub mod roc;
@@ -71,6 +72,8 @@ pub enum StatCommand {
     Roc(roc::Args),
     /// Bland–Altman agreement of two measurements on one scale.
     BlandAltman(bland_altman::Args),
+    /// Generalizability theory: variance components (ANOVA or REML), Eρ², Φ and D studies.
+    Gstudy(gstudy::Args),
 }
 
 const EXAMPLES: &str = "\
@@ -81,6 +84,7 @@ Examples:
   checkval stat corr classrooms.csv --x checklist_total --y class_EBS --cluster center
   checkval stat roc classrooms.csv --score checklist_total --truth low --positive 1 --direction lower
   checkval stat bland-altman pairs.csv --a primary --b reliability
+  checkval stat gstudy scores.csv --score score --object person --facets item,occasion --d-study item=4,8
 
 Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
 {\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
@@ -101,6 +105,7 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::Corr(a) => corr::run(a)?,
         StatCommand::Roc(a) => roc::run(a)?,
         StatCommand::BlandAltman(a) => bland_altman::run(a)?,
+        StatCommand::Gstudy(a) => gstudy::run(a)?,
     };
     super::common::print_stdout(&out)
 }

@@ -122,7 +122,16 @@ fn main_table(records: &[Record], lang: Lang) -> String {
         "note".into(),
     ]];
     for r in records {
-        let tag: Vec<String> = tag_keys.iter().filter_map(|k| r.context.get(*k).map(|_| ctx_value(r, k))).collect();
+        let mut tag: Vec<String> = tag_keys.iter().filter_map(|k| r.context.get(*k).map(|_| ctx_value(r, k))).collect();
+        // G theory: the effect, and the D-study sample sizes as `n_item=4`.
+        if let Some(e) = r.ctx_str("effect") {
+            tag.push(e.to_string());
+        }
+        for (k, v) in r.context.iter().filter(|(k, _)| k.starts_with("n_") && r.statistic != "variance_component") {
+            if r.context.contains_key("design") {
+                tag.push(format!("{k}={}", v.as_f64().map(|x| format!("{x}")).unwrap_or_else(|| v.to_string())));
+            }
+        }
         let ci = match (r.ci_low, r.ci_high) {
             (Some(a), Some(b)) => format!("[{a:.4}, {b:.4}]"),
             _ => String::new(),
