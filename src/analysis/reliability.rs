@@ -3,7 +3,7 @@
 use super::{sub_seed, StatOpts};
 use crate::results::Record;
 use crate::stats::agreement::{self, Coef, Level, RatingTable, WeightKind};
-use crate::stats::consistency::{self, Items};
+use crate::stats::consistency::{self, ItemRows, ItemStat, Items, Missing};
 use crate::stats::icc;
 use crate::stats::labels::Interpretation;
 use crate::stats::StatResult;
@@ -39,56 +39,139 @@ pub fn coef_record(
 
 /// `cronbach_alpha` (Feldt CI, plus a bootstrap record when `bootstrap > 0`),
 /// `standardized_alpha`, `kr20`, `omega_total`, `ordinal_alpha`, and per item `item_mean`,
-/// `item_sd`, `item_total_corrected`, `alpha_if_deleted`.
-pub fn alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, label: &str) -> Vec<Record> {
-    let mut out = Vec::new();
-    let it = match Items::listwise(rows) {
-        Ok(it) => it,
-        Err(na) => return vec![Record::new("cronbach_alpha", Err(na))],
-    };
-    let n = it.n;
-    let with_n = |r: Record| r.n(n).ctx("n_dropped", it.dropped).ctx("k", it.k);
-    let alpha = consistency::cronbach_alpha(&it);
+/// `item_sd`, `item_total_corrected`, `alpha_if_deleted`; every record carries the rule for
+/// missing item values (`missing`).
+pub fn alpha_records(
+    rows: &[Vec<Option<f64>>],
+    names: &[String],
+    o: &StatOpts,
+    label: &str,
+    missing: Missing,
+) -> Vec<Record> {
+    match missing {
+        Missing::Listwise => listwise_alpha_records(rows, names, o, label),
+        Missing::Pairwise => pairwise_alpha_records(rows, names, o, label),
+    }
+}
+
+/// The α record with its Feldt CI (on `n` observations), then the bootstrap record.
+fn alpha_ci_records(
+    alpha: StatResult<f64>,
+    n: usize,
+    k: usize,
+    o: &StatOpts,
+    boot: impl FnOnce() -> StatResult<(f64, f64, usize)>,
+) -> Vec<Record> {
     let mut rec = Record::new("cronbach_alpha", alpha.clone());
     if let Ok(a) = alpha {
-        if let Ok((lo, hi)) = consistency::feldt_ci(a, it.n, it.k, o.ci_level) {
+        if let Ok((lo, hi)) = consistency::feldt_ci(a, n, k, o.ci_level) {
             rec = rec.ci(lo, hi, o.ci_level, "Feldt (F distribution)");
         }
     }
-    out.push(with_n(rec));
-    if o.bootstrap > 0 {
-        if let Ok(a) = alpha {
-            let rec = match consistency::alpha_bootstrap(
-                &it,
-                o.bootstrap,
-                sub_seed(o.seed, &format!("alpha/{label}")),
-                o.ci_level,
-            ) {
-                Ok((lo, hi, b)) => Record::new("cronbach_alpha", Ok(a))
-                    .ci(lo, hi, o.ci_level, "percentile bootstrap over observations")
-                    .ctx("bootstrap_replicates", b),
-                Err(na) => Record::new("cronbach_alpha", Ok(a)).ctx("ci_na_reason", na.0),
-            };
-            out.push(with_n(rec));
-        }
+    let mut out = vec![rec];
+    if let (true, Ok(a)) = (o.bootstrap > 0, alpha) {
+        out.push(match boot() {
+            Ok((lo, hi, b)) => Record::new("cronbach_alpha", Ok(a))
+                .ci(lo, hi, o.ci_level, "percentile bootstrap over observations")
+                .ctx("bootstrap_replicates", b),
+            Err(na) => Record::new("cronbach_alpha", Ok(a)).ctx("ci_na_reason", na.0),
+        });
     }
+    out
+}
+
+/// `item_mean`, `item_sd`, `item_total_corrected`, `alpha_if_deleted` per item; `item_n[j]` is
+/// the n behind item `j`'s mean and SD.
+fn item_records(st: &[ItemStat], names: &[String], item_n: &[usize], with_n: &dyn Fn(Record) -> Record) -> Vec<Record> {
+    let mut out = Vec::new();
+    for ((s, name), &nj) in st.iter().zip(names).zip(item_n) {
+        let item = |r: Record| with_n(r).ctx("item", name.as_str());
+        out.push(item(Record::new("item_mean", Ok(s.mean))).n(nj));
+        out.push(item(Record::new("item_sd", Ok(s.sd))).n(nj));
+        out.push(item(Record::new("item_total_corrected", s.r_drop.clone())));
+        out.push(item(Record::new("alpha_if_deleted", s.alpha_if_deleted.clone())));
+    }
+    out
+}
+
+/// Every statistic on the observations with all items present.
+fn listwise_alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, label: &str) -> Vec<Record> {
+    let listwise = Missing::Listwise.name();
+    let it = match Items::listwise(rows) {
+        Ok(it) => it,
+        Err(na) => return vec![Record::new("cronbach_alpha", Err(na)).ctx("missing", listwise)],
+    };
+    let n = it.n;
+    let with_n = |r: Record| r.n(n).ctx("n_dropped", it.dropped).ctx("k", it.k).ctx("missing", listwise);
+    let alpha = consistency::cronbach_alpha(&it);
+    let seed = sub_seed(o.seed, &format!("alpha/{label}"));
+    let mut out: Vec<Record> =
+        alpha_ci_records(alpha, it.n, it.k, o, || consistency::alpha_bootstrap(&it, o.bootstrap, seed, o.ci_level))
+            .into_iter()
+            .map(with_n)
+            .collect();
     out.push(with_n(Record::new("standardized_alpha", consistency::standardized_alpha(&it))));
     out.push(with_n(Record::new("kr20", consistency::kr20(&it))));
     out.push(with_n(Record::new("omega_total", consistency::omega_total(&it)).ctx("model", "one-factor ML")));
     out.push(with_n(Record::new("ordinal_alpha", consistency::ordinal_alpha(&it)).ctx("correlations", "polychoric")));
     match consistency::item_stats(&it) {
-        Ok(st) => {
-            for (s, name) in st.iter().zip(names) {
-                out.push(with_n(Record::new("item_mean", Ok(s.mean))).ctx("item", name.as_str()));
-                out.push(with_n(Record::new("item_sd", Ok(s.sd))).ctx("item", name.as_str()));
-                out.push(with_n(Record::new("item_total_corrected", s.r_drop.clone())).ctx("item", name.as_str()));
-                out.push(
-                    with_n(Record::new("alpha_if_deleted", s.alpha_if_deleted.clone())).ctx("item", name.as_str()),
-                );
-            }
-        }
+        Ok(st) => out.extend(item_records(&st, names, &vec![n; it.k], &with_n)),
         Err(na) => out.push(with_n(Record::new("item_mean", Err(na)))),
     }
+    out
+}
+
+/// Every statistic from the pairwise-complete covariance matrix (psych `alpha`'s default), except
+/// KR-20, whose total-score variance needs complete rows (it is computed listwise and says so).
+/// `n` counts the observations with at least one item present (psych's and pingouin's n when no
+/// row is entirely missing); it is the n of the Feldt CI. `min_pairwise_n` is the smallest number
+/// of observations behind a covariance, `n_complete` the listwise n.
+fn pairwise_alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, label: &str) -> Vec<Record> {
+    let pairwise = Missing::Pairwise.name();
+    let d = match ItemRows::new(rows) {
+        Ok(d) => d,
+        Err(na) => return vec![Record::new("cronbach_alpha", Err(na)).ctx("missing", pairwise)],
+    };
+    let n_complete = d.n_complete();
+    let pc = consistency::pairwise_cov(&d);
+    let min_pair = pc.as_ref().map_or(0, |pc| pc.min_pair_n());
+    let with_n = |r: Record| {
+        r.n(d.n)
+            .ctx("n_dropped", d.empty)
+            .ctx("k", d.k)
+            .ctx("missing", pairwise)
+            .ctx("min_pairwise_n", min_pair)
+            .ctx("n_complete", n_complete)
+    };
+    let pc = match pc {
+        Ok(pc) => pc,
+        Err(na) => return vec![with_n(Record::new("cronbach_alpha", Err(na)))],
+    };
+    let k = d.k;
+    let alpha = consistency::alpha_from_cov(&pc.c, k);
+    let seed = sub_seed(o.seed, &format!("alpha/{label}"));
+    let mut out: Vec<Record> =
+        alpha_ci_records(alpha, d.n, k, o, || consistency::alpha_bootstrap_pairwise(&d, o.bootstrap, seed, o.ci_level))
+            .into_iter()
+            .map(with_n)
+            .collect();
+    out.push(with_n(Record::new("standardized_alpha", consistency::standardized_alpha_from_cov(&pc.c, k))));
+    let listwise = Missing::Listwise.name();
+    out.push(match Items::listwise(rows) {
+        Ok(it) => Record::new("kr20", consistency::kr20(&it))
+            .n(it.n)
+            .ctx("n_dropped", it.dropped)
+            .ctx("k", it.k)
+            .ctx("missing", listwise),
+        Err(na) => Record::new("kr20", Err(na)).ctx("missing", listwise),
+    });
+    out.push(with_n(Record::new("omega_total", consistency::omega_from_cov(&pc.c, k)).ctx("model", "one-factor ML")));
+    out.push(with_n(
+        Record::new("ordinal_alpha", consistency::ordinal_alpha_pairwise(&d)).ctx("correlations", "polychoric"),
+    ));
+    let st = consistency::item_stats_from_cov(&pc.c, k, &pc.means);
+    let item_n: Vec<usize> = (0..k).map(|j| pc.pair_n[j * k + j]).collect();
+    out.extend(item_records(&st, names, &item_n, &with_n));
     out
 }
 

@@ -2,6 +2,7 @@
 //! guarderías, "sala", "lista de cotejo"), not translated word for word.
 
 use crate::choices::Lang;
+use crate::stats::consistency::Missing;
 
 /// An interpretation code of a record (`"almost_perfect"`) in words. ICC labels agree in gender
 /// with "correlación" in Spanish; κ-type labels with "coeficiente". Unknown codes pass through.
@@ -23,6 +24,25 @@ pub fn interpretation(lang: Lang, code: &str, statistic: &str) -> String {
         Excellent => ("excellent", "excelente"),
     };
     lang.pick(es, en).to_string()
+}
+
+/// The consistency table's note for the rule on missing items (`analysis.alpha_missing`).
+pub fn consistency_note_key(missing: Missing) -> &'static str {
+    match missing {
+        Missing::Pairwise => "consistency_note_pairwise",
+        Missing::Listwise => "consistency_note_listwise",
+    }
+}
+
+/// The Methods sentence on the rule on missing items in α.
+pub fn consistency_methods(lang: Lang, missing: Missing) -> &'static str {
+    tr(
+        lang,
+        match missing {
+            Missing::Pairwise => "consistency_methods_pairwise",
+            Missing::Listwise => "consistency_methods_listwise",
+        },
+    )
 }
 
 /// Look up a label. Unknown keys return the key itself (a test checks every key used exists).
@@ -76,7 +96,10 @@ pub fn tr(lang: Lang, key: &str) -> &'static str {
         "checklist_prefix" => "Checklist", "Lista de cotejo";
         "reliability" => "Reliability", "Confiabilidad";
         "consistency_caption" => "Internal consistency of the checklist (primary observations)", "Consistencia interna de la lista de cotejo (observaciones principales)";
-        "consistency_note" => "Listwise deletion: n counts observations with every item of the scale answered and applicable. ω from a one-factor maximum-likelihood model; ordinal α from polychoric correlations.", "Eliminación por lista: n cuenta las observaciones con todos los reactivos de la escala respondidos y aplicables. ω proviene de un modelo unifactorial de máxima verosimilitud; el α ordinal, de correlaciones policóricas.";
+        "consistency_note_pairwise" => "Pairwise deletion (as R psych and pingouin): each covariance between two items uses the observations where both were answered and applicable; n counts observations with at least one item of the scale answered and applicable, and is the n of the Feldt CI. The bootstrap resamples observations. ω from a one-factor maximum-likelihood model of the same covariance matrix; ordinal α from pairwise polychoric correlations.", "Eliminación por pares (como R psych y pingouin): cada covarianza entre dos reactivos usa las observaciones en que ambos se respondieron y aplicaban; n cuenta las observaciones con al menos un reactivo de la escala respondido y aplicable, y es la n del IC de Feldt. El bootstrap remuestrea observaciones. ω proviene de un modelo unifactorial de máxima verosimilitud sobre la misma matriz de covarianzas; el α ordinal, de correlaciones policóricas por pares.";
+        "consistency_note_listwise" => "Listwise deletion: n counts observations with every item of the scale answered and applicable. ω from a one-factor maximum-likelihood model; ordinal α from polychoric correlations.", "Eliminación por lista: n cuenta las observaciones con todos los reactivos de la escala respondidos y aplicables. ω proviene de un modelo unifactorial de máxima verosimilitud; el α ordinal, de correlaciones policóricas.";
+        "consistency_methods_pairwise" => "Primary observations with pairwise deletion, as R psych and pingouin: each covariance between two items uses the observations where both were answered (KR-20, which needs a total score, uses complete observations); not-applicable answers count as missing here.", "Se usan las observaciones principales con eliminación por pares, como R psych y pingouin: cada covarianza entre dos reactivos usa las observaciones en que ambos se respondieron (KR-20, que requiere un puntaje total, usa las observaciones completas); los reactivos «no aplica» cuentan como faltantes en estos cálculos.";
+        "consistency_methods_listwise" => "Primary observations with listwise deletion; not-applicable answers count as missing here.", "Se usan las observaciones principales con eliminación por lista; los reactivos «no aplica» cuentan como faltantes en estos cálculos.";
         "scale" => "Scale", "Escala";
         "ordinal_alpha" => "Ordinal α", "α ordinal";
         "item" => "Item", "Reactivo";
@@ -212,7 +235,10 @@ mod tests {
             "obs_note",
             "reliability",
             "consistency_caption",
-            "consistency_note",
+            "consistency_note_pairwise",
+            "consistency_note_listwise",
+            "consistency_methods_pairwise",
+            "consistency_methods_listwise",
             "scale",
             "ordinal_alpha",
             "item",

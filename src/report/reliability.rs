@@ -66,7 +66,7 @@ fn consistency_table(study: &Study, records: &[Record], lang: Lang, blocks: &mut
         ],
         rows,
         numeric: vec![false, true, true, true, true, true],
-        note: Some(tr(lang, "consistency_note").into()),
+        note: Some(tr(lang, super::i18n::consistency_note_key(study.spec.analysis.alpha_missing)).into()),
     }));
 }
 

@@ -1,23 +1,55 @@
-//! Internal consistency of a scale: rows = observations, columns = items, listwise complete.
+//! Internal consistency of a scale: rows = observations, columns = items. Missing item values
+//! are handled [`Missing::Pairwise`] (the default, as R psych `alpha` and pingouin
+//! `cronbach_alpha`) or [`Missing::Listwise`].
 //!
 //! | statistic | formula | CI | reference (test) |
 //! |---|---|---|---|
-//! | Cronbach's α | `k/(k−1) · (1 − Σ s²_j / s²_X)` | Feldt: `1 − (1 − α) F_{1∓γ/2}(n−1, (n−1)(k−1))`; percentile bootstrap over rows | Cronbach (1951); Feldt (1965); psych `alpha`, `alpha.ci` |
-//! | standardized α | `k r̄ / (1 + (k−1) r̄)`, `r̄` mean inter-item r | — | psych `std.alpha` |
-//! | KR-20 | `k/(k−1) · (1 − Σ p_j q_j / σ²_X)` (population variances; equals α on 0/1 items) | as α | Kuder & Richardson (1937) |
-//! | ω total | one-factor ML: `(Σ λ_j)² / ((Σ λ_j)² + Σ ψ_j)` (covariance metric) | — | McDonald (1999); lavaan `cfa` |
+//! | Cronbach's α | `k/(k−1) · (1 − tr C / Σ C)`, `C` the item covariance matrix | Feldt: `1 − (1 − α) F_{1∓γ/2}(n−1, (n−1)(k−1))`; percentile bootstrap over rows | Cronbach (1951); Feldt (1965); psych `alpha`, `alpha.ci` |
+//! | standardized α | `k r̄ / (1 + (k−1) r̄)`, `r̄` mean inter-item r of `cov2cor(C)` | — | psych `std.alpha` |
+//! | KR-20 | `k/(k−1) · (1 − Σ p_j q_j / σ²_X)` (population variances; equals α on 0/1 items); complete rows only | as α | Kuder & Richardson (1937) |
+//! | ω total | one-factor ML on `C`: `(Σ λ_j)² / ((Σ λ_j)² + Σ ψ_j)` (covariance metric) | — | McDonald (1999); lavaan `cfa` |
 //! | ordinal α | `k/(k−1) · (1 − k / Σ_ab R_ab)` on the polychoric matrix `R` | — | Zumbo, Gadermann & Zeisser (2007); psych `alpha(polychoric(x)$rho)` |
-//! | corrected item–total r | `cor(x_j, X − x_j)` | — | psych `r.drop` |
-//! | α if item deleted | α of the other `k − 1` items on the same rows | — | psych `alpha.drop` |
+//! | corrected item–total r | `(Σ_b C_jb − C_jj) / √(C_jj Σ C_{−j,−j})` (= `cor(x_j, X − x_j)` on complete rows) | — | psych `r.drop` |
+//! | α if item deleted | α of `C_{−j,−j}` | — | psych `alpha.drop` |
 //!
-//! All are pinned in `tests/cli/reference_reliability.rs` against
-//! `tests/fixtures/reference/reliability.json` (from `scripts/reference/reliability.R`).
+//! Pairwise: `C` is R `cov(use = "pairwise")` ([`pairwise_cov`]): each entry over the rows where
+//! both items are present, with that subset's means and `n_ab − 1`; the correlation matrix is
+//! `cov2cor(C)` as psych; the polychorics take each item's thresholds from its answered values
+//! and each pair's table from the rows where both are answered (psych `polychoric`, global
+//! thresholds). Listwise: the same formulas on the complete rows ([`Items`]).
+//!
+//! Pinned in `tests/cli/reference_reliability.rs` against `tests/fixtures/reference/reliability.json`
+//! (`scripts/reference/reliability.R`) and, with missing values, `alpha_missing.json`
+//! (`scripts/reference/alpha_missing.R` and `.py`: psych, lavaan and pingouin on psych's bfi).
 
 use super::bootstrap::{percentile_ci, resample_counts};
 use super::linalg::leading_eigen;
-use super::polychoric::polychoric_matrix;
+use super::polychoric::polychoric_matrix_pairwise;
 use super::{Na, StatResult};
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+
+/// How α and its family treat missing item values (`--missing`, `analysis.alpha_missing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Missing {
+    /// Each covariance over the observations where both items are present (psych `alpha`,
+    /// pingouin `cronbach_alpha`).
+    #[default]
+    Pairwise,
+    /// Only observations with every item present.
+    Listwise,
+}
+
+impl Missing {
+    /// The name written to records (`"missing": "pairwise"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Missing::Pairwise => "pairwise",
+            Missing::Listwise => "listwise",
+        }
+    }
+}
 
 /// A listwise-complete item matrix.
 #[derive(Debug, Clone)]
@@ -86,6 +118,118 @@ impl Items {
     }
 }
 
+/// An item matrix with missing values kept, for pairwise-complete statistics. Rows with no item
+/// present carry no information: they are dropped and counted in `empty`.
+#[derive(Debug, Clone)]
+pub struct ItemRows {
+    /// Row-major `n × k`; `0.0` where missing.
+    pub x: Vec<f64>,
+    /// Row-major `n × k`: whether the value is present.
+    pub present: Vec<bool>,
+    /// Rows with at least one item present.
+    pub n: usize,
+    pub k: usize,
+    /// Rows dropped because no item was present.
+    pub empty: usize,
+}
+
+impl ItemRows {
+    pub fn new(rows: &[Vec<Option<f64>>]) -> StatResult<ItemRows> {
+        let k = rows.first().map_or(0, |r| r.len());
+        let (mut x, mut present) = (Vec::new(), Vec::new());
+        let (mut n, mut empty) = (0, 0);
+        for r in rows {
+            if r.len() != k {
+                return Err(Na::new("rows of different lengths"));
+            }
+            if r.iter().all(|v| v.is_none()) {
+                empty += 1;
+                continue;
+            }
+            x.extend(r.iter().map(|v| v.unwrap_or(0.0)));
+            present.extend(r.iter().map(|v| v.is_some()));
+            n += 1;
+        }
+        Ok(ItemRows { x, present, n, k, empty })
+    }
+    /// Value of row `i`, item `j`.
+    pub fn get(&self, i: usize, j: usize) -> Option<f64> {
+        let ij = i * self.k + j;
+        self.present[ij].then_some(self.x[ij])
+    }
+    /// Rows with every item present (the listwise n).
+    pub fn n_complete(&self) -> usize {
+        (0..self.n).filter(|&i| self.present[i * self.k..(i + 1) * self.k].iter().all(|&p| p)).count()
+    }
+    fn check(&self) -> StatResult<()> {
+        if self.k < 2 {
+            return Err(Na::new(format!("k = {} item(s) < 2", self.k)));
+        }
+        if self.n < 3 {
+            return Err(Na::new(format!("n = {} observations with an item < 3", self.n)));
+        }
+        Ok(())
+    }
+}
+
+/// Covariances from pairwise-complete observations, as R `cov(use = "pairwise")`.
+#[derive(Debug, Clone)]
+pub struct PairwiseCov {
+    /// `k × k`: each entry over the rows where both items are present, with that subset's means
+    /// and an `n_ab − 1` denominator (the diagonal: each item's variance over its answered values).
+    pub c: Vec<f64>,
+    /// `k × k`: the observations behind each entry (the diagonal: each item's answered count).
+    pub pair_n: Vec<usize>,
+    pub k: usize,
+    /// Item means over each item's answered values.
+    pub means: Vec<f64>,
+}
+
+impl PairwiseCov {
+    /// The smallest number of observations behind a covariance.
+    pub fn min_pair_n(&self) -> usize {
+        self.pair_n.iter().copied().min().unwrap_or(0)
+    }
+}
+
+/// The pairwise-complete covariance matrix (two passes per pair: subset means, then products).
+/// NA when two items are answered together on fewer than 2 observations (R gives NA there too).
+pub fn pairwise_cov(d: &ItemRows) -> StatResult<PairwiseCov> {
+    d.check()?;
+    let (n, k) = (d.n, d.k);
+    let mut c = vec![0.0; k * k];
+    let mut pair_n = vec![0; k * k];
+    let mut means = vec![0.0; k];
+    for a in 0..k {
+        for b in a..k {
+            let both = |i: &usize| d.present[i * k + a] && d.present[i * k + b];
+            let (mut sa, mut sb, mut m) = (0.0, 0.0, 0usize);
+            for i in (0..n).filter(both) {
+                sa += d.x[i * k + a];
+                sb += d.x[i * k + b];
+                m += 1;
+            }
+            if m < 2 {
+                return Err(Na::new(if a == b {
+                    format!("item {} is answered on fewer than 2 observations", a + 1)
+                } else {
+                    format!("items {} and {} are answered together on fewer than 2 observations", a + 1, b + 1)
+                }));
+            }
+            let (ma, mb) = (sa / m as f64, sb / m as f64);
+            let s: f64 = (0..n).filter(both).map(|i| (d.x[i * k + a] - ma) * (d.x[i * k + b] - mb)).sum();
+            c[a * k + b] = s / (m - 1) as f64;
+            c[b * k + a] = c[a * k + b];
+            pair_n[a * k + b] = m;
+            pair_n[b * k + a] = m;
+            if a == b {
+                means[a] = ma;
+            }
+        }
+    }
+    Ok(PairwiseCov { c, pair_n, k, means })
+}
+
 /// α from a covariance matrix.
 pub fn alpha_from_cov(c: &[f64], k: usize) -> StatResult<f64> {
     let total: f64 = c.iter().sum();
@@ -100,6 +244,17 @@ pub fn alpha_from_cov(c: &[f64], k: usize) -> StatResult<f64> {
 pub fn cronbach_alpha(it: &Items) -> StatResult<f64> {
     it.check()?;
     alpha_from_cov(&it.cov(), it.k)
+}
+
+/// Cronbach's α of rows with missing values under the given rule.
+pub fn cronbach_alpha_rows(rows: &[Vec<Option<f64>>], missing: Missing) -> StatResult<f64> {
+    match missing {
+        Missing::Listwise => cronbach_alpha(&Items::listwise(rows)?),
+        Missing::Pairwise => {
+            let pc = pairwise_cov(&ItemRows::new(rows)?)?;
+            alpha_from_cov(&pc.c, pc.k)
+        }
+    }
 }
 
 /// Feldt (1965) CI for α: `[1 − (1 − α) F_{1−γ/2}, 1 − (1 − α) F_{γ/2}]` with
@@ -136,8 +291,13 @@ pub fn alpha_from_cor(r: &[f64], k: usize) -> StatResult<f64> {
 /// Standardized α (α of the item correlation matrix).
 pub fn standardized_alpha(it: &Items) -> StatResult<f64> {
     it.check()?;
-    let r = cor_from_cov(&it.cov(), it.k)?;
-    alpha_from_cor(&r, it.k)
+    standardized_alpha_from_cov(&it.cov(), it.k)
+}
+
+/// Standardized α of a covariance matrix: α of `cov2cor(C)` (psych `std.alpha`).
+pub fn standardized_alpha_from_cov(c: &[f64], k: usize) -> StatResult<f64> {
+    let r = cor_from_cov(c, k)?;
+    alpha_from_cor(&r, k)
 }
 
 /// KR-20, defined only when every value is 0 or 1.
@@ -203,9 +363,13 @@ pub fn one_factor_ml(r: &[f64], k: usize) -> StatResult<(Vec<f64>, Vec<f64>)> {
 /// McDonald's ω total from a one-factor ML model (covariance metric).
 pub fn omega_total(it: &Items) -> StatResult<f64> {
     it.check()?;
-    let c = it.cov();
-    let k = it.k;
-    let r = cor_from_cov(&c, k)?;
+    omega_from_cov(&it.cov(), it.k)
+}
+
+/// McDonald's ω total of a covariance matrix: one-factor ML on `cov2cor(C)`, back in the
+/// covariance metric (the fit is scale-invariant, so this is the ML fit of `C` itself).
+pub fn omega_from_cov(c: &[f64], k: usize) -> StatResult<f64> {
+    let r = cor_from_cov(c, k)?;
     let (lambda, psi) = one_factor_ml(&r, k)?;
     let sd: Vec<f64> = (0..k).map(|j| c[j * k + j].sqrt()).collect();
     let sl: f64 = (0..k).map(|j| lambda[j] * sd[j]).sum();
@@ -217,10 +381,20 @@ pub fn omega_total(it: &Items) -> StatResult<f64> {
 /// (any numbers; they are ranked).
 pub fn ordinal_alpha(it: &Items) -> StatResult<f64> {
     it.check()?;
-    let k = it.k;
-    let mut cats: Vec<Vec<f64>> = (0..k)
+    ordinal_alpha_of(it.n, it.k, |i, j| Some(it.x[i * it.k + j]))
+}
+
+/// Ordinal α from pairwise polychorics (thresholds from each item's answered values, each
+/// pair's table from the rows where both are answered).
+pub fn ordinal_alpha_pairwise(d: &ItemRows) -> StatResult<f64> {
+    d.check()?;
+    ordinal_alpha_of(d.n, d.k, |i, j| d.get(i, j))
+}
+
+fn ordinal_alpha_of(n: usize, k: usize, get: impl Fn(usize, usize) -> Option<f64>) -> StatResult<f64> {
+    let cats: Vec<Vec<f64>> = (0..k)
         .map(|j| {
-            let mut v: Vec<f64> = it.col(j).collect();
+            let mut v: Vec<f64> = (0..n).filter_map(|i| get(i, j)).collect();
             v.sort_by(|a, b| a.total_cmp(b));
             v.dedup();
             v
@@ -229,11 +403,11 @@ pub fn ordinal_alpha(it: &Items) -> StatResult<f64> {
     if cats.iter().any(|c| c.len() > 10) {
         return Err(Na::new("an item has more than 10 distinct values: not ordinal"));
     }
-    let data: Vec<Vec<usize>> = (0..it.n)
-        .map(|i| (0..k).map(|j| cats[j].iter().position(|&c| c == it.x[i * k + j]).expect("cat")).collect())
+    let data: Vec<Vec<Option<usize>>> = (0..n)
+        .map(|i| (0..k).map(|j| get(i, j).map(|v| cats[j].iter().position(|&c| c == v).expect("cat"))).collect())
         .collect();
-    let n_cats: Vec<usize> = cats.iter_mut().map(|c| c.len()).collect();
-    let r = polychoric_matrix(&data, &n_cats)?;
+    let n_cats: Vec<usize> = cats.iter().map(|c| c.len()).collect();
+    let r = polychoric_matrix_pairwise(&data, &n_cats)?;
     alpha_from_cor(&r, k)
 }
 
@@ -248,13 +422,18 @@ pub struct ItemStat {
 
 pub fn item_stats(it: &Items) -> StatResult<Vec<ItemStat>> {
     it.check()?;
-    let c = it.cov();
-    let k = it.k;
     let n = it.n as f64;
+    let means: Vec<f64> = (0..it.k).map(|j| it.col(j).sum::<f64>() / n).collect();
+    Ok(item_stats_from_cov(&it.cov(), it.k, &means))
+}
+
+/// Per-item statistics from a covariance matrix and the item means (psych `item.stats` and
+/// `alpha.drop`): SD `√C_jj`, `r.drop`, α of `C_{−j,−j}`.
+pub fn item_stats_from_cov(c: &[f64], k: usize, means: &[f64]) -> Vec<ItemStat> {
     let total_var: f64 = c.iter().sum();
-    Ok((0..k)
+    (0..k)
         .map(|j| {
-            let mean = it.col(j).sum::<f64>() / n;
+            let mean = means[j];
             let vj = c[j * k + j];
             // cov(x_j, X − x_j) = Σ_b c[j][b] − v_j ; var(X − x_j) = total − 2 Σ_b c[j][b] + v_j
             let row: f64 = (0..k).map(|b| c[j * k + b]).sum();
@@ -275,7 +454,7 @@ pub fn item_stats(it: &Items) -> StatResult<Vec<ItemStat>> {
             };
             ItemStat { mean, sd: vj.sqrt(), r_drop, alpha_if_deleted }
         })
-        .collect())
+        .collect()
 }
 
 /// Percentile bootstrap CI for raw α, resampling rows. Uses sufficient statistics per replicate
@@ -321,6 +500,74 @@ pub fn alpha_bootstrap(it: &Items, b: usize, seed: u64, level: f64) -> StatResul
     percentile_ci(&reps, level).ok_or_else(|| Na::new("too few bootstrap replicates with a defined α"))
 }
 
+/// Percentile bootstrap CI for raw α under pairwise deletion: each replicate resamples rows and
+/// recomputes the pairwise covariance matrix (as psych `alpha(n.iter = )`), from per-pair sums
+/// (`n_ab`, `Σ x_a`, `Σ x_b`, `Σ x_a x_b` over the rows where both are present), `O(n k²)` each.
+pub fn alpha_bootstrap_pairwise(d: &ItemRows, b: usize, seed: u64, level: f64) -> StatResult<(f64, f64, usize)> {
+    d.check()?;
+    let (n, k) = (d.n, d.k);
+    let tri = k * (k + 1) / 2;
+    // Row i's present items, as (index, value).
+    let rows: Vec<Vec<(usize, f64)>> =
+        (0..n).map(|i| (0..k).filter_map(|j| d.get(i, j).map(|v| (j, v))).collect()).collect();
+    // Offset of row a in the packed upper triangle: entry (a, b ≥ a) is at off[a] + b − a.
+    let off: Vec<usize> = (0..k)
+        .scan(0, |acc, a| {
+            let o = *acc;
+            *acc += k - a;
+            Some(o)
+        })
+        .collect();
+    let reps = resample_counts(
+        n,
+        b,
+        seed,
+        || [vec![0.0f64; tri], vec![0.0f64; tri], vec![0.0f64; tri], vec![0.0f64; tri]],
+        |counts, [m, sa, sb, sab]| {
+            for v in [&mut *m, &mut *sa, &mut *sb, &mut *sab] {
+                v.fill(0.0);
+            }
+            for (i, row) in rows.iter().enumerate() {
+                if counts[i] == 0 {
+                    continue;
+                }
+                let w = counts[i] as f64;
+                for (p, &(a, xa)) in row.iter().enumerate() {
+                    let wa = w * xa;
+                    for &(bb, xb) in &row[p..] {
+                        let e = off[a] + bb - a;
+                        m[e] += w;
+                        sa[e] += wa;
+                        sb[e] += w * xb;
+                        sab[e] += wa * xb;
+                    }
+                }
+            }
+            let (mut diag, mut total) = (0.0, 0.0);
+            for a in 0..k {
+                for bb in a..k {
+                    let e = off[a] + bb - a;
+                    if m[e] < 2.0 {
+                        return None;
+                    }
+                    let c = (sab[e] - sa[e] * sb[e] / m[e]) / (m[e] - 1.0);
+                    if a == bb {
+                        diag += c;
+                        total += c;
+                    } else {
+                        total += 2.0 * c;
+                    }
+                }
+            }
+            if !(total > 0.0) {
+                return None;
+            }
+            Some(k as f64 / (k as f64 - 1.0) * (1.0 - diag / total))
+        },
+    );
+    percentile_ci(&reps, level).ok_or_else(|| Na::new("too few bootstrap replicates with a defined α"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +591,43 @@ mod tests {
         assert_abs_diff_eq!(kr20(&it).unwrap(), cronbach_alpha(&it).unwrap(), epsilon = 1e-12);
         let it2 = items(&[&[2., 0.], &[1., 1.], &[0., 0.]]);
         assert!(kr20(&it2).is_err());
+    }
+    #[test]
+    fn pairwise_cov_matches_r() {
+        // R: cov(x, use = "pairwise") and psych::alpha(x)$total$raw_alpha; a row with no item is
+        // dropped and counted.
+        let v = |a: Option<f64>, b: Option<f64>, c: Option<f64>| vec![a, b, c];
+        let rows = vec![
+            v(Some(1.), Some(2.), Some(1.)),
+            v(Some(2.), None, Some(3.)),
+            v(Some(3.), Some(3.), None),
+            v(None, None, None),
+            v(Some(4.), Some(5.), Some(4.)),
+            v(None, Some(1.), Some(2.)),
+            v(Some(2.), Some(2.), Some(2.)),
+        ];
+        let d = ItemRows::new(&rows).unwrap();
+        assert_eq!((d.n, d.empty, d.n_complete()), (6, 1, 3));
+        let pc = pairwise_cov(&d).unwrap();
+        let want =
+            [1.3, 1.6666666666666667, 1.5, 1.6666666666666667, 2.3, 1.8333333333333333, 1.5, 1.8333333333333333, 1.3];
+        for (g, w) in pc.c.iter().zip(want) {
+            assert_abs_diff_eq!(*g, w, epsilon = 1e-14);
+        }
+        assert_eq!(pc.pair_n, vec![5, 4, 4, 4, 5, 4, 4, 4, 5]);
+        assert_eq!(pc.min_pair_n(), 4);
+        // Pairwise matrices need not be positive semi-definite: α can exceed 1 (as in psych).
+        assert_abs_diff_eq!(alpha_from_cov(&pc.c, 3).unwrap(), 1.006711409395973, epsilon = 1e-12);
+        assert_abs_diff_eq!(cronbach_alpha_rows(&rows, Missing::Pairwise).unwrap(), 1.006711409395973, epsilon = 1e-12);
+        // Two items never answered together → NA, never NaN.
+        let rows = vec![vec![Some(1.), None], vec![Some(2.), None], vec![None, Some(1.)], vec![None, Some(3.)]];
+        assert!(pairwise_cov(&ItemRows::new(&rows).unwrap()).unwrap_err().0.contains("together"));
+    }
+    #[test]
+    fn missing_rule_names() {
+        assert_eq!(Missing::default(), Missing::Pairwise);
+        assert_eq!((Missing::Pairwise.name(), Missing::Listwise.name()), ("pairwise", "listwise"));
+        assert_eq!(serde_json::to_string(&Missing::Listwise).unwrap(), "\"listwise\"");
     }
     #[test]
     fn listwise_counts_dropped() {

@@ -9,7 +9,9 @@
 //! (−1, 1) by golden-section/Brent search to 1e-10. This is the estimator of R psych
 //! `polychoric(global = TRUE)`, whose own optimiser stops at ≈1e-4 (R `optimize` default), so
 //! tests compare against psych's objective optimised to full precision
-//! (`scripts/reference/reliability.R`) and against psych's printed values at 1e-3.
+//! (`scripts/reference/reliability.R`, `alpha_missing.R`) and against psych's printed values at
+//! 1e-3. With missing values ([`polychoric_matrix_pairwise`]) thresholds come from each item's
+//! answered values and each table from the pair's complete rows, as psych.
 
 use super::{Na, StatResult};
 use statrs::function::erf::erfc;
@@ -299,45 +301,49 @@ pub fn polychoric_with(tx: &[f64], ty: &[f64], tab: &[Vec<f64>]) -> StatResult<f
 /// Polychoric correlation matrix of `k` ordinal variables (`data[i][j]` = category index of
 /// row `i`, variable `j`, complete rows). `n_cats[j]` is the number of categories of `j`.
 pub fn polychoric_matrix(data: &[Vec<usize>], n_cats: &[usize]) -> StatResult<Vec<f64>> {
+    let data: Vec<Vec<Option<usize>>> = data.iter().map(|row| row.iter().map(|&c| Some(c)).collect()).collect();
+    polychoric_matrix_pairwise(&data, n_cats)
+}
+
+/// Polychoric correlation matrix with missing values (`None`), as psych `polychoric` (global
+/// thresholds): each variable's thresholds from its answered values, each pair's table from the
+/// rows where both are answered. On complete rows this is [`polychoric_matrix`].
+pub fn polychoric_matrix_pairwise(data: &[Vec<Option<usize>>], n_cats: &[usize]) -> StatResult<Vec<f64>> {
     let k = n_cats.len();
     let mut th = Vec::with_capacity(k);
+    // Re-index categories to observed ones (empty categories carry no threshold information).
+    let mut maps: Vec<Vec<usize>> = Vec::with_capacity(k);
     for j in 0..k {
         let mut c = vec![0.0; n_cats[j]];
         for row in data {
-            c[row[j]] += 1.0;
+            if let Some(v) = row[j] {
+                c[v] += 1.0;
+            }
         }
-        // Drop empty categories (they carry no threshold information).
+        let mut m = vec![0; n_cats[j]];
+        let mut next = 0;
+        for (cat, &count) in c.iter().enumerate() {
+            m[cat] = next;
+            if count > 0.0 {
+                next += 1;
+            }
+        }
+        maps.push(m);
         let c: Vec<f64> = c.into_iter().filter(|&x| x > 0.0).collect();
         if c.len() < 2 {
             return Err(Na::new(format!("item {} has a single observed category", j + 1)));
         }
         th.push(thresholds(&c)?);
     }
-    // Re-index categories to observed ones.
-    let maps: Vec<Vec<usize>> = (0..k)
-        .map(|j| {
-            let mut seen = vec![false; n_cats[j]];
-            for row in data {
-                seen[row[j]] = true;
-            }
-            let mut m = vec![0; n_cats[j]];
-            let mut next = 0;
-            for c in 0..n_cats[j] {
-                m[c] = next;
-                if seen[c] {
-                    next += 1;
-                }
-            }
-            m
-        })
-        .collect();
     let mut r = vec![0.0; k * k];
     for a in 0..k {
         r[a * k + a] = 1.0;
         for b in a + 1..k {
             let mut tab = vec![vec![0.0; th[b].len() + 1]; th[a].len() + 1];
             for row in data {
-                tab[maps[a][row[a]]][maps[b][row[b]]] += 1.0;
+                if let (Some(x), Some(y)) = (row[a], row[b]) {
+                    tab[maps[a][x]][maps[b][y]] += 1.0;
+                }
             }
             let rho = polychoric_with(&th[a], &th[b], &tab)?;
             r[a * k + b] = rho;

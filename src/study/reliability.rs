@@ -73,8 +73,9 @@ pub fn reliability_records(study: &Study, d: &StudyData) -> Vec<Record> {
     out
 }
 
-/// Cronbach's α (and its item statistics) of the total and each subscale, then the item N/A
-/// and missing shares, all on primary observations.
+/// Cronbach's α (and its item statistics) of the total and each subscale, with missing and
+/// not-applicable items handled by `analysis.alpha_missing`, then the item N/A and missing
+/// shares, all on primary observations.
 fn internal_consistency_records(study: &Study, d: &StudyData, vt: &[Vec<f64>], o: &StatOpts, out: &mut Vec<Record>) {
     let cl = &d.checklist;
     let items = &study.spec.checklist.items;
@@ -87,7 +88,7 @@ fn internal_consistency_records(study: &Study, d: &StudyData, vt: &[Vec<f64>], o
         let rows: Vec<Vec<Option<f64>>> =
             primary.iter().map(|&i| js.iter().map(|&j| code_value(vt, j, cl.row(i)[j])).collect()).collect();
         let names: Vec<String> = js.iter().map(|&j| items[j].id.clone()).collect();
-        let recs = alpha_records(&rows, &names, o, name);
+        let recs = alpha_records(&rows, &names, o, name, study.spec.analysis.alpha_missing);
         out.extend(tag(recs, &[("analysis", "internal_consistency"), ("scale", name), ("level", "observation")]));
     }
     // Item N/A and missing shares (all primary observations).

@@ -6,6 +6,7 @@ use super::instrument::{self, Instrument};
 use crate::choices::{Lang, Level};
 use crate::error::{ErrorKind, InputError};
 use crate::io::ReadOptions;
+use crate::stats::consistency::Missing;
 use crate::stats::labels::{IccScale, KappaScale};
 use crate::stats::roc::CutoffRule;
 use serde::{Deserialize, Serialize};
@@ -456,6 +457,9 @@ pub struct Analysis {
     /// Interpretation labels for ICCs: `koo-li` or `cicchetti`.
     #[serde(default)]
     pub icc_scale: IccScale,
+    /// Missing item values in α and its family: `pairwise` (default) or `listwise`.
+    #[serde(default)]
+    pub alpha_missing: Missing,
 }
 
 fn default_precision() -> f64 {
@@ -528,6 +532,7 @@ impl Default for Analysis {
             precision: default_precision(),
             kappa_scale: KappaScale::default(),
             icc_scale: IccScale::default(),
+            alpha_missing: Missing::default(),
         }
     }
 }

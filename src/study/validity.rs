@@ -11,7 +11,7 @@ use crate::analysis::validity::{corr_records, roc_records, Benchmark};
 use crate::analysis::StatOpts;
 use crate::choices::Level;
 use crate::results::Record;
-use crate::stats::consistency::{cronbach_alpha, Items};
+use crate::stats::consistency::cronbach_alpha_rows;
 use crate::stats::correlation::{self, bh_adjust, correlate, Method};
 use crate::stats::multilevel;
 use crate::stats::roc::{self, Direction};
@@ -634,7 +634,7 @@ impl<'a> FormScorer<'a> {
             .collect()
     }
 
-    /// Cronbach's α of the set on primary observations (listwise).
+    /// Cronbach's α of the set on primary observations (missing items as `analysis.alpha_missing`).
     fn alpha(&self, set: &[usize]) -> Result<f64, Na> {
         let cl = &self.d.checklist;
         let rows: Vec<Vec<Option<f64>>> = self
@@ -642,10 +642,7 @@ impl<'a> FormScorer<'a> {
             .iter()
             .map(|&i| set.iter().map(|&j| code_value(&self.vt, j, cl.row(i)[j])).collect())
             .collect();
-        match Items::listwise(&rows) {
-            Ok(it) => cronbach_alpha(&it),
-            Err(na) => Err(na),
-        }
+        cronbach_alpha_rows(&rows, self.study.spec.analysis.alpha_missing)
     }
 
     /// AUC of a short total for the first threshold.

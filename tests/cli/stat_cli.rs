@@ -75,7 +75,17 @@ fn icc_contract_and_psych_values() {
 #[test]
 fn alpha_contract_items_and_formats() {
     let f = fixture("reference/items_mixed.csv");
-    let recs = json(&["stat", "alpha", f.to_str().unwrap(), "--items", "i1,i2,i3,i4,i5", "--bootstrap", "300"]);
+    let recs = json(&[
+        "stat",
+        "alpha",
+        f.to_str().unwrap(),
+        "--items",
+        "i1,i2,i3,i4,i5",
+        "--bootstrap",
+        "300",
+        "--missing",
+        "listwise",
+    ]);
     let n = names(&recs);
     for s in [
         "cronbach_alpha",
@@ -94,6 +104,20 @@ fn alpha_contract_items_and_formats() {
     let k = recs.iter().find(|r| r["statistic"] == "kr20").unwrap()["estimate"].as_f64().unwrap();
     assert!((a - k).abs() < 1e-12);
     assert!(recs.iter().filter(|r| r["statistic"] == "alpha_if_deleted").all(|r| r["item"].is_string()));
+    assert!(recs.iter().all(|r| r["missing"] == "listwise"));
+    // Pairwise (the default): every record says so, except KR-20, which needs complete rows.
+    let pw = json(&["stat", "alpha", f.to_str().unwrap(), "--items", "i1,i2,i3,i4,i5", "--bootstrap", "300"]);
+    assert_eq!(names(&pw), n);
+    for r in &pw {
+        let rule = if r["statistic"] == "kr20" { "listwise" } else { "pairwise" };
+        assert_eq!(r["missing"], rule, "{r}");
+    }
+    let a = pw.iter().find(|r| r["statistic"] == "cronbach_alpha").unwrap();
+    assert_eq!(
+        (a["n"].as_u64(), a["n_complete"].as_u64(), a["min_pairwise_n"].as_u64()),
+        (Some(150), Some(149), Some(149))
+    );
+    bin().args(["stat", "alpha", f.to_str().unwrap(), "--missing", "casewise"]).assert().code(2);
     // CSV and table render too.
     let csv = bin()
         .args(["stat", "alpha", f.to_str().unwrap(), "--format", "csv", "--bootstrap", "0"])
