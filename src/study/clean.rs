@@ -112,7 +112,7 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
     );
     if ck.is_none() && crow.is_none() {
         return Err(InputError::new(ErrorKind::UnknownColumn, path)
-            .line(1)
+            .line(t.header_line)
             .found(format!("columns {}", t.headers.join(", ")))
             .expected("a key column (or a row column): key, column, old_value, new_value, reason, who, date"));
     }
@@ -554,7 +554,7 @@ fn write_cleaned_spec(study: &Study, out: &Path, checklist_name: &str, class_nam
                 };
                 if let Some(n) = cleaned {
                     tb.insert("path".into(), toml::Value::String(n));
-                    for k in ["encoding", "format", "sheet", "value_labels", "decimal"] {
+                    for k in ["encoding", "format", "sheet", "value_labels", "decimal", "header_row"] {
                         tb.remove(k);
                     }
                 } else if let Some(p) = tb.get("path").and_then(|p| p.as_str()) {

@@ -134,6 +134,7 @@ fn ingest_notes(q: &mut Quality, d: &StudyData) {
             ),
         );
     }
+    header_notes(q, d);
     if d.issues.n_excluded > 0 {
         let first = &d.issues.excluded[0];
         q.push(
@@ -147,6 +148,26 @@ fn ingest_notes(q: &mut Quality, d: &StudyData) {
             format!(
                 "{} valor(es) inválido(s) excluido(s) (--keep-going); el primero: {} línea {}, columna '{}', valor '{}'",
                 d.issues.n_excluded, first.file, first.line, first.column, first.value
+            ),
+        );
+    }
+}
+
+/// Files whose header is below line 1: the title rows skipped (pushed only for such files).
+fn header_notes(q: &mut Quality, d: &StudyData) {
+    let files = std::iter::once((&d.checklist.file, &d.checklist.dialect))
+        .chain(d.class.as_ref().map(|c| (&c.file, &c.dialect)))
+        .chain(d.roster.as_ref().map(|r| (&r.file, &r.dialect)));
+    for (file, dialect) in files.filter(|(_, dl)| dl.header_line > 1) {
+        let l = dialect.header_line;
+        q.push(
+            Severity::Info,
+            "header_row",
+            (l - 1) as usize,
+            format!("{file}: header on line {l}; the {} line(s) above it (title or blank rows) were skipped", l - 1),
+            format!(
+                "{file}: encabezado en la línea {l}; se omitieron las {} línea(s) anteriores (título o filas vacías)",
+                l - 1
             ),
         );
     }
