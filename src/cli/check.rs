@@ -5,6 +5,8 @@ use crate::choices::Lang;
 use crate::io::atomic::write_atomic;
 use crate::io::export::{csv::rows_csv, xlsx::Book, Cell, NumFormat, Sheet};
 use crate::study::checks::{run_checks, IssueRow, FAMILIES};
+use crate::study::clean::corrections_csv;
+use crate::study::drafts::draft_corrections;
 use crate::study::pipeline::{self, RunOptions};
 use crate::study::quality::Severity;
 use crate::study::spec::Study;
@@ -19,7 +21,13 @@ Examples:
 
 Writes checks/issues.xlsx (a summary sheet and one sheet per family: ids, values, class,
 timing, observers, backcheck), checks/issues.csv and checks/issues.json. Invalid values never
-stop the checks: they are reported as rows. Thresholds live in the spec's [checks] table.";
+stop the checks: they are reported as rows. Thresholds live in the spec's [checks] table.
+
+When some problems have an evident fix (an ID that matches a roster or checklist ID only after
+ignoring case, spaces and accents, or up to one character; the later copy of an exact
+duplicate), checks/corrections-draft.csv proposes them in the format `clean --corrections`
+reads: review it, then `checkval clean study.toml --corrections checks/corrections-draft.csv`.
+No draft is written under --pseudonymize (corrections need the raw IDs).";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -42,7 +50,7 @@ pub struct Args {
     pub privacy: super::common::PrivacyArgs,
 }
 
-const HEAD: [&str; 13] = [
+const HEAD: [&str; 15] = [
     "family",
     "check_id",
     "severity",
@@ -52,6 +60,8 @@ const HEAD: [&str; 13] = [
     "center",
     "classroom",
     "observer",
+    "date",
+    "cycle",
     "column",
     "value",
     "message_es",
@@ -66,7 +76,7 @@ fn sev(s: Severity) -> &'static str {
     }
 }
 
-fn fields(r: &IssueRow) -> [String; 13] {
+fn fields(r: &IssueRow) -> [String; 15] {
     [
         r.family.to_string(),
         r.check_id.to_string(),
@@ -77,6 +87,8 @@ fn fields(r: &IssueRow) -> [String; 13] {
         r.center.clone(),
         r.classroom.clone(),
         r.observer.clone(),
+        r.date.clone(),
+        r.cycle.map(|c| c.to_string()).unwrap_or_default(),
         r.column.clone(),
         r.value.clone(),
         r.message_es.clone(),
@@ -142,6 +154,26 @@ fn write_xlsx(rows: &[IssueRow], out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `corrections-draft.csv` when there are corrections to propose (a stale one is removed
+/// otherwise, so the directory never holds a draft from an earlier run).
+fn write_draft(study: &Study, data: &pipeline::StudyData, since: Option<&str>, out: &Path, ui: &Ui) -> Result<()> {
+    let path = out.join("corrections-draft.csv");
+    let draft = if data.pseudonymized { Vec::new() } else { draft_corrections(study, data, since) };
+    if draft.is_empty() {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        if data.pseudonymized {
+            ui.info("no corrections-draft.csv under --pseudonymize (corrections need the raw IDs)");
+        }
+        return Ok(());
+    }
+    write_atomic(&path, &corrections_csv(&draft)?)?;
+    ui.info(format!("wrote {} ({} proposed correction(s) to review)", path.display(), draft.len()));
+    Ok(())
+}
+
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let study = Study::load(&a.spec)?;
     if let Some(s) = &a.since {
@@ -157,6 +189,7 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
         pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize: a.privacy.pseudonymizer()? })?;
     let rows = run_checks(&study, &data, since.as_deref());
     write_outputs(&rows, &a.out)?;
+    write_draft(&study, &data, since.as_deref(), &a.out, ui)?;
     let es = a.lang.is_es();
     ui.info(if es { "Revisión de datos de campo:" } else { "Field-data checks:" });
     for f in FAMILIES {

@@ -113,8 +113,112 @@ pub fn detect_delimiter(path: &Path, text: &str) -> Result<(u8, String), InputEr
         None => Err(InputError::new(ErrorKind::Delimiter, path)
             .found("no delimiter that splits the lines into the header's number of fields")
             .expected("a ',', ';', tab or '|' delimited file with a header row")
-            .hint(format!("tried: {tried}. Set `delimiter` for this file in the spec if it is unusual"))),
+            .hint(format!(
+                "tried: {tried}. Set `delimiter` for this file in the spec if it is unusual, or `header_row` if \
+                 rows above the header (a title, notes) are not recognised as such"
+            ))),
     }
+}
+
+/// Rows above the header that are looked at: title, notes and blank rows of an export.
+pub const MAX_ROWS_ABOVE_HEADER: usize = 20;
+
+/// Where a table's header starts when rows above it were skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderStart {
+    /// Byte offset of the header record in the text.
+    pub byte: usize,
+    /// Physical line of the header (1-based).
+    pub line: u64,
+    /// The first non-empty cell above the header (a title), shortened, for the ingest log.
+    pub title: Option<String>,
+}
+
+/// A number, date or time as exports write them (`3`, `-2,5`, `27/05/2026`, `09:08`,
+/// `2026-03-04T09:30:00`): digits with separators only.
+fn is_numberish(s: &str) -> bool {
+    let s = s.trim();
+    s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'-' | b'+' | b'/' | b':' | b'T' | b' '))
+}
+
+/// One sampled record for [`find_header`].
+struct Sampled {
+    byte: usize,
+    len: usize,
+    filled: usize,
+    text_cells: usize,
+    first: Option<String>,
+}
+
+/// The first records of `text` split by `delim` (quote-aware; blank lines are skipped).
+fn sample_records(text: &str, delim: u8, max: usize) -> Vec<Sampled> {
+    let mut rdr =
+        csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while out.len() < max {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {
+                let filled: Vec<&str> = rec.iter().map(str::trim).filter(|c| !c.is_empty()).collect();
+                out.push(Sampled {
+                    byte: rec.position().map_or(0, |p| p.byte() as usize),
+                    len: rec.len(),
+                    filled: filled.len(),
+                    text_cells: filled.iter().filter(|c| !is_numberish(c)).count(),
+                    first: filled.first().map(|c| c.chars().take(40).collect()),
+                });
+            }
+            Ok(false) | Err(_) => break,
+        }
+    }
+    out
+}
+
+/// Physical line (1-based) of the record starting at byte `b` (past the line terminator the
+/// csv reader leaves in front of a record).
+pub fn line_of_byte(text: &str, b: usize) -> (usize, u64) {
+    let bytes = text.as_bytes();
+    let mut b = b.min(bytes.len());
+    while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+        b += 1;
+    }
+    (b, 1 + bytes[..b].iter().filter(|&&c| c == b'\n').count() as u64)
+}
+
+/// Title and blank rows above the header (a CLASS export saved from Excel with a title row and
+/// an empty row above the table). The header is the first of the first
+/// [`MAX_ROWS_ABOVE_HEADER`] + 1 records whose count of non-empty cells equals the modal
+/// number of fields of the (up to 200) records after it, and whose non-empty cells are mostly
+/// (more than half) text rather than numbers, dates or times. Every record above it must be
+/// title-like: fewer than half of that width filled. `None` when the header is the first
+/// record (nothing to skip) or no record qualifies (the first record is then the header, as
+/// without detection).
+pub fn find_header(text: &str, delim: u8) -> Option<HeaderStart> {
+    let recs = sample_records(text, delim, MAX_ROWS_ABOVE_HEADER + 201);
+    for h in 0..recs.len().min(MAX_ROWS_ABOVE_HEADER + 1) {
+        let following = &recs[h + 1..recs.len().min(h + 201)];
+        let mut counts: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+        for r in following {
+            *counts.entry(r.len).or_default() += 1;
+        }
+        // The modal width; ties go to the wider one.
+        let (&width, _) = counts.iter().max_by_key(|(w, n)| (**n, **w))?;
+        let r = &recs[h];
+        if width > 1 && r.filled == width && 2 * r.text_cells > r.filled {
+            if h == 0 {
+                return None;
+            }
+            let (byte, line) = line_of_byte(text, r.byte);
+            let title = recs[..h].iter().find_map(|x| x.first.clone());
+            return Some(HeaderStart { byte, line, title });
+        }
+        if 2 * r.filled >= width.max(2) {
+            // A table-like row: no title block above a header here.
+            return None;
+        }
+    }
+    None
 }
 
 fn is_decimal_with(s: &str, mark: char) -> bool {
@@ -181,6 +285,35 @@ mod tests {
         let e = detect_delimiter(Path::new("f"), "a\nb\n").unwrap_err();
         assert_eq!(e.kind, ErrorKind::Delimiter);
         assert!(e.hint.unwrap().contains("';'"));
+    }
+    #[test]
+    fn title_and_blank_rows_above_the_header_are_found() {
+        let table = "Centro;Sala;Ciclo;PC\nC1;S1;1;5,5\nC1;S1;2;4\nC2;S1;1;3\n";
+        // Excel-padded title and empty rows, a bare title line, and a blank line.
+        for (above, line) in [
+            ("Reporte CLASS;;;\n;;;\n", 3),
+            ("Observación CLASS, ciclo 1\n\n", 3),
+            ("Reporte\nExportado: 2026-05-01;;;\n\n", 4),
+        ] {
+            let text = format!("{above}{table}");
+            let h = find_header(&text, b';').unwrap_or_else(|| panic!("no header found under {above:?}"));
+            assert_eq!(h.line, line, "{above:?}");
+            assert!(text[h.byte..].starts_with("Centro;"), "{above:?}");
+            assert!(h.title.is_some());
+        }
+        // No title: nothing to skip.
+        assert_eq!(find_header(table, b';'), None);
+        // A header with an unnamed column is still the first row (no guessing below it).
+        assert_eq!(find_header(";a;b\n1;Sí;No\n2;No;Sí\n", b';'), None);
+        // A notes row with most cells filled is not a title: detection declines.
+        assert_eq!(find_header("Programa;IMSS;Región;\nCentro;Sala;Ciclo;PC\nC1;S1;1;5\n", b';'), None);
+    }
+    #[test]
+    fn numeric_rows_are_not_headers() {
+        // Title, then rows that are all numbers: no header to find.
+        assert_eq!(find_header("Totales\n1;2;3\n4;5;6\n", b';'), None);
+        assert!(is_numberish("27/05/2026") && is_numberish("19,1") && is_numberish("09:08"));
+        assert!(!is_numberish("Clima positivo") && !is_numberish("GDR-0001") && !is_numberish(""));
     }
     #[test]
     fn mixed_decimals_default_to_point() {

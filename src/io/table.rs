@@ -25,6 +25,21 @@ pub struct ReadOptions {
     pub sheet: Option<String>,
     /// SPSS/Stata: write codes instead of value labels.
     pub codes: bool,
+    /// Where the header row is (title rows above it are skipped).
+    pub header: HeaderRow,
+}
+
+/// Where a table's header row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderRow {
+    /// Detected: title and blank rows above the header are skipped (see
+    /// [`dialect::find_header`]).
+    #[default]
+    Detect,
+    /// The spec's `header_row`: the 1-based row (physical line, or spreadsheet row) of the header.
+    At(u64),
+    /// The first row, always (formats whose header is the variable names).
+    First,
 }
 
 /// What was inferred about a file, logged and written to provenance.
@@ -37,13 +52,26 @@ pub struct Dialect {
     pub delimiter_detected: bool,
     pub decimal: char,
     pub decimal_detected: bool,
+    /// Physical line (spreadsheet row) of the header; 1 unless title rows were skipped.
+    #[serde(skip_serializing_if = "is_first_line")]
+    pub header_line: u64,
     pub notes: Vec<String>,
+}
+
+fn is_first_line(l: &u64) -> bool {
+    *l == 1
 }
 
 /// A decoded delimited file with a validated header.
 pub struct TextTable {
     pub path: PathBuf,
+    /// The decoded file, including any title rows above the header.
     pub text: String,
+    /// Byte offset of the header record in `text` (0 unless title rows were skipped).
+    pub start: usize,
+    /// Physical line of the header (1 unless title rows were skipped); records keep their
+    /// physical line numbers.
+    pub header_line: u64,
     pub delimiter: u8,
     pub decimal: DecimalMark,
     pub headers: Vec<String>,
@@ -78,20 +106,36 @@ impl TextTable {
         )?;
         if grid.rows.is_empty() {
             return Err(InputError::new(ErrorKind::HeaderOnly, path)
-                .line(1)
+                .line(1 + grid.first_row)
                 .found("a header row and no data rows")
                 .expected("at least one data row"));
         }
+        // Workbooks may carry title rows above the table (detected like CSV title rows, and
+        // `header_row` counts spreadsheet rows); other formats' header is the variable names.
+        let header = match (format, opts.header) {
+            (Format::Spreadsheet, HeaderRow::At(n)) if n > grid.first_row => HeaderRow::At(n - grid.first_row),
+            (Format::Spreadsheet, HeaderRow::At(n)) => {
+                return Err(InputError::new(ErrorKind::Spec, path)
+                    .column("header_row")
+                    .found(format!("header_row = {n}"))
+                    .expected(format!("a row of the sheet's table, which starts on row {}", grid.first_row + 1)))
+            }
+            (Format::Spreadsheet, h) => h,
+            _ => HeaderRow::First,
+        };
         let text = grid.to_csv();
         let plain = ReadOptions {
             encoding: Some("utf-8".into()),
             delimiter: Some(",".into()),
             decimal: Some(".".into()),
+            header,
             ..Default::default()
         };
-        let mut t = Self::from_vec(path, text.into_bytes(), &plain)?;
+        // Rows are numbered as in the spreadsheet when its table starts below row 1.
+        let mut t = Self::from_text(path, text.into_bytes(), &plain, grid.first_row)?;
         t.dialect.encoding = format!("{} (read as UTF-8 text)", format.name());
-        t.dialect.notes = grid.notes;
+        let header_notes = std::mem::replace(&mut t.dialect.notes, grid.notes);
+        t.dialect.notes.extend(header_notes.into_iter().filter(|n| n.starts_with("header")));
         Ok(t)
     }
 
@@ -100,6 +144,12 @@ impl TextTable {
     }
 
     pub fn from_vec(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<TextTable, InputError> {
+        Self::from_text(path, bytes, opts, 0)
+    }
+
+    /// [`from_vec`](Self::from_vec) for text whose first line is physical line
+    /// `lines_above + 1` of the source (a spreadsheet table that starts below row 1).
+    fn from_text(path: &Path, bytes: Vec<u8>, opts: &ReadOptions, lines_above: u64) -> Result<TextTable, InputError> {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(InputError::new(ErrorKind::EmptyFile, path)
                 .found("an empty file")
@@ -108,10 +158,17 @@ impl TextTable {
         let (text, enc): (String, EncodingInfo) = encoding::decode_owned(path, bytes, opts.encoding.as_deref())?;
         let mut notes = Vec::new();
         let forced_delim = dialect::parse_delimiter(opts.delimiter.as_deref(), path)?;
+        let head = locate_header(path, &text, forced_delim, opts.header)?;
+        let (start, header_line) = head.as_ref().map_or((0, 1), |h| (h.byte, h.line));
+        let header_line = header_line + lines_above;
+        if let Some(h) = &head {
+            notes.push(header_note(h, header_line, opts.header));
+        }
+        let body = &text[start..];
         let (delimiter, delim_detected) = match forced_delim {
             Some(d) => (d, false),
             None => {
-                let (d, tried) = dialect::detect_delimiter(path, &text)?;
+                let (d, tried) = dialect::detect_delimiter(path, body)?;
                 notes.push(format!("delimiter {} detected ({tried})", dialect::delimiter_name(d)));
                 (d, true)
             }
@@ -119,12 +176,12 @@ impl TextTable {
         let (decimal, dec_detected) = match dialect::parse_decimal(opts.decimal.as_deref(), path)? {
             Some(d) => (d, false),
             None => {
-                let (d, why) = dialect::detect_decimal(&text, delimiter);
+                let (d, why) = dialect::detect_decimal(body, delimiter);
                 notes.push(format!("decimal mark {why}"));
                 (d, true)
             }
         };
-        let headers = read_headers(path, &text, delimiter)?;
+        let headers = read_headers(path, body, delimiter, header_line)?;
         let dialect = Dialect {
             encoding: enc.name.clone(),
             bom: enc.bom,
@@ -133,13 +190,14 @@ impl TextTable {
             delimiter_detected: delim_detected,
             decimal: decimal.as_char(),
             decimal_detected: dec_detected,
+            header_line,
             notes,
         };
-        let t = TextTable { path: path.to_path_buf(), text, delimiter, decimal, headers, dialect };
+        let t = TextTable { path: path.to_path_buf(), text, start, header_line, delimiter, decimal, headers, dialect };
         // Header-only files are an error: there is nothing to analyse.
         if t.records().next().is_none() {
             return Err(InputError::new(ErrorKind::HeaderOnly, path)
-                .line(1)
+                .line(header_line)
                 .found("a header row and no data rows")
                 .expected("at least one data row"));
         }
@@ -152,10 +210,15 @@ impl TextTable {
             .delimiter(self.delimiter)
             .has_headers(true)
             .flexible(false)
-            .from_reader(self.text.as_bytes());
+            .from_reader(self.body().as_bytes());
         // Consume the header so positions are right.
         let _ = rdr.byte_headers();
-        Records { table: self, rdr, done: false, scan_byte: 0, scan_line: 1 }
+        Records { table: self, rdr, done: false, scan_byte: 0, scan_line: self.header_line }
+    }
+
+    /// The text from the header on (title rows above it left out).
+    pub fn body(&self) -> &str {
+        &self.text[self.start..]
     }
 
     /// Visit every data record with its line, reusing one record buffer (the fast path for
@@ -178,7 +241,8 @@ impl TextTable {
     /// Split the data rows into about `n` contiguous chunks at line breaks outside quotes, so
     /// that large exports can be parsed in parallel. Chunks are in file order.
     pub fn chunks(&self, n: usize) -> Vec<Chunk<'_>> {
-        let bytes = self.text.as_bytes();
+        let body = self.body();
+        let bytes = body.as_bytes();
         // End of the header record: the first newline outside quotes.
         let mut in_q = false;
         let mut start = bytes.len();
@@ -193,7 +257,8 @@ impl TextTable {
         let data = &bytes[start..];
         let target = (data.len() / n.max(1)).max(1 << 20);
         let mut out = Vec::new();
-        let mut line = 2u64;
+        // The first data line: after the header record's own line breaks.
+        let mut line = self.header_line + bytes[..start].iter().filter(|&&c| c == b'\n').count() as u64;
         let mut begin = 0usize;
         let mut quotes_even = true;
         let mut lines_in_chunk = 0u64;
@@ -205,7 +270,7 @@ impl TextTable {
             } else if b == b'\n' {
                 lines_in_chunk += 1;
                 if quotes_even && i + 1 - begin >= target {
-                    out.push(Chunk { table: self, text: &self.text[start + begin..start + i + 1], first_line: line });
+                    out.push(Chunk { table: self, text: &body[start + begin..start + i + 1], first_line: line });
                     line += lines_in_chunk;
                     lines_in_chunk = 0;
                     begin = i + 1;
@@ -214,7 +279,7 @@ impl TextTable {
             i += 1;
         }
         if begin < data.len() {
-            out.push(Chunk { table: self, text: &self.text[start + begin..], first_line: line });
+            out.push(Chunk { table: self, text: &body[start + begin..], first_line: line });
         }
         out
     }
@@ -248,14 +313,14 @@ impl Records<'_> {
     /// Physical line where the record starting at byte `b` begins: newlines before it, skipping
     /// the line terminator the csv reader leaves in front of the record.
     fn line_at(&mut self, b: usize) -> u64 {
-        let bytes = self.table.text.as_bytes();
+        let bytes = self.table.body().as_bytes();
         let mut b = b.min(bytes.len());
         while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
             b += 1;
         }
         if b < self.scan_byte {
             self.scan_byte = 0;
-            self.scan_line = 1;
+            self.scan_line = self.table.header_line;
         }
         self.scan_line += bytes[self.scan_byte..b].iter().filter(|&&c| c == b'\n').count() as u64;
         self.scan_byte = b;
@@ -391,7 +456,97 @@ fn csv_error(path: &Path, e: csv::Error, n_headers: usize) -> InputError {
     err
 }
 
-fn read_headers(path: &Path, text: &str, delim: u8) -> Result<Vec<String>, InputError> {
+/// Where the header starts, per `header` (`None`: on the first record, nothing skipped). With
+/// detection and a forced delimiter, title rows are looked for with it. Otherwise the readings
+/// considered are the delimiter detected on the whole file (with any title rows it shows), and
+/// each candidate delimiter whose title rows [`dialect::find_header`] finds and which
+/// detection confirms on the text from that header on (a bare title line defeats detection on
+/// the whole file, or fools it when the title holds a comma). The reading with the widest
+/// header wins; ties keep the whole-file reading.
+fn locate_header(
+    path: &Path,
+    text: &str,
+    forced: Option<u8>,
+    header: HeaderRow,
+) -> Result<Option<dialect::HeaderStart>, InputError> {
+    match header {
+        HeaderRow::First | HeaderRow::At(1) => return Ok(None),
+        HeaderRow::At(n) => return header_at(path, text, n).map(Some),
+        HeaderRow::Detect => {}
+    }
+    if let Some(d) = forced {
+        return Ok(dialect::find_header(text, d));
+    }
+    let width = |h: &Option<dialect::HeaderStart>, d: u8| {
+        let from = h.as_ref().map_or(0, |h| h.byte);
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(d)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&text.as_bytes()[from..]);
+        rdr.byte_records().next().and_then(|r| r.ok()).map_or(0, |r| r.len())
+    };
+    let mut best: Option<(usize, Option<dialect::HeaderStart>)> = None;
+    let mut consider = |h: Option<dialect::HeaderStart>, d: u8| {
+        let w = width(&h, d);
+        if best.as_ref().is_none_or(|(bw, _)| w > *bw) {
+            best = Some((w, h));
+        }
+    };
+    if let Ok((d, _)) = dialect::detect_delimiter(path, text) {
+        consider(dialect::find_header(text, d), d);
+    }
+    for &d in &dialect::CANDIDATES {
+        if let Some(h) = dialect::find_header(text, d) {
+            if dialect::detect_delimiter(path, &text[h.byte..]).is_ok_and(|x| x.0 == d) {
+                consider(Some(h), d);
+            }
+        }
+    }
+    Ok(best.and_then(|(_, h)| h))
+}
+
+/// The header on physical line `n` (the spec's `header_row`).
+fn header_at(path: &Path, text: &str, n: u64) -> Result<dialect::HeaderStart, InputError> {
+    let bad = |found: String| {
+        InputError::new(ErrorKind::Spec, path)
+            .line(n)
+            .column("header_row")
+            .found(found)
+            .expected("header_row = the row number of the header line (1 = the first line)")
+    };
+    if n == 0 {
+        return Err(bad("header_row = 0".into()));
+    }
+    let mut byte = 0usize;
+    for _ in 1..n {
+        match text[byte..].find('\n') {
+            Some(i) => byte += i + 1,
+            None => return Err(bad(format!("header_row = {n}, but the file has fewer lines"))),
+        }
+    }
+    let line_text = text[byte..].lines().next().unwrap_or("");
+    if line_text.trim().is_empty() {
+        return Err(bad(format!("header_row = {n}, but line {n} is blank")));
+    }
+    let title = text[..byte].lines().map(str::trim).find(|l| !l.is_empty()).map(|l| l.chars().take(40).collect());
+    Ok(dialect::HeaderStart { byte, line: n, title })
+}
+
+/// The ingest-log line for a header found below line 1.
+fn header_note(h: &dialect::HeaderStart, line: u64, how: HeaderRow) -> String {
+    let why = match how {
+        HeaderRow::At(_) => "header_row in the spec",
+        _ => "detected",
+    };
+    format!(
+        "header on line {line} ({why}): the {} line(s) above it skipped as title or blank rows{}",
+        h.line - 1,
+        h.title.as_ref().map(|t| format!(" (title '{t}')")).unwrap_or_default()
+    )
+}
+
+fn read_headers(path: &Path, text: &str, delim: u8, line: u64) -> Result<Vec<String>, InputError> {
     let mut rdr =
         csv::ReaderBuilder::new().delimiter(delim).has_headers(true).flexible(false).from_reader(text.as_bytes());
     let h = rdr.headers().map_err(|e| csv_error(path, e, 0))?.clone();
@@ -401,7 +556,7 @@ fn read_headers(path: &Path, text: &str, delim: u8) -> Result<Vec<String>, Input
         let name = if name.is_empty() { format!("unnamed_{}", i + 1) } else { name };
         if let Some(j) = out.iter().position(|o| *o == name) {
             return Err(InputError::new(ErrorKind::DuplicateHeader, path)
-                .line(1)
+                .line(line)
                 .column(name.clone())
                 .found(format!("'{name}' at positions {} and {}", j + 1, i + 1))
                 .expected("unique column names"));
@@ -557,6 +712,50 @@ mod tests {
             t.records().map(|r| r.unwrap()).map(|(l, r)| (l, r.get(0).unwrap().to_string())).collect();
         assert_eq!(lines, serial);
         assert_eq!(lines.len(), 50_000);
+    }
+    #[test]
+    fn title_rows_are_skipped_and_lines_stay_physical() {
+        let t = tt("Reporte CLASS\r\n\r\nCentro;Sala;PC\r\nC1;S1;5\r\nC1;S2;4\r\n").unwrap();
+        assert_eq!(t.headers, vec!["Centro", "Sala", "PC"]);
+        assert_eq!((t.header_line, t.dialect.header_line), (3, 3));
+        assert!(t.dialect.notes.iter().any(|n| n.contains("header on line 3") && n.contains("Reporte CLASS")));
+        let lines: Vec<u64> = t.records().map(|r| r.unwrap().0).collect();
+        assert_eq!(lines, vec![4, 5]);
+        let mut chunked = Vec::new();
+        for c in t.chunks(4) {
+            c.each_record(|l, _| {
+                chunked.push(l);
+                Ok(())
+            })
+            .unwrap();
+        }
+        assert_eq!(chunked, lines);
+        // A ragged row below the title names its physical line.
+        let t = tt("Reporte\n\na;b;c\n1;2;3\n4;5\n").unwrap();
+        let errs: Vec<_> = t.records().filter_map(|r| r.err()).collect();
+        assert_eq!(errs[0].line, Some(5));
+    }
+    #[test]
+    fn header_row_option() {
+        let text = "Programa;IMSS;Ciclo 1\nCentro;Sala;PC\nC1;S1;5\n";
+        let at = |n| {
+            TextTable::from_bytes(
+                Path::new("t.csv"),
+                text.as_bytes(),
+                &ReadOptions { header: HeaderRow::At(n), ..Default::default() },
+            )
+        };
+        let t = at(2).unwrap();
+        assert_eq!((t.headers[0].as_str(), t.header_line), ("Centro", 2));
+        assert_eq!(t.records().map(|r| r.unwrap().0).collect::<Vec<_>>(), vec![3]);
+        assert!(t.dialect.notes.iter().any(|n| n.contains("header_row")));
+        assert_eq!(at(1).unwrap().headers[0], "Programa");
+        for bad in [0, 9] {
+            let e = at(bad).unwrap_err();
+            assert_eq!((e.kind, e.column.as_deref()), (ErrorKind::Spec, Some("header_row")), "{bad}");
+        }
+        // Detection alone keeps the notes row as the header (it is not title-like).
+        assert_eq!(tt(text).unwrap().headers[0], "Programa");
     }
     #[test]
     fn header_only_and_empty() {

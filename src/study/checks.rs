@@ -1,8 +1,11 @@
 //! High-frequency field checks (`checkval check`): the daily routine of the survey firm, in the
 //! spirit of IPA's `ipacheck` and `bcstats`, with the double-coded observation as back-check and
 //! the observer as enumerator. Every finding is one [`IssueRow`] with file, row, IDs, column,
-//! value, check id, severity and a message in Spanish and English.
+//! value, check id, severity and a message in Spanish and English. A row about one observation
+//! (of the checklist, the CLASS file or a roster center) names it: key, center, classroom,
+//! observer, date and, for a CLASS cycle, the cycle, as far as the file has them.
 
+use super::idmatch::IdRef;
 use super::ingest::FnvBuild;
 use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, Roster, MISSING_CODE, NA_CODE};
 use super::instrument::Instrument;
@@ -25,6 +28,10 @@ pub struct IssueRow {
     pub center: String,
     pub classroom: String,
     pub observer: String,
+    /// ISO date of the visit.
+    pub date: String,
+    /// CLASS cycle, for a problem in one cycle's row.
+    pub cycle: Option<u32>,
     pub column: String,
     pub value: String,
     pub message_en: String,
@@ -44,6 +51,8 @@ fn row(family: &'static str, check_id: &'static str, severity: Severity, file: &
         center: m.map(|m| m.center.to_string()).unwrap_or_default(),
         classroom: m.map(|m| m.classroom.to_string()).unwrap_or_default(),
         observer: m.map(|m| m.observer.to_string()).unwrap_or_default(),
+        date: m.and_then(|m| m.date.as_deref()).unwrap_or_default().to_string(),
+        cycle: None,
         column: String::new(),
         value: String::new(),
         message_en: String::new(),
@@ -139,6 +148,9 @@ fn excluded_values(cx: &Ctx, out: &mut Vec<IssueRow>) {
             .unwrap_or_else(|| v.file.clone());
         let mut r = row("values", "invalid_value", Severity::Error, &file, None).col(v.column.clone(), v.value.clone());
         r.row = Some(v.line);
+        let ids = v.ids.clone();
+        (r.key, r.center, r.classroom, r.observer, r.date, r.cycle) =
+            (ids.key, ids.center, ids.classroom, ids.observer, ids.date, ids.cycle);
         out.push(r.msg(
             format!("value outside the allowed set; expected {}", v.expected),
             format!("valor fuera de los permitidos; se esperaba {}", v.expected),
@@ -146,16 +158,25 @@ fn excluded_values(cx: &Ctx, out: &mut Vec<IssueRow>) {
     }
 }
 
-/// Centers missing from the roster, roster centers without data, and progress by the first
-/// roster attribute.
+/// Centers missing from the roster (checklist and CLASS observations, with the closest roster
+/// ID), roster centers without data, and progress by the first roster attribute.
 fn roster_checks(cx: &Ctx, roster: &Roster, out: &mut Vec<IssueRow>) {
     let (study, cl, cf) = (cx.study, cx.cl, cx.cf);
-    for m in cl.meta.iter().filter(|m| cx.keep(m)) {
-        if !roster.centers.contains_key(&*m.center) {
+    let class = cx.d.class.as_ref();
+    let class_col = study.spec.class.as_ref().map(|c| c.columns.center.clone()).unwrap_or_default();
+    let files = std::iter::once((cf, &study.spec.checklist.columns.center, cl.meta.as_slice()))
+        .chain(class.map(|c| (c.file.as_str(), &class_col, c.obs.as_slice())));
+    for (file, col, metas) in files {
+        for m in metas.iter().filter(|m| cx.keep(m) && !roster.centers.contains_key(&*m.center)) {
+            let (hint_en, hint_es) =
+                cx.d.id_matches.centers.get(&*m.center).map(|c| c.message(IdRef::RosterCenter)).unwrap_or_default();
             out.push(
-                row("ids", "center_not_in_roster", Severity::Error, cf, Some(m))
-                    .col(study.spec.checklist.columns.center.clone(), m.center.to_string())
-                    .msg("center not in the roster", "el centro no está en el marco muestral"),
+                row("ids", "center_not_in_roster", Severity::Error, file, Some(m))
+                    .col(col.clone(), m.center.to_string())
+                    .msg(
+                        format!("center not in the roster{hint_en}"),
+                        format!("el centro no está en el marco muestral{hint_es}"),
+                    ),
             );
         }
     }
@@ -170,6 +191,7 @@ fn roster_checks(cx: &Ctx, roster: &Roster, out: &mut Vec<IssueRow>) {
         } else {
             let mut r = row("ids", "roster_center_without_data", Severity::Info, &roster.file, None);
             r.center = c.clone();
+            r.row = roster.lines.get(c).copied();
             out.push(r.msg(
                 "roster center with no checklist data yet",
                 "centro del marco muestral sin datos de lista de cotejo",
@@ -236,20 +258,34 @@ fn instrument_link_checks(cx: &Ctx, c: &ClassData, out: &mut Vec<IssueRow>) {
     let (cl, cf) = (cx.cl, cx.cf);
     let cs_rooms: BTreeSet<(&str, &str)> = c.obs.iter().map(|m| (&*m.center, &*m.classroom)).collect();
     let cl_rooms: BTreeSet<(&str, &str)> = cl.meta.iter().map(|m| (&*m.center, &*m.classroom)).collect();
+    // Near-matches of classroom IDs between the two files (see `idmatch`).
+    let near = &cx.d.id_matches.classrooms;
+    let near_rev = cx.d.id_matches.class_rooms_for_checklist();
     for m in cl.meta.iter().filter(|m| m.role == Role::Primary && cx.keep(m)) {
         if !cs_rooms.contains(&(&*m.center, &*m.classroom)) {
-            out.push(
-                row("ids", "checklist_without_class", Severity::Warning, cf, Some(m))
-                    .msg("no CLASS observation for this classroom", "no hay observación CLASS de esta sala"),
-            );
+            let (en, es) = match near_rev.get(&(&*m.center, &*m.classroom)) {
+                Some((r, how)) => (
+                    format!("; the CLASS file has classroom '{r}' in this center ({})", how.describe_en()),
+                    format!("; el archivo CLASS tiene la sala '{r}' en este centro ({})", how.describe_es()),
+                ),
+                None => Default::default(),
+            };
+            out.push(row("ids", "checklist_without_class", Severity::Warning, cf, Some(m)).msg(
+                format!("no CLASS observation for this classroom{en}"),
+                format!("no hay observación CLASS de esta sala{es}"),
+            ));
         }
     }
     for m in c.obs.iter().filter(|m| m.role == Role::Primary && cx.keep(m)) {
         if !cl_rooms.contains(&(&*m.center, &*m.classroom)) {
-            out.push(
-                row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m))
-                    .msg("no checklist observation for this classroom", "no hay lista de cotejo de esta sala"),
-            );
+            let (en, es) = near
+                .get(&(m.center.to_string(), m.classroom.to_string()))
+                .map(|n| n.message(IdRef::ChecklistClassroom))
+                .unwrap_or_default();
+            out.push(row("ids", "class_without_checklist", Severity::Warning, &c.file, Some(m)).msg(
+                format!("no checklist observation for this classroom{en}"),
+                format!("no hay lista de cotejo de esta sala{es}"),
+            ));
         }
     }
 }
@@ -411,20 +447,22 @@ fn class_cycle_checks(cx: &Ctx, c: &ClassData, out: &mut Vec<IssueRow>) {
     let expected = cx.study.spec.class.as_ref().map_or(4, |c| c.cycles);
     let mut cycles: Vec<Vec<u32>> = vec![Vec::new(); c.obs.len()];
     for cy in &c.cycles {
+        // Rows about one cycle name the cycle's own row.
+        let at_cycle = |r: IssueRow| IssueRow { row: Some(cy.line), cycle: Some(cy.cycle), ..r };
         if cycles[cy.obs].contains(&cy.cycle) {
-            out.push(
+            out.push(at_cycle(
                 row("class", "duplicate_cycle", Severity::Error, &c.file, Some(&c.obs[cy.obs]))
                     .col("cycle", cy.cycle.to_string())
                     .msg("cycle entered twice for this observation", "ciclo capturado dos veces en esta observación"),
-            );
+            ));
         }
         cycles[cy.obs].push(cy.cycle);
         if cy.values.iter().all(|v| v.is_none()) {
-            out.push(
+            out.push(at_cycle(
                 row("class", "empty_cycle", Severity::Warning, &c.file, Some(&c.obs[cy.obs]))
                     .col("cycle", cy.cycle.to_string())
                     .msg("cycle without any dimension score", "ciclo sin ningún puntaje"),
-            );
+            ));
         }
     }
     for (i, cs) in cycles.iter_mut().enumerate() {

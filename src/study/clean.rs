@@ -14,6 +14,9 @@
 //! workbook (XLSX/ODS). Cleaned exports are UTF-8 CSV whatever the input format. In the
 //! cleaned checklist, columns that are neither a role, an item nor listed in
 //! `checklist.carry` are dropped (free text is carried only where the spec says so).
+//!
+//! `check` proposes the evident fixes in this same format (`corrections-draft.csv`, see
+//! [`CorrectionRow`] and `study::drafts`).
 
 use super::privacy::Pseudonymizer;
 use super::spec::{Columns, Study};
@@ -32,6 +35,106 @@ pub enum AuditStatus {
     Applied,
     /// The correction was not applied (stale old value, unknown key, ...); `message` says why.
     Skipped,
+}
+
+/// What a correction does (the `action` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Change `column` from `old_value` to `new_value` (only if the cell still holds the old value).
+    Set,
+    /// Remove the submission (or, with `row`, that row).
+    Drop,
+    /// Set the role column to the first reliability code.
+    MarkReliability,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Set => "set",
+            Action::Drop => "drop",
+            Action::MarkReliability => "mark_reliability",
+        }
+    }
+    /// From the `action` cell (blank = `set`), case-insensitive.
+    fn parse(s: &str) -> Option<Action> {
+        match s.to_ascii_lowercase().as_str() {
+            "" | "set" => Some(Action::Set),
+            "drop" => Some(Action::Drop),
+            "mark_reliability" => Some(Action::MarkReliability),
+            _ => None,
+        }
+    }
+}
+
+/// The export a correction targets (the `file` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Target {
+    Checklist,
+    Class,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Checklist => "checklist",
+            Target::Class => "class",
+        }
+    }
+    /// From the `file` cell (blank = the checklist), case-insensitive.
+    fn parse(s: &str) -> Option<Target> {
+        match s.to_ascii_lowercase().as_str() {
+            "" | "checklist" | "lista" => Some(Target::Checklist),
+            "class" => Some(Target::Class),
+            _ => None,
+        }
+    }
+}
+
+/// One row of a corrections file, as `clean --corrections` reads it (and as `check` proposes
+/// them in `corrections-draft.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrectionRow {
+    pub file: Target,
+    /// The row number shown in `check`'s issue log (restricts the correction to that row).
+    pub row: Option<u64>,
+    /// The submission key (blank with `row`).
+    pub key: String,
+    pub column: String,
+    pub old: String,
+    pub new: String,
+    pub reason: String,
+    pub who: String,
+    pub date: String,
+    pub action: Action,
+}
+
+/// The columns of a corrections file, in the order `check` writes them.
+pub const CORRECTION_COLUMNS: [&str; 10] =
+    ["file", "row", "key", "column", "old_value", "new_value", "reason", "who", "date", "action"];
+
+/// A corrections file (UTF-8 CSV) that `clean --corrections` reads back as written. Cells are
+/// not neutralised (an old value must match the cell): callers leave out rows whose values a
+/// spreadsheet would run as a formula.
+pub fn corrections_csv(rows: &[CorrectionRow]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CORRECTION_COLUMNS)?;
+    for c in rows {
+        let row = c.row.map(|r| r.to_string()).unwrap_or_default();
+        w.write_record([
+            c.file.as_str(),
+            &row,
+            &c.key,
+            &c.column,
+            &c.old,
+            &c.new,
+            &c.reason,
+            &c.who,
+            &c.date,
+            c.action.as_str(),
+        ])?;
+    }
+    w.into_inner().context("csv")
 }
 
 impl AuditStatus {
@@ -63,10 +166,10 @@ impl AuditRow {
     /// The audit row of a correction, before its outcome is known.
     fn of(c: &Correction, key: &str) -> AuditRow {
         AuditRow {
-            file: c.file.clone(),
+            file: c.file.as_str().to_string(),
             row: c.row.map(|r| r.to_string()).unwrap_or_default(),
             key: key.to_string(),
-            action: c.action.clone(),
+            action: c.action.as_str().to_string(),
             column: c.column.clone(),
             before: String::new(),
             after: String::new(),
@@ -81,11 +184,10 @@ impl AuditRow {
 
 struct Correction {
     line: u64,
-    /// `checklist` or `class`.
-    file: String,
+    file: Target,
     row: Option<u64>,
     key: String,
-    action: String,
+    action: Action,
     column: String,
     old: String,
     new: String,
@@ -112,7 +214,7 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
     );
     if ck.is_none() && crow.is_none() {
         return Err(InputError::new(ErrorKind::UnknownColumn, path)
-            .line(1)
+            .line(t.header_line)
             .found(format!("columns {}", t.headers.join(", ")))
             .expected("a key column (or a row column): key, column, old_value, new_value, reason, who, date"));
     }
@@ -127,24 +229,15 @@ fn read_corrections(path: &Path) -> Result<Vec<Correction>, InputError> {
                 .found(found)
                 .expected(expected.to_string())
         };
-        let action = match g(ca).to_ascii_lowercase().as_str() {
-            "" | "set" => "set".to_string(),
-            "drop" => "drop".to_string(),
-            "mark_reliability" => "mark_reliability".to_string(),
-            other => return Err(bad("action", other.to_string(), "set, drop or mark_reliability")),
-        };
-        let file = match g(cf).to_ascii_lowercase().as_str() {
-            "" | "checklist" | "lista" => "checklist".to_string(),
-            "class" => "class".to_string(),
-            other => return Err(bad("file", other.to_string(), "checklist or class")),
-        };
+        let action = Action::parse(&g(ca)).ok_or_else(|| bad("action", g(ca), "set, drop or mark_reliability"))?;
+        let file = Target::parse(&g(cf)).ok_or_else(|| bad("file", g(cf), "checklist or class"))?;
         let row = match g(crow) {
             s if s.is_empty() => None,
             s => Some(s.parse::<u64>().map_err(|_| bad("row", s.clone(), "a row number from the issue log"))?),
         };
-        if action == "set" && (cc.is_none() || co.is_none() || cn.is_none()) {
+        if action == Action::Set && (cc.is_none() || co.is_none() || cn.is_none()) {
             return Err(InputError::new(ErrorKind::UnknownColumn, path)
-                .line(1)
+                .line(t.header_line)
                 .found("a 'set' correction without column, old_value and new_value columns")
                 .expected("columns key, column, old_value, new_value, reason, who, date"));
         }
@@ -233,12 +326,12 @@ fn apply_file(
             let c = corr[ci];
             let mut a = AuditRow::of(c, &key);
             a.row = line.to_string();
-            match c.action.as_str() {
-                "drop" => {
+            match c.action {
+                Action::Drop => {
                     drop = true;
                     a.message = "submission dropped".into();
                 }
-                "mark_reliability" => match (role_col, reliability_code) {
+                Action::MarkReliability => match (role_col, reliability_code) {
                     (Some(rc), Some(code)) => {
                         a.column = t.headers[rc].clone();
                         a.before = row[rc].clone();
@@ -250,7 +343,7 @@ fn apply_file(
                         a.message = "the spec has no role column".into();
                     }
                 },
-                _ => match resolve_column(&t.path, &t.headers, &c.column, "correction") {
+                Action::Set => match resolve_column(&t.path, &t.headers, &c.column, "correction") {
                     Ok(col) => {
                         a.column = t.headers[col].clone();
                         a.before = row[col].clone();
@@ -357,7 +450,7 @@ impl IdCols {
 /// that matched a row.
 fn apply_to(
     t: &TextTable,
-    file: &str,
+    file: Target,
     corr: &[Correction],
     key_col: Option<usize>,
     role_col: Option<usize>,
@@ -395,7 +488,8 @@ fn clean_checklist(
         Some(r) => Some(t.resolve(r, "role")?),
         None => None,
     };
-    let mut res = apply_to(&t, "checklist", corr, Some(kc), role_col, spec.roles.reliability.first(), audit, used)?;
+    let mut res =
+        apply_to(&t, Target::Checklist, corr, Some(kc), role_col, spec.roles.reliability.first(), audit, used)?;
     let keep = kept_columns(study, &t)?;
     let dropped_columns: Vec<String> =
         (0..t.headers.len()).filter(|i| !keep.contains(i)).map(|i| t.headers[i].clone()).collect();
@@ -450,7 +544,7 @@ fn clean_class(
     checklist_name: &str,
 ) -> Result<Option<String>> {
     let spec = &study.spec;
-    let has_class_corr = corr.iter().any(|c| c.file == "class");
+    let has_class_corr = corr.iter().any(|c| c.file == Target::Class);
     let (Some(cfs), Some(cspec)) = (&spec.files.class, &spec.class) else { return Ok(None) };
     if !has_class_corr && pseudo.is_none() {
         return Ok(None);
@@ -460,7 +554,7 @@ fn clean_class(
     let ccols = &cspec.columns;
     let ckc = ccols.key.as_ref().map(|k| ct.resolve(k, "key")).transpose()?;
     let crole = ccols.role.as_ref().map(|r| ct.resolve(r, "role")).transpose()?;
-    let mut cres = apply_to(&ct, "class", corr, ckc, crole, spec.roles.reliability.first(), audit, used)?;
+    let mut cres = apply_to(&ct, Target::Class, corr, ckc, crole, spec.roles.reliability.first(), audit, used)?;
     if let Some(p) = pseudo {
         pseudonymize_rows(p, &mut cres.rows, &IdCols::resolve(&ct, ccols)?);
     }
@@ -480,7 +574,11 @@ fn audit_unused(corr: &[Correction], used: &[bool], audit: &mut Vec<AuditRow>) {
         a.status = AuditStatus::Skipped;
         a.message = match c.row {
             Some(r) => {
-                format!("no row {r} in the {} file matching this correction (corrections file line {})", c.file, c.line)
+                format!(
+                    "no row {r} in the {} file matching this correction (corrections file line {})",
+                    c.file.as_str(),
+                    c.line
+                )
             }
             None => format!("no submission with this key (corrections file line {})", c.line),
         };
@@ -554,7 +652,7 @@ fn write_cleaned_spec(study: &Study, out: &Path, checklist_name: &str, class_nam
                 };
                 if let Some(n) = cleaned {
                     tb.insert("path".into(), toml::Value::String(n));
-                    for k in ["encoding", "format", "sheet", "value_labels", "decimal"] {
+                    for k in ["encoding", "format", "sheet", "value_labels", "decimal", "header_row"] {
                         tb.remove(k);
                     }
                 } else if let Some(p) = tb.get("path").and_then(|p| p.as_str()) {

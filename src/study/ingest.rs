@@ -105,6 +105,22 @@ pub struct ValueIssue {
     pub column: String,
     pub value: String,
     pub expected: String,
+    /// The observation the row belongs to (as far as the row names it).
+    pub ids: RowIds,
+}
+
+/// The IDs a row carries, as written in the file (trimmed; the date as ISO when it parses),
+/// so that a problem found in the row names its observation.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RowIds {
+    /// The submission key, or `file:line` when the file has no key column (as in [`ObsMeta`]).
+    pub key: String,
+    pub center: String,
+    pub classroom: String,
+    pub observer: String,
+    pub date: String,
+    /// CLASS rows: the cycle, once read.
+    pub cycle: Option<u32>,
 }
 
 /// How strictly to treat invalid values.
@@ -125,6 +141,22 @@ impl Issues {
     pub fn new(mode: OnInvalid) -> Self {
         Issues { mode, excluded: Vec::new(), n_excluded: 0 }
     }
+    /// Name the row's observation in the values excluded since `from` (the IDs are only read
+    /// when some were: the common case costs nothing). A cycle already set is kept.
+    fn name_row(&mut self, from: usize, ids: impl FnOnce() -> RowIds) {
+        if self.excluded.len() > from {
+            let ids = ids();
+            for v in &mut self.excluded[from..] {
+                v.ids = RowIds { cycle: v.ids.cycle, ..ids.clone() };
+            }
+        }
+    }
+    /// Set the CLASS cycle of the values excluded since `from`.
+    fn name_cycle(&mut self, from: usize, cycle: u32) {
+        for v in self.excluded.iter_mut().skip(from) {
+            v.ids.cycle = Some(cycle);
+        }
+    }
     fn invalid(&mut self, err: InputError) -> Result<(), InputError> {
         match self.mode {
             OnInvalid::Stop => Err(err),
@@ -137,6 +169,7 @@ impl Issues {
                         column: err.column.clone().unwrap_or_default(),
                         value: err.found.clone().unwrap_or_default(),
                         expected: err.expected.clone().unwrap_or_default(),
+                        ids: RowIds::default(),
                     });
                 }
                 Ok(())
@@ -183,6 +216,8 @@ pub struct Roster {
     pub dialect: Dialect,
     /// Center id → attribute values (in spec order).
     pub centers: BTreeMap<String, Vec<String>>,
+    /// Center id → its line in the roster file.
+    pub lines: BTreeMap<String, u64>,
     pub attributes: Vec<String>,
 }
 
@@ -218,6 +253,33 @@ impl RoleCols {
             submitted: opt_col(t, &c.submitted, "submission time")?,
             age_group: opt_col(t, &c.age_group, "age group")?,
         })
+    }
+
+    /// The submission key, or `file:line` without a key column.
+    fn key_of(&self, t: &TextTable, line: u64, rec: &csv::StringRecord) -> String {
+        match self.key.and_then(|c| rec.get(c)).map(str::trim) {
+            Some(k) if !k.is_empty() => k.to_string(),
+            _ => format!("{}:{}", t.file_name(), line),
+        }
+    }
+
+    /// The IDs of one record as written (the date as ISO when it parses), for the values
+    /// excluded from it.
+    fn ids(&self, t: &TextTable, line: u64, rec: &csv::StringRecord) -> RowIds {
+        let get = |i: usize| rec.get(i).unwrap_or("").trim();
+        RowIds {
+            key: self.key_of(t, line, rec),
+            center: get(self.center).to_string(),
+            classroom: get(self.classroom).to_string(),
+            observer: self.observer.map(get).unwrap_or("").to_string(),
+            date: self
+                .date
+                .or(self.start)
+                .map(get)
+                .map(|v| parse_datetime(v).map_or(v.to_string(), |d| d.date_iso()))
+                .unwrap_or_default(),
+            cycle: None,
+        }
     }
 
     /// Read the meta fields of one record. `Ok(None)` = row excluded under keep-going.
@@ -286,12 +348,8 @@ impl RoleCols {
         let start = dt(self.start, issues)?;
         let end = dt(self.end, issues)?;
         let submitted = dt(self.submitted, issues)?;
-        let key = match self.key {
-            Some(c) if !get(c).is_empty() => get(c).to_string(),
-            _ => format!("{}:{}", t.file_name(), line),
-        };
         Ok(Some(ObsMeta {
-            key,
+            key: self.key_of(t, line, rec),
             center: names.get(center),
             classroom: names.get(classroom),
             observer: names.get(self.observer.map(&get).unwrap_or("")),
@@ -401,9 +459,13 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
             let mut names = Interner::default();
             let res = chunk.each_record(|line, rec| {
                 p.rows += 1;
+                let from = p.issues.excluded.len();
                 let m = match cols.read(study, &t, line, rec, &mut p.issues, &mut names)? {
                     Some(m) => m,
-                    None => return Ok(()),
+                    None => {
+                        p.issues.name_row(from, || cols.ids(&t, line, rec));
+                        return Ok(());
+                    }
                 };
                 for (j, (&c, coder)) in item_cols.iter().zip(&coders).enumerate() {
                     let cell = rec.get(c).unwrap_or("");
@@ -428,6 +490,7 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
                 }
                 p.codes.extend_from_slice(&row_codes);
                 p.meta.push(m);
+                p.issues.name_row(from, || cols.ids(&t, line, rec));
                 Ok(())
             });
             p.error = res.err();
@@ -528,9 +591,13 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
     for r in t.records() {
         let (line, rec) = r?;
         rows_read += 1;
+        let from = issues.excluded.len();
         let m = match cols.read(study, &t, line, &rec, issues, &mut names)? {
             Some(m) => m,
-            None => continue,
+            None => {
+                issues.name_row(from, || cols.ids(&t, line, &rec));
+                continue;
+            }
         };
         let id = if cols.key.is_some() {
             (m.key.clone(), names.get(""), names.get(""), names.get(""), None, m.role)
@@ -566,6 +633,7 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
                 }
                 None => *cy,
             };
+            let from_cycle = issues.excluded.len();
             let mut values = Vec::with_capacity(nd);
             for (d, &col) in inst.dimensions.iter().zip(dcols) {
                 let cell = rec.get(col).unwrap_or("").trim();
@@ -593,8 +661,10 @@ pub fn read_class(study: &Study, issues: &mut Issues) -> Result<Option<ClassData
                 };
                 values.push(v);
             }
+            issues.name_cycle(from_cycle, cycle);
             cycles.push(ClassCycle { obs: oi, cycle, values, line });
         }
+        issues.name_row(from, || cols.ids(&t, line, &rec));
     }
     Ok(Some(ClassData { file: t.file_name(), dialect: t.dialect.clone(), obs, cycles, rows_read }))
 }
@@ -611,6 +681,7 @@ pub fn read_roster(study: &Study) -> Result<Option<Roster>, InputError> {
     let attrs: Vec<usize> =
         study.spec.roster.attributes.iter().map(|a| t.resolve(a, "roster attribute")).collect::<Result<_, _>>()?;
     let mut centers = BTreeMap::new();
+    let mut lines = BTreeMap::new();
     for r in t.records() {
         let (line, rec) = r?;
         let id = rec.get(cc).unwrap_or("").trim().to_string();
@@ -622,6 +693,7 @@ pub fn read_roster(study: &Study) -> Result<Option<Roster>, InputError> {
                 .expected("a center ID on every roster row"));
         }
         let vals = attrs.iter().map(|&a| rec.get(a).unwrap_or("").trim().to_string()).collect();
+        lines.insert(id.clone(), line);
         if centers.insert(id.clone(), vals).is_some() {
             return Err(InputError::new(ErrorKind::InvalidValue, &path)
                 .line(line)
@@ -634,6 +706,7 @@ pub fn read_roster(study: &Study) -> Result<Option<Roster>, InputError> {
         file: t.file_name(),
         dialect: t.dialect.clone(),
         centers,
+        lines,
         attributes: study.spec.roster.attributes.clone(),
     }))
 }

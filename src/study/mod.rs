@@ -2,6 +2,8 @@
 
 pub mod checks;
 pub mod clean;
+pub mod drafts;
+pub mod idmatch;
 pub mod ingest;
 pub mod init;
 pub mod instrument;

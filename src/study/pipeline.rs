@@ -1,5 +1,6 @@
 //! The pipeline: ingest → data-quality summary → scores → statistics → outputs.
 
+use super::idmatch::{IdMatches, Nearness};
 use super::ingest::{self, ChecklistData, ClassData, Issues, OnInvalid, Role, Roster};
 use super::quality::{colon_list, Quality, Severity};
 use super::score::{self, LevelTable, ObsScores};
@@ -34,6 +35,9 @@ pub struct StudyData {
     pub centers: LevelTable,
     pub quality: Quality,
     pub issues: Issues,
+    /// Center and classroom IDs that match a reference ID only nearly (case, spaces, accents,
+    /// one character): `check` proposes the fix, `run` warns.
+    pub id_matches: IdMatches,
     /// IDs were pseudonymized at ingest (`--pseudonymize`).
     pub pseudonymized: bool,
 }
@@ -43,8 +47,11 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     let mut checklist = ingest::read_checklist(study, &mut issues)?;
     let mut class = ingest::read_class(study, &mut issues)?;
     let mut roster = ingest::read_roster(study)?;
+    let mut id_matches = IdMatches::find(&checklist.meta, class.as_ref().map(|c| c.obs.as_slice()), roster.as_ref());
     if let Some(p) = &opts.pseudonymize {
         p.apply(&mut checklist.meta, class.as_mut().map(|c| c.obs.as_mut_slice()), roster.as_mut());
+        p.apply_excluded(&mut issues.excluded);
+        id_matches.pseudonymize(p);
     }
     let checklist_scores = score::score_checklist(study, &checklist);
     let class_scores = class.as_ref().map(|c| score::score_class(study, c));
@@ -65,6 +72,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
         centers,
         quality: Quality::default(),
         issues,
+        id_matches,
         pseudonymized: opts.pseudonymize.is_some(),
     };
     data.quality = quality_summary(study, &data);
@@ -82,7 +90,51 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
     if let Some(r) = &d.roster {
         roster_notes(&mut q, &d.checklist, r);
     }
+    near_match_notes(&mut q, d);
     q
+}
+
+/// Classrooms whose center ID (or, in the CLASS file, classroom ID) matches a reference ID
+/// only nearly: they are left unmatched, and `check` proposes the fix. Pushed only when some
+/// are found.
+fn near_match_notes(q: &mut Quality, d: &StudyData) {
+    let m = &d.id_matches;
+    // Distinct (center, classroom) of both files whose center is a near-match, by nearness.
+    let mut rooms: BTreeMap<Nearness, BTreeSet<(&str, &str)>> = BTreeMap::new();
+    let metas = d.checklist.meta.iter().chain(d.class.iter().flat_map(|c| c.obs.iter()));
+    for meta in metas {
+        if let Some(c) = m.centers.get(&*meta.center) {
+            rooms.entry(c.how()).or_default().insert((&*meta.center, &*meta.classroom));
+        }
+    }
+    for (how, set) in rooms {
+        let (en, es) = match how {
+            Nearness::Folded => {
+                ("only after ignoring case, spaces and accents", "solo sin contar mayúsculas, espacios ni acentos")
+            }
+            Nearness::OneEdit => ("only up to one character", "salvo por un carácter"),
+        };
+        let n = set.len();
+        let ids: Vec<String> = set.iter().map(|(c, _)| c.to_string()).collect::<BTreeSet<_>>().into_iter().collect();
+        q.push(
+            Severity::Warning,
+            "center_near_roster",
+            n,
+            format!("{n} classroom(s) have a center ID that matches a roster ID {en}, so they are not matched to the roster{}; see checkval check (corrections-draft.csv)", colon_list(&ids)),
+            format!("{n} sala(s) tienen una clave de centro que coincide con una del marco muestral {es}, así que no se asocian con él{}; ver checkval check (corrections-draft.csv)", colon_list(&ids)),
+        );
+    }
+    let n = m.classrooms.len();
+    if n > 0 {
+        let ids: Vec<String> = m.classrooms.keys().map(|(c, r)| format!("{c}/{r}")).collect();
+        q.push(
+            Severity::Warning,
+            "classroom_near_match",
+            n,
+            format!("{n} CLASS classroom(s) match a checklist classroom of their center only nearly (case, spaces, accents or one character), so their scores are not paired{}; see checkval check", colon_list(&ids)),
+            format!("{n} sala(s) CLASS coinciden con una sala de la lista de cotejo de su centro solo aproximadamente (mayúsculas, espacios, acentos o un carácter), así que sus puntajes no se emparejan{}; ver checkval check", colon_list(&ids)),
+        );
+    }
 }
 
 /// Rows read and kept, each file's dialect, and values excluded with `--keep-going`.
@@ -134,6 +186,7 @@ fn ingest_notes(q: &mut Quality, d: &StudyData) {
             ),
         );
     }
+    header_notes(q, d);
     if d.issues.n_excluded > 0 {
         let first = &d.issues.excluded[0];
         q.push(
@@ -147,6 +200,26 @@ fn ingest_notes(q: &mut Quality, d: &StudyData) {
             format!(
                 "{} valor(es) inválido(s) excluido(s) (--keep-going); el primero: {} línea {}, columna '{}', valor '{}'",
                 d.issues.n_excluded, first.file, first.line, first.column, first.value
+            ),
+        );
+    }
+}
+
+/// Files whose header is below line 1: the title rows skipped (pushed only for such files).
+fn header_notes(q: &mut Quality, d: &StudyData) {
+    let files = std::iter::once((&d.checklist.file, &d.checklist.dialect))
+        .chain(d.class.as_ref().map(|c| (&c.file, &c.dialect)))
+        .chain(d.roster.as_ref().map(|r| (&r.file, &r.dialect)));
+    for (file, dialect) in files.filter(|(_, dl)| dl.header_line > 1) {
+        let l = dialect.header_line;
+        q.push(
+            Severity::Info,
+            "header_row",
+            (l - 1) as usize,
+            format!("{file}: header on line {l}; the {} line(s) above it (title or blank rows) were skipped", l - 1),
+            format!(
+                "{file}: encabezado en la línea {l}; se omitieron las {} línea(s) anteriores (título o filas vacías)",
+                l - 1
             ),
         );
     }

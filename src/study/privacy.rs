@@ -118,6 +118,21 @@ impl Pseudonymizer {
         }
         if let Some(r) = roster {
             r.centers = std::mem::take(&mut r.centers).into_iter().map(|(k, v)| (self.center(&k), v)).collect();
+            r.lines = std::mem::take(&mut r.lines).into_iter().map(|(k, v)| (self.center(&k), v)).collect();
+        }
+    }
+
+    /// Replace the IDs attached to values excluded at ingest (they name the row's observation).
+    pub fn apply_excluded(&self, excluded: &mut [super::ingest::ValueIssue]) {
+        for v in excluded {
+            let ids = &mut v.ids;
+            if !ids.center.is_empty() {
+                ids.classroom = self.classroom(&ids.center, &ids.classroom);
+                ids.center = self.center(&ids.center);
+            }
+            if !ids.observer.is_empty() {
+                ids.observer = self.observer(&ids.observer);
+            }
         }
     }
 }

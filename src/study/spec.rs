@@ -5,6 +5,7 @@
 use super::instrument::{self, Instrument};
 use crate::choices::{Lang, Level};
 use crate::error::{ErrorKind, InputError};
+use crate::io::table::HeaderRow;
 use crate::io::ReadOptions;
 use crate::stats::consistency::Missing;
 use crate::stats::labels::{IccScale, KappaScale};
@@ -134,6 +135,10 @@ pub struct FileSpec {
     /// SPSS/Stata: `true` (default) reads labelled values as their labels, `false` as codes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_labels: Option<bool>,
+    /// Text and workbooks: the 1-based row of the header, for title rows that detection cannot
+    /// settle (default: detected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
 }
 
 impl FileSpec {
@@ -145,6 +150,7 @@ impl FileSpec {
             format: self.format.clone(),
             sheet: self.sheet.clone(),
             codes: self.value_labels == Some(false),
+            header: self.header_row.map_or(HeaderRow::Detect, HeaderRow::At),
         }
     }
 }

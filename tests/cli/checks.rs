@@ -48,6 +48,8 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
         serde_json::from_slice(&std::fs::read(sim.join("planted.json")).unwrap()).unwrap();
     let planted = manifest["planted"].as_array().unwrap();
     assert_every_kind_planted_and_found(planted, &h, &rows);
+    assert_class_and_roster_rows_name_their_observation(&sim, &h, &rows);
+    assert_draft_drops_the_exact_duplicates(&out, planted, &h, &rows);
     assert_no_planted_error_kind_on_twin(&twin_out);
     assert_workbook_matches_csv(&out, &rows);
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("issues.json")).unwrap()).unwrap();
@@ -109,6 +111,75 @@ fn assert_every_kind_planted_and_found(
     }
 }
 
+/// The value of column `name` of an issue row.
+fn field(h: &csv::StringRecord, r: &csv::StringRecord, name: &str) -> String {
+    r[h.iter().position(|x| x == name).unwrap_or_else(|| panic!("no column {name}"))].to_string()
+}
+
+/// The first issue row of `check_id` in `file`.
+fn issue<'a>(
+    h: &csv::StringRecord,
+    rows: &'a [csv::StringRecord],
+    check_id: &str,
+    file: &str,
+) -> &'a csv::StringRecord {
+    rows.iter()
+        .find(|r| field(h, r, "check_id") == check_id && field(h, r, "file") == file)
+        .unwrap_or_else(|| panic!("no {check_id} row for {file}"))
+}
+
+/// Issue rows about the CLASS file carry the center, classroom, observer, date and cycle of
+/// the row they name (read back from class.csv); the roster row of a center without data is
+/// named too.
+fn assert_class_and_roster_rows_name_their_observation(
+    sim: &std::path::Path,
+    h: &csv::StringRecord,
+    rows: &[csv::StringRecord],
+) {
+    use checkval::io::{values::parse_datetime, ReadOptions, TextTable};
+    let class = TextTable::open(&sim.join("class.csv"), &ReadOptions::default()).unwrap();
+    let records: Vec<(u64, csv::StringRecord)> = class.records().map(|x| x.unwrap()).collect();
+    // The out-of-range score (invalid_value), and the rows about one cycle.
+    for id in ["invalid_value", "duplicate_cycle", "empty_cycle"] {
+        let r = issue(h, rows, id, "class.csv");
+        let line: u64 = field(h, r, "row").parse().unwrap();
+        let (_, rec) = records.iter().find(|(l, _)| *l == line).unwrap_or_else(|| panic!("{id}: no line {line}"));
+        let col = |name: &str| rec[class.resolve(name, "").unwrap()].to_string();
+        assert!(!field(h, r, "classroom").is_empty(), "{id}: {r:?}");
+        assert_eq!(field(h, r, "center"), col("Centro"), "{id}");
+        assert_eq!(field(h, r, "classroom"), col("Sala"), "{id}");
+        assert_eq!(field(h, r, "observer"), col("Observador"), "{id}");
+        assert_eq!(field(h, r, "cycle"), col("Ciclo"), "{id}");
+        assert_eq!(field(h, r, "date"), parse_datetime(&col("Fecha")).unwrap().date_iso(), "{id}");
+    }
+    let r = issue(h, rows, "roster_center_without_data", "roster.csv");
+    let roster = TextTable::open(&sim.join("roster.csv"), &ReadOptions::default()).unwrap();
+    let line: u64 = field(h, r, "row").parse().unwrap();
+    let (_, rec) = roster.records().map(|x| x.unwrap()).find(|(l, _)| *l == line).unwrap();
+    assert_eq!(rec[roster.resolve("clave_centro", "").unwrap()].to_string(), field(h, r, "center"));
+}
+
+/// corrections-draft.csv proposes dropping the later copy of the exact duplicate submission
+/// and of the CLASS cycle entered twice, and nothing for the center ID far from every roster ID.
+fn assert_draft_drops_the_exact_duplicates(
+    out: &std::path::Path,
+    planted: &[serde_json::Value],
+    h: &csv::StringRecord,
+    rows: &[csv::StringRecord],
+) {
+    let draft = read_csv(&out.join("corrections-draft.csv"));
+    assert_eq!(draft.0, ["file", "row", "key", "column", "old_value", "new_value", "reason", "who", "date", "action"]);
+    let dup = planted.iter().find(|e| e["check_id"] == "duplicate_exact").unwrap();
+    let dup_row = rows.iter().find(|r| matches(r, h, dup)).map(|r| field(h, r, "row")).unwrap();
+    let has = |file: &str, row: &str, key: &str, action: &str| {
+        draft.1.iter().any(|d| d[0] == file && d[1] == row && d[2] == key && d[9] == action)
+    };
+    assert!(has("checklist", &dup_row, dup["key"].as_str().unwrap(), "drop"), "{:?}", draft.1);
+    let cyc_row = field(h, issue(h, rows, "duplicate_cycle", "class.csv"), "row");
+    assert!(has("class", &cyc_row, "", "drop"), "{:?}", draft.1);
+    assert!(!draft.1.iter().any(|d| d[4] == "GDR-9999"), "GDR-9999 has no close roster ID");
+}
+
 /// None of the planted error-severity kinds shows up on the twin.
 fn assert_no_planted_error_kind_on_twin(twin_out: &std::path::Path) {
     let twin_rows = issues(twin_out);
@@ -147,7 +218,8 @@ fn assert_workbook_matches_csv(out: &std::path::Path, rows: &[csv::StringRecord]
         for (a, b) in sheet_rows.iter().zip(&family_rows) {
             assert_eq!(a[ci("check_id")], b[1].to_string());
             assert_eq!(a[ci("key")], b[5].to_string());
-            assert_eq!(a[ci("message_es")], b[11].to_string());
+            assert_eq!(a[ci("message_es")], b[13].to_string());
+            assert_eq!(a[ci("cycle")], b[10].to_string());
         }
         n_total += sheet_rows.len();
     }
@@ -281,6 +353,7 @@ fn pseudonymize_hides_ids_everywhere_and_never_writes_the_salt() {
         o
     };
     let (a, b) = (run("a"), run("b"));
+    assert!(!a.join("corrections-draft.csv").exists(), "no draft of raw IDs under --pseudonymize");
     assert_eq!(
         std::fs::read(a.join("issues.csv")).unwrap(),
         std::fs::read(b.join("issues.csv")).unwrap(),
@@ -443,4 +516,139 @@ fn clean_applies_matching_corrections_from_a_workbook_with_an_audit_log() {
         .success();
     let mut r = csv::Reader::from_path(chk.join("issues.csv")).unwrap();
     assert!(!r.records().any(|x| &x.unwrap()[1] == "invalid_value"));
+}
+
+/// Rewrite a simulated export's rows: `edit(i, fields)` on every data row (comma-separated
+/// UTF-8 checklist, or the `;`-separated Windows-1252 CLASS file, edited as bytes).
+fn edit_rows(path: &std::path::Path, delim: u8, mut edit: impl FnMut(usize, &mut Vec<Vec<u8>>)) {
+    let mut r = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).from_path(path).unwrap();
+    let mut w = csv::WriterBuilder::new().delimiter(delim).from_writer(Vec::new());
+    for (i, rec) in r.byte_records().enumerate() {
+        let mut f: Vec<Vec<u8>> = rec.unwrap().iter().map(|x| x.to_vec()).collect();
+        if i > 0 {
+            edit(i - 1, &mut f);
+        }
+        w.write_record(&f).unwrap();
+    }
+    std::fs::write(path, w.into_inner().unwrap()).unwrap();
+}
+
+/// IDs that match a reference ID only nearly: a lower-cased center ID in every 13th checklist
+/// row, a CLASS center ID with one character too many, a lower-cased CLASS classroom. `check`
+/// names the closest ID (Spanish and English), drafts the corrections, `clean` applies them
+/// (the problems are gone on re-check), and `run` warns.
+#[test]
+fn near_match_ids_are_named_drafted_applied_by_clean_and_warned_by_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    bin()
+        .args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "40", "--seed", "12", "-q"])
+        .assert()
+        .success();
+    let (ci, ri) = (6, 7); // clave_centro, sala in the simulated checklist
+    let mut lowered: Vec<(String, String)> = Vec::new();
+    let mut rooms: Vec<(Vec<u8>, Vec<u8>, usize)> = Vec::new();
+    edit_rows(&sim.join("checklist.csv"), b',', |i, f| {
+        rooms.push((f[ci].clone(), f[ri].clone(), i));
+        if i % 13 == 0 {
+            let c = String::from_utf8(f[ci].clone()).unwrap();
+            f[ci] = c.to_lowercase().into_bytes();
+            lowered.push((c.to_lowercase(), c));
+        }
+    });
+    assert!(lowered.len() >= 5);
+    // A classroom none of whose checklist rows was touched, in a center other than GDR-0007.
+    let untouched = |c: &[u8], r: &[u8]| rooms.iter().all(|(c2, r2, i)| !(c2 == c && r2 == r && i % 13 == 0));
+    let (room_c, room_r) = rooms
+        .iter()
+        .find(|(c, r, _)| c != b"GDR-0007" && untouched(c, r))
+        .map(|(c, r, _)| (c.clone(), r.clone()))
+        .unwrap();
+    let (mut n_typo, mut n_room) = (0, 0);
+    edit_rows(&sim.join("class.csv"), b';', |_, f| {
+        if f[0] == b"GDR-0007" {
+            f[0] = b"GDR-00077".to_vec();
+            n_typo += 1;
+        } else if f[0] == room_c && f[1] == room_r {
+            f[1] = f[1].to_ascii_lowercase();
+            n_room += 1;
+        }
+    });
+    assert!(n_typo > 0 && n_room > 0);
+    let (room_c, room_r) = (String::from_utf8(room_c).unwrap(), String::from_utf8(room_r).unwrap());
+    let out = tmp.path().join("checks");
+    let spec = sim.join("study.toml");
+    bin().args(["check", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]).assert().success();
+    let (h, rows) = issues_with_header(&out);
+    let of = |id: &str, file: &str| -> Vec<&csv::StringRecord> {
+        rows.iter().filter(|r| field(&h, r, "check_id") == id && field(&h, r, "file") == file).collect()
+    };
+    // Every lower-cased center: the roster ID is named, in both languages.
+    let missing = of("center_not_in_roster", "checklist.csv");
+    assert_eq!(missing.len(), lowered.len());
+    for r in &missing {
+        let upper = field(&h, r, "value").to_uppercase();
+        assert!(field(&h, r, "message_en").contains(&format!("closest roster ID: '{upper}' (the same ignoring case")));
+        assert!(field(&h, r, "message_es").contains(&format!("ID más cercano del marco muestral: '{upper}'")));
+    }
+    // The CLASS center one character off, and the CLASS classroom in lower case.
+    let typo = of("center_not_in_roster", "class.csv");
+    assert!(!typo.is_empty() && typo.iter().all(|r| field(&h, r, "center") == "GDR-00077"));
+    assert!(field(&h, typo[0], "message_en").contains("'GDR-0007' (one character different)"), "{:?}", typo[0]);
+    let room = of("class_without_checklist", "class.csv");
+    let room = room.iter().find(|r| field(&h, r, "center") == room_c).expect("lower-cased CLASS classroom");
+    assert!(field(&h, room, "message_en").contains(&format!("closest classroom ID in the checklist: '{room_r}'")));
+    assert!(
+        field(&h, room, "message_es").contains(&format!("ID de sala más cercano en la lista de cotejo: '{room_r}'"))
+    );
+    // The draft: one `set` per lower-cased checklist row and per edited CLASS row.
+    let draft = read_csv(&out.join("corrections-draft.csv"));
+    let sets = |file: &str, col: &str| draft.1.iter().filter(|d| d[0] == file && d[3] == col && d[9] == "set").count();
+    assert_eq!(sets("checklist", "clave_centro"), lowered.len(), "{:?}", draft.1);
+    assert_eq!(sets("class", "Centro"), n_typo);
+    assert_eq!(sets("class", "Sala"), n_room);
+    for (low, orig) in &lowered {
+        assert!(draft.1.iter().any(|d| d[0] == "checklist" && d[4] == *low && d[5] == *orig));
+    }
+    // `clean` applies every proposed correction; the problems are gone on re-check.
+    let cleaned = tmp.path().join("cleaned");
+    bin()
+        .args(["clean", spec.to_str().unwrap(), "--corrections"])
+        .arg(out.join("corrections-draft.csv"))
+        .args(["--out", cleaned.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
+    let audit = read_csv(&cleaned.join("audit.csv"));
+    let st = audit.0.iter().position(|c| c == "status").unwrap();
+    assert_eq!(audit.1.len(), draft.1.len());
+    assert!(audit.1.iter().all(|r| r[st] == "applied"), "{:?}", audit.1);
+    let after = tmp.path().join("after");
+    bin()
+        .args(["check", cleaned.join("study.toml").to_str().unwrap(), "--out", after.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
+    let (h2, rows2) = issues_with_header(&after);
+    for id in ["center_not_in_roster", "class_without_checklist", "checklist_without_class"] {
+        assert!(!rows2.iter().any(|r| field(&h2, r, "check_id") == id), "{id} after clean");
+    }
+    assert!(!after.join("corrections-draft.csv").exists(), "nothing left to propose");
+    // `run` warns about the near-matches instead of silently matching less.
+    let text = std::fs::read_to_string(&spec).unwrap().replace("bootstrap = 2000", "bootstrap = 100");
+    std::fs::write(&spec, text).unwrap();
+    let rep = tmp.path().join("report");
+    let a =
+        bin().args(["run", spec.to_str().unwrap(), "--out", rep.to_str().unwrap(), "--lang", "en"]).assert().success();
+    let said =
+        String::from_utf8_lossy(&a.get_output().stderr).to_string() + &String::from_utf8_lossy(&a.get_output().stdout);
+    let n_rooms = rooms
+        .iter()
+        .filter(|(_, _, i)| i % 13 == 0)
+        .map(|(c, r, _)| (c.to_ascii_lowercase(), r.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let warning = format!("{n_rooms} classroom(s) have a center ID that matches a roster ID only after ignoring case");
+    assert!(said.contains(&warning), "{warning}: {said}");
+    assert!(said.contains("only up to one character"), "{said}");
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("[warning]") && md.contains("matches a roster ID only after ignoring case"), "{md}");
 }

@@ -94,3 +94,125 @@ fn format_can_be_forced_whatever_the_extension() {
     let t = observations(&spec, &tmp.path().join("out"));
     assert_eq!(t.1.iter().filter(|r| r[0] == "checklist").count(), 4);
 }
+
+/// A copy of the mini study; its spec.
+fn mini_study(dir: &Path) -> std::path::PathBuf {
+    copy_dir(&fixture("mini"), dir);
+    dir.join("study.toml")
+}
+
+/// The mini study with `class.csv` replaced by `title` + the original bytes, and `extra` keys in
+/// `[files.class]`.
+fn class_with_title(dir: &Path, title: &[u8], extra: &str) -> std::path::PathBuf {
+    copy_dir(&fixture("mini"), dir);
+    let mut bytes = title.to_vec();
+    bytes.extend(std::fs::read(fixture("mini/class.csv")).unwrap());
+    std::fs::write(dir.join("class.csv"), bytes).unwrap();
+    let spec = std::fs::read_to_string(fixture("mini/study.toml")).unwrap();
+    let spec = spec.replace("path = \"class.csv\"", &format!("path = \"class.csv\"\n{extra}"));
+    std::fs::write(dir.join("study.toml"), spec).unwrap();
+    dir.join("study.toml")
+}
+
+/// Observations equal but for the physical line (and the CLASS key, which is `file:line`
+/// without a key column): the CLASS rows' lines are shifted by `shift`.
+fn assert_same_scores(
+    got: &(Vec<String>, Vec<Vec<String>>),
+    base: &(Vec<String>, Vec<Vec<String>>),
+    shift: u64,
+    what: &str,
+) {
+    assert_eq!(got.0, base.0, "{what}: header");
+    assert_eq!(got.1.len(), base.1.len(), "{what}: rows");
+    let (li, ki) = (base.0.iter().position(|h| h == "line").unwrap(), base.0.iter().position(|h| h == "key").unwrap());
+    for (a, b) in got.1.iter().zip(&base.1) {
+        for (j, (x, y)) in a.iter().zip(b).enumerate() {
+            if j != li && j != ki {
+                assert_eq!(x, y, "{what}: column {} of {:?}", base.0[j], b);
+            }
+        }
+        if a[0] == "class" {
+            assert_eq!(a[li].parse::<u64>().unwrap(), b[li].parse::<u64>().unwrap() + shift, "{what}: line of {b:?}");
+        }
+    }
+}
+
+/// A CLASS export saved from Excel with a title row and a blank row above the header (padded
+/// with delimiters, or bare with a comma in the title, which defeats delimiter detection on
+/// the whole file) is read like the clean file, with a note in the ingest log.
+#[test]
+fn class_title_rows_above_the_header_are_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = observations(&mini_study(&tmp.path().join("base")), &tmp.path().join("out-base"));
+    for (i, title) in [
+        b"Reporte CLASS;;;;;;;;;;;;;;\r\n;;;;;;;;;;;;;;\r\n".as_slice(),
+        b"Observaci\xf3n CLASS, ciclo 1 (exportado 2026-05-01)\r\n\r\n".as_slice(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let spec = class_with_title(&tmp.path().join(format!("t{i}")), title, "");
+        let out = tmp.path().join(format!("out-{i}"));
+        let a = bin().args(["score"]).arg(&spec).arg("--out").arg(&out).assert().success();
+        let said = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(said.contains("class.csv: header on line 3; the 2 line(s) above it"), "{said}");
+        assert_same_scores(&read_csv(&out.join("scores/observations.csv")), &base, 2, &format!("title {i}"));
+    }
+}
+
+/// `header_row` settles what detection cannot: a filled-in notes row above the header.
+#[test]
+fn header_row_names_the_header_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = observations(&mini_study(&tmp.path().join("base")), &tmp.path().join("out-base"));
+    let notes = b"Programa;IMSS;Regi\xf3n;Centro-Occidente;Ciclo;2026;Versi\xf3n;Toddler;Captura;Excel\r\n";
+    // Detection leaves a row this full in place, and the file does not read: the error points
+    // at `header_row`.
+    let spec = class_with_title(&tmp.path().join("d"), notes, "");
+    let a = bin().args(["score"]).arg(&spec).arg("--out").arg(tmp.path().join("o1")).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("class.csv") && err.contains("error[delimiter]") && err.contains("header_row"), "{err}");
+    let spec = class_with_title(&tmp.path().join("h"), notes, "header_row = 2");
+    let got = observations(&spec, &tmp.path().join("o2"));
+    assert_same_scores(&got, &base, 1, "header_row = 2");
+    // A header_row on a blank line is a spec error naming the key.
+    let spec = class_with_title(&tmp.path().join("b"), b"Reporte\r\n\r\n", "header_row = 2");
+    let a = bin().args(["score"]).arg(&spec).arg("--out").arg(tmp.path().join("o3")).assert().code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("header_row") && err.contains("blank"), "{err}");
+}
+
+/// A workbook with a title row and a blank row above the header is read through the same
+/// detection (rows keep their spreadsheet numbers), and `header_row` counts spreadsheet rows.
+#[test]
+fn workbook_title_rows_above_the_header_are_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = observations(&study_with(tmp.path(), "checklist.csv", ""), &tmp.path().join("out-csv"));
+    // The mini checklist as a workbook: title in A1, row 2 empty, header on row 3.
+    let text = std::fs::read_to_string(fixture("mini/checklist.csv")).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "Lista de cotejo: exportación del 2026-03-06").unwrap();
+    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        for (j, v) in line.split(';').enumerate() {
+            ws.write_string(2 + i as u32, j as u16, v).unwrap();
+        }
+    }
+    wb.save(tmp.path().join("titled.xlsx")).unwrap();
+    for (k, extra) in ["", "header_row = 3"].into_iter().enumerate() {
+        let got = observations(&study_with(tmp.path(), "titled.xlsx", extra), &tmp.path().join(format!("out-x{k}")));
+        let li = base.0.iter().position(|h| h == "line").unwrap();
+        let cl: Vec<_> = got.1.iter().filter(|r| r[0] == "checklist").collect();
+        let cl_base: Vec<_> = base.1.iter().filter(|r| r[0] == "checklist").collect();
+        assert_eq!(cl.len(), cl_base.len());
+        for (a, b) in cl.iter().zip(&cl_base) {
+            for (j, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+                if j != li {
+                    assert_eq!(x, y, "{extra}: column {}", base.0[j]);
+                }
+            }
+            // Spreadsheet rows: the data start on row 4 (the CSV's on line 2).
+            assert_eq!(a[li].parse::<u64>().unwrap(), b[li].parse::<u64>().unwrap() + 2, "{extra}");
+        }
+    }
+}

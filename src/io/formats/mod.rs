@@ -81,6 +81,9 @@ pub struct Grid {
     pub rows: Vec<Vec<String>>,
     /// What the reader noticed (encoding, sheet, labels applied), for provenance.
     pub notes: Vec<String>,
+    /// Rows of the source above the first grid row (a spreadsheet table starting below row 1),
+    /// so that reported rows are the spreadsheet's.
+    pub first_row: u64,
 }
 
 impl Grid {

@@ -1,6 +1,8 @@
 //! Workbooks (XLSX, XLSM, XLSB, XLS, ODS) through calamine.
 //!
-//! The first row of the chosen sheet (the spec's `sheet`, else the first) is the header. Cells
+//! The first row of the chosen sheet (the spec's `sheet`, else the first) is the header, unless
+//! title rows above it are detected or the spec's `header_row` says where it is (both handled
+//! by [`TextTable`](crate::io::TextTable), as for CSV; rows keep their spreadsheet numbers). Cells
 //! are written as text: numbers in shortest form, booleans as `1`/`0` (a `TRUE` tick box is a
 //! yes), dates as ISO 8601, formula errors (`#N/A`, `#DIV/0!`) as empty cells with a note.
 
@@ -40,7 +42,7 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
     let mut g = Grid::default();
     g.notes.push(format!("sheet '{name}' of {} sheet(s)", names.len()));
     // Leading empty rows/columns are kept out by calamine's used range; the range may start
-    // below row 1, in which case row numbers shift by its start.
+    // below row 1, in which case row numbers shift by its start (`first_row`).
     let (row0, _) = range.start().unwrap_or((0, 0));
     let mut errors = 0usize;
     let mut rows = range.rows();
@@ -53,6 +55,7 @@ pub fn read(path: &Path, bytes: &[u8], opts: &GridOptions) -> Result<Grid, Input
     if row0 > 0 {
         g.notes.push(format!("the table starts on spreadsheet row {}", row0 + 1));
     }
+    g.first_row = u64::from(row0);
     for r in rows {
         let cells: Vec<String> = r.iter().map(|c| cell_text(c, &mut errors)).collect();
         g.rows.push(cells);
