@@ -185,6 +185,7 @@ pub fn tr(lang: Lang, key: &str) -> &'static str {
         "band_high" => "high", "alto";
         "fig_short_form" => "Short-form trade-off: items kept against α, r and AUC", "Versión corta: reactivos conservados frente a α, r y AUC";
         "n_items" => "Items kept", "Reactivos conservados";
+        "continued" => "continued", "continuación";
         "obs_note" => "Observation level uses primary observations only; classroom level averages a classroom's primary observations; center level averages its classrooms.", "El nivel de observación usa solo observaciones principales; el nivel de sala promedia las observaciones principales de cada sala y el de centro promedia sus salas.";
     }
 }
@@ -196,6 +197,7 @@ mod tests {
     fn all_keys_exist_in_both_languages() {
         for k in [
             "title",
+            "continued",
             "sample",
             "quality",
             "scores",

@@ -232,7 +232,7 @@ fn workbook_cells_are_numeric(out: &std::path::Path) {
     ] {
         let range = wb.worksheet_range(sheet).unwrap();
         let rows: Vec<&[Data]> = range.rows().collect();
-        let h = rows.iter().position(|r| r.iter().any(|c| c.to_string() == cols[0])).expect("header row");
+        let h = rows.iter().position(|r| r.iter().any(|c| *c == cols[0])).expect("header row");
         let head: Vec<String> = rows[h].iter().map(|c| c.to_string()).collect();
         assert!(matches!(rows[0][0], Data::String(_)), "{sheet}: title above the header");
         for col in &cols {
