@@ -44,7 +44,7 @@
 //! 1, 3 and 4, hand-computed D-study formulas, and lme4 `lmer(REML = TRUE)` fits on unbalanced data
 //! (`fixtures/gstudy_lme4.json`, made by `scripts/reference/gstudy.R`).
 
-use super::bootstrap::norm_inter;
+use super::bootstrap::{below, norm_inter};
 use super::{Na, StatResult};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -1189,20 +1189,6 @@ pub fn cycles_needed(g: &GStudy, facet: usize, target_phi: f64, max_n: usize) ->
 
 // ------------------------------------------------------------------------------------------------------------
 // Bootstrap.
-
-/// Uniform integer in `0..n` (Lemire's nearly divisionless method, unbiased), as checkval's bootstrap.
-fn below(rng: &mut ChaCha8Rng, n: u32) -> u32 {
-    let mut m = (rng.next_u32() as u64) * (n as u64);
-    let mut l = m as u32;
-    if l < n {
-        let t = n.wrapping_neg() % n;
-        while l < t {
-            m = (rng.next_u32() as u64) * (n as u64);
-            l = m as u32;
-        }
-    }
-    (m >> 32) as u32
-}
 
 fn percentile(mut v: Vec<f64>, level: f64) -> Interval {
     v.sort_by(|a, b| a.total_cmp(b));
