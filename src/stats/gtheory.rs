@@ -47,7 +47,7 @@
 use super::bootstrap::{below, norm_inter};
 use super::{Na, StatResult};
 use rand_chacha::ChaCha8Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::SeedableRng;
 use std::collections::HashMap;
 
 /// Most facets besides the object of measurement.
