@@ -1576,6 +1576,7 @@ mod sparse {
 mod tests {
     //! Fixtures are read with `include_str!("../../tests/fixtures/gtheory/…")`, relative to this file.
     use super::*;
+    use rand_core::RngCore;
 
     const DS1: &str = include_str!("../../tests/fixtures/gtheory/brennan_ds1_pxi.csv");
     const DS3: &str = include_str!("../../tests/fixtures/gtheory/brennan_ds3_pxixo.csv");
