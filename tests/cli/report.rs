@@ -2,7 +2,7 @@
 
 use crate::common::*;
 
-const FIGS: [&str; 13] = [
+const FIGS: [&str; 16] = [
     "scatter-classroom",
     "scatter-center",
     "roc-low_EBS",
@@ -16,6 +16,9 @@ const FIGS: [&str; 13] = [
     "observer-drift",
     "class-profile",
     "short-form",
+    "d-study-EBS",
+    "d-study-ESL",
+    "d-study-center",
 ];
 
 fn simulated(tmp: &std::path::Path) -> std::path::PathBuf {
@@ -232,7 +235,7 @@ fn workbook_cells_are_numeric(out: &std::path::Path) {
     ] {
         let range = wb.worksheet_range(sheet).unwrap();
         let rows: Vec<&[Data]> = range.rows().collect();
-        let h = rows.iter().position(|r| r.iter().any(|c| c.to_string() == cols[0])).expect("header row");
+        let h = rows.iter().position(|r| r.iter().any(|c| *c == cols[0])).expect("header row");
         let head: Vec<String> = rows[h].iter().map(|c| c.to_string()).collect();
         assert!(matches!(rows[0][0], Data::String(_)), "{sheet}: title above the header");
         for col in &cols {
