@@ -290,3 +290,70 @@ fn studies_without_class_or_double_coding_still_run() {
     assert!(dep(&recs, "checklist_items").any(|r| r["statistic"] == "phi_coefficient" && r["estimate"].is_number()));
     assert!(dep(&recs, "center_monitoring").any(|r| r["statistic"] == "phi_coefficient" && r["estimate"].is_number()));
 }
+
+/// The center design follows the data: repeated visits give the visit variance; without repeated
+/// visits or double coding, more visits are NA with the reason.
+#[test]
+fn center_design_follows_the_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = tmp.path().join("sim");
+    bin()
+        .args(["simulate", "--out", sim.to_str().unwrap(), "--centers", "30", "--seed", "5", "--checklist-only", "-q"])
+        .assert()
+        .success();
+    let mut r = csv::Reader::from_path(sim.join("checklist.csv")).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<Vec<String>> = r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (rol, fecha, key) = (col("rol"), col("fecha_visita"), col("KEY"));
+    let write = |dir: &str, rows: &[Vec<String>]| {
+        let d = tmp.path().join(dir);
+        copy_dir(&sim, &d);
+        let mut w = csv::Writer::from_path(d.join("checklist.csv")).unwrap();
+        w.write_record(&head).unwrap();
+        for row in rows {
+            w.write_record(row).unwrap();
+        }
+        w.flush().unwrap();
+        let out = d.join("out");
+        bin()
+            .args(["run", d.join("study.toml").to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"])
+            .assert()
+            .success();
+        results(&out)
+    };
+    let phi = |recs: &[Value], n_r: f64, n_v: f64| {
+        dep(recs, "center_monitoring")
+            .find(|r| r["statistic"] == "phi_coefficient" && r["n_classroom"] == n_r && r["n_visit"] == n_v)
+            .unwrap()
+            .clone()
+    };
+    // A second visit, a week later, to every other classroom, with some answers changed.
+    let mut repeated = rows.clone();
+    for (i, row) in rows.iter().enumerate().filter(|(i, r)| r[rol] == "principal" && i % 2 == 0) {
+        let mut copy = row.clone();
+        copy[fecha] = "2026-08-03".into();
+        copy[key] = format!("{}-second", row[key]);
+        for (j, cell) in copy.iter_mut().enumerate() {
+            if (i + j) % 4 == 0 && (cell == "Sí" || cell == "No") {
+                *cell = if cell == "Sí" { "No".into() } else { "Sí".into() };
+            }
+        }
+        repeated.push(copy);
+    }
+    let recs = write("repeated", &repeated);
+    assert!(dep(&recs, "center_monitoring").all(|r| r["visit_variance"] == "repeated_visits"));
+    assert!(dep(&recs, "center_monitoring").any(|r| r["effect"] == "visit:classroom:center"));
+    let (one, two) = (f(&phi(&recs, 3.0, 1.0), "estimate"), f(&phi(&recs, 3.0, 2.0), "estimate"));
+    assert!(two > one + 1e-4, "a second visit helps when visits differ: {one} → {two}");
+    // No double coding and one visit per classroom: visits beyond one are not identifiable.
+    let single: Vec<Vec<String>> = rows.iter().filter(|r| r[rol] == "principal").cloned().collect();
+    let recs = write("single", &single);
+    assert!(dep(&recs, "center_monitoring").all(|r| r["visit_variance"] == "not_identifiable"));
+    assert!(f(&phi(&recs, 3.0, 1.0), "estimate") > 0.0);
+    let p2 = phi(&recs, 3.0, 2.0);
+    assert!(p2["estimate"].is_null() && p2["na_reason"].as_str().unwrap().contains("not identifiable"), "{p2}");
+    let need =
+        dep(&recs, "center_monitoring").find(|r| r["statistic"] == "classrooms_needed" && r["n_visit"] == 2).unwrap();
+    assert!(need["estimate"].is_null(), "{need}");
+}
