@@ -608,7 +608,11 @@ pub fn center_nested(g: &GStudy, visit_error: VisitError) -> GStudy {
         balanced: g.balanced,
         n_scores: g.n_scores,
         n_objects: g.n_objects,
-        sample_sizes: vec![g.sample_sizes[0], 1.0],
+        // Observed: classrooms per center, and visits per classroom when some are repeated.
+        sample_sizes: vec![
+            g.sample_sizes[0],
+            if visit_error == VisitError::Repeated { g.sample_sizes[1] } else { 1.0 },
+        ],
         components,
         reml: None,
     }
@@ -646,8 +650,7 @@ fn center_d_records(g: &GStudy, ve: VisitError) -> Vec<Record> {
         ))
     };
     let fixed = [false, false];
-    let observed = [g.sample_sizes[0], 1.0];
-    match gtheory::d_study(g, &observed, &fixed) {
+    match gtheory::d_study(g, &g.sample_sizes, &fixed) {
         Ok(dr) => out.extend(d_records(g, &dr, "observed")),
         Err(na) => out.push(Record::new("phi_coefficient", Err(na)).ctx("design", "observed")),
     }
