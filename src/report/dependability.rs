@@ -234,11 +234,12 @@ pub fn count_key(n: usize, stem: &str) -> String {
     }
 }
 
-/// A count needed, or `> max` when the target is not reached.
+/// A count needed, or the text `> max` when the target is not reached (a text cell in the
+/// workbook too, so the information is not lost as an empty number).
 fn needed_cell(v: Option<f64>, max: usize) -> Cell {
     match v {
         Some(k) => Cell::count(Some(k as usize), ""),
-        None => Cell::count(None, &format!("> {max}")),
+        None => Cell::from(format!("> {max}")),
     }
 }
 
