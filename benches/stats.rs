@@ -24,8 +24,37 @@ fn time<F: FnOnce()>(label: &str, reps: usize, f: F) {
     println!("{label}: {reps} replicates in {s:.3} s = {:.0} replicates/s", reps as f64 / s);
 }
 
+/// The G and D studies `run` adds (the dependability section) on the demo: each design alone (best
+/// of 5) and all of them as `run` computes them, in parallel. `cargo bench --bench stats -- dependability`
+/// runs only this one.
+fn dependability() {
+    use checkval::study::dependability::{dependability_records, design_records, GDesign};
+    use checkval::study::pipeline::{load, RunOptions};
+    let study = checkval::study::spec::Study::load(std::path::Path::new("data-samples/demo-150/study.toml")).unwrap();
+    let data = load(&study, &RunOptions { keep_going: false, lang: None, pseudonymize: None }).unwrap();
+    let best = |f: &dyn Fn() -> usize| {
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let n = f();
+                (t.elapsed().as_secs_f64() * 1e3, n)
+            })
+            .fold((f64::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a })
+    };
+    for g in [GDesign::ClassCycles, GDesign::ChecklistItems, GDesign::ChecklistObservers, GDesign::CenterMonitoring] {
+        let (ms, n) = best(&|| design_records(&study, &data, g).len());
+        println!("dependability {}: {ms:.1} ms ({n} records)", g.as_str());
+    }
+    let (ms, n) = best(&|| dependability_records(&study, &data).len());
+    println!("dependability, all (as in run, parallel): {ms:.1} ms ({n} records)");
+}
+
 fn main() {
     println!("threads: {}", rayon::current_num_threads());
+    if std::env::args().any(|a| a == "dependability") {
+        dependability();
+        return;
+    }
     // α on 150 × 48 binary items driven by a latent trait.
     let mut st = 42u64;
     let rows: Vec<Vec<Option<f64>>> = (0..150)

@@ -27,16 +27,29 @@ impl Sections {
     }
 }
 
-/// Every record `run` computes (descriptives, reliability, observers, validity), for
-/// commands that need them without writing the report.
+/// Every record `run` computes (descriptives, reliability, dependability, observers, validity),
+/// for commands that need them without writing the report.
 pub fn all_records(study: &Study, data: &pipeline::StudyData) -> Vec<crate::results::Record> {
     let mut records = pipeline::descriptive_records(study, data);
     let rel = crate::study::reliability::reliability_records(study, data);
     let val = crate::study::validity::validity_records(study, data, &rel);
     records.extend(rel);
+    records.extend(crate::study::dependability::dependability_records(study, data));
     records.extend(crate::study::observers::observer_records(data, study.spec.analysis.ci_level));
     records.extend(val);
     records
+}
+
+/// The dependability records (G and D studies) and their report section, after reliability.
+fn dependability(
+    study: &Study,
+    data: &pipeline::StudyData,
+    lang: crate::choices::Lang,
+    extra: &mut Vec<report::Section>,
+) -> Vec<crate::results::Record> {
+    let dep = crate::study::dependability::dependability_records(study, data);
+    extra.push(report::dependability::section(study, &dep, lang));
+    dep
 }
 
 pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Sections) -> Result<RunSummary> {
@@ -54,12 +67,14 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
             if sections.reliability {
                 extra.push(report::reliability::section(study, &rel, lang));
                 records.extend(rel);
+                records.extend(dependability(study, &data, lang, &mut extra));
             }
             extra.push(report::validity::section(study, &val, lang));
             records.extend(val);
         } else {
             extra.push(report::reliability::section(study, &rel, lang));
             records.extend(rel);
+            records.extend(dependability(study, &data, lang, &mut extra));
         }
     }
     if sections.reliability {

@@ -6,6 +6,7 @@
 use super::{sub_seed, StatOpts};
 use crate::results::Record;
 use crate::stats::gtheory::{self, DResult, Design, GStudy, LongData, Method};
+use crate::stats::Na;
 
 /// What to compute: the data, the design, the object's name and the D-study sample sizes (one
 /// vector per combination, in facet order; `None` keeps the facet's observed size); `fixed` flags
@@ -19,14 +20,16 @@ pub struct GRequest<'a> {
     pub fixed: Vec<bool>,
 }
 
-fn method_name(m: Method) -> &'static str {
+/// The method's name in records (`method`).
+pub fn method_name(m: Method) -> &'static str {
     match m {
         Method::Anova => "ANOVA (expected mean squares)",
         Method::Reml => "REML",
     }
 }
 
-fn component_records(g: &GStudy) -> Vec<Record> {
+/// One `variance_component` record per effect of a fitted G study.
+pub fn component_records(g: &GStudy) -> Vec<Record> {
     g.components
         .iter()
         .map(|c| {
@@ -47,8 +50,8 @@ fn component_records(g: &GStudy) -> Vec<Record> {
         .collect()
 }
 
-/// The four D-study records of one combination of sample sizes.
-fn d_records(g: &GStudy, d: &DResult, design: &str) -> Vec<Record> {
+/// The four D-study records of one combination of sample sizes (`design` = `observed` or `d_study`).
+pub fn d_records(g: &GStudy, d: &DResult, design: &str) -> Vec<Record> {
     let tag = |mut r: Record| {
         for (f, n) in g.design.facets.iter().zip(&d.n) {
             r = r.ctx(&format!("n_{}", f.name), *n);
@@ -71,23 +74,32 @@ fn d_records(g: &GStudy, d: &DResult, design: &str) -> Vec<Record> {
 /// Every record of a G study and its D studies; a seeded bootstrap over objects gives CIs for
 /// Eρ² and Φ of the observed design when `o.bootstrap > 0`.
 pub fn gstudy_records(req: &GRequest, o: &StatOpts, label: &str) -> Vec<Record> {
-    let method = match req.method.map(Ok).unwrap_or_else(|| gtheory::default_method(req.data, req.design)) {
-        Ok(m) => m,
-        Err(na) => return vec![Record::new("variance_component", Err(na))],
+    match fit(req) {
+        Ok(g) => g_records(&g, req, o, label),
+        Err(na) => vec![Record::new("variance_component", Err(na))],
+    }
+}
+
+/// The G study of a request, with its method or the default one (ANOVA if balanced, else REML).
+pub fn fit(req: &GRequest) -> Result<GStudy, Na> {
+    let method = match req.method {
+        Some(m) => m,
+        None => gtheory::default_method(req.data, req.design)?,
     };
-    let g = match gtheory::g_study(req.data, req.design, req.object, method) {
-        Ok(g) => g,
-        Err(na) => return vec![Record::new("variance_component", Err(na))],
-    };
-    let mut out = component_records(&g);
+    gtheory::g_study(req.data, req.design, req.object, method)
+}
+
+/// The records of a G study already fitted from `req` (see [`gstudy_records`]).
+pub fn g_records(g: &GStudy, req: &GRequest, o: &StatOpts, label: &str) -> Vec<Record> {
+    let mut out = component_records(g);
     let observed = g.sample_sizes.clone();
-    match gtheory::d_study(&g, &observed, &req.fixed) {
+    match gtheory::d_study(g, &observed, &req.fixed) {
         Ok(d) => {
-            let mut recs = d_records(&g, &d, "observed");
+            let mut recs = d_records(g, &d, "observed");
             if o.bootstrap > 0 {
                 let seed = sub_seed(o.seed, &format!("gstudy/{label}"));
                 if let Ok(ci) =
-                    gtheory::d_study_bootstrap(req.data, &g, &observed, &req.fixed, o.bootstrap, seed, o.ci_level)
+                    gtheory::d_study_bootstrap(req.data, g, &observed, &req.fixed, o.bootstrap, seed, o.ci_level)
                 {
                     let m = "percentile bootstrap over objects of measurement";
                     recs[0] = recs[0].clone().ci(ci.g_coefficient.low, ci.g_coefficient.high, o.ci_level, m);
@@ -102,8 +114,8 @@ pub fn gstudy_records(req: &GRequest, o: &StatOpts, label: &str) -> Vec<Record> 
     }
     for sizes in &req.d_studies {
         let n: Vec<f64> = sizes.iter().zip(&observed).map(|(s, o)| s.unwrap_or(*o)).collect();
-        match gtheory::d_study(&g, &n, &req.fixed) {
-            Ok(d) => out.extend(d_records(&g, &d, "d_study")),
+        match gtheory::d_study(g, &n, &req.fixed) {
+            Ok(d) => out.extend(d_records(g, &d, "d_study")),
             Err(na) => out.push(Record::new("g_coefficient", Err(na)).ctx("design", "d_study")),
         }
     }

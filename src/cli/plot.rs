@@ -16,7 +16,8 @@ Examples:
 
 Kinds: scatter (variants: classroom, center), roc (one per threshold), bland-altman,
 forest (agreement, item-validity), heatmap, distributions, observers (observers, drift),
-class-profile, short-form. The format follows the extension: .svg, or .png at 2x.";
+class-profile, short-form, d-study (one per CLASS domain, and center). The format follows the
+extension: .svg, or .png at 2x.";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]

@@ -275,7 +275,13 @@ pub fn build(
         find(records, &Query::any().with("analysis", "internal_consistency")).is_some(),
         find(records, &Query::any().with("analysis", "mtmm")).is_some(),
     );
-    sections.push(methods_section(study, lang, ran));
+    let mut methods = methods_section(study, lang, ran);
+    if let Some(p) = super::dependability::methods_paragraph(records, lang) {
+        // Before the closing paragraphs on the seed and on levels.
+        let at = methods.blocks.len().saturating_sub(2);
+        methods.blocks.insert(at, Block::Para(p));
+    }
+    sections.push(methods);
     sections.push(provenance_section(lang, prov));
     let name = if study.spec.study.name.is_empty() { String::new() } else { study.spec.study.name.clone() };
     Doc { title: tr(lang, "title").into(), subtitle: name, lang, sections }

@@ -80,6 +80,8 @@ pub enum FigureKind {
     Observers,
     ClassProfile,
     ShortForm,
+    // D studies: Φ and Eρ² of CLASS domains by cycles; Φ of the center mean by classrooms.
+    DStudy,
 }
 
 impl std::fmt::Display for FigureKind {
@@ -129,6 +131,7 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
     observer_figs(&c, &mut out);
     class_profile_figs(&c, &mut out);
     short_form_figs(&c, &mut out);
+    d_study_figs(&c, &mut out);
     out
 }
 
@@ -581,6 +584,87 @@ fn short_form_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
             },
         ));
     }
+}
+
+/// 10. D studies: per CLASS domain, Φ and Eρ² against cycles (one line per number of observers),
+///     and the center mean's Φ against classrooms per center (one line per number of visits).
+fn d_study_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    use super::dependability::{at_value, of};
+    use crate::study::dependability::{GDesign, CLASSROOMS, CYCLES, OBSERVERS, VISITS};
+    let lang = c.lang;
+    for dm in &c.doms {
+        let rs = of(c.records, GDesign::ClassCycles, dm);
+        let mut series = Vec::new();
+        for (stat, sym) in [("phi_coefficient", "Φ"), ("g_coefficient", "Eρ²")] {
+            for &n_o in &OBSERVERS {
+                let ys: Vec<Option<f64>> = CYCLES
+                    .iter()
+                    .map(|&k| at_value(&rs, stat, &[("n_cycle", k as f64), ("n_observer", n_o as f64)]))
+                    .collect();
+                let who = tr(lang, if n_o == 1 { "dep_one_observer" } else { "dep_two_observers" });
+                series.push((format!("{sym}, {who}"), ys));
+            }
+        }
+        if series.iter().all(|s| s.1.iter().all(|y| y.is_none())) {
+            continue;
+        }
+        let title = format!("{} — {}", tr(lang, "fig_dstudy_class"), score_label(c.study, dm, lang));
+        let yrange = legend_room(&series);
+        out.push((
+            FigureKind::DStudy,
+            Fig {
+                id: format!("d-study-{}", dm.trim_start_matches("class_")),
+                caption: title.clone(),
+                fig: AnyFig::Lines(Lines {
+                    title,
+                    x: CYCLES.iter().map(|&k| k as f64).collect(),
+                    series,
+                    xlab: tr(lang, "dep_cycles_axis").into(),
+                    ylab: tr(lang, "coefficient").into(),
+                    yrange,
+                }),
+            },
+        ));
+    }
+    let rs = of(c.records, GDesign::CenterMonitoring, "checklist_total");
+    let series: Vec<(String, Vec<Option<f64>>)> = VISITS
+        .iter()
+        .map(|&n_v| {
+            let ys = CLASSROOMS
+                .iter()
+                .map(|&n_r| at_value(&rs, "phi_coefficient", &[("n_classroom", n_r as f64), ("n_visit", n_v as f64)]))
+                .collect();
+            (format!("Φ, {n_v} {}", tr(lang, &super::dependability::count_key(n_v, "dep_visit"))), ys)
+        })
+        .filter(|s: &(String, Vec<Option<f64>>)| s.1.iter().any(|y| y.is_some()))
+        .collect();
+    if !series.is_empty() {
+        let yrange = legend_room(&series);
+        out.push((
+            FigureKind::DStudy,
+            Fig {
+                id: "d-study-center".into(),
+                caption: tr(lang, "fig_dstudy_center").into(),
+                fig: AnyFig::Lines(Lines {
+                    title: tr(lang, "fig_dstudy_center").into(),
+                    x: CLASSROOMS.iter().map(|&k| k as f64).collect(),
+                    series,
+                    xlab: tr(lang, "dep_classrooms_per_center").into(),
+                    ylab: "Φ".into(),
+                    yrange,
+                }),
+            },
+        ));
+    }
+}
+
+/// A y range with room below the lines for the legend (drawn at the lower left): D-study curves rise
+/// from the left, so their lowest point is there.
+fn legend_room(series: &[(String, Vec<Option<f64>>)]) -> Option<(f64, f64)> {
+    let ys = series.iter().flat_map(|s| s.1.iter().flatten().copied());
+    let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    let span = (hi - lo).max(0.05);
+    (lo <= hi).then_some((lo - 0.15 * span * series.len() as f64, hi + 0.05 * span))
 }
 
 /// Draw every figure into `dir` and return the report section.

@@ -77,6 +77,31 @@ fn reliability(records: &[Record], lang: Lang, out: &mut Vec<Finding>) {
     }
 }
 
+/// Dependability (G theory): Φ of each CLASS domain with the spec's cycles and one observer, and
+/// the cycles that reach .80.
+fn dependability(study: &Study, records: &[Record], lang: Lang, out: &mut Vec<Finding>) {
+    use super::dependability::class_summary;
+    let Some(inst) = &study.instrument else { return };
+    let sums: Vec<(String, super::dependability::ClassSummary)> = inst
+        .domains
+        .iter()
+        .filter_map(|d| Some((d.code.clone(), class_summary(study, records, &format!("class_{}", d.code))?)))
+        .collect();
+    let Some(n) = sums.first().map(|s| s.1.cycles) else { return };
+    let parts: Vec<String> =
+        sums.iter().map(|(code, s)| format!("CLASS {code} Φ = {} ({})", bounded(s.phi, 2), s.reach(lang))).collect();
+    let joined = parts.join("; ");
+    out.push(link(
+        lang.pick(
+            &format!("Dependabilidad (teoría G), con {n} ciclos y un observador: {joined}."),
+            &format!("Dependability (G theory), with {n} cycles and one observer: {joined}."),
+        )
+        .to_string(),
+        "tab-dstudy-class",
+        lang,
+    ));
+}
+
 fn validity(study: &Study, records: &[Record], lang: Lang, out: &mut Vec<Finding>) {
     let Some(inst) = &study.instrument else { return };
     for d in &inst.domains {
@@ -166,6 +191,7 @@ fn data_problems(d: &StudyData, lang: Lang, out: &mut Vec<Finding>) {
 pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> Section {
     let mut f = Vec::new();
     reliability(records, lang, &mut f);
+    dependability(study, records, lang, &mut f);
     validity(study, records, lang, &mut f);
     screening(study, records, lang, &mut f);
     data_problems(d, lang, &mut f);

@@ -187,6 +187,46 @@ pub fn tr(lang: Lang, key: &str) -> &'static str {
         "n_items" => "Items kept", "Reactivos conservados";
         "continued" => "continued", "continuación";
         "obs_note" => "Observation level uses primary observations only; classroom level averages a classroom's primary observations; center level averages its classrooms.", "El nivel de observación usa solo observaciones principales; el nivel de sala promedia las observaciones principales de cada sala y el de centro promedia sus salas.";
+        "dependability" => "Dependability (generalizability theory)", "Dependabilidad (teoría de la generalizabilidad)";
+        "dep_intro" => "Generalizability theory splits the variance of a score into true differences between classrooms and the error contributed by each source (cycles, items, observers, visits). A D study then estimates how dependable the score would be with other numbers of cycles, items, observers or visits: Eρ² (generalizability) for ranking classrooms, and Φ (dependability) for absolute decisions, such as comparing a score with a cut-off, because it counts every source of error. Φ ≥ .80 is the usual target for decisions about single classrooms.", "La teoría de la generalizabilidad separa la varianza de un puntaje en las diferencias reales entre salas y el error que aporta cada fuente (ciclos, reactivos, observadores, visitas). Con un estudio D se estima qué tan confiable sería el puntaje con otro número de ciclos, reactivos, observadores o visitas: Eρ² (generalizabilidad) sirve para ordenar salas y Φ (dependabilidad) para decisiones absolutas, como comparar un puntaje con un punto de corte, porque cuenta todas las fuentes de error. Para decidir sobre salas individuales se suele pedir Φ ≥ .80.";
+        "dep_var_classroom" => "σ² classroom", "σ² sala";
+        "dep_class_g_caption" => "CLASS variance components on double-coded observations (classroom × cycle × observer)", "Componentes de varianza de CLASS en observaciones con doble codificación (sala × ciclo × observador)";
+        "dep_class_g_note" => "REML with the actual observers as a random facet (each classroom is seen by two of them; ANOVA only when the data are balanced). Shares of the variance of one cycle scored by one observer; the residual holds the classroom × cycle × observer interaction and error. Pairs: double-coded observations.", "REML con los observadores reales como faceta aleatoria (cada sala la ven dos de ellos; ANOVA solo si los datos están balanceados). Proporciones de la varianza de un ciclo calificado por un observador; el residual contiene la interacción sala × ciclo × observador y el error. Pares: observaciones con doble codificación.";
+        "dep_observers" => "Observers", "Observadores";
+        "dep_cycles_short" => "cycles", "ciclos";
+        "dep_cycles_needed" => "Cycles needed", "Ciclos necesarios";
+        "dep_class_d_caption" => "D study of CLASS: Φ by number of cycles and observers", "Estudio D de CLASS: Φ según el número de ciclos y de observadores";
+        "dep_class_d_note" => "Φ of the classroom score averaged over cycles (and observers). '> 12': the target is not reached with 12 cycles. Eρ² of every combination is in results.json and in the figure.", "Φ del puntaje de la sala promediado sobre los ciclos (y los observadores). «> 12»: no se alcanza la meta con 12 ciclos. La Eρ² de cada combinación está en results.json y en la figura.";
+        "dep_design_items" => "Primary observations (classroom × item)", "Observaciones principales (sala × reactivo)";
+        "dep_design_observers" => "Double-coded visits (classroom × item × observer)", "Visitas con doble codificación (sala × reactivo × observador)";
+        "dep_checklist_g_caption" => "Variance components of the checklist", "Componentes de varianza de la lista de cotejo";
+        "dep_design" => "Design", "Diseño";
+        "dep_effect" => "Effect", "Efecto";
+        "dep_share" => "Share", "Proporción";
+        "dep_checklist_g_note" => "Item scores as they enter the checklist score (yes/no as 1/0; 3-point items rescaled to 0, .5 and 1 by the proportion method). 'Not applicable' and blank answers leave cells empty, so components are REML estimates (ANOVA only for balanced data). With one observer per visit (primary observations) the observer's effects are inside the classroom and residual components; the double-coded visits separate them.", "Puntajes de los reactivos tal como entran al puntaje de la lista (sí/no como 1/0; los reactivos de 3 puntos reescalados a 0, .5 y 1 en el método de proporción). Las respuestas «no aplica» y en blanco dejan celdas vacías, por lo que los componentes se estiman por REML (ANOVA solo con datos balanceados). Con un observador por visita (observaciones principales) los efectos del observador quedan dentro de los componentes de sala y residual; las visitas con doble codificación los separan.";
+        "dep_one_observer" => "1 observer", "1 observador";
+        "dep_two_observers" => "2 observers", "2 observadores";
+        "dep_primary_short" => "primary", "principales";
+        "dep_checklist_d_caption" => "D study of the checklist total: Eρ² and Φ by number of items and observers", "Estudio D del total de la lista de cotejo: Eρ² y Φ según el número de reactivos y de observadores";
+        "dep_items" => "Items", "Reactivos";
+        "dep_checklist_d_note" => "'primary': from the primary observations (one observer per visit; observer effects not separated). Observer columns: from the double-coded visits.", "«principales»: de las observaciones principales (un observador por visita; los efectos del observador no se separan). Columnas por observador: de las visitas con doble codificación.";
+        "dep_center_intro" => "Monitoring design: a center's score is the mean of its classrooms' checklist totals; classrooms are nested in centers, visits in classrooms and observations in visits.", "Diseño de monitoreo: el puntaje de un centro es el promedio de los totales de la lista de cotejo de sus salas; las salas están anidadas en los centros, las visitas en las salas y las observaciones en las visitas.";
+        "dep_visits_repeated_visits" => "Classrooms visited on more than one date give the visit-to-visit variance.", "Las salas visitadas en más de una fecha aportan la varianza entre visitas.";
+        "dep_visits_observer_error_lower_bound" => "Each classroom was visited once, so only the observer part of the visit-to-visit error is known (from the double-coded visits); the rest is counted as stable classroom variance, which makes Φ with two or more visits a lower bound.", "Cada sala se visitó una sola vez, así que de la variación entre visitas solo se conoce la parte que aporta el observador (por las visitas con doble codificación); el resto se cuenta como varianza estable de la sala, por lo que Φ con dos o más visitas es un límite inferior.";
+        "dep_visits_not_identifiable" => "Each classroom was visited once and no visit was double-coded, so the effect of more visits cannot be estimated.", "Cada sala se visitó una sola vez y ninguna visita tuvo doble codificación, así que no se puede estimar el efecto de hacer más visitas.";
+        "dep_center_g_caption" => "Variance components of the checklist total for the center mean", "Componentes de varianza del total de la lista de cotejo para el promedio del centro";
+        "dep_center_g_note" => "REML on every observation with a checklist total, classrooms numbered within centers (visits within classrooms, observations within visits); the two crossed components of each nested facet are added (Brennan, 2001): σ²(classroom:center) = σ²(classroom) + σ²(center × classroom).", "REML con todas las observaciones que tienen total de la lista, con las salas numeradas dentro de cada centro (las visitas dentro de cada sala y las observaciones dentro de cada visita); los dos componentes cruzados de cada faceta anidada se suman (Brennan, 2001): σ²(sala:centro) = σ²(sala) + σ²(centro × sala).";
+        "dep_visits_short" => "visits", "visitas";
+        "dep_classrooms_per_center" => "Classrooms per center", "Salas por centro";
+        "dep_center_d_caption" => "D study of the center mean: Φ by classrooms per center and visits per classroom", "Estudio D del promedio del centro: Φ según las salas por centro y las visitas por sala";
+        "dep_target" => "Target", "Meta";
+        "dep_center_needed_caption" => "Classrooms per center needed for the center mean, by visits per classroom", "Salas por centro necesarias para el promedio del centro, según las visitas por sala";
+        "dep_center_needed_note" => "'> 20': not reached with 20 classrooms per center. NA: not estimable with these data.", "«> 20»: no se alcanza con 20 salas por centro. NA: no se puede estimar con estos datos.";
+        "fig_dstudy_class" => "D study of CLASS: Φ and Eρ² by number of cycles", "Estudio D de CLASS: Φ y Eρ² según el número de ciclos";
+        "fig_dstudy_center" => "D study of the center mean: Φ by classrooms per center", "Estudio D del promedio del centro: Φ según las salas por centro";
+        "dep_cycles_axis" => "Cycles", "Ciclos";
+        "dep_cycle_one" => "cycle", "ciclo";
+        "dep_visit_one" => "visit", "visita";
     }
 }
 
@@ -331,5 +371,54 @@ mod tests {
             assert_ne!(tr(Lang::En, k), "??", "{k}");
         }
         assert_ne!(tr(Lang::Es, "title"), tr(Lang::En, "title"));
+    }
+
+    #[test]
+    fn dependability_keys_exist_in_both_languages() {
+        for k in [
+            "dependability",
+            "dep_intro",
+            "dep_var_classroom",
+            "dep_class_g_caption",
+            "dep_class_g_note",
+            "dep_observers",
+            "dep_cycles_short",
+            "dep_cycles_needed",
+            "dep_class_d_caption",
+            "dep_class_d_note",
+            "dep_design_items",
+            "dep_design_observers",
+            "dep_checklist_g_caption",
+            "dep_design",
+            "dep_effect",
+            "dep_share",
+            "dep_checklist_g_note",
+            "dep_one_observer",
+            "dep_two_observers",
+            "dep_primary_short",
+            "dep_checklist_d_caption",
+            "dep_items",
+            "dep_checklist_d_note",
+            "dep_center_intro",
+            "dep_visits_repeated_visits",
+            "dep_visits_observer_error_lower_bound",
+            "dep_visits_not_identifiable",
+            "dep_center_g_caption",
+            "dep_center_g_note",
+            "dep_visits_short",
+            "dep_classrooms_per_center",
+            "dep_center_d_caption",
+            "dep_target",
+            "dep_center_needed_caption",
+            "dep_center_needed_note",
+            "fig_dstudy_class",
+            "fig_dstudy_center",
+            "dep_cycles_axis",
+            "dep_cycle_one",
+            "dep_visit_one",
+        ] {
+            assert_ne!(tr(Lang::Es, k), "??", "{k}");
+            assert_ne!(tr(Lang::En, k), "??", "{k}");
+        }
     }
 }

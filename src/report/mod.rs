@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod cell;
+pub mod dependability;
 pub mod figures;
 pub mod findings;
 pub mod html;

@@ -833,8 +833,9 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// BFGS (Nocedal & Wright 2006, Algorithm 6.1) with backtracking. A step is accepted with sufficient decrease
 /// (Armijo), or, near the optimum where rounding hides the decrease, when it leaves the function unchanged within
-/// rounding and reduces the gradient. Stops at `max|g| ≤ rtol·max(1, |f|)` or when no step is accepted.
-fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, max_iter: usize) -> Option<Optimum> {
+/// rounding and reduces the gradient. Stops at `max|g| ≤ rtol·max(floor, |f|)` or when no step is accepted;
+/// `floor` is the scale of the terms whose sum is `f` (their rounding does not shrink when they cancel).
+fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter: usize) -> Option<Optimum> {
     let k = x0.len();
     let (mut fx, mut gx) = f.both(x0)?;
     let mut x = x0.to_vec();
@@ -842,7 +843,17 @@ fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, max_iter: usize) -> Option
     let mut h = identity(k);
     let mut fresh = true;
     let mut it = 0;
-    while it < max_iter && inf_norm(&gx) > rtol * fx.abs().max(1.0) {
+    // (max |g|, f) per iteration: a search that in 10 iterations has neither halved the gradient nor moved f
+    // beyond rounding has stalled (ill-conditioned or degenerate directions at the boundary); the caller's
+    // Newton steps finish from there.
+    let mut history = vec![(inf_norm(&gx), fx)];
+    while it < max_iter && inf_norm(&gx) > rtol * fx.abs().max(floor) {
+        if it >= 10 {
+            let ((g0, f0), (g1, f1)) = (history[it - 10], history[it]);
+            if g1 > 0.5 * g0 && (f0 - f1).abs() <= 1e-10 * f1.abs().max(floor) {
+                break;
+            }
+        }
         it += 1;
         let mut d: Vec<f64> = (0..k).map(|i| -dot(&h[i * k..(i + 1) * k], &gx)).collect();
         if dot(&d, &gx) >= 0.0 {
@@ -851,7 +862,7 @@ fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, max_iter: usize) -> Option
             d = gx.iter().map(|g| -g).collect();
         }
         let slope = dot(&d, &gx);
-        let noise = 1e-12 * fx.abs().max(1.0);
+        let noise = 1e-12 * fx.abs().max(floor);
         let mut alpha = if fresh { (1.0 / inf_norm(&gx)).min(1.0) } else { 1.0 };
         let mut accepted = None;
         for _ in 0..40 {
@@ -893,6 +904,7 @@ fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, max_iter: usize) -> Option
         x = xn;
         fx = fnew;
         gx = gnew;
+        history.push((inf_norm(&gx), fx));
     }
     Some(Optimum { x, f: fx, g: gx, iterations: it })
 }
@@ -954,10 +966,14 @@ fn reml(rows: &[Row], l: &Layout, y: &[f64], start: Option<&[f64]>, precise: boo
         Some(s) if s.len() == k => s.iter().map(|v| v.abs().max(1e-3)).collect(),
         _ => vec![1.0; k],
     };
-    // Gradient tolerance relative to the criterion (its rounding grows with it): ~1e-8 for 1,000 scores.
+    // Gradient tolerance relative to the criterion's scale: its rounding grows with its terms, log|Ã| and
+    // (n − 1)(1 + log(2π r²/(n − 1))), which can nearly cancel, so the scale is max(|d|, n − 1): ~1e-8 for
+    // 1,000 scores. (Relative to |d| alone, a criterion near 0 asks for a gradient below rounding, and BFGS
+    // spends its 300 iterations in line searches that cannot succeed.)
     let rtol = if precise { 1e-11 } else { 1e-8 };
-    let mut opt = bfgs(&mut obj, &x0, rtol, 300).ok_or_else(|| Na::new("REML criterion undefined"))?;
-    let gtol = rtol * opt.f.abs().max(1.0);
+    let floor = (model.n - 1).max(1) as f64;
+    let mut opt = bfgs(&mut obj, &x0, rtol, floor, 300).ok_or_else(|| Na::new("REML criterion undefined"))?;
+    let gtol = rtol * opt.f.abs().max(floor);
     newton_polish(&mut obj, &mut opt, if precise { 4 } else { 1 }, gtol);
     // Components at the boundary: θ_k → 0 only asymptotically; snap tiny values when the criterion agrees.
     for j in 0..k {
@@ -965,7 +981,7 @@ fn reml(rows: &[Row], l: &Layout, y: &[f64], start: Option<&[f64]>, precise: boo
             let mut xs = opt.x.clone();
             xs[j] = 0.0;
             if let Some((fs, gs)) = obj.both(&xs) {
-                if fs <= opt.f + 1e-10 * opt.f.abs().max(1.0) {
+                if fs <= opt.f + 1e-10 * opt.f.abs().max(floor) {
                     opt.x = xs;
                     opt.f = fs;
                     opt.g = gs;
@@ -973,7 +989,7 @@ fn reml(rows: &[Row], l: &Layout, y: &[f64], start: Option<&[f64]>, precise: boo
             }
         }
     }
-    if inf_norm(&opt.g) > 1e-6 * opt.f.abs().max(1.0) {
+    if inf_norm(&opt.g) > 1e-6 * opt.f.abs().max(floor) {
         return Err(Na::new(format!("REML did not converge (max |gradient| {:.3e})", inf_norm(&opt.g))));
     }
     let crit = obj.value(&opt.x).ok_or_else(|| Na::new("REML criterion undefined at the optimum"))?;

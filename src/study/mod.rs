@@ -2,6 +2,7 @@
 
 pub mod checks;
 pub mod clean;
+pub mod dependability;
 pub mod drafts;
 pub mod idmatch;
 pub mod ingest;

@@ -3,6 +3,7 @@
 mod bad_inputs;
 mod checks;
 mod common;
+mod dependability;
 mod formats;
 mod foundation;
 mod input_errors;

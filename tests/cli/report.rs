@@ -2,7 +2,7 @@
 
 use crate::common::*;
 
-const FIGS: [&str; 13] = [
+const FIGS: [&str; 16] = [
     "scatter-classroom",
     "scatter-center",
     "roc-low_EBS",
@@ -16,6 +16,9 @@ const FIGS: [&str; 13] = [
     "observer-drift",
     "class-profile",
     "short-form",
+    "d-study-EBS",
+    "d-study-ESL",
+    "d-study-center",
 ];
 
 fn simulated(tmp: &std::path::Path) -> std::path::PathBuf {
