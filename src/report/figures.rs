@@ -568,6 +568,11 @@ fn short_form_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
             ));
         }
         series.push(("AUC".into(), steps.iter().map(|r| g(r, "auc")).collect()));
+        let cv = tr(lang, "cv");
+        if steps.iter().any(|r| r.context.contains_key("mean_r_cv")) {
+            series.push((format!("r̄ {cv}"), steps.iter().map(|r| g(r, "mean_r_cv")).collect()));
+            series.push((format!("AUC {cv}"), steps.iter().map(|r| g(r, "auc_cv")).collect()));
+        }
         out.push((
             FigureKind::ShortForm,
             Fig {

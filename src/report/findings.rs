@@ -174,6 +174,23 @@ fn screening(study: &Study, records: &[Record], lang: Lang, out: &mut Vec<Findin
     }
 }
 
+/// The proposed short form with its in-sample and cross-validated mean r.
+fn short_form(records: &[Record], lang: Lang, out: &mut Vec<Finding>) {
+    let Some(p) = find(records, &Query::stat("short_form_proposed").with_all(&[])) else { return };
+    let (Some(k), Some(r)) = (p.estimate, p.context.get("mean_r").and_then(|v| v.as_f64())) else { return };
+    let Some(r_cv) = p.context.get("mean_r_cv").and_then(|v| v.as_f64()) else { return };
+    let (r, r_cv) = (bounded(r, 2), bounded(r_cv, 2));
+    out.push(link(
+        lang.pick(
+            &format!("Versión corta: {k} reactivos; r̄ con CLASS = {r_cv} fuera de muestra ({r} en la muestra que los eligió)."),
+            &format!("Short form: {k} items; mean r with CLASS = {r_cv} out of sample ({r} in the sample that chose them)."),
+        )
+        .to_string(),
+        "tab-short-form",
+        lang,
+    ));
+}
+
 fn data_problems(d: &StudyData, lang: Lang, out: &mut Vec<Finding>) {
     let k = d.quality.problems();
     let text = match (k, lang) {
@@ -194,6 +211,7 @@ pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> 
     dependability(study, records, lang, &mut f);
     validity(study, records, lang, &mut f);
     screening(study, records, lang, &mut f);
+    short_form(records, lang, &mut f);
     data_problems(d, lang, &mut f);
     let mut blocks = vec![Block::Findings(f)];
     let skipped = skipped(study, d, records, lang);

@@ -327,58 +327,90 @@ fn item_validity_table(c: &Ctx, blocks: &mut Vec<Block>) {
     }));
 }
 
-/// The short-form search.
+/// The short-form search: in-sample and cross-validated values of every form size.
 fn short_form_table(c: &Ctx, blocks: &mut Vec<Block>) {
     let records = c.records;
     let lang = c.lang;
-    let doms = c.doms.clone();
     let steps: Vec<&Record> = Query::stat("short_form_step").all(records).collect();
-    if !steps.is_empty() {
-        let rows = steps
-            .iter()
-            .map(|r| {
-                let g = |k: &str| Cell::bounded(r.context.get(k).and_then(|v| v.as_f64()), 2);
-                let k_text = r
-                    .ctx_str("k")
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| r.context.get("k").map(|v| v.to_string()).unwrap_or_default());
-                let k = r.context.get("k").and_then(|v| v.as_f64());
-                let mut row =
-                    cells![Cell::num(k_text, k, NumFormat::Integer), r.ctx_str("removed").unwrap_or(""), g("alpha"),];
-                for b in &doms {
-                    row.push(g(&format!("r_{b}")));
-                }
-                row.push(g("auc"));
-                row
-            })
-            .collect();
-        let mut headers = vec!["k".to_string(), tr(lang, "removed").into(), "α".into()];
-        headers.extend(doms.iter().map(|b| format!("r {}", b.trim_start_matches("class_"))));
-        headers.push("AUC".into());
-        let mut numeric = vec![true, false, true];
-        numeric.extend(doms.iter().map(|_| true));
-        numeric.push(true);
-        let proposal = find(records, &Query::stat("short_form_proposed").with_all(&[]));
-        let note = match proposal {
-            Some(p) if p.estimate.is_some() => format!(
+    if steps.is_empty() {
+        return;
+    }
+    let cv = tr(lang, "cv");
+    let rows = steps.iter().map(|r| short_form_row(r, &c.doms)).collect();
+    let mut headers = vec!["k".to_string(), tr(lang, "removed").into(), "α".into(), format!("α {cv}")];
+    headers.extend(c.doms.iter().map(|b| format!("r {}", b.trim_start_matches("class_"))));
+    headers.extend(["r̄".to_string(), format!("r̄ {cv}"), "AUC".into(), format!("AUC {cv}")]);
+    let mut numeric = vec![true, false, true, true];
+    numeric.extend(c.doms.iter().map(|_| true));
+    numeric.extend([true; 4]);
+    blocks.push(Block::Table(Table {
+        id: "tab-short-form".into(),
+        caption: tr(lang, "short_form_caption").into(),
+        headers,
+        rows,
+        numeric,
+        note: Some(short_form_note(records, lang)),
+    }));
+}
+
+/// One form size: k, the item removed, α, r with each domain, mean r and AUC (in sample and CV).
+fn short_form_row(r: &Record, doms: &[String]) -> Vec<Cell> {
+    let g = |k: &str| Cell::bounded(r.context.get(k).and_then(|v| v.as_f64()), 2);
+    let k = r.context.get("k").and_then(|v| v.as_f64());
+    let k_text = r.context.get("k").map(|v| v.to_string()).unwrap_or_default();
+    let mut row = cells![
+        Cell::num(k_text, k, NumFormat::Integer),
+        r.ctx_str("removed").unwrap_or(""),
+        g("alpha"),
+        g("alpha_cv"),
+    ];
+    for b in doms {
+        row.push(g(&format!("r_{b}")));
+    }
+    row.extend([g("mean_r"), g("mean_r_cv"), g("auc"), g("auc_cv")]);
+    row
+}
+
+/// The proposal, its out-of-sample values and how they were estimated.
+fn short_form_note(records: &[Record], lang: Lang) -> String {
+    let f = |r: &Record, k: &str| crate::format::opt_bounded(r.context.get(k).and_then(|v| v.as_f64()), 2);
+    let mut parts = Vec::new();
+    match find(records, &Query::stat("short_form_proposed").with_all(&[])) {
+        Some(p) if p.estimate.is_some() => {
+            parts.push(format!(
                 "{}: {} ({} {}).",
                 tr(lang, "proposed"),
                 p.ctx_str("items").unwrap_or(""),
                 p.estimate.unwrap_or(0.0),
                 tr(lang, "items_word")
-            ),
-            Some(p) => format!("{}: {}", tr(lang, "no_proposal"), p.na_reason.clone().unwrap_or_default()),
-            None => String::new(),
-        };
-        blocks.push(Block::Table(Table {
-            id: "tab-short-form".into(),
-            caption: tr(lang, "short_form_caption").into(),
-            headers,
-            rows,
-            numeric,
-            note: Some(note),
-        }));
+            ));
+            if p.context.contains_key("mean_r_cv") {
+                parts.push(
+                    tr(lang, "short_form_oos")
+                        .replace("{r_cv}", &f(p, "mean_r_cv"))
+                        .replace("{r}", &f(p, "mean_r"))
+                        .replace("{auc_cv}", &f(p, "auc_cv"))
+                        .replace("{auc}", &f(p, "auc"))
+                        .replace("{a_cv}", &f(p, "alpha_cv"))
+                        .replace("{a}", &f(p, "alpha")),
+                );
+            }
+            if p.context.get("meets_criteria_cv").and_then(|v| v.as_bool()) == Some(false) {
+                parts.push(tr(lang, "short_form_fails_cv").into());
+            }
+        }
+        Some(p) => parts.push(format!("{}: {}", tr(lang, "no_proposal"), p.na_reason.clone().unwrap_or_default())),
+        None => {}
     }
+    match find(records, &Query::stat("short_form_optimism").with_all(&[])) {
+        Some(o) if o.estimate.is_some() => {
+            let k = o.context.get("folds").and_then(|v| v.as_u64()).unwrap_or(0);
+            parts.push(tr(lang, "short_form_cv_note").replace("{k}", &k.to_string()));
+        }
+        Some(o) => parts.push(format!("{}: {}", tr(lang, "short_form_cv_na"), o.na_reason.clone().unwrap_or_default())),
+        None => {}
+    }
+    parts.join(" ")
 }
 
 /// Clustering of classrooms in centers.

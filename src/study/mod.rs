@@ -14,6 +14,7 @@ pub mod privacy;
 pub mod quality;
 pub mod reliability;
 pub mod score;
+pub mod short_form;
 pub mod simulate;
 pub mod spec;
 pub mod validity;

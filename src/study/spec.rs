@@ -506,6 +506,12 @@ pub struct ShortForm {
     /// Largest acceptable drop in the mean correlation with the CLASS domains.
     #[serde(default = "d005")]
     pub max_r_loss: f64,
+    /// Folds of the cross-validation by center that estimates the forms' out-of-sample values.
+    #[serde(default = "five")]
+    pub folds: usize,
+}
+fn five() -> usize {
+    5
 }
 fn d080() -> f64 {
     0.80
@@ -518,7 +524,7 @@ fn d005() -> f64 {
 }
 impl Default for ShortForm {
     fn default() -> Self {
-        ShortForm { min_alpha: 0.80, min_items_per_subscale: 2, max_r_loss: 0.05 }
+        ShortForm { min_alpha: 0.80, min_items_per_subscale: 2, max_r_loss: 0.05, folds: 5 }
     }
 }
 

@@ -13,4 +13,5 @@ mod reference_agreement;
 mod reference_reliability;
 mod reference_validity;
 mod report;
+mod short_form;
 mod stat_cli;
