@@ -192,12 +192,15 @@ pub fn short_form_records(
 }
 
 /// The elimination path, from the full form down to the smallest allowed one: each form's item
-/// set and the item removed to reach it.
+/// set and the item removed to reach it. Trial removals update running per-classroom sums
+/// instead of rescoring every classroom from scratch; the reported values of each form are
+/// computed afresh by [`FormScorer::step`].
 fn elimination_path(study: &Study, fs: &FormScorer) -> Vec<(Vec<usize>, Option<String>)> {
     let items = &study.spec.checklist.items;
     let mut set: Vec<usize> = (0..items.len()).collect();
     let mut path = vec![(set.clone(), None)];
     let min_k = study.spec.analysis.short_form.min_items_per_subscale.max(1);
+    let mut run = RunningTotals::new(fs, &set);
     loop {
         let mut best: Option<(usize, f64)> = None;
         for (pos, &j) in set.iter().enumerate() {
@@ -206,18 +209,70 @@ fn elimination_path(study: &Study, fs: &FormScorer) -> Vec<(Vec<usize>, Option<S
             if left <= min_k {
                 continue;
             }
-            let trial: Vec<usize> = set.iter().copied().filter(|&q| q != j).collect();
-            let m = mean_r(&fs.rs(&fs.score(&trial)));
+            let m = mean_r(&fs.rs(&run.without(fs, j, set.len() - 1)));
             if best.is_none_or(|(_, b)| m > b + 1e-12) {
                 best = Some((pos, m));
             }
         }
         let Some((pos, _)) = best else { break };
-        let removed = items[set[pos]].id.clone();
-        set.remove(pos);
-        path.push((set.clone(), Some(removed)));
+        let j = set.remove(pos);
+        run.remove(fs, j);
+        path.push((set.clone(), Some(items[j].id.clone())));
     }
     path
+}
+
+/// Per-classroom sums and counts of the current form's item means.
+struct RunningTotals {
+    sum: Vec<f64>,
+    cnt: Vec<u32>,
+}
+
+impl RunningTotals {
+    fn new(fs: &FormScorer, set: &[usize]) -> Self {
+        let n = fs.d.classrooms.len();
+        let mut t = RunningTotals { sum: vec![0.0; n], cnt: vec![0; n] };
+        for &j in set {
+            for (r, v) in fs.item_means[j].iter().enumerate() {
+                if let Some(v) = v {
+                    t.sum[r] += v;
+                    t.cnt[r] += 1;
+                }
+            }
+        }
+        t
+    }
+
+    fn remove(&mut self, fs: &FormScorer, j: usize) {
+        for (r, v) in fs.item_means[j].iter().enumerate() {
+            if let Some(v) = v {
+                self.sum[r] -= v;
+                self.cnt[r] -= 1;
+            }
+        }
+    }
+
+    /// The short totals of the form without item `j` (`k` items left), as [`FormScorer::score`].
+    fn without(&self, fs: &FormScorer, j: usize, k: usize) -> Vec<Option<f64>> {
+        let min_ans = fs.study.spec.scoring.min_answered;
+        (0..self.sum.len())
+            .map(|r| {
+                if fs.rooms.as_ref().is_some_and(|keep| !keep[r]) {
+                    return None;
+                }
+                let (mut s, mut c) = (self.sum[r], self.cnt[r]);
+                if let Some(v) = fs.item_means[j][r] {
+                    s -= v;
+                    c -= 1;
+                }
+                if c == 0 || (c as f64) < min_ans * k as f64 - 1e-9 {
+                    None
+                } else {
+                    Some(s / c as f64)
+                }
+            })
+            .collect()
+    }
 }
 
 /// Each checklist observation's classroom row (`None` when its classroom has no row).
