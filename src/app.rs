@@ -37,6 +37,8 @@ pub fn all_records(study: &Study, data: &pipeline::StudyData) -> Vec<crate::resu
     records.extend(crate::study::dependability::dependability_records(study, data));
     records.extend(crate::study::observers::observer_records(data, study.spec.analysis.ci_level));
     records.extend(val);
+    let review = crate::study::item_review::item_review_records(study, &records);
+    records.extend(review);
     records
 }
 
@@ -81,6 +83,9 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
         records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
     }
     if sections.reliability && sections.validity {
+        let review = crate::study::item_review::item_review_records(study, &records);
+        extra.push(report::items::section(study, &review, lang));
+        records.extend(review);
         extra.push(report::figures::section(study, &data, &records, lang, &out.join("figures"))?);
     }
     let prov = pipeline::provenance(study, &data)?;

@@ -191,6 +191,37 @@ fn short_form(records: &[Record], lang: Lang, out: &mut Vec<Finding>) {
     ));
 }
 
+/// How many items the review flags, and which.
+fn items_to_review(records: &[Record], lang: Lang, out: &mut Vec<Finding>) {
+    let all: Vec<&Record> = Query::stat("item_review").all(records).collect();
+    if all.is_empty() {
+        return;
+    }
+    let flagged: Vec<&str> =
+        all.iter().filter(|r| r.estimate.is_some_and(|k| k > 0.0)).filter_map(|r| r.ctx_str("item")).collect();
+    let (n, k) = (flagged.len(), all.len());
+    let text = if flagged.is_empty() {
+        lang.pick(&format!("Reactivos a revisar: ninguno de {k}."), &format!("Items to review: none of {k}."))
+            .to_string()
+    } else {
+        let list = flagged.join(", ");
+        lang.pick(
+            &format!("Reactivos a revisar: {n} de {k} ({list})."),
+            &format!("Items to review: {n} of {k} ({list})."),
+        )
+        .to_string()
+    };
+    if flagged.is_empty() {
+        out.push(Finding {
+            text,
+            target: "items".into(),
+            target_label: lang.pick("ver sección", "see section").into(),
+        });
+    } else {
+        out.push(link(text, "tab-items-to-review", lang));
+    }
+}
+
 fn data_problems(d: &StudyData, lang: Lang, out: &mut Vec<Finding>) {
     let k = d.quality.problems();
     let text = match (k, lang) {
@@ -212,6 +243,7 @@ pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> 
     validity(study, records, lang, &mut f);
     screening(study, records, lang, &mut f);
     short_form(records, lang, &mut f);
+    items_to_review(records, lang, &mut f);
     data_problems(d, lang, &mut f);
     let mut blocks = vec![Block::Findings(f)];
     let skipped = skipped(study, d, records, lang);

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod findings;
 pub mod html;
 pub mod i18n;
+pub mod items;
 pub mod latex;
 pub mod markdown;
 pub mod reliability;

@@ -8,6 +8,7 @@ pub mod idmatch;
 pub mod ingest;
 pub mod init;
 pub mod instrument;
+pub mod item_review;
 pub mod observers;
 pub mod pipeline;
 pub mod privacy;

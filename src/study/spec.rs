@@ -466,6 +466,9 @@ pub struct Analysis {
     /// Missing item values in α and its family: `pairwise` (default) or `listwise`.
     #[serde(default)]
     pub alpha_missing: Missing,
+    /// Conventions for the items-to-review table.
+    #[serde(default)]
+    pub item_review: super::item_review::ItemReview,
 }
 
 fn default_precision() -> f64 {
@@ -545,6 +548,7 @@ impl Default for Analysis {
             kappa_scale: KappaScale::default(),
             icc_scale: IccScale::default(),
             alpha_missing: Missing::default(),
+            item_review: Default::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ mod dependability;
 mod formats;
 mod foundation;
 mod input_errors;
+mod item_review;
 mod monte_carlo;
 mod properties;
 mod reference_agreement;
