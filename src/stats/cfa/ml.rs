@@ -265,7 +265,7 @@ fn modification_indices(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::{fit_cfa, CfaOptions};
     use super::*;
 
