@@ -155,7 +155,8 @@ pub(crate) fn fit(model: &Model, cols: &[&[f64]], df: usize) -> Result<CfaFit, N
     let nf = n as f64;
     let p = cols.len();
     let s = sample_cov(cols);
-    let (logdet_s, _) = objective(&s, &s).ok_or_else(|| Na::new("sample covariance matrix is not positive definite"))?;
+    let (logdet_s, _) =
+        objective(&s, &s).ok_or_else(|| Na::new("sample covariance matrix is not positive definite"))?;
     let logdet_s = logdet_s - p as f64;
     let (values, f, iterations) = optimise(model, &s)?;
     let fmin = (f - logdet_s - p as f64).max(0.0);
@@ -165,7 +166,8 @@ pub(crate) fn fit(model: &Model, cols: &[&[f64]], df: usize) -> Result<CfaFit, N
     let sigma = implied(model, &values);
     let (_, inv) = objective(&s, &sigma).ok_or_else(|| Na::new("fitted Σ is not positive definite"))?;
     let (_, h) = grad_hess(model, &values, &s, &inv, &kinds);
-    let vcov = spd_inverse(&h).ok_or_else(|| Na::new("singular information matrix (model not identified?)"))? * (2.0 / nf);
+    let vcov =
+        spd_inverse(&h).ok_or_else(|| Na::new("singular information matrix (model not identified?)"))? * (2.0 / nf);
     let sd = |v: &[f64]| {
         let sg = implied(model, v);
         (0..p).map(|i| sg[(i, i)]).collect::<Vec<_>>()
@@ -232,7 +234,9 @@ fn modification_indices(
     for i in 0..p {
         cand.extend((i + 1..p).map(|j| Kind::Resid(i, j)).filter(|&x| !has(x)));
     }
-    cand.extend(model.params.iter().filter(|x| !x.free && matches!(x.kind, Kind::FactorCov(a, b) if a != b)).map(|x| x.kind));
+    cand.extend(
+        model.params.iter().filter(|x| !x.free && matches!(x.kind, Kind::FactorCov(a, b) if a != b)).map(|x| x.kind),
+    );
     if cand.is_empty() {
         return Vec::new();
     }
@@ -284,7 +288,8 @@ pub(crate) mod tests {
     }
 
     fn reference() -> serde_json::Value {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cfa/hs_ml.json")).unwrap();
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cfa/hs_ml.json")).unwrap();
         serde_json::from_str(&text).unwrap()
     }
 
@@ -335,7 +340,10 @@ pub(crate) mod tests {
         let mi = r["modindices"].as_array().unwrap();
         assert_eq!(fit.modindices.len(), mi.len());
         for (o, e) in fit.modindices.iter().zip(mi) {
-            assert_eq!((o.lhs.as_str(), o.op, o.rhs.as_str()), (e["lhs"].as_str().unwrap(), e["op"].as_str().unwrap(), e["rhs"].as_str().unwrap()));
+            assert_eq!(
+                (o.lhs.as_str(), o.op, o.rhs.as_str()),
+                (e["lhs"].as_str().unwrap(), e["op"].as_str().unwrap(), e["rhs"].as_str().unwrap())
+            );
             assert!((o.mi - e["mi"].as_f64().unwrap()).abs() < 1e-3, "mi {o:?}");
             assert!((o.epc - e["epc"].as_f64().unwrap()).abs() < 1e-3, "epc {o:?}");
         }

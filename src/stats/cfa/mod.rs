@@ -14,7 +14,7 @@
 //!
 //! Fit indices (CFI, TLI, RMSEA with its noncentral-χ² CI, SRMR, AIC/BIC) are in [`fit`].
 //! Pinned against lavaan 0.6.14 on Holzinger & Swineford (1939) (ML, 1e-4) and on a simulated
-//! binary data set (WLSMV, 2e-3): `scripts/reference/cfa.R`, `tests/fixtures/cfa/`, the tests at
+//! binary data set (WLSMV, 1e-4): `scripts/reference/cfa.R`, `tests/fixtures/cfa/`, the tests at
 //! the end of [`ml`] and [`wls`] and `tests/cli/cfa.rs`.
 
 pub mod fit;
@@ -303,7 +303,12 @@ pub(crate) fn std_all(model: &Model, values: &[f64], sigma_diag: &dyn Fn(&[f64])
 
 /// Delta-method SEs of `g(θ)`: `diag(J V J')` with `J` by central differences over the free
 /// parameters and `V` their covariance matrix.
-pub(crate) fn delta_se(values: &[f64], free: &[usize], vcov: &DMatrix<f64>, g: &dyn Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+pub(crate) fn delta_se(
+    values: &[f64],
+    free: &[usize],
+    vcov: &DMatrix<f64>,
+    g: &dyn Fn(&[f64]) -> Vec<f64>,
+) -> Vec<f64> {
     let k = g(values).len();
     let q = free.len();
     let mut jac = DMatrix::zeros(k, q);

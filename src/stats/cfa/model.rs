@@ -153,7 +153,11 @@ pub fn parse_model(syntax: &str, std_lv: bool, resid_variances: bool) -> Result<
         let k = factors.iter().position(|f| *f == s.lhs).expect("factor");
         for (pos, (name, mult)) in s.terms.iter().enumerate() {
             if factors.contains(name) {
-                return Err(err(&s.text, format!("factor '{name}' as an indicator"), "observed items (no second-order factors)"));
+                return Err(err(
+                    &s.text,
+                    format!("factor '{name}' as an indicator"),
+                    "observed items (no second-order factors)",
+                ));
             }
             let i = index_of(&mut observed, name);
             let marker = pos == 0 && !std_lv;
@@ -201,11 +205,21 @@ pub fn parse_model(syntax: &str, std_lv: bool, resid_variances: bool) -> Result<
                         }
                     }
                 }
-                _ => return Err(err(&s.text, "a factor with an item", "two factors or two items on either side of '~~'")),
+                _ => {
+                    return Err(err(
+                        &s.text,
+                        "a factor with an item",
+                        "two factors or two items on either side of '~~'",
+                    ))
+                }
             };
             if let Kind::Resid(a, b) = kind {
                 if a == b && !resid_variances {
-                    return Err(err(&s.text, "a residual variance of an ordered item", "covariances between different items (the delta parameterization fixes residual variances)"));
+                    return Err(err(
+                        &s.text,
+                        "a residual variance of an ordered item",
+                        "covariances between different items (the delta parameterization fixes residual variances)",
+                    ));
                 }
             }
             let (free, value) = match mult {
@@ -230,8 +244,8 @@ mod tests {
 
     #[test]
     fn parses_hs_model_with_markers_and_free_covariances() {
-        let m = parse_model("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", false, true)
-            .unwrap();
+        let m =
+            parse_model("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", false, true).unwrap();
         assert_eq!(m.factors, vec!["visual", "textual", "speed"]);
         assert_eq!(m.observed.len(), 9);
         // 6 free loadings + 3 factor variances + 3 covariances + 9 residual variances = 21 (lavaan npar)
