@@ -49,10 +49,48 @@ fn dependability() {
     println!("dependability, all (as in run, parallel): {ms:.1} ms ({n} records)");
 }
 
+/// WLSMV CFA of 48 binary items on 5 factors, n = 1000 (`tests/fixtures/cfa/bench_binary48.csv`, made
+/// by `scripts/reference/cfa.R`, which also prints lavaan's time for the same fit). Best of 3.
+/// `cargo bench --bench stats -- cfa` runs only this one.
+fn cfa() {
+    use checkval::stats::cfa::{fit_cfa, CfaOptions, Estimator};
+    let text = std::fs::read_to_string("tests/fixtures/cfa/bench_binary48.csv").unwrap();
+    let mut lines = text.lines();
+    let names: Vec<String> = lines.next().unwrap().split(',').map(|s| s.trim_matches('"').to_string()).collect();
+    let mut cols = vec![Vec::new(); names.len()];
+    for l in lines {
+        for (j, v) in l.split(',').enumerate() {
+            cols[j].push(v.parse::<f64>().unwrap());
+        }
+    }
+    let sizes = [10, 10, 10, 9, 9];
+    let mut start = 0;
+    let mut model = Vec::new();
+    for (f, k) in sizes.iter().enumerate() {
+        model.push(format!("f{} =~ {}", f + 1, names[start..start + k].join(" + ")));
+        start += k;
+    }
+    let model = model.join("; ");
+    let opts = CfaOptions { estimator: Estimator::Wlsmv, std_lv: false };
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let fit = fit_cfa(&cols, &names, &model, &opts).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+        let s = fit.fit.scaled.unwrap();
+        println!("  chisq {:.3}, chisq_scaled {:.3}, iterations {}", fit.fit.chisq, s.chisq, fit.iterations);
+    }
+    println!("cfa WLSMV, 48 binary items x 5 factors, n = 1000: {best:.3} s (best of 3)");
+}
+
 fn main() {
     println!("threads: {}", rayon::current_num_threads());
     if std::env::args().any(|a| a == "dependability") {
         dependability();
+        return;
+    }
+    if std::env::args().any(|a| a == "cfa") {
+        cfa();
         return;
     }
     // α on 150 × 48 binary items driven by a latent trait.

@@ -16,6 +16,10 @@ STAT_RUNS = {
     "stat bland-altman": ["stat", "bland-altman", ref + "bland_altman_1986.csv", "--a", "wright", "--b", "mini"],
     "stat gstudy": ["stat", "gstudy", "tests/fixtures/gtheory/brennan_ds3_pxixo.csv", "--score", "score", "--object", "person",
                     "--facets", "item,occasion", "--d-study", "item=8", "--bootstrap", "100"],
+    "stat cfa": ["stat", "cfa", "tests/fixtures/cfa/hs.csv", "--model",
+                 "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"],
+    "stat cfa --ordered": ["stat", "cfa", "tests/fixtures/cfa/binary3x4.csv", "--ordered", "all", "--model",
+                           "f1 =~ y1 + y2 + y3 + y4; f2 =~ y5 + y6 + y7 + y8; f3 =~ y9 + y10 + y11 + y12"],
 }
 FIELDS = ["estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"]
 stats = collections.OrderedDict()

@@ -8,6 +8,7 @@
 pub mod agreement;
 pub mod bland_altman;
 pub mod bootstrap;
+pub mod cfa;
 pub mod consistency;
 pub mod correlation;
 pub mod descriptive;

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every CLI test module is pulled in here.
 
 mod bad_inputs;
+mod cfa;
 mod checks;
 mod common;
 mod dependability;

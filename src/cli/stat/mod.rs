@@ -3,6 +3,7 @@
 pub mod agree;
 pub mod alpha;
 pub mod bland_altman;
+pub mod cfa;
 pub mod corr;
 pub mod gstudy;
 pub mod icc;
@@ -74,6 +75,8 @@ pub enum StatCommand {
     BlandAltman(bland_altman::Args),
     /// Generalizability theory: variance components (ANOVA or REML), Eρ², Φ and D studies.
     Gstudy(gstudy::Args),
+    /// Confirmatory factor analysis (lavaan syntax): ML or WLSMV for ordered items, fit indices, std.all loadings.
+    Cfa(cfa::Args),
 }
 
 const EXAMPLES: &str = "\
@@ -85,6 +88,7 @@ Examples:
   checkval stat roc classrooms.csv --score checklist_total --truth low --positive 1 --direction lower
   checkval stat bland-altman pairs.csv --a primary --b reliability
   checkval stat gstudy scores.csv --score score --object person --facets item,occasion --d-study item=4,8
+  checkval stat cfa items.csv --model 'f1 =~ q1 + q2 + q3; f2 =~ q4 + q5 + q6' --ordered all
 
 Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
 {\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
@@ -106,6 +110,7 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::Roc(a) => roc::run(a)?,
         StatCommand::BlandAltman(a) => bland_altman::run(a)?,
         StatCommand::Gstudy(a) => gstudy::run(a)?,
+        StatCommand::Cfa(a) => cfa::run(a)?,
     };
     super::common::print_stdout(&out)
 }

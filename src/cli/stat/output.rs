@@ -110,7 +110,21 @@ fn align(rows: &[Vec<String>], right: &[usize]) -> String {
 }
 
 fn main_table(records: &[Record], lang: Lang) -> String {
-    let tag_keys = ["item", "x", "y", "level", "weights", "threshold", "ci_kind", "direction"];
+    let tag_keys = [
+        "factor",
+        "item",
+        "factor2",
+        "lhs",
+        "op",
+        "rhs",
+        "x",
+        "y",
+        "level",
+        "weights",
+        "threshold",
+        "ci_kind",
+        "direction",
+    ];
     let mut rows: Vec<Vec<String>> = vec![vec![
         "statistic".into(),
         "for".into(),
