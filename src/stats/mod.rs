@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod consistency;
 pub mod correlation;
 pub mod descriptive;
+pub mod efa;
 pub mod gtheory;
 pub mod icc;
 pub mod labels;
@@ -19,6 +20,7 @@ pub mod multilevel;
 pub mod polychoric;
 pub mod regression;
 pub mod roc;
+pub mod rotation;
 pub mod ttest;
 
 use std::fmt;

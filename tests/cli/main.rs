@@ -14,3 +14,4 @@ mod reference_reliability;
 mod reference_validity;
 mod report;
 mod stat_cli;
+mod structure;

@@ -4,6 +4,7 @@ pub mod agree;
 pub mod alpha;
 pub mod bland_altman;
 pub mod corr;
+pub mod efa;
 pub mod gstudy;
 pub mod icc;
 pub mod output;
@@ -74,6 +75,8 @@ pub enum StatCommand {
     BlandAltman(bland_altman::Args),
     /// Generalizability theory: variance components (ANOVA or REML), Eρ², Φ and D studies.
     Gstudy(gstudy::Args),
+    /// Exploratory factor analysis (ML or minres; oblimin, promax, varimax) with parallel analysis.
+    Efa(efa::Args),
 }
 
 const EXAMPLES: &str = "\
@@ -85,6 +88,7 @@ Examples:
   checkval stat roc classrooms.csv --score checklist_total --truth low --positive 1 --direction lower
   checkval stat bland-altman pairs.csv --a primary --b reliability
   checkval stat gstudy scores.csv --score score --object person --facets item,occasion --d-study item=4,8
+  checkval stat efa items.csv --items x1,x2,x3,x4,x5,x6 --factors auto
 
 Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
 {\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
@@ -106,6 +110,7 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::Roc(a) => roc::run(a)?,
         StatCommand::BlandAltman(a) => bland_altman::run(a)?,
         StatCommand::Gstudy(a) => gstudy::run(a)?,
+        StatCommand::Efa(a) => efa::run(a)?,
     };
     super::common::print_stdout(&out)
 }

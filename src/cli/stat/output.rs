@@ -110,7 +110,24 @@ fn align(rows: &[Vec<String>], right: &[usize]) -> String {
 }
 
 fn main_table(records: &[Record], lang: Lang) -> String {
-    let tag_keys = ["item", "x", "y", "level", "weights", "threshold", "ci_kind", "direction"];
+    let tag_keys = [
+        "item",
+        "x",
+        "y",
+        "level",
+        "weights",
+        "threshold",
+        "ci_kind",
+        "direction",
+        "factor",
+        "factor2",
+        "basis",
+        "kind",
+        "index",
+        "theta",
+        "test",
+        "model",
+    ];
     let mut rows: Vec<Vec<String>> = vec![vec![
         "statistic".into(),
         "for".into(),
