@@ -4,6 +4,7 @@
 
 pub mod efa;
 pub mod gtheory;
+pub mod irt;
 pub mod reliability;
 pub mod validity;
 

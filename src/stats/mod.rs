@@ -14,6 +14,7 @@ pub mod descriptive;
 pub mod efa;
 pub mod gtheory;
 pub mod icc;
+pub mod irt;
 pub mod labels;
 pub mod linalg;
 pub mod multilevel;

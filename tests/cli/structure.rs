@@ -109,3 +109,54 @@ fn efa_degenerate_inputs() {
     assert!(recs[0]["na_reason"].as_str().unwrap().contains("too many factors"), "{:?}", recs[0]);
     bin().args(["stat", "efa", f.to_str().unwrap(), "--factors", "many"]).assert().code(2);
 }
+
+#[test]
+fn irt_lsat6_matches_reference() {
+    let f = fixture("structure/lsat6_persons.csv");
+    let refs = reference("irt_lsat6.json");
+    for model in ["rasch", "1pl", "2pl"] {
+        let recs = json(&["stat", "irt", f.to_str().unwrap(), "--model", model]);
+        let want = &refs["fits"][model];
+        for (k, item) in ["Q1", "Q2", "Q3", "Q4", "Q5"].iter().enumerate() {
+            let d = find(&recs, "difficulty", &[("item", item)]);
+            assert!((d["estimate"].as_f64().unwrap() - want["difficulty"][k].as_f64().unwrap()).abs() < 1e-4);
+            assert!((d["se"].as_f64().unwrap() - want["se_difficulty"][k].as_f64().unwrap()).abs() < 1e-4);
+            let a = find(&recs, "discrimination", &[("item", item)]);
+            assert!((a["estimate"].as_f64().unwrap() - want["discrimination"][k].as_f64().unwrap()).abs() < 1e-4);
+            assert_eq!(a["se"].is_null(), model == "rasch");
+            let info = recs
+                .iter()
+                .find(|r| r["statistic"] == "item_information" && r["item"] == *item && r["theta"] == 0.0)
+                .unwrap();
+            assert!(
+                (info["estimate"].as_f64().unwrap() - want["item_information"][8][k].as_f64().unwrap()).abs() < 1e-5
+            );
+        }
+        assert!((est(&recs, "loglik", &[]) - want["loglik"].as_f64().unwrap()).abs() < 1e-4);
+        assert!((est(&recs, "bic", &[]) - want["bic"].as_f64().unwrap()).abs() < 1e-4);
+        assert!(
+            (est(&recs, "marginal_reliability", &[]) - want["marginal_reliability"].as_f64().unwrap()).abs() < 1e-5
+        );
+        assert!((est(&recs, "infit", &[("item", "Q3")]) - want["infit"][2].as_f64().unwrap()).abs() < 1e-4);
+        assert_eq!(recs.iter().filter(|r| r["statistic"] == "test_information").count(), 17);
+    }
+    // ltm's published 2PL (Rizopoulos 2006): difficulties and discriminations to 3 decimals.
+    let recs = json(&["stat", "irt", f.to_str().unwrap(), "--model", "2pl"]);
+    let published = &refs["published"]["twopl"];
+    let b = est(&recs, "difficulty", &[("item", "Q1")]);
+    assert!((b - published["difficulty"][0].as_f64().unwrap()).abs() < 2e-3);
+}
+
+#[test]
+fn irt_degenerate_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("c.csv");
+    std::fs::write(&p, "a,b,c\n1,1,0\n0,1,1\n1,1,0\n0,1,1\n1,1,1\n").unwrap();
+    let recs = json(&["stat", "irt", p.to_str().unwrap(), "--model", "rasch"]);
+    assert!(recs[0]["estimate"].is_null());
+    assert!(recs[0]["na_reason"].as_str().unwrap().contains("no variation"), "{:?}", recs[0]);
+    std::fs::write(&p, "a,b,c\n1,1,0\n0,2,1\n").unwrap();
+    let e = bin().args(["stat", "irt", p.to_str().unwrap()]).assert().code(2).get_output().stderr.clone();
+    let e = String::from_utf8(e).unwrap();
+    assert!(e.contains("'b'") && e.contains("data row 2") && e.contains("0 or 1"), "{e}");
+}

@@ -7,6 +7,7 @@ pub mod corr;
 pub mod efa;
 pub mod gstudy;
 pub mod icc;
+pub mod irt;
 pub mod output;
 pub mod roc;
 
@@ -77,6 +78,8 @@ pub enum StatCommand {
     Gstudy(gstudy::Args),
     /// Exploratory factor analysis (ML or minres; oblimin, promax, varimax) with parallel analysis.
     Efa(efa::Args),
+    /// Item response theory for binary items: Rasch, 1PL, 2PL by marginal ML.
+    Irt(irt::Args),
 }
 
 const EXAMPLES: &str = "\
@@ -89,6 +92,7 @@ Examples:
   checkval stat bland-altman pairs.csv --a primary --b reliability
   checkval stat gstudy scores.csv --score score --object person --facets item,occasion --d-study item=4,8
   checkval stat efa items.csv --items x1,x2,x3,x4,x5,x6 --factors auto
+  checkval stat irt answers.csv --items q1,q2,q3,q4,q5 --model 2pl
 
 Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
 {\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
@@ -111,6 +115,7 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::BlandAltman(a) => bland_altman::run(a)?,
         StatCommand::Gstudy(a) => gstudy::run(a)?,
         StatCommand::Efa(a) => efa::run(a)?,
+        StatCommand::Irt(a) => irt::run(a)?,
     };
     super::common::print_stdout(&out)
 }
