@@ -2,6 +2,7 @@
 //! both the ad-hoc `stat` commands and the study pipeline, so both report the same numbers
 //! under the same names.
 
+pub mod dif;
 pub mod efa;
 pub mod gtheory;
 pub mod irt;

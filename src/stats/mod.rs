@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod consistency;
 pub mod correlation;
 pub mod descriptive;
+pub mod dif;
 pub mod efa;
 pub mod gtheory;
 pub mod icc;

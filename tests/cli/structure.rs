@@ -160,3 +160,77 @@ fn irt_degenerate_and_bad_input() {
     let e = String::from_utf8(e).unwrap();
     assert!(e.contains("'b'") && e.contains("data row 2") && e.contains("0 or 1"), "{e}");
 }
+
+const DIF_BIN: &str = "i1,i2,i3,i4,i5,i6,i7,i8,i9,i10";
+
+#[test]
+fn dif_matches_r_references() {
+    let f = fixture("structure/dif_data.csv");
+    let refs = reference("dif_reference.json");
+    let recs = json(&["stat", "dif", f.to_str().unwrap(), "--items", DIF_BIN, "--group", "group", "--reference", "R"]);
+    for k in 0..10 {
+        let item = format!("i{}", k + 1);
+        let d = find(&recs, "mh_d_dif", &[("item", &item)]);
+        let w = &refs["mh"][k];
+        assert!((d["estimate"].as_f64().unwrap() - w["delta"].as_f64().unwrap()).abs() < 1e-8);
+        assert!((d["se"].as_f64().unwrap() - w["se_delta"].as_f64().unwrap()).abs() < 1e-6);
+        assert!((est(&recs, "mh_chisq", &[("item", &item)]) - w["chisq"].as_f64().unwrap()).abs() < 1e-8);
+        let lr = find(&recs, "lr_dif_chisq", &[("item", &item), ("test", "both")]);
+        assert!((lr["estimate"].as_f64().unwrap() - refs["logistic"][k]["chisq"][2].as_f64().unwrap()).abs() < 1e-5);
+        let r2 = est(&recs, "nagelkerke_delta_r2", &[("item", &item), ("test", "uniform")]);
+        assert!((r2 - refs["logistic"][k]["delta_r2"][0].as_f64().unwrap()).abs() < 1e-6);
+    }
+    // The planted DIF: item 3 (uniform, against the focal group) is ETS class C; item 7 (non-uniform) is
+    // flagged by the non-uniform test after the BH adjustment.
+    assert_eq!(find(&recs, "mh_d_dif", &[("item", "i3")])["ets_class"], "C");
+    let nu = find(&recs, "lr_dif_chisq", &[("item", "i7"), ("test", "nonuniform")]);
+    assert!(
+        nu["p_adjusted"].as_f64().unwrap() < 0.05
+            && nu["p_adjusted"].as_f64().unwrap() >= nu["p_value"].as_f64().unwrap()
+    );
+    // Purification (difR's iteration) flags the same items as the R loop.
+    let pur = json(&[
+        "stat",
+        "dif",
+        f.to_str().unwrap(),
+        "--items",
+        DIF_BIN,
+        "--group",
+        "group",
+        "--reference",
+        "R",
+        "--purify",
+    ]);
+    let it = find(&pur, "dif_purification_iterations", &[("method", "mantel-haenszel")]);
+    assert_eq!(it["flagged"], "i3,i5,i7");
+    let w = &refs["mh_purified"]["results"][0];
+    assert!((est(&pur, "mh_chisq", &[("item", "i1")]) - w["chisq"].as_f64().unwrap()).abs() < 1e-8);
+    // Ordinal items: cumulative-logit models; MH is NA with the reason.
+    let ord =
+        json(&["stat", "dif", f.to_str().unwrap(), "--items", "o1,o2,o3,o4", "--group", "group", "--reference", "R"]);
+    assert!(ord[0]["na_reason"].as_str().unwrap().contains("binary"));
+    let u = find(&ord, "lr_dif_chisq", &[("item", "o2"), ("test", "uniform")]);
+    assert_eq!(u["model"], "cumulative logit");
+    assert!((u["estimate"].as_f64().unwrap() - refs["ordinal"][1]["chisq"][0].as_f64().unwrap()).abs() < 1e-5);
+}
+
+#[test]
+fn dif_bad_groups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("g.csv");
+    std::fs::write(&p, "g,a,b\nR,1,0\nR,0,1\nR,1,1\n").unwrap();
+    let e = bin()
+        .args(["stat", "dif", p.to_str().unwrap(), "--items", "a,b", "--group", "g", "--reference", "R"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let e = String::from_utf8(e).unwrap();
+    assert!(e.contains("'g'") && e.contains("levels R") && e.contains("two groups"), "{e}");
+    std::fs::write(&p, "g,a,b\nR,1,0\nF,0.5,1\n").unwrap();
+    bin()
+        .args(["stat", "dif", p.to_str().unwrap(), "--items", "a,b", "--group", "g", "--reference", "R"])
+        .assert()
+        .code(2);
+}

@@ -4,6 +4,7 @@ pub mod agree;
 pub mod alpha;
 pub mod bland_altman;
 pub mod corr;
+pub mod dif;
 pub mod efa;
 pub mod gstudy;
 pub mod icc;
@@ -80,6 +81,8 @@ pub enum StatCommand {
     Efa(efa::Args),
     /// Item response theory for binary items: Rasch, 1PL, 2PL by marginal ML.
     Irt(irt::Args),
+    /// Differential item functioning: Mantel-Haenszel and logistic-regression DIF.
+    Dif(dif::Args),
 }
 
 const EXAMPLES: &str = "\
@@ -93,6 +96,7 @@ Examples:
   checkval stat gstudy scores.csv --score score --object person --facets item,occasion --d-study item=4,8
   checkval stat efa items.csv --items x1,x2,x3,x4,x5,x6 --factors auto
   checkval stat irt answers.csv --items q1,q2,q3,q4,q5 --model 2pl
+  checkval stat dif answers.csv --items q1,q2,q3,q4 --group sex --reference F --purify
 
 Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
 {\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
@@ -116,6 +120,7 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::Gstudy(a) => gstudy::run(a)?,
         StatCommand::Efa(a) => efa::run(a)?,
         StatCommand::Irt(a) => irt::run(a)?,
+        StatCommand::Dif(a) => dif::run(a)?,
     };
     super::common::print_stdout(&out)
 }
