@@ -16,6 +16,11 @@ STAT_RUNS = {
     "stat bland-altman": ["stat", "bland-altman", ref + "bland_altman_1986.csv", "--a", "wright", "--b", "mini"],
     "stat gstudy": ["stat", "gstudy", "tests/fixtures/gtheory/brennan_ds3_pxixo.csv", "--score", "score", "--object", "person",
                     "--facets", "item,occasion", "--d-study", "item=8", "--bootstrap", "100"],
+    "stat efa": ["stat", "efa", "tests/fixtures/structure/HolzingerSwineford1939.csv", "--items",
+                 "x1,x2,x3,x4,x5,x6,x7,x8,x9", "--factors", "auto", "--parallel-iter", "20"],
+    "stat irt": ["stat", "irt", "tests/fixtures/structure/lsat6_persons.csv", "--model", "2pl"],
+    "stat dif": ["stat", "dif", "tests/fixtures/structure/dif_data.csv", "--items", "i1,i2,i3,i4,i5,i6,i7,i8,i9,i10",
+                 "--group", "group", "--reference", "R", "--purify"],
 }
 FIELDS = ["estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"]
 stats = collections.OrderedDict()
