@@ -399,7 +399,7 @@ fn newton_step(g: &DVector<f64>, h: &DMatrix<f64>) -> Option<DVector<f64>> {
 }
 
 /// EM iterations from `psi` until the log-likelihood settles (relative change < `tol`).
-fn em(data: &Data, model: IrtModel, theta: &[f64], w: &[f64], psi: &mut Vec<f64>, tol: f64, max_iter: usize) {
+fn em(data: &Data, model: IrtModel, theta: &[f64], w: &[f64], psi: &mut [f64], tol: f64, max_iter: usize) {
     let jac = Params::jacobian(model, data.j);
     let mut prev = f64::NEG_INFINITY;
     for _ in 0..max_iter {

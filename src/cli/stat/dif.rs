@@ -69,7 +69,7 @@ pub fn run(a: Args) -> Result<String> {
         let mut codes = Vec::with_capacity(row.len());
         for (j, v) in row.iter().enumerate() {
             let v = v.unwrap_or(0.0);
-            if !(v >= 0.0 && v <= 255.0 && v.fract() == 0.0) {
+            if !((0.0..=255.0).contains(&v) && v.fract() == 0.0) {
                 return Err(InputError::new(ErrorKind::InvalidValue, &a.file)
                     .column(t.names[j].clone())
                     .found(format!("{v} in data row {}", i + 1))
