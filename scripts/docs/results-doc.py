@@ -20,6 +20,11 @@ STAT_RUNS = {
                  "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"],
     "stat cfa --ordered": ["stat", "cfa", "tests/fixtures/cfa/binary3x4.csv", "--ordered", "all", "--model",
                            "f1 =~ y1 + y2 + y3 + y4; f2 =~ y5 + y6 + y7 + y8; f3 =~ y9 + y10 + y11 + y12"],
+    "stat efa": ["stat", "efa", "tests/fixtures/structure/HolzingerSwineford1939.csv", "--items",
+                 "x1,x2,x3,x4,x5,x6,x7,x8,x9", "--factors", "auto", "--parallel-iter", "20"],
+    "stat irt": ["stat", "irt", "tests/fixtures/structure/lsat6_persons.csv", "--model", "2pl"],
+    "stat dif": ["stat", "dif", "tests/fixtures/structure/dif_data.csv", "--items", "i1,i2,i3,i4,i5,i6,i7,i8,i9,i10",
+                 "--group", "group", "--reference", "R", "--purify"],
 }
 FIELDS = ["estimate", "se", "ci_low", "ci_high", "ci_level", "ci_method", "p_value", "n", "na_reason"]
 stats = collections.OrderedDict()

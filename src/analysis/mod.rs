@@ -3,7 +3,10 @@
 //! under the same names.
 
 pub mod cfa;
+pub mod dif;
+pub mod efa;
 pub mod gtheory;
+pub mod irt;
 pub mod reliability;
 pub mod validity;
 

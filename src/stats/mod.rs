@@ -12,14 +12,18 @@ pub mod cfa;
 pub mod consistency;
 pub mod correlation;
 pub mod descriptive;
+pub mod dif;
+pub mod efa;
 pub mod gtheory;
 pub mod icc;
+pub mod irt;
 pub mod labels;
 pub mod linalg;
 pub mod multilevel;
 pub mod polychoric;
 pub mod regression;
 pub mod roc;
+pub mod rotation;
 pub mod ttest;
 
 use std::fmt;

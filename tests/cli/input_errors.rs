@@ -164,6 +164,9 @@ fn every_command_has_help_with_examples() {
         vec!["stat", "corr"],
         vec!["stat", "roc"],
         vec!["stat", "bland-altman"],
+        vec!["stat", "efa"],
+        vec!["stat", "irt"],
+        vec!["stat", "dif"],
     ] {
         let out = bin().args(&cmd).arg("--help").assert().success().get_output().stdout.clone();
         let text = String::from_utf8(out).unwrap();

@@ -17,3 +17,4 @@ mod reference_validity;
 mod report;
 mod short_form;
 mod stat_cli;
+mod structure;

@@ -5,8 +5,11 @@ pub mod alpha;
 pub mod bland_altman;
 pub mod cfa;
 pub mod corr;
+pub mod dif;
+pub mod efa;
 pub mod gstudy;
 pub mod icc;
+pub mod irt;
 pub mod output;
 pub mod roc;
 
@@ -77,6 +80,12 @@ pub enum StatCommand {
     Gstudy(gstudy::Args),
     /// Confirmatory factor analysis (lavaan syntax): ML or WLSMV for ordered items, fit indices, std.all loadings.
     Cfa(cfa::Args),
+    /// Exploratory factor analysis (ML or minres; oblimin, promax, varimax) with parallel analysis.
+    Efa(efa::Args),
+    /// Item response theory for binary items: Rasch, 1PL, 2PL by marginal ML.
+    Irt(irt::Args),
+    /// Differential item functioning: Mantel-Haenszel and logistic-regression DIF.
+    Dif(dif::Args),
 }
 
 const EXAMPLES: &str = "\
@@ -89,6 +98,9 @@ Examples:
   checkval stat bland-altman pairs.csv --a primary --b reliability
   checkval stat gstudy scores.csv --score score --object person --facets item,occasion --d-study item=4,8
   checkval stat cfa items.csv --model 'f1 =~ q1 + q2 + q3; f2 =~ q4 + q5 + q6' --ordered all
+  checkval stat efa items.csv --items x1,x2,x3,x4,x5,x6 --factors auto
+  checkval stat irt answers.csv --items q1,q2,q3,q4,q5 --model 2pl
+  checkval stat dif answers.csv --items q1,q2,q3,q4 --group sex --reference F --purify
 
 Every command takes --format table|json|csv, --ci-level, --bootstrap N and --seed S; JSON is
 {\"results\": [records]} with statistic, estimate, se, ci_low, ci_high, ci_level, ci_method,
@@ -111,6 +123,9 @@ pub fn run(a: Args) -> Result<()> {
         StatCommand::BlandAltman(a) => bland_altman::run(a)?,
         StatCommand::Gstudy(a) => gstudy::run(a)?,
         StatCommand::Cfa(a) => cfa::run(a)?,
+        StatCommand::Efa(a) => efa::run(a)?,
+        StatCommand::Irt(a) => irt::run(a)?,
+        StatCommand::Dif(a) => dif::run(a)?,
     };
     super::common::print_stdout(&out)
 }

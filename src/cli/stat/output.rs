@@ -124,6 +124,12 @@ fn main_table(records: &[Record], lang: Lang) -> String {
         "threshold",
         "ci_kind",
         "direction",
+        "basis",
+        "kind",
+        "index",
+        "theta",
+        "test",
+        "model",
     ];
     let mut rows: Vec<Vec<String>> = vec![vec![
         "statistic".into(),
