@@ -37,6 +37,8 @@ pub fn all_records(study: &Study, data: &pipeline::StudyData) -> Vec<crate::resu
     records.extend(crate::study::dependability::dependability_records(study, data));
     records.extend(crate::study::observers::observer_records(data, study.spec.analysis.ci_level));
     records.extend(val);
+    let o = crate::study::reliability::stat_opts(study);
+    records.extend(crate::study::structure::structure_records(study, data, &o));
     let review = crate::study::item_review::item_review_records(study, &records);
     records.extend(review);
     records
@@ -83,6 +85,9 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
         records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
     }
     if sections.reliability && sections.validity {
+        let st = crate::study::structure::structure_records(study, &data, &crate::study::reliability::stat_opts(study));
+        extra.push(report::structure::section(study, &st, lang));
+        records.extend(st);
         let review = crate::study::item_review::item_review_records(study, &records);
         extra.push(report::items::section(study, &review, lang));
         records.extend(review);

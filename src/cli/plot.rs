@@ -16,7 +16,7 @@ Examples:
 
 Kinds: scatter (variants: classroom, center), roc (one per threshold), bland-altman,
 forest (agreement, item-validity), heatmap, distributions, observers (observers, drift),
-class-profile, short-form, d-study (one per CLASS domain, and center). The format follows the
+class-profile, short-form, d-study (one per CLASS domain, and center), test-information. The format follows the
 extension: .svg, or .png at 2x.";
 
 #[derive(clap::Args, Debug)]

@@ -564,6 +564,8 @@ pub struct Lines {
     pub xlab: String,
     pub ylab: String,
     pub yrange: Option<(f64, f64)>,
+    /// A dashed vertical marker at x with its legend label (a cut-off).
+    pub vline: Option<(f64, String)>,
 }
 
 impl Figure for Lines {
@@ -601,6 +603,18 @@ impl Figure for Lines {
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
             c.draw_series(pts.iter().map(|&p| Circle::new(p, s.px(2.5), color.filled()))).map_err(err)?;
+        }
+        if let Some((vx, label)) = &self.vline {
+            let dash = DashedLineSeries::new(
+                vec![(*vx, y0), (*vx, y1)],
+                s.px(6.0),
+                s.px(4.0),
+                BLACK.stroke_width(s.stroke(1.5)),
+            );
+            c.draw_series(dash)
+                .map_err(err)?
+                .label(label.as_str())
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2)));
         }
         c.configure_series_labels()
             .position(SeriesLabelPosition::LowerLeft)

@@ -6,7 +6,7 @@ use super::i18n::tr;
 use super::Block;
 use crate::choices::Lang;
 use crate::choices::Level;
-use crate::format::{bounded, ci};
+use crate::format::{bounded, ci, num};
 use crate::plot::figures::*;
 use crate::plot::{write_both, Figure};
 use crate::results::{find, CiFamily, Query, Record};
@@ -82,6 +82,8 @@ pub enum FigureKind {
     ShortForm,
     // D studies: Φ and Eρ² of CLASS domains by cycles; Φ of the center mean by classrooms.
     DStudy,
+    // IRT test information of the checklist's yes/no items, with the ROC cut-off marked.
+    TestInformation,
 }
 
 impl std::fmt::Display for FigureKind {
@@ -132,7 +134,73 @@ pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -
     class_profile_figs(&c, &mut out);
     short_form_figs(&c, &mut out);
     d_study_figs(&c, &mut out);
+    test_information_figs(&c, &mut out);
     out
+}
+
+/// The θ at which the expected share of yes/no items met (the test characteristic curve of the
+/// 2PL) equals `share`, by bisection on [−4, 4]; `None` when the curve does not reach it there.
+fn theta_at_share(a: &[f64], b: &[f64], share: f64) -> Option<f64> {
+    let tcc = |t: f64| a.iter().zip(b).map(|(a, b)| 1.0 / (1.0 + (-a * (t - b)).exp())).sum::<f64>() / a.len() as f64;
+    let (mut lo, mut hi) = (-4.0, 4.0);
+    if !(tcc(lo) <= share && share <= tcc(hi)) {
+        return None;
+    }
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if tcc(mid) < share {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// 11. IRT test information against θ, with the ROC cut-off of the first threshold marked at the
+///     θ where the expected share of yes/no items met equals it (an approximation when the
+///     total also holds ordinal items).
+fn test_information_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
+    let kv = [("analysis", "irt")];
+    let info: Vec<(f64, f64)> = Query::stat("test_information")
+        .with_all(&kv)
+        .all(c.records)
+        .filter_map(|r| Some((r.context.get("theta")?.as_f64()?, r.estimate?)))
+        .collect();
+    if info.len() < 2 {
+        return;
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for r in Query::stat("discrimination").with_all(&kv).all(c.records) {
+        let item = r.ctx_str("item").unwrap_or("");
+        let d = find(c.records, &Query::stat("difficulty").with_all(&[("analysis", "irt"), ("item", item)]));
+        if let (Some(x), Some(y)) = (r.estimate, d.and_then(|d| d.estimate)) {
+            a.push(x);
+            b.push(y);
+        }
+    }
+    let cut = c.study.spec.analysis.thresholds.first().and_then(|th| {
+        let q = [("analysis", "roc"), ("threshold", th.name.as_str()), ("score", "checklist_total")];
+        let t = find(c.records, &Query::any_of(&["youden_threshold", "chosen_threshold"]).with_all(&q))?.estimate?;
+        let theta = theta_at_share(&a, &b, t)?;
+        Some((theta, format!("{} ({})", tr(c.lang, "roc_cutoff_theta"), num(t, 3))))
+    });
+    out.push((
+        FigureKind::TestInformation,
+        Fig {
+            id: "test-information".into(),
+            caption: tr(c.lang, "fig_test_information").into(),
+            fig: AnyFig::Lines(Lines {
+                title: tr(c.lang, "fig_test_information").into(),
+                x: info.iter().map(|p| p.0).collect(),
+                series: vec![(tr(c.lang, "test_information").into(), info.iter().map(|p| Some(p.1)).collect())],
+                xlab: "θ".into(),
+                ylab: tr(c.lang, "test_information").into(),
+                yrange: None,
+                vline: cut,
+            }),
+        },
+    ));
 }
 
 /// 1. Checklist vs CLASS scatters at each level.
@@ -505,6 +573,7 @@ fn observer_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
                     xlab: tr(lang, "week").into(),
                     ylab: total_lab.clone(),
                     yrange: None,
+                    vline: None,
                 }),
             },
         ));
@@ -585,6 +654,7 @@ fn short_form_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
                     xlab: tr(lang, "n_items").into(),
                     ylab: tr(lang, "value").into(),
                     yrange: None,
+                    vline: None,
                 }),
             },
         ));
@@ -627,6 +697,7 @@ fn d_study_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
                     xlab: tr(lang, "dep_cycles_axis").into(),
                     ylab: tr(lang, "coefficient").into(),
                     yrange,
+                    vline: None,
                 }),
             },
         ));
@@ -657,6 +728,7 @@ fn d_study_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
                     xlab: tr(lang, "dep_classrooms_per_center").into(),
                     ylab: "Φ".into(),
                     yrange,
+                    vline: None,
                 }),
             },
         ));

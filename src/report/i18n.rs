@@ -154,6 +154,9 @@ pub fn tr(lang: Lang, key: &str) -> &'static str {
         "items_word" => "items", "reactivos";
         "no_proposal" => "No short form proposed", "No se propone versión corta";
         "cv" => "CV", "VC";
+        "fig_test_information" => "Test information of the yes/no items (2PL IRT)", "Información del test de los reactivos sí/no (TRI 2PL)";
+        "test_information" => "Information", "Información";
+        "roc_cutoff_theta" => "ROC cut-off", "Punto de corte ROC";
         "short_form_cv_note" => "In-sample values come from the classrooms that chose the items and are optimistic. CV: {k}-fold cross-validation by center (each fold chooses its forms on the other centers and scores its own classrooms with them; α is averaged over the folds, r̄ and AUC come from the pooled held-out totals).", "Los valores en la muestra provienen de las salas que eligieron los reactivos y son optimistas. VC: validación cruzada en {k} partes por centro (cada parte elige sus versiones con los otros centros y califica sus propias salas con ellas; α es el promedio de las partes, r̄ y AUC vienen de los totales fuera de muestra combinados).";
         "short_form_oos" => "Out of sample, the proposed form has r̄ = {r_cv} (in sample {r}), AUC = {auc_cv} ({auc}) and α = {a_cv} ({a}).", "Fuera de muestra, la versión propuesta tiene r̄ = {r_cv} (en la muestra {r}), AUC = {auc_cv} ({auc}) y α = {a_cv} ({a}).";
         "short_form_fails_cv" => "Out of sample it does not meet the criteria: choose a longer form or confirm it on new data.", "Fuera de muestra no cumple los criterios: elija una versión más larga o confírmela con datos nuevos.";
@@ -340,6 +343,9 @@ mod tests {
             "items_word",
             "no_proposal",
             "cv",
+            "fig_test_information",
+            "test_information",
+            "roc_cutoff_theta",
             "short_form_cv_note",
             "short_form_oos",
             "short_form_fails_cv",

@@ -12,6 +12,7 @@ pub mod items;
 pub mod latex;
 pub mod markdown;
 pub mod reliability;
+pub mod structure;
 pub mod tables;
 pub mod validity;
 

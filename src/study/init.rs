@@ -464,6 +464,16 @@ impl Draft<'_> {
                     .filter(|h| !h.starts_with("n_"))
                     .collect();
                 self.notes.push(format!("{}: attributes carried to centers.csv: {}", rt.file_name(), attrs.join(", ")));
+                let dif = attrs.iter().find(|a| {
+                    let j = rt.headers.iter().position(|h| h == *a).expect("attribute column");
+                    (2..=6).contains(&rprof[j].distinct.len())
+                });
+                if let Some(g) = dif {
+                    self.notes.push(format!(
+                        "analysis.dif_groups = [\"{g}\"]: a roster attribute with 2-6 levels to test item functioning by"
+                    ));
+                    self.spec.analysis.dif_groups = vec![g.clone()];
+                }
                 self.spec.roster = RosterSpec { center: Some(rt.headers[i].clone()), attributes: attrs };
             }
             None => self.problems.push(format!("{}: no center column recognised; set [roster] center", rt.file_name())),

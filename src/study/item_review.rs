@@ -13,7 +13,7 @@
 //! - `high_na` / `high_missing`: "not applicable" or missing share above `max_na_share` /
 //!   `max_missing_share`;
 //! - `low_irt_discrimination`: 2PL slope < `min_irt_discrimination` (when IRT ran);
-//! - `poor_fit`: item-fit p (BH-adjusted) < .01 (when IRT ran);
+//! - `poor_fit`: IRT infit or outfit mean square outside [`min_mnsq`, `max_mnsq`] (when IRT ran);
 //! - `dif`: an ETS class B or C in any DIF grouping (when DIF ran).
 //!
 //! The statistics are read from the records by name, so the IRT and DIF flags appear as soon as
@@ -39,6 +39,9 @@ pub struct ItemReview {
     pub max_missing_share: f64,
     /// Lowest acceptable IRT slope (default .65, Baker's "low").
     pub min_irt_discrimination: f64,
+    /// Productive range of the IRT infit/outfit mean squares (default .5–1.5, Linacre).
+    pub min_mnsq: f64,
+    pub max_mnsq: f64,
 }
 
 impl Default for ItemReview {
@@ -50,6 +53,8 @@ impl Default for ItemReview {
             max_na_share: 0.20,
             max_missing_share: 0.10,
             min_irt_discrimination: 0.65,
+            min_mnsq: 0.5,
+            max_mnsq: 1.5,
         }
     }
 }
@@ -118,7 +123,8 @@ struct ItemStats {
     na_share: Option<f64>,
     missing_share: Option<f64>,
     irt_a: Option<f64>,
-    fit_p: Option<f64>,
+    infit: Option<f64>,
+    outfit: Option<f64>,
     dif_class: Option<String>,
     max_class_r: Option<f64>,
 }
@@ -145,8 +151,8 @@ fn item_stats(records: &[Record], item: &super::spec::Item) -> ItemStats {
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
     let dif_class = records
         .iter()
-        .filter(|r| r.statistic == "ets_class" && r.ctx_str("item") == Some(id))
-        .filter_map(|r| r.ctx_str("class").map(str::to_string))
+        .filter(|r| r.statistic == "mh_d_dif" && r.ctx_str("analysis") == Some("dif") && r.ctx_str("item") == Some(id))
+        .filter_map(|r| r.ctx_str("ets_class").map(str::to_string))
         .max();
     ItemStats {
         p,
@@ -158,8 +164,8 @@ fn item_stats(records: &[Record], item: &super::spec::Item) -> ItemStats {
         na_share: est(records, "item_na_share", &[("analysis", "item_coverage"), ("item", id)]),
         missing_share: est(records, "item_missing_share", &[("analysis", "item_coverage"), ("item", id)]),
         irt_a: est(records, "discrimination", &[("analysis", "irt"), ("item", id)]),
-        fit_p: find(records, &Query::stat("item_fit").with_all(&[("analysis", "irt"), ("item", id)]))
-            .and_then(|r| r.context.get("p_adjusted").and_then(|v| v.as_f64()).or(r.p_value)),
+        infit: est(records, "infit", &[("analysis", "irt"), ("item", id)]),
+        outfit: est(records, "outfit", &[("analysis", "irt"), ("item", id)]),
         dif_class,
         max_class_r,
     }
@@ -197,7 +203,8 @@ impl ItemStats {
         if below(self.irt_a, c.min_irt_discrimination) {
             f.push(Flag::LowIrtDiscrimination);
         }
-        if below(self.fit_p, 0.01) {
+        let misfit = |v: Option<f64>| v.is_some_and(|v| v < c.min_mnsq || v > c.max_mnsq);
+        if misfit(self.infit) || misfit(self.outfit) {
             f.push(Flag::PoorFit);
         }
         if self.dif_class.as_deref().is_some_and(|k| k == "B" || k == "C") {
@@ -233,7 +240,8 @@ pub fn item_review_records(study: &Study, records: &[Record]) -> Vec<Record> {
                 ("na_share", s.na_share),
                 ("missing_share", s.missing_share),
                 ("irt_discrimination", s.irt_a),
-                ("fit_p", s.fit_p),
+                ("infit", s.infit),
+                ("outfit", s.outfit),
             ];
             for (k, v) in values {
                 if let Some(v) = v {

@@ -18,4 +18,5 @@ pub mod score;
 pub mod short_form;
 pub mod simulate;
 pub mod spec;
+pub mod structure;
 pub mod validity;

@@ -626,7 +626,7 @@ fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
     }
     s.push_str("[roster]\ncenter = \"clave_centro\"\nattributes = [\"estado\", \"modalidad\"]\n\n");
     s.push_str("[checks]\nfieldwork_start = \"2026-03-02\"\nfieldwork_end = \"2026-05-31\"\n\n");
-    s.push_str(&format!("[analysis]\nlevels = [\"classroom\", \"center\"]\nbootstrap = 2000\nseed = {}\nci_level = 0.95\nlanguage = \"es\"\ncovariates = [\"modalidad\"]\n", o.seed));
+    s.push_str(&format!("[analysis]\nlevels = [\"classroom\", \"center\"]\nbootstrap = 2000\nseed = {}\nci_level = 0.95\nlanguage = \"es\"\ncovariates = [\"modalidad\"]\ndif_groups = [\"modalidad\"]\n", o.seed));
     if !o.checklist_only {
         s.push_str("\n[[analysis.thresholds]]\nname = \"low_EBS\"\nscore = \"class_EBS\"\nbelow = 3.5\nlabel_es = \"Apoyo emocional y conductual bajo (EBS < 3.5)\"\nlabel_en = \"Low emotional and behavioral support (EBS < 3.5)\"\n");
         s.push_str("\n[[analysis.thresholds]]\nname = \"low_ESL\"\nscore = \"class_ESL\"\nbelow = 3.0\nlabel_es = \"Apoyo activo al aprendizaje bajo (ESL < 3)\"\nlabel_en = \"Low engaged support for learning (ESL < 3)\"\n");

@@ -469,6 +469,9 @@ pub struct Analysis {
     /// Conventions for the items-to-review table.
     #[serde(default)]
     pub item_review: super::item_review::ItemReview,
+    /// Roster attributes to test differential item functioning by (besides the age group).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dif_groups: Vec<String>,
 }
 
 fn default_precision() -> f64 {
@@ -549,6 +552,7 @@ impl Default for Analysis {
             icc_scale: IccScale::default(),
             alpha_missing: Missing::default(),
             item_review: Default::default(),
+            dif_groups: Vec::new(),
         }
     }
 }
@@ -757,6 +761,12 @@ impl Study {
         for c in &a.covariates {
             if !spec.roster.attributes.contains(c) {
                 return Err(spec_err(p, format!("analysis.covariates has '{c}'"))
+                    .expected("a roster attribute listed in [roster] attributes"));
+            }
+        }
+        for g in &a.dif_groups {
+            if !spec.roster.attributes.contains(g) {
+                return Err(spec_err(p, format!("analysis.dif_groups has '{g}'"))
                     .expected("a roster attribute listed in [roster] attributes"));
             }
         }

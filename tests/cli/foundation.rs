@@ -135,6 +135,8 @@ fn simulate_init_run_and_determinism() {
     let text = std::fs::read_to_string(&draft).unwrap();
     assert!(text.contains("version = \"toddler\""));
     assert!(text.contains("center = \"clave_centro\""));
+    // A roster attribute with 2-6 levels is proposed for DIF, and the draft runs with it.
+    assert!(text.contains("dif_groups = ["), "no DIF grouping proposed");
     let before: Vec<String> = ["checklist.csv", "class.csv", "roster.csv"].iter().map(|f| sha(&sim.join(f))).collect();
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 
-const FIGS: [&str; 16] = [
+const FIGS: [&str; 17] = [
     "scatter-classroom",
     "scatter-center",
     "roc-low_EBS",
@@ -19,6 +19,7 @@ const FIGS: [&str; 16] = [
     "d-study-EBS",
     "d-study-ESL",
     "d-study-center",
+    "test-information",
 ];
 
 fn simulated(tmp: &std::path::Path) -> std::path::PathBuf {
