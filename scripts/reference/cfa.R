@@ -13,6 +13,8 @@
 #                           omits), n = 500, seed 20261130
 #   binary3x4_wlsmv.json    lavaan WLSMV fit (ordered = all items): estimates, robust SEs, chisq, chisq.scaled,
 #                           cfi/tli/rmsea scaled, srmr, std.all loadings, thresholds, polychoric correlations
+#   zero_cell.csv           y1..y4 of binary3x4 plus a rare item r whose table with y1 has an empty cell
+#   zero_cell_wlsmv.json    lavaan WLSMV one-factor fit and lavCor of it (lavaan's 0.5 empty-cell correction)
 #   bench_binary48.csv      simulated: 5 factors, 48 binary items, n = 1000, seed 20261131 (benchmark data;
 #                           the lavaan time of the same fit is printed, not stored)
 suppressPackageStartupMessages({
@@ -86,6 +88,18 @@ resb$nacov_diag <- as.numeric(diag(lavInspect(fitb, "gamma")))
 fitb_lv <- cfa(bin_model, data = bin, ordered = names(bin), estimator = "WLSMV", std.lv = TRUE)
 resb$std_lv <- fit_json(fitb_lv, c("chisq", "chisq.scaled"))
 write_json(resb, file.path(out, "binary3x4_wlsmv.json"), digits = NA, pretty = TRUE)
+
+# Empty cells: a rare item r (endorsed only when y1 is) makes the r x y1 table have one empty cell,
+# which lavaan corrects by moving 0.5 between cells (zero.add = 0.5, keeping the margins).
+set.seed(20261132)
+zc <- bin[, c("y1", "y2", "y3", "y4")]
+zc$r <- as.integer(zc$y1 == 1 & runif(nrow(zc)) < 0.08)
+write.csv(zc, file.path(out, "zero_cell.csv"), row.names = FALSE)
+fitz <- cfa("f =~ y1 + y2 + y3 + y4 + r", data = zc, ordered = names(zc), estimator = "WLSMV")
+resz <- fit_json(fitz, c("chisq", "df", "chisq.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled", "srmr"))
+resz$polychoric <- lavCor(zc, ordered = names(zc))[upper.tri(diag(5))]
+resz$table_r_y1 <- as.vector(table(zc$r, zc$y1))
+write_json(resz, file.path(out, "zero_cell_wlsmv.json"), digits = NA, pretty = TRUE)
 
 # Benchmark data: 5 factors, 48 binary items (10, 10, 10, 9, 9), n = 1000.
 sizes <- c(10, 10, 10, 9, 9)

@@ -20,9 +20,9 @@
 //!    RMSEA uses N − 1. SRMR is the root mean square of the residual correlations over p(p+1)/2.
 //!
 //! Pinned against lavaan 0.6.14 on a simulated 3 × 4 binary-item data set to 1e-4 (test
-//! `binary_three_factors_match_lavaan` below; `scripts/reference/cfa.R`). Tables with empty
-//! cells are not corrected as lavaan does (`zero.add = 0.5` for 2 × 2 tables), so such data can
-//! differ from lavaan.
+//! `binary_three_factors_match_lavaan` below; `scripts/reference/cfa.R`). A 2 × 2 table with one
+//! empty cell gets lavaan's correction (0.5 moved onto it, margins kept) before the correlation is
+//! estimated (test `empty_cell_matches_lavaan`).
 
 use super::fit::{cfi, chisq_p, rmsea, tli};
 use super::model::{Kind, Model};
@@ -116,6 +116,31 @@ fn item(col: &[f64], name: &str) -> Result<Item, Na> {
     Ok(Item { cat, th, a11inv_score, th_var })
 }
 
+/// The table the correlation is estimated from, as lavaan (`zero.add = c(0.5, 0)`,
+/// `zero.keep.margins = TRUE`): a 2 × 2 table with one empty cell gets 0.5 moved onto that cell and
+/// its opposite corner from the other two (margins kept); two empty cells make the correlation ±1,
+/// reported as NA here (its information is zero). Larger tables are used as they are.
+fn zero_cell_corrected(tab: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Na> {
+    let mut t = tab.to_vec();
+    if t.len() != 2 || t[0].len() != 2 {
+        return Ok(t);
+    }
+    let zeros: Vec<(usize, usize)> =
+        (0..2).flat_map(|a| (0..2).map(move |b| (a, b))).filter(|&(a, b)| t[a][b] == 0.0).collect();
+    match zeros.len() {
+        0 => {}
+        1 => {
+            let d = if zeros[0].0 == zeros[0].1 { 0.5 } else { -0.5 };
+            t[0][0] += d;
+            t[1][1] += d;
+            t[0][1] -= d;
+            t[1][0] -= d;
+        }
+        _ => return Err(Na::new("two empty cells in the 2 x 2 table (a correlation of +/-1)")),
+    }
+    Ok(t)
+}
+
 /// The polychoric correlation of a pair and its influence values per cell of the table.
 fn pair(x: &Item, y: &Item) -> Result<(f64, Vec<Vec<f64>>), Na> {
     let (kx, ky) = (x.th.len() + 1, y.th.len() + 1);
@@ -123,7 +148,7 @@ fn pair(x: &Item, y: &Item) -> Result<(f64, Vec<Vec<f64>>), Na> {
     for (&a, &b) in x.cat.iter().zip(&y.cat) {
         tab[a][b] += 1.0;
     }
-    let r = polychoric_with(&x.th, &y.th, &tab)?;
+    let r = polychoric_with(&x.th, &y.th, &zero_cell_corrected(&tab)?)?;
     let (cx, cy) = (with_limits(&x.th), with_limits(&y.th));
     let f = |h: f64, k: f64| bvn_lower(h, k, r);
     // Per cell: P, ∂P/∂ρ, ∂P/∂τx_t, ∂P/∂τy_t.
@@ -545,6 +570,35 @@ mod tests {
         let r = reference();
         check_estimates(&fit, &r["std_lv"]["estimates"], 1e-4);
         assert!((fit.fit.chisq - r["std_lv"]["fit"]["chisq"][0].as_f64().unwrap()).abs() < 1e-4);
+    }
+
+    #[test]
+    fn empty_cell_matches_lavaan() {
+        let (names, cols) = read_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cfa/zero_cell.csv"));
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cfa/zero_cell_wlsmv.json");
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(r["table_r_y1"][1], 0, "the fixture has an empty cell");
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let st = super::ordinal_stats(&refs, &names).unwrap();
+        let poly: Vec<f64> = r["polychoric"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let mut k = 0;
+        for j in 1..5 {
+            for i in 0..j {
+                let q = st.pairs.iter().position(|&x| x == (i, j)).unwrap();
+                assert!((st.r[q] - poly[k]).abs() < 1e-5, "r({i},{j}): {} vs {}", st.r[q], poly[k]);
+                k += 1;
+            }
+        }
+        let opts = CfaOptions { estimator: Estimator::Wlsmv, std_lv: false };
+        let fit = fit_cfa(&cols, &names, "f =~ y1 + y2 + y3 + y4 + r", &opts).unwrap();
+        let f = |k: &str| r["fit"][k][0].as_f64().unwrap();
+        let s = fit.fit.scaled.clone().unwrap();
+        for (k, v) in
+            [("chisq", fit.fit.chisq), ("chisq.scaled", s.chisq), ("cfi.scaled", s.cfi), ("srmr", fit.fit.srmr)]
+        {
+            assert!((v - f(k)).abs() < 1e-4 * f(k).abs().max(1.0), "{k}: ours {v}, lavaan {}", f(k));
+        }
+        check_estimates(&fit, &r["estimates"], 1e-4);
     }
 
     #[test]
