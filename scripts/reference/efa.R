@@ -9,7 +9,8 @@
 # columns flipped so that each column sum is positive, then ordered by decreasing variance accounted for),
 # Phi, uniquenesses, communalities, chi-square (STATISTIC), dof, RMSEA with its 90% CI, TLI; plus the
 # eigenvalues of R and of R with squared multiple correlations on the diagonal, and
-# fa.parallel(fa = "fa", SMC = TRUE) on this data.
+# fa.parallel(fa = "fa", SMC = TRUE) on this data; and a 1-factor ML fit of the polychoric correlations of
+# the ordinal items o1..o4 of dif_data.csv (written by scripts/reference/dif.R).
 suppressPackageStartupMessages({
   library(psych)
   library(GPArotation)
@@ -35,6 +36,11 @@ for (fm in c("ml", "minres")) {
     )
   }
 }
+# Polychoric EFA (psych's polychoric, correct = 0.5) on the four 3-category items of the DIF fixture, 1 factor, ML.
+ord <- read.csv(file.path(fixtures, "dif_data.csv"))[, paste0("o", 1:4)]
+fp <- fa(ord, nfactors = 1, fm = "ml", cor = "poly")
+poly <- list(loadings = as.vector(unclass(fp$loadings)), uniquenesses = unname(fp$uniquenesses),
+             rho = unname(polychoric(ord)$rho), chisq = fp$STATISTIC, dof = fp$dof)
 r <- cor(x)
 rs <- r
 diag(rs) <- smc(r)
@@ -45,6 +51,6 @@ out <- list(
   gparotation = as.character(packageVersion("GPArotation")),
   n = nrow(x), items = names(x), fits = fits,
   eigen_pc = eigen(r)$values, eigen_fa_smc = eigen(rs)$values,
-  parallel_nfact = pa$nfact, parallel_fa_values = pa$fa.values
+  parallel_nfact = pa$nfact, parallel_fa_values = pa$fa.values, polychoric = poly
 )
 write(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", pretty = TRUE), file.path(fixtures, "efa_psych.json"))

@@ -234,3 +234,19 @@ fn dif_bad_groups() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn efa_polychoric_matches_psych() {
+    let f = fixture("structure/dif_data.csv");
+    let want = &reference("efa_psych.json")["polychoric"];
+    let recs =
+        json(&["stat", "efa", f.to_str().unwrap(), "--items", "o1,o2,o3,o4", "--factors", "1", "--cor", "polychoric"]);
+    for k in 0..4 {
+        let item = format!("o{}", k + 1);
+        let l = est(&recs, "loading", &[("item", &item), ("factor", "F1")]);
+        assert!((l - want["loadings"][k].as_f64().unwrap()).abs() < 1e-4, "{item}: {l} vs {}", want["loadings"][k]);
+        let u = est(&recs, "uniqueness", &[("item", &item)]);
+        assert!((u - want["uniquenesses"][k].as_f64().unwrap()).abs() < 1e-4);
+    }
+    assert!((est(&recs, "chisq", &[]) - want["chisq"].as_f64().unwrap()).abs() < 1e-2);
+}
