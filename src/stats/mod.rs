@@ -13,6 +13,7 @@ pub mod correlation;
 pub mod descriptive;
 pub mod gtheory;
 pub mod icc;
+pub mod item_tables;
 pub mod labels;
 pub mod linalg;
 pub mod multilevel;
