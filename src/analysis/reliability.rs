@@ -303,15 +303,21 @@ fn coded_pairwise_records(
     let mut out: Vec<Record> = alpha_ci_records(alpha, n, k, o, boot).into_iter().map(with_n).collect();
     out.push(with_n(Record::new("standardized_alpha", consistency::standardized_alpha_from_cov(&pc.c, k))));
     let listwise = Missing::Listwise.name();
-    let tl = listwise_tables();
+    // With no value missing the listwise tables are the ones already counted.
+    let tl_masked;
+    let tl = if n_complete == n_rows {
+        &t
+    } else {
+        tl_masked = listwise_tables();
+        &tl_masked
+    };
     out.push(
-        Record::new("kr20", consistency::kr20_from_tables(&tl, &items.values, n_complete))
+        Record::new("kr20", consistency::kr20_from_tables(tl, &items.values, n_complete))
             .n(n_complete)
             .ctx("n_dropped", n_rows - n_complete)
             .ctx("k", k)
             .ctx("missing", listwise),
     );
-    drop(tl);
     out.push(with_n(Record::new("omega_total", consistency::omega_from_cov(&pc.c, k)).ctx("model", "one-factor ML")));
     out.push(with_n(
         Record::new("ordinal_alpha", consistency::ordinal_alpha_from_tables(&t)).ctx("correlations", "polychoric"),

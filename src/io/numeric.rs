@@ -91,9 +91,27 @@ pub struct CodedColumns {
 /// One column of one chunk: raw cell text → local code, local code → value.
 #[derive(Default)]
 struct LocalColumn {
+    /// Spellings of up to 7 bytes, packed in an integer with their length (see [`short_key`]).
+    short: Vec<(u64, u8)>,
     raw: Vec<(Box<str>, u8)>,
     values: Vec<f64>,
     codes: Vec<u8>,
+}
+
+/// A cell of up to 7 bytes as one integer (bytes, then the length in the top byte), so that the
+/// usual cells (`0`, `1`, `3`, `2.5`) are looked up without string comparisons.
+fn short_key(cell: &str) -> Option<u64> {
+    let b = cell.as_bytes();
+    (b.len() <= 7).then(|| b.iter().rev().fold(b.len() as u64, |k, &x| (k << 8) | x as u64))
+}
+
+/// Whether a (trimmed) cell is one of the [`MISSING`] spellings.
+fn is_missing(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        None => true,
+        Some(b'N' | b'#' | b'.') => MISSING.contains(&cell),
+        Some(_) => false,
+    }
 }
 
 /// Distinct raw spellings per column and chunk before giving up on coding.
@@ -102,7 +120,12 @@ const MAX_RAW: usize = 1024;
 impl LocalColumn {
     /// The code of `cell`, or `Ok(None)` when the column has too many distinct values to code.
     fn code(&mut self, cell: &str, decimal: DecimalMark) -> Result<Option<u8>, NumError> {
-        if let Some(&(_, c)) = self.raw.iter().find(|(r, _)| &**r == cell) {
+        let key = short_key(cell);
+        if let Some(key) = key {
+            if let Some(&(_, c)) = self.short.iter().find(|(k, _)| *k == key) {
+                return Ok(Some(c));
+            }
+        } else if let Some(&(_, c)) = self.raw.iter().find(|(r, _)| &**r == cell) {
             return Ok(Some(c));
         }
         let v = parse_number(cell, decimal)?;
@@ -114,8 +137,10 @@ impl LocalColumn {
             }
             None => return Ok(None),
         };
-        if self.raw.len() < MAX_RAW {
-            self.raw.push((cell.into(), c));
+        match key {
+            Some(key) if self.short.len() < MAX_RAW => self.short.push((key, c)),
+            None if self.raw.len() < MAX_RAW => self.raw.push((cell.into(), c)),
+            _ => {}
         }
         Ok(Some(c))
     }
@@ -140,7 +165,7 @@ pub fn read_coded(path: &Path, columns: Option<&[String]>) -> Result<Option<Code
             ch.each_record(|line, rec| {
                 for (col, &c) in cols.iter_mut().zip(&idx) {
                     let cell = rec.get(c).unwrap_or("").trim();
-                    if MISSING.contains(&cell) {
+                    if is_missing(cell) {
                         col.codes.push(CODE_MISSING);
                         continue;
                     }

@@ -47,13 +47,7 @@ impl CodedItems {
 
     /// Rows where item `j` is present.
     pub fn present(&self, j: usize) -> RowBits {
-        let mut b = vec![0u64; words(self.n_rows)];
-        for (i, &c) in self.codes[j].iter().enumerate() {
-            if c != MISSING {
-                b[i / 64] |= 1 << (i % 64);
-            }
-        }
-        b
+        pack(&self.codes[j], |c| c != MISSING)
     }
 
     /// Rows with at least one item present (`any = true`) or with every item present.
@@ -79,6 +73,14 @@ impl CodedItems {
             })
             .collect()
     }
+}
+
+/// Bit `r` of word `w` set when `keep(codes[64 w + r])` (branch-free, 64 rows at a time).
+fn pack(codes: &[u8], keep: impl Fn(u8) -> bool) -> RowBits {
+    codes
+        .chunks(64)
+        .map(|chunk| chunk.iter().enumerate().fold(0u64, |w, (r, &c)| w | ((keep(c) as u64) << r)))
+        .collect()
 }
 
 fn clear_tail(b: &mut [u64], n: usize) {
@@ -177,18 +179,22 @@ fn tabulate_block(
     let mut out = vec![0u64; len];
     let w = words(e - s);
     let in_mask = |i: usize| mask.is_none_or(|m| m[i / 64] >> (i % 64) & 1 == 1);
-    // bits[j][c]: rows of the block (relative to s) where item j has code c and the mask holds.
+    // bits[j][c]: rows of the block (relative to s, a multiple of 64) where item j has code c
+    // and the mask holds.
     let bits: Vec<Vec<Vec<u64>>> = (0..k)
         .map(|j| {
-            let mut b = vec![vec![0u64; w]; n_cats[j]];
-            for (r, &c) in items.codes[j][s..e].iter().enumerate() {
-                if c != MISSING && in_mask(s + r) {
-                    b[c as usize][r / 64] |= 1 << (r % 64);
-                }
-            }
-            b
+            (0..n_cats[j])
+                .map(|c| {
+                    let mut b = pack(&items.codes[j][s..e], |x| x == c as u8);
+                    if let Some(m) = mask {
+                        b.iter_mut().zip(&m[s / 64..]).for_each(|(x, y)| *x &= y);
+                    }
+                    b
+                })
+                .collect()
         })
         .collect();
+    debug_assert!(bits.iter().flatten().all(|b| b.len() == w));
     let diag0 = off[off.len() - 1];
     let mut d = diag0;
     for j in 0..k {
