@@ -5,7 +5,7 @@ use crate::choices::Lang;
 use crate::io::atomic::{write_atomic, write_atomic_with};
 use crate::io::export::{csv::text_rows_csv_to, xlsx::Book, Cell, NumFormat, Sheet};
 use crate::study::checks::{run_checks, IssueRow, FAMILIES};
-use crate::study::clean::corrections_csv;
+use crate::study::clean::{corrections_csv, CorrectionRow};
 use crate::study::drafts::draft_corrections;
 use crate::study::pipeline::{self, RunOptions};
 use crate::study::quality::Severity;
@@ -209,15 +209,14 @@ fn write_xlsx(rows: &[IssueRow], out: &Path) -> Result<()> {
 
 /// `corrections-draft.csv` when there are corrections to propose (a stale one is removed
 /// otherwise, so the directory never holds a draft from an earlier run).
-fn write_draft(study: &Study, data: &pipeline::StudyData, since: Option<&str>, out: &Path, ui: &Ui) -> Result<()> {
+fn write_draft(draft: &[CorrectionRow], pseudonymized: bool, out: &Path, ui: &Ui) -> Result<()> {
     let path = out.join("corrections-draft.csv");
-    let draft = if data.pseudonymized { Vec::new() } else { draft_corrections(study, data, since) };
     if draft.is_empty() {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
-        if data.pseudonymized {
+        if pseudonymized {
             ui.info("no corrections-draft.csv under --pseudonymize (corrections need the raw IDs)");
         }
         return Ok(());
@@ -244,10 +243,14 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let data = pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize })?;
     progress.stage("checks");
     let rows = run_checks(&study, &data, since.as_deref());
+    let pseudonymized = data.pseudonymized;
+    let draft = if pseudonymized { Vec::new() } else { draft_corrections(&study, &data, since.as_deref()) };
+    // The study data is not needed for writing: free it before the outputs are built.
+    drop(data);
     progress.stage("writing issues.xlsx, .csv, .json");
     write_outputs(&rows, &a.out)?;
     drop(progress);
-    write_draft(&study, &data, since.as_deref(), &a.out, ui)?;
+    write_draft(&draft, pseudonymized, &a.out, ui)?;
     let es = a.lang.is_es();
     ui.info(if es { "Revisión de datos de campo:" } else { "Field-data checks:" });
     for f in FAMILIES {

@@ -96,6 +96,8 @@ struct LocalColumn {
     raw: Vec<(Box<str>, u8)>,
     values: Vec<f64>,
     codes: Vec<u8>,
+    /// More distinct values than codes: the table is read row-wise instead.
+    overflow: bool,
 }
 
 /// A cell of up to 7 bytes as one integer (bytes, then the length in the top byte), so that the
@@ -160,24 +162,20 @@ pub fn read_coded(path: &Path, columns: Option<&[String]>) -> Result<Option<Code
     let parsed: Vec<Result<Option<Vec<LocalColumn>>, InputError>> = chunks
         .par_iter()
         .map(|ch| {
-            let mut cols: Vec<LocalColumn> = idx.iter().map(|_| LocalColumn::default()).collect();
-            let mut too_many = false;
-            ch.each_record(|line, rec| {
-                for (col, &c) in cols.iter_mut().zip(&idx) {
-                    let cell = rec.get(c).unwrap_or("").trim();
-                    if is_missing(cell) {
-                        col.codes.push(CODE_MISSING);
-                        continue;
-                    }
-                    match col.code(cell, t.decimal) {
-                        Ok(Some(code)) => col.codes.push(code),
-                        Ok(None) => too_many = true,
-                        Err(e) => return Err(number_error(path, line, &t.headers[c], cell, e)),
-                    }
-                }
-                Ok(())
-            })?;
-            Ok((!too_many).then_some(cols))
+            let fresh = || idx.iter().map(|_| LocalColumn::default()).collect::<Vec<_>>();
+            // Without quotes a record is one line and a field is what lies between delimiters:
+            // split directly; anything unusual (quotes, a ragged row) goes through the CSV reader,
+            // which reports it.
+            let mut cols = fresh();
+            let plain = !ch.text.contains('"')
+                && plain_rows(ch.text, t.delimiter, t.headers.len(), |i, fields| {
+                    code_row(&mut cols, &idx, &t, ch.first_line + i as u64, |c| fields[c])
+                })?;
+            if !plain {
+                cols = fresh();
+                ch.each_record(|line, rec| code_row(&mut cols, &idx, &t, line, |c| rec.get(c).unwrap_or("")))?;
+            }
+            Ok((!cols.iter().any(|c| c.overflow)).then_some(cols))
         })
         .collect();
     let mut locals = Vec::with_capacity(parsed.len());
@@ -188,6 +186,55 @@ pub fn read_coded(path: &Path, columns: Option<&[String]>) -> Result<Option<Code
         }
     }
     merge_chunks(path, &t, &idx, locals)
+}
+
+/// Code one row's cells (`cell_at(column)`) into the chunk's columns.
+fn code_row<'a>(
+    cols: &mut [LocalColumn],
+    idx: &[usize],
+    t: &TextTable,
+    line: u64,
+    cell_at: impl Fn(usize) -> &'a str,
+) -> Result<(), InputError> {
+    for (col, &c) in cols.iter_mut().zip(idx) {
+        let cell = cell_at(c).trim();
+        if is_missing(cell) {
+            col.codes.push(CODE_MISSING);
+            continue;
+        }
+        match col.code(cell, t.decimal) {
+            Ok(Some(code)) => col.codes.push(code),
+            Ok(None) => col.overflow = true,
+            Err(e) => return Err(number_error(&t.path, line, &t.headers[c], cell, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Visit the lines of unquoted delimited text as fields (`f(line index, fields)`), skipping
+/// blank lines as the CSV reader does; `Ok(false)` (stop, nothing reliable visited) at the first
+/// line with another number of fields than `n_fields` or an oversized field.
+fn plain_rows(
+    text: &str,
+    delimiter: u8,
+    n_fields: usize,
+    mut f: impl FnMut(usize, &[&str]) -> Result<(), InputError>,
+) -> Result<bool, InputError> {
+    let delim = delimiter as char;
+    let mut fields: Vec<&str> = Vec::with_capacity(n_fields);
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        fields.clear();
+        fields.extend(line.split(delim));
+        if fields.len() != n_fields || fields.iter().any(|x| x.len() > super::table::MAX_FIELD_BYTES) {
+            return Ok(false);
+        }
+        f(i, &fields)?;
+    }
+    Ok(true)
 }
 
 /// One code book per column over all chunks (values ascending), and the codes in file order.
