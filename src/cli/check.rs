@@ -221,7 +221,7 @@ fn write_draft(draft: &[CorrectionRow], pseudonymized: bool, out: &Path, ui: &Ui
         }
         return Ok(());
     }
-    write_atomic(&path, &corrections_csv(&draft)?)?;
+    write_atomic(&path, &corrections_csv(draft)?)?;
     ui.info(format!("wrote {} ({} proposed correction(s) to review)", path.display(), draft.len()));
     Ok(())
 }

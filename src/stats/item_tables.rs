@@ -84,7 +84,7 @@ fn pack(codes: &[u8], keep: impl Fn(u8) -> bool) -> RowBits {
 }
 
 fn clear_tail(b: &mut [u64], n: usize) {
-    if n % 64 != 0 {
+    if !n.is_multiple_of(64) {
         if let Some(last) = b.last_mut() {
             *last &= (1u64 << (n % 64)) - 1;
         }
