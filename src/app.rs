@@ -56,21 +56,34 @@ fn dependability(
     dep
 }
 
-pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Sections) -> Result<RunSummary> {
+/// `run`, `reliability`, `validity`: every output of the asked-for sections; `stage` is told
+/// which stage starts (for a progress display; it does not affect the outputs).
+pub fn run_study(
+    study: &Study,
+    opts: &RunOptions,
+    out: &Path,
+    sections: Sections,
+    stage: &dyn Fn(&str),
+) -> Result<RunSummary> {
     let lang = opts.lang.unwrap_or(study.spec.analysis.language);
+    stage("ingest");
     let data = pipeline::load(study, opts)?;
+    stage("scoring");
     pipeline::write_scores(study, &data, out)?;
     let mut records = pipeline::descriptive_records(study, &data);
     let mut extra = Vec::new();
     // Validity needs the reliabilities (for disattenuation), so they are computed whenever
     // either section is asked for; only asked-for sections are reported.
     if sections.reliability || sections.validity {
+        stage("reliability (bootstrap)");
         let rel = crate::study::reliability::reliability_records(study, &data);
         if sections.validity {
+            stage("validity (bootstrap)");
             let val = crate::study::validity::validity_records(study, &data, &rel);
             if sections.reliability {
                 extra.push(report::reliability::section(study, &rel, lang));
                 records.extend(rel);
+                stage("dependability (G and D studies)");
                 records.extend(dependability(study, &data, lang, &mut extra));
             }
             extra.push(report::validity::section(study, &val, lang));
@@ -85,14 +98,17 @@ pub fn run_study(study: &Study, opts: &RunOptions, out: &Path, sections: Section
         records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
     }
     if sections.reliability && sections.validity {
+        stage("structure");
         let st = crate::study::structure::structure_records(study, &data, &crate::study::reliability::stat_opts(study));
         extra.push(report::structure::section(study, &st, lang));
         records.extend(st);
         let review = crate::study::item_review::item_review_records(study, &records);
         extra.push(report::items::section(study, &review, lang));
         records.extend(review);
+        stage("figures");
         extra.push(report::figures::section(study, &data, &records, lang, &out.join("figures"))?);
     }
+    stage("report");
     let prov = pipeline::provenance(study, &data)?;
     let doc = report::build::build(study, &data, &records, &prov, lang, extra);
     write_atomic_str(&out.join("results.json"), &crate::results::to_json(&records))?;

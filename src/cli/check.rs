@@ -2,15 +2,16 @@
 
 use super::common::Ui;
 use crate::choices::Lang;
-use crate::io::atomic::write_atomic;
-use crate::io::export::{csv::rows_csv, xlsx::Book, Cell, NumFormat, Sheet};
+use crate::io::atomic::{write_atomic, write_atomic_with};
+use crate::io::export::{csv::text_rows_csv_to, xlsx::Book, Cell, NumFormat, Sheet};
 use crate::study::checks::{run_checks, IssueRow, FAMILIES};
-use crate::study::clean::corrections_csv;
+use crate::study::clean::{corrections_csv, CorrectionRow};
 use crate::study::drafts::draft_corrections;
 use crate::study::pipeline::{self, RunOptions};
 use crate::study::quality::Severity;
 use crate::study::spec::Study;
 use anyhow::Result;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const EXAMPLES: &str = "\
@@ -97,20 +98,72 @@ fn fields(r: &IssueRow) -> [String; 15] {
 }
 
 pub fn write_outputs(rows: &[IssueRow], out: &Path) -> Result<()> {
-    // The three files are independent: CSV + JSON on one thread, the workbook on the other.
+    // The three files are independent: CSV + JSON on one thread, the workbook on the other. CSV
+    // and JSON are streamed to their files (no second copy of the issue rows in memory).
     let (a, b) = rayon::join(
         || -> Result<()> {
-            let cells: Vec<Vec<Cell>> = rows.iter().map(issue_cells).collect();
-            let head: Vec<String> = HEAD.iter().map(|h| h.to_string()).collect();
-            write_atomic(&out.join("issues.csv"), &rows_csv(&head, cells.iter().map(|r| r.as_slice()))?)?;
-            let mut json = serde_json::to_vec_pretty(&serde_json::json!({ "issues": rows }))?;
-            json.push(b'\n');
-            write_atomic(&out.join("issues.json"), &json)
+            write_atomic_with(&out.join("issues.csv"), |w| {
+                text_rows_csv_to(w, &HEAD, rows.iter().map(|r| fields(r).to_vec()))
+            })?;
+            write_atomic_with(&out.join("issues.json"), |w| {
+                let issues = JsonIssues { issues: rows.iter().map(JsonIssue::from).collect() };
+                serde_json::to_writer_pretty(&mut *w, &issues)?;
+                w.write_all(b"\n")?;
+                Ok(())
+            })
         },
         || write_xlsx(rows, out),
     );
     a?;
     b
+}
+
+/// `issues.json`: `{"issues": [...]}` with each issue's keys in alphabetical order (the layout
+/// the file has always had, from a `serde_json::Value`), serialised straight to the file.
+#[derive(serde::Serialize)]
+struct JsonIssues<'a> {
+    issues: Vec<JsonIssue<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonIssue<'a> {
+    center: &'a str,
+    check_id: &'a str,
+    classroom: &'a str,
+    column: &'a str,
+    cycle: Option<u32>,
+    date: &'a str,
+    family: &'a str,
+    file: &'a str,
+    key: &'a str,
+    message_en: &'a str,
+    message_es: &'a str,
+    observer: &'a str,
+    row: Option<u64>,
+    severity: Severity,
+    value: &'a str,
+}
+
+impl<'a> From<&'a IssueRow> for JsonIssue<'a> {
+    fn from(r: &'a IssueRow) -> Self {
+        JsonIssue {
+            center: &r.center,
+            check_id: r.check_id,
+            classroom: &r.classroom,
+            column: &r.column,
+            cycle: r.cycle,
+            date: &r.date,
+            family: r.family,
+            file: &r.file,
+            key: &r.key,
+            message_en: &r.message_en,
+            message_es: &r.message_es,
+            observer: &r.observer,
+            row: r.row,
+            severity: r.severity,
+            value: &r.value,
+        }
+    }
 }
 
 fn issue_cells(r: &IssueRow) -> Vec<Cell> {
@@ -156,20 +209,19 @@ fn write_xlsx(rows: &[IssueRow], out: &Path) -> Result<()> {
 
 /// `corrections-draft.csv` when there are corrections to propose (a stale one is removed
 /// otherwise, so the directory never holds a draft from an earlier run).
-fn write_draft(study: &Study, data: &pipeline::StudyData, since: Option<&str>, out: &Path, ui: &Ui) -> Result<()> {
+fn write_draft(draft: &[CorrectionRow], pseudonymized: bool, out: &Path, ui: &Ui) -> Result<()> {
     let path = out.join("corrections-draft.csv");
-    let draft = if data.pseudonymized { Vec::new() } else { draft_corrections(study, data, since) };
     if draft.is_empty() {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
-        if data.pseudonymized {
+        if pseudonymized {
             ui.info("no corrections-draft.csv under --pseudonymize (corrections need the raw IDs)");
         }
         return Ok(());
     }
-    write_atomic(&path, &corrections_csv(&draft)?)?;
+    write_atomic(&path, &corrections_csv(draft)?)?;
     ui.info(format!("wrote {} ({} proposed correction(s) to review)", path.display(), draft.len()));
     Ok(())
 }
@@ -185,11 +237,20 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
         }
     }
     let since = a.since.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.date_iso());
-    let data =
-        pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize: a.privacy.pseudonymizer()? })?;
+    let pseudonymize = a.privacy.pseudonymizer()?;
+    let progress = ui.progress();
+    progress.stage("ingest");
+    let data = pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize })?;
+    progress.stage("checks");
     let rows = run_checks(&study, &data, since.as_deref());
+    let pseudonymized = data.pseudonymized;
+    let draft = if pseudonymized { Vec::new() } else { draft_corrections(&study, &data, since.as_deref()) };
+    // The study data is not needed for writing: free it before the outputs are built.
+    drop(data);
+    progress.stage("writing issues.xlsx, .csv, .json");
     write_outputs(&rows, &a.out)?;
-    write_draft(&study, &data, since.as_deref(), &a.out, ui)?;
+    drop(progress);
+    write_draft(&draft, pseudonymized, &a.out, ui)?;
     let es = a.lang.is_es();
     ui.info(if es { "Revisión de datos de campo:" } else { "Field-data checks:" });
     for f in FAMILIES {

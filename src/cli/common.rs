@@ -15,6 +15,45 @@ impl Ui {
             eprintln!("{}", msg.as_ref());
         }
     }
+
+    /// A spinner on standard error showing the current stage of a long job (ingest, scoring,
+    /// bootstrap, checks, report); silent under `--quiet` and when standard error is not a
+    /// terminal (pipes, CI, tests). Cleared when dropped.
+    pub fn progress(&self) -> Progress {
+        use std::io::IsTerminal;
+        let bar = (!self.quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Progress { bar }
+    }
+}
+
+/// See [`Ui::progress`].
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// Show the stage now running.
+    pub fn stage(&self, msg: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(msg.to_string());
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -77,7 +116,9 @@ pub struct ReportArgs {
 pub fn run_sections(a: ReportArgs, ui: &Ui, sections: crate::app::Sections) -> Result<()> {
     let (study, mut opts) = a.study.load()?;
     opts.lang = a.lang;
-    let summary = crate::app::run_study(&study, &opts, &a.study.out, sections)?;
+    let progress = ui.progress();
+    let summary = crate::app::run_study(&study, &opts, &a.study.out, sections, &|s| progress.stage(s))?;
+    drop(progress);
     for l in &summary.quality_lines {
         ui.info(format!("  {l}"));
     }

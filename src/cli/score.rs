@@ -20,8 +20,12 @@ pub struct Args {
 
 pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let (study, opts) = a.study.load()?;
+    let progress = ui.progress();
+    progress.stage("ingest");
     let data = pipeline::load(&study, &opts)?;
+    progress.stage("scoring");
     let written = pipeline::write_scores(&study, &data, &a.study.out)?;
+    drop(progress);
     for l in &data.quality.lines {
         if l.count > 0 || l.severity == crate::study::quality::Severity::Info {
             ui.info(format!("  {}", l.message_en));

@@ -23,8 +23,9 @@
 //! (`scripts/reference/alpha_missing.R` and `.py`: psych, lavaan and pingouin on psych's bfi).
 
 use super::bootstrap::{percentile_ci, resample_counts};
+use super::item_tables::PairTables;
 use super::linalg::leading_eigen;
-use super::polychoric::polychoric_matrix_pairwise;
+use super::polychoric::{polychoric_from_tables, polychoric_matrix_pairwise};
 use super::{Na, StatResult};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
@@ -228,6 +229,100 @@ pub fn pairwise_cov(d: &ItemRows) -> StatResult<PairwiseCov> {
         }
     }
     Ok(PairwiseCov { c, pair_n, k, means })
+}
+
+/// The sizes every statistic of the family needs: `k ≥ 2` items and `n ≥ 3` `rows` (the words
+/// of the NA reason: "complete rows", "observations with an item").
+pub fn check_sizes(k: usize, n: usize, rows: &str) -> StatResult<()> {
+    if k < 2 {
+        return Err(Na::new(format!("k = {k} item(s) < 2")));
+    }
+    if n < 3 {
+        return Err(Na::new(format!("n = {n} {rows} < 3")));
+    }
+    Ok(())
+}
+
+/// Count, means and centred cross-product sum of a pair's cells `(count, x_a, x_b)`.
+fn cell_moments(cells: &[(f64, f64, f64)]) -> (usize, f64, f64) {
+    let m: f64 = cells.iter().map(|c| c.0).sum();
+    let ma = cells.iter().map(|c| c.0 * c.1).sum::<f64>() / m;
+    let mb = cells.iter().map(|c| c.0 * c.2).sum::<f64>() / m;
+    let s = cells.iter().map(|c| c.0 * (c.1 - ma) * (c.2 - mb)).sum();
+    (m as usize, ma, s)
+}
+
+/// [`pairwise_cov`] from the pair tables of coded items (`values[j][code]`): each entry over the
+/// rows where both items are present, as R `cov(use = "pairwise")`, with sums taken over table
+/// cells (count × value) instead of rows. Over the rows of a listwise mask it is [`Items::cov`].
+/// Equal to the row-wise version up to rounding (pinned in `tests::tables_match_rows`).
+pub fn pairwise_cov_from_tables(t: &PairTables, values: &[Vec<f64>]) -> StatResult<PairwiseCov> {
+    let k = t.k;
+    let mut c = vec![0.0; k * k];
+    let mut pair_n = vec![0; k * k];
+    let mut means = vec![0.0; k];
+    let mut cells = Vec::new();
+    for a in 0..k {
+        for b in a..k {
+            cells.clear();
+            if a == b {
+                cells.extend(t.marginal(a).iter().zip(&values[a]).map(|(&n, &v)| (n as f64, v, v)));
+            } else {
+                for (x, row) in t.table(a, b).iter().enumerate() {
+                    cells.extend(row.iter().enumerate().map(|(y, &n)| (n as f64, values[a][x], values[b][y])));
+                }
+            }
+            cells.retain(|c| c.0 > 0.0);
+            let (m, ma, s) = cell_moments(&cells);
+            if m < 2 {
+                return Err(Na::new(if a == b {
+                    format!("item {} is answered on fewer than 2 observations", a + 1)
+                } else {
+                    format!("items {} and {} are answered together on fewer than 2 observations", a + 1, b + 1)
+                }));
+            }
+            c[a * k + b] = s / (m - 1) as f64;
+            c[b * k + a] = c[a * k + b];
+            pair_n[a * k + b] = m;
+            pair_n[b * k + a] = m;
+            if a == b {
+                means[a] = ma;
+            }
+        }
+    }
+    Ok(PairwiseCov { c, pair_n, k, means })
+}
+
+/// [`kr20`] from the pair tables of `n` complete rows (a listwise mask).
+pub fn kr20_from_tables(t: &PairTables, values: &[Vec<f64>], n: usize) -> StatResult<f64> {
+    check_sizes(t.k, n, "complete rows")?;
+    let used = |j: usize| t.marginal(j).iter().zip(&values[j]).filter(|(&c, _)| c > 0).map(|(_, &v)| v);
+    if (0..t.k).any(|j| used(j).any(|v| v != 0.0 && v != 1.0)) {
+        return Err(Na::new("KR-20 needs every item scored 0/1"));
+    }
+    let nf = n as f64;
+    let pc = pairwise_cov_from_tables(t, values)?;
+    let pq: f64 = pc.means.iter().map(|p| p * (1.0 - p)).sum();
+    // Population variance of the total: Σ_ab cov_ab (n − 1)/n.
+    let var = pc.c.iter().sum::<f64>() * (nf - 1.0) / nf;
+    if !(var > 0.0) {
+        return Err(Na::new("the total score has zero variance"));
+    }
+    Ok(t.k as f64 / (t.k as f64 - 1.0) * (1.0 - pq / var))
+}
+
+/// [`ordinal_alpha_pairwise`] (or, over a listwise mask, [`ordinal_alpha`]) from the pair tables
+/// of coded items: categories are the codes observed in the tables.
+pub fn ordinal_alpha_from_tables(t: &PairTables) -> StatResult<f64> {
+    if (0..t.k).any(|j| t.marginal(j).iter().filter(|&&c| c > 0).count() > 10) {
+        return Err(Na::new("an item has more than 10 distinct values: not ordinal"));
+    }
+    let marg: Vec<Vec<f64>> = (0..t.k).map(|j| t.marginal(j).iter().map(|&c| c as f64).collect()).collect();
+    let tab = |a: usize, b: usize| -> Vec<Vec<f64>> {
+        t.table(a, b).iter().map(|row| row.iter().map(|&c| c as f64).collect()).collect()
+    };
+    let r = polychoric_from_tables(&marg, tab)?;
+    alpha_from_cor(&r, t.k)
 }
 
 /// α from a covariance matrix.

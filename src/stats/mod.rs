@@ -17,6 +17,7 @@ pub mod efa;
 pub mod gtheory;
 pub mod icc;
 pub mod irt;
+pub mod item_tables;
 pub mod labels;
 pub mod linalg;
 pub mod multilevel;

@@ -310,17 +310,45 @@ pub fn polychoric_matrix(data: &[Vec<usize>], n_cats: &[usize]) -> StatResult<Ve
 /// rows where both are answered. On complete rows this is [`polychoric_matrix`].
 pub fn polychoric_matrix_pairwise(data: &[Vec<Option<usize>>], n_cats: &[usize]) -> StatResult<Vec<f64>> {
     let k = n_cats.len();
-    let mut th = Vec::with_capacity(k);
-    // Re-index categories to observed ones (empty categories carry no threshold information).
-    let mut maps: Vec<Vec<usize>> = Vec::with_capacity(k);
-    for j in 0..k {
-        let mut c = vec![0.0; n_cats[j]];
+    let marg: Vec<Vec<f64>> = (0..k)
+        .map(|j| {
+            let mut c = vec![0.0; n_cats[j]];
+            for row in data {
+                if let Some(v) = row[j] {
+                    c[v] += 1.0;
+                }
+            }
+            c
+        })
+        .collect();
+    polychoric_from_tables(&marg, |a, b| {
+        let mut tab = vec![vec![0.0; n_cats[b]]; n_cats[a]];
         for row in data {
-            if let Some(v) = row[j] {
-                c[v] += 1.0;
+            if let (Some(x), Some(y)) = (row[a], row[b]) {
+                tab[x][y] += 1.0;
             }
         }
-        let mut m = vec![0; n_cats[j]];
+        tab
+    })
+}
+
+/// Polychoric correlation matrix from counts: `marg[j]` is variable `j`'s count per category
+/// (over its answered values), `tab(a, b)` the `a × b` table of the rows where both are answered
+/// (`a < b`). Categories with no count are dropped (they carry no threshold information). This is
+/// [`polychoric_matrix_pairwise`] for counts tabulated elsewhere (`stats::item_tables`, one pass
+/// over a large table); the pairs are estimated in parallel, and the first NA in pair order is
+/// reported, so the result does not depend on the thread count.
+pub fn polychoric_from_tables(
+    marg: &[Vec<f64>],
+    tab: impl Fn(usize, usize) -> Vec<Vec<f64>> + Sync,
+) -> StatResult<Vec<f64>> {
+    use rayon::prelude::*;
+    let k = marg.len();
+    let mut th = Vec::with_capacity(k);
+    // Re-index categories to observed ones.
+    let mut maps: Vec<Vec<usize>> = Vec::with_capacity(k);
+    for (j, c) in marg.iter().enumerate() {
+        let mut m = vec![0; c.len()];
         let mut next = 0;
         for (cat, &count) in c.iter().enumerate() {
             m[cat] = next;
@@ -329,26 +357,35 @@ pub fn polychoric_matrix_pairwise(data: &[Vec<Option<usize>>], n_cats: &[usize])
             }
         }
         maps.push(m);
-        let c: Vec<f64> = c.into_iter().filter(|&x| x > 0.0).collect();
+        let c: Vec<f64> = c.iter().copied().filter(|&x| x > 0.0).collect();
         if c.len() < 2 {
             return Err(Na::new(format!("item {} has a single observed category", j + 1)));
         }
         th.push(thresholds(&c)?);
     }
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).collect();
+    let rhos: Vec<StatResult<f64>> = pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let full = tab(a, b);
+            let mut t = vec![vec![0.0; th[b].len() + 1]; th[a].len() + 1];
+            for (x, row) in full.iter().enumerate() {
+                // (an empty category maps past the last observed one: it has no counts to add)
+                for (y, &n) in row.iter().enumerate().filter(|(_, &n)| n > 0.0) {
+                    t[maps[a][x]][maps[b][y]] += n;
+                }
+            }
+            polychoric_with(&th[a], &th[b], &t)
+        })
+        .collect();
     let mut r = vec![0.0; k * k];
     for a in 0..k {
         r[a * k + a] = 1.0;
-        for b in a + 1..k {
-            let mut tab = vec![vec![0.0; th[b].len() + 1]; th[a].len() + 1];
-            for row in data {
-                if let (Some(x), Some(y)) = (row[a], row[b]) {
-                    tab[maps[a][x]][maps[b][y]] += 1.0;
-                }
-            }
-            let rho = polychoric_with(&th[a], &th[b], &tab)?;
-            r[a * k + b] = rho;
-            r[b * k + a] = rho;
-        }
+    }
+    for (&(a, b), rho) in pairs.iter().zip(rhos) {
+        let rho = rho?;
+        r[a * k + b] = rho;
+        r[b * k + a] = rho;
     }
     Ok(r)
 }

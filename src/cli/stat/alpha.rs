@@ -1,9 +1,10 @@
 //! `checkval stat alpha FILE [--items A,B,...]`
 
 use super::{output, split_list, CommonArgs};
-use crate::analysis::reliability::alpha_records;
-use crate::io::numeric::read_numeric;
+use crate::analysis::reliability::{alpha_records, coded_alpha_records};
+use crate::io::numeric::{read_coded, read_numeric};
 use crate::stats::consistency::Missing;
+use crate::stats::item_tables::CodedItems;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -41,7 +42,17 @@ pub struct Args {
 pub fn run(a: Args) -> Result<String> {
     let o = a.common.opts()?;
     let cols = split_list(&a.items);
-    let t = read_numeric(&a.file, cols.as_deref(), &[])?;
-    let recs = alpha_records(&t.rows, &t.names, &o, "stat", a.missing);
+    // Items with few distinct values (the usual case) are read as one byte per cell and every
+    // statistic comes from one tabulation pass; continuous items take the row-wise path.
+    let recs = match read_coded(&a.file, cols.as_deref())? {
+        Some(c) => {
+            let items = CodedItems { n_rows: c.n_rows, codes: c.codes, values: c.values };
+            coded_alpha_records(&items, &c.names, &o, "stat", a.missing)
+        }
+        None => {
+            let t = read_numeric(&a.file, cols.as_deref(), &[])?;
+            alpha_records(&t.rows, &t.names, &o, "stat", a.missing)
+        }
+    };
     Ok(output::render(&recs, a.common.format, a.common.lang))
 }

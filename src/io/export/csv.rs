@@ -22,3 +22,21 @@ pub fn rows_csv<'a>(headers: &[String], rows: impl Iterator<Item = &'a [Cell]>) 
     }
     w.into_inner().context("csv")
 }
+
+/// [`rows_csv`] for text rows, streamed to `out` (no copy of the table in memory): the same
+/// bytes, one row built at a time.
+pub fn text_rows_csv_to<W: std::io::Write, R: AsRef<str>>(
+    out: W,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<R>>,
+) -> Result<()> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record(headers.iter().map(|h| neutralize(h).into_owned()))?;
+    for r in rows {
+        for c in &r {
+            w.write_field(neutralize(c.as_ref()).as_bytes())?;
+        }
+        w.write_record(None::<&[u8]>)?;
+    }
+    w.flush().context("csv")
+}
