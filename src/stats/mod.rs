@@ -19,6 +19,7 @@ pub mod multilevel;
 pub mod polychoric;
 pub mod regression;
 pub mod roc;
+pub mod shrinkage;
 pub mod ttest;
 
 use std::fmt;
