@@ -8,6 +8,7 @@ pub mod idmatch;
 pub mod ingest;
 pub mod init;
 pub mod instrument;
+pub mod monitor_spec;
 pub mod observers;
 pub mod pipeline;
 pub mod privacy;

@@ -7,6 +7,7 @@ mod dependability;
 mod formats;
 mod foundation;
 mod input_errors;
+mod monitor;
 mod monte_carlo;
 mod properties;
 mod reference_agreement;
