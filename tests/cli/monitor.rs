@@ -123,3 +123,52 @@ fn bad_monitor_spec_names_the_key() {
     let o = bin().arg("monitor").arg(d.join("bad2.toml")).arg("--out").arg(tmp.path().join("o")).assert().code(2);
     assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("low_falling"));
 }
+
+#[test]
+fn init_recognises_a_round_column_with_or_without_a_group_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = super::common::root().join("data-samples/monitor-300");
+    for (header, expect) in [("ronda", "ronda"), ("datos-periodo", "datos-periodo"), ("wave", "wave")] {
+        let text = std::fs::read_to_string(sample.join("checklist.csv")).unwrap();
+        let text = text.replacen(",ronda,", &format!(",{header},"), 1);
+        let cl = tmp.path().join(format!("{expect}.csv"));
+        std::fs::write(&cl, text).unwrap();
+        let draft = tmp.path().join(format!("{expect}.toml"));
+        bin()
+            .args(["init", "--checklist"])
+            .arg(&cl)
+            .arg("--roster")
+            .arg(sample.join("roster.csv"))
+            .arg("-o")
+            .arg(&draft)
+            .assert()
+            .success();
+        let spec = std::fs::read_to_string(&draft).unwrap();
+        assert!(spec.contains(&format!("round = \"{expect}\"")), "{header}: {spec}");
+    }
+}
+
+#[test]
+fn cards_for_named_centers_and_an_unknown_center_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = super::common::root().join("data-samples/monitor-300/study.toml");
+    let out = tmp.path().join("o");
+    monitor(&spec, &out, &["--cards", "GDR-000002,GDR-000010", "--lang", "en"]);
+    let mut cards: Vec<String> =
+        std::fs::read_dir(out.join("cards")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    cards.sort();
+    assert_eq!(cards, ["GDR-000002.html", "GDR-000010.html"]);
+    let card = std::fs::read_to_string(out.join("cards/GDR-000002.html")).unwrap();
+    assert!(card.contains("<html lang='en'>") && card.contains("Three priority items"));
+    let dash = std::fs::read_to_string(out.join("dashboard.html")).unwrap();
+    assert!(!dash.contains("http://") && !dash.contains("https://"), "no external references");
+    let o = bin()
+        .arg("monitor")
+        .arg(&spec)
+        .arg("--out")
+        .arg(tmp.path().join("x"))
+        .args(["--cards", "NOPE"])
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("NOPE"));
+}
