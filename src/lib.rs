@@ -12,10 +12,12 @@
 //! 4. [`results`]: the typed record contract of `results.json` and `stat --format json`.
 //! 5. [`analysis`]: statistics turned into records, shared by `stat` and the study.
 //! 6. [`study`]: the spec, ingest, scoring, checks, cleaning and the study's records.
-//! 7. [`plot`]: figures (SVG and PNG).
-//! 8. [`report`]: the report model and its renderers (HTML, Markdown, LaTeX, XLSX, CSV).
-//! 9. [`app`]: the composition root of `run` (study → records → figures → report → files).
-//! 10. [`cli`]: the command line: arguments become validated options, `main` decides exit codes.
+//! 7. [`monitor`]: monitoring rounds (issue 15): EB center scores, reliable change, profiles,
+//!    the network view, the dashboard and the mentors' cards.
+//! 8. [`plot`]: figures (SVG and PNG).
+//! 9. [`report`]: the report model and its renderers (HTML, Markdown, LaTeX, XLSX, CSV).
+//! 10. [`app`]: the composition root of `run` (study → records → figures → report → files).
+//! 11. [`cli`]: the command line: arguments become validated options, `main` decides exit codes.
 
 pub mod analysis;
 pub mod app;
@@ -24,6 +26,7 @@ pub mod cli;
 pub mod error;
 pub mod format;
 pub mod io;
+pub mod monitor;
 pub mod plot;
 pub mod report;
 pub mod results;

@@ -6,6 +6,7 @@ pub mod clean;
 pub mod common;
 pub mod completions;
 pub mod init;
+pub mod monitor;
 pub mod plot;
 pub mod reliability;
 pub mod report;
@@ -58,6 +59,8 @@ pub enum Command {
     Clean(clean::Args),
     /// Ingest and score: observations, classrooms and centers.
     Score(score::Args),
+    /// Monitoring rounds: center scores with uncertainty, reliable change, profiles, dashboard, cards.
+    Monitor(monitor::Args),
     /// The main job: ingest, data-quality summary, scores, statistics and report.
     Run(run::Args),
     /// Reliability: internal consistency, inter-observer agreement, ICCs (part of `run`).
@@ -101,6 +104,7 @@ pub fn main() -> i32 {
         Command::Check(a) => check::run(a, &ui),
         Command::Clean(a) => clean::run(a, &ui),
         Command::Run(a) => run::run(a, &ui),
+        Command::Monitor(a) => monitor::run(a, &ui),
         Command::Stat(a) => stat::run(a),
         Command::Reliability(a) => reliability::run(a, &ui),
         Command::Validity(a) => validity::run(a, &ui),

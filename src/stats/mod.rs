@@ -25,6 +25,7 @@ pub mod polychoric;
 pub mod regression;
 pub mod roc;
 pub mod rotation;
+pub mod shrinkage;
 pub mod ttest;
 
 use std::fmt;

@@ -757,8 +757,47 @@ fn class_within_one(cx: &Ctx, c: &ClassData, inst: &Instrument, out: &mut Vec<Is
     }
 }
 
-fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
+/// An observer's drift: the OLS slope of their scores on time, its two-sided t-test p value and
+/// the fitted change over their span. `flagged` when p < .01 and |change| > SD/2.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Drift {
+    pub slope: f64,
+    pub p: f64,
+    pub change: f64,
+    pub span: f64,
+    pub n: usize,
+    pub flagged: bool,
+}
+
+/// The drift test of `check` (observer_drift) on points (time, score): `None` with fewer than
+/// `min_n` points, a span shorter than `min_span`, or no residual variance. `sd` is the SD of
+/// all scores (the yardstick for a meaningful change). Used by `monitor` across rounds.
+pub fn drift_test(pts: &[(f64, f64)], sd: f64, min_n: usize, min_span: f64) -> Option<Drift> {
     use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = pts.len();
+    if n < min_n.max(3) {
+        return None;
+    }
+    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n as f64;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n as f64;
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let span = pts.iter().map(|p| p.0).fold(f64::MIN, f64::max) - pts.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+    if sxx <= 0.0 || span < min_span {
+        return None;
+    }
+    let b = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
+    let rss: f64 = pts.iter().map(|p| (p.1 - my - b * (p.0 - mx)).powi(2)).sum();
+    let se = (rss / (n - 2) as f64 / sxx).sqrt();
+    if se <= 0.0 || !se.is_finite() {
+        return None;
+    }
+    let t = b / se;
+    let p = StudentsT::new(0.0, 1.0, (n - 2) as f64).map(|dist| 2.0 * (1.0 - dist.cdf(t.abs()))).unwrap_or(1.0);
+    let change = b * span;
+    Some(Drift { slope: b, p, change, span, n, flagged: p < 0.01 && change.abs() > 0.5 * sd })
+}
+
+fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
     let cl = &d.checklist;
     let totals = &d.checklist_scores.values[0];
     let mut by_obs: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
@@ -777,27 +816,8 @@ fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<Is
     let sd = crate::stats::descriptive::sd(&all);
     let Some(sd) = sd.ok().filter(|s| *s > 0.0) else { return };
     for (o, pts) in by_obs {
-        let n = pts.len();
-        if n < 8 {
-            continue;
-        }
-        let mx = pts.iter().map(|p| p.0).sum::<f64>() / n as f64;
-        let my = pts.iter().map(|p| p.1).sum::<f64>() / n as f64;
-        let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-        let span = pts.iter().map(|p| p.0).fold(f64::MIN, f64::max) - pts.iter().map(|p| p.0).fold(f64::MAX, f64::min);
-        if sxx <= 0.0 || span < 2.0 {
-            continue;
-        }
-        let b = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
-        let rss: f64 = pts.iter().map(|p| (p.1 - my - b * (p.0 - mx)).powi(2)).sum();
-        let se = (rss / (n - 2) as f64 / sxx).sqrt();
-        if se <= 0.0 {
-            continue;
-        }
-        let t = b / se;
-        let p = StudentsT::new(0.0, 1.0, (n - 2) as f64).map(|dist| 2.0 * (1.0 - dist.cdf(t.abs()))).unwrap_or(1.0);
-        let change = b * span;
-        if p < 0.01 && change.abs() > 0.5 * sd {
+        let Some(Drift { slope: b, p, change, span, n, flagged }) = drift_test(&pts, sd, 8, 2.0) else { continue };
+        if flagged {
             let mut r = row("observers", "observer_drift", Severity::Warning, &cl.file, None)
                 .col("checklist_total", format!("{b:+.4}/week"));
             r.observer = o.to_string();

@@ -93,6 +93,8 @@ pub struct ObsMeta {
     pub submitted: Option<DateTime>,
     /// Age group of the classroom, if the spec names the column.
     pub age_group: Option<Arc<str>>,
+    /// Monitoring round, if the spec names the column (blank = `None`).
+    pub round: Option<Arc<str>>,
     /// Physical line of the (first) row in the file.
     pub line: u64,
 }
@@ -233,6 +235,7 @@ struct RoleCols {
     end: Option<usize>,
     submitted: Option<usize>,
     age_group: Option<usize>,
+    round: Option<usize>,
 }
 
 fn opt_col(t: &TextTable, c: &Option<String>, role: &str) -> Result<Option<usize>, InputError> {
@@ -252,6 +255,7 @@ impl RoleCols {
             end: opt_col(t, &c.end, "end time")?,
             submitted: opt_col(t, &c.submitted, "submission time")?,
             age_group: opt_col(t, &c.age_group, "age group")?,
+            round: opt_col(t, &c.round, "round")?,
         })
     }
 
@@ -359,6 +363,7 @@ impl RoleCols {
             end,
             submitted,
             age_group: self.age_group.map(get).filter(|v| !v.is_empty()).map(|v| names.get(v)),
+            round: self.round.map(get).filter(|v| !v.is_empty()).map(|v| names.get(v)),
             line,
         }))
     }

@@ -79,6 +79,7 @@ const START: &[&str] = &["starttime", "hora_inicio", "start", "inicio", "start_t
 const END: &[&str] = &["endtime", "hora_fin", "end", "fin", "end_time"];
 const CYCLE: &[&str] = &["ciclo", "cycle", "num_ciclo", "cycle_number"];
 const SUBMITTED: &[&str] = &["submissiondate", "_submission_time", "submission_time", "fecha_envio", "submitted"];
+const ROUND: &[&str] = &["round", "ronda", "periodo", "wave", "ola", "num_ronda", "round_number"];
 const AGE_GROUP: &[&str] = &["grupo_edad", "grupo_de_edad", "age_group", "edad_grupo", "age_band"];
 
 fn groups_ok(p: &Profile) -> bool {
@@ -158,6 +159,7 @@ fn guess_columns(t: &TextTable, prof: &[Profile], want_cycle: bool) -> Guess {
     let cycle = if want_cycle { pick("cycle", CYCLE, &any, &mut taken) } else { None };
     let age_group = pick("age group", AGE_GROUP, &groups_ok, &mut taken);
     let submitted = if want_cycle { None } else { pick("submission time", SUBMITTED, &dates_ok, &mut taken) };
+    let round = if want_cycle { None } else { pick_quiet(t, prof, ROUND, &mut taken, &mut notes) };
     Guess {
         columns: Columns {
             key,
@@ -171,10 +173,25 @@ fn guess_columns(t: &TextTable, prof: &[Profile], want_cycle: bool) -> Guess {
             cycle,
             age_group,
             submitted,
+            round,
         },
         notes,
         taken,
     }
+}
+
+/// An optional role (the round of monitoring exports): noted only when found.
+fn pick_quiet(
+    t: &TextTable,
+    prof: &[Profile],
+    syn: &[&str],
+    taken: &mut BTreeSet<usize>,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let i = find_role(t, prof, syn, taken, &|p: &Profile| p.non_empty > 0 && !p.overflow)?;
+    taken.insert(i);
+    notes.push(format!("{}: round = '{}' (monitoring rounds, see `checkval monitor`)", t.file_name(), t.headers[i]));
+    Some(t.headers[i].clone())
 }
 
 fn sanitize_id(s: &str) -> String {
@@ -300,6 +317,7 @@ pub fn draft(checklist: &Path, class: Option<&Path>, roster: Option<&Path>, out:
         roster: RosterSpec::default(),
         analysis: Analysis::default(),
         checks: Default::default(),
+        monitor: None,
     };
     let mut d = Draft { spec: &mut spec, out_dir, notes: &mut notes, problems: &mut problems };
     if let Some(cp) = class {

@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod init;
 pub mod instrument;
 pub mod item_review;
+pub mod monitor_spec;
 pub mod observers;
 pub mod pipeline;
 pub mod privacy;

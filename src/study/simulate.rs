@@ -54,22 +54,22 @@ struct CsRow {
     reliability: bool,
 }
 
-struct Rng(ChaCha8Rng);
+pub(crate) struct Rng(pub(crate) ChaCha8Rng);
 
 impl Rng {
-    fn unif(&mut self) -> f64 {
+    pub(crate) fn unif(&mut self) -> f64 {
         (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
-    fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         // Box–Muller; u1 in (0, 1].
         let u1 = 1.0 - self.unif();
         let u2 = self.unif();
         (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
     }
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
+    pub(crate) fn range(&mut self, lo: usize, hi: usize) -> usize {
         lo + (self.unif() * (hi - lo + 1) as f64) as usize
     }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[(self.unif() * v.len() as f64) as usize]
     }
 }
@@ -100,10 +100,11 @@ const ITEM_TEXT: [(&str, &str); 8] = [
     ("Amplía las ideas o palabras de los niños", "The caregiver expands children's ideas or words"),
 ];
 
-const STATES: [&str; 8] =
+pub(crate) const STATES: [&str; 8] =
     ["Jalisco", "Nuevo León", "Ciudad de México", "Yucatán", "Sonora", "Puebla", "Veracruz", "Michoacán"];
-const MODALIDADES: [&str; 4] = ["Madres IMSS", "Ordinaria", "Vecinal Comunitaria", "Integradora"];
-const SALAS: [&str; 6] = ["Maternal A", "Maternal B1", "Maternal B2", "Maternal C1", "Maternal C2", "Lactantes C"];
+pub(crate) const MODALIDADES: [&str; 4] = ["Madres IMSS", "Ordinaria", "Vecinal Comunitaria", "Integradora"];
+pub(crate) const SALAS: [&str; 6] =
+    ["Maternal A", "Maternal B1", "Maternal B2", "Maternal C1", "Maternal C2", "Lactantes C"];
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// CLASS-Toddler dimensions: code, Spanish header, μ, λ, domain (0 = EBS, 1 = ESL).
@@ -118,20 +119,20 @@ const CLASS_DIMS: [(&str, &str, f64, f64, usize); 8] = [
     ("LM", "Modelaje del lenguaje", 2.9, 0.7, 1),
 ];
 
-struct ItemDef {
-    id: String,
-    group: usize,
-    ordinal: bool,
-    reverse: bool,
-    can_na: bool,
-    a: f64,
-    b: f64,
+pub(crate) struct ItemDef {
+    pub(crate) id: String,
+    pub(crate) group: usize,
+    pub(crate) ordinal: bool,
+    pub(crate) reverse: bool,
+    pub(crate) can_na: bool,
+    pub(crate) a: f64,
+    pub(crate) b: f64,
     label_es: String,
     label_en: String,
 }
 
 /// One item response: binary 2PL (reverse-worded items flip the sign), or 3-point graded.
-fn draw_item(rng: &mut Rng, it: &ItemDef, eta: f64) -> u8 {
+pub(crate) fn draw_item(rng: &mut Rng, it: &ItemDef, eta: f64) -> u8 {
     if it.ordinal {
         let p1 = logistic(eta + 0.9);
         let p2 = logistic(eta - 0.9);
@@ -149,7 +150,7 @@ fn draw_item(rng: &mut Rng, it: &ItemDef, eta: f64) -> u8 {
     }
 }
 
-fn surveycto_time(days: i64, secs: i64) -> String {
+pub(crate) fn surveycto_time(days: i64, secs: i64) -> String {
     let (y, m, d) = civil_from_days(days);
     let h = secs / 3600;
     let (h12, ampm) = match h {
@@ -161,7 +162,7 @@ fn surveycto_time(days: i64, secs: i64) -> String {
     format!("{} {}, {} {}:{:02}:{:02} {}", MONTHS[(m - 1) as usize], d, y, h12, (secs / 60) % 60, secs % 60, ampm)
 }
 
-fn iso_date(days: i64) -> String {
+pub(crate) fn iso_date(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
@@ -228,7 +229,7 @@ pub fn simulate(out: &Path, o: &SimOptions) -> Result<serde_json::Value> {
 }
 
 /// The checklist items: ids by subscale, type, reverse wording and 2PL parameters.
-fn draw_items(rng: &mut Rng, n_items: usize) -> Vec<ItemDef> {
+pub(crate) fn draw_items(rng: &mut Rng, n_items: usize) -> Vec<ItemDef> {
     let per = n_items.div_ceil(SUBSCALES.len());
     let mut items = Vec::with_capacity(n_items);
     for k in 0..n_items {
@@ -253,7 +254,7 @@ fn draw_items(rng: &mut Rng, n_items: usize) -> Vec<ItemDef> {
 
 /// The checklist export's header: SurveyCTO metadata, `grupo-item` columns, then the form's
 /// trailing fields.
-fn checklist_header(items: &[ItemDef]) -> Vec<String> {
+pub(crate) fn checklist_header(items: &[ItemDef]) -> Vec<String> {
     let mut header: Vec<String> = [
         "SubmissionDate",
         "starttime",
@@ -574,7 +575,7 @@ fn toml_str(s: &str) -> String {
     serde_json::to_string(s).expect("string")
 }
 
-fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
+pub(crate) fn study_toml(items: &[ItemDef], o: &SimOptions) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "# Study spec written by `checkval simulate --centers {} --seed {}`. See docs/study-spec.md.\n\n",

@@ -32,6 +32,9 @@ pub struct Spec {
     pub analysis: Analysis,
     #[serde(default)]
     pub checks: Checks,
+    /// Monitoring rounds (`checkval monitor`); see [`super::monitor_spec`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<super::monitor_spec::MonitorSpec>,
 }
 
 /// Thresholds of the field-data checks (`checkval check`).
@@ -186,6 +189,10 @@ pub struct Columns {
     /// for the submission-delay check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted: Option<String>,
+    /// Monitoring round of the visit (`checkval monitor`); without it the round comes from
+    /// the visit date by `monitor.period`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -776,6 +783,9 @@ impl Study {
                     spec_err(p, format!("threshold '{}'", t.name)).expected("exactly one of `below` or `at_or_above`")
                 );
             }
+        }
+        if let Some(m) = &spec.monitor {
+            m.validate(&spec.roster.attributes).map_err(|(found, expected)| spec_err(p, found).expected(expected))?;
         }
         Ok(Study { spec, spec_path: path.to_path_buf(), base_dir, instrument, subscales })
     }

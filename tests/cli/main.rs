@@ -9,6 +9,7 @@ mod formats;
 mod foundation;
 mod input_errors;
 mod item_review;
+mod monitor;
 mod monte_carlo;
 mod properties;
 mod reference_agreement;

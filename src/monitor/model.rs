@@ -1,0 +1,428 @@
+//! The monitoring model: classroom scores per round → center-round summaries → empirical-Bayes
+//! center scores per scale ([`crate::stats::shrinkage`]), reliable change against the previous
+//! observed round, level, profile, priority subscale and items.
+//!
+//! - Classroom score in a round: mean of its primary observations' scores in that round.
+//! - Center score: REML fit of `y = μ_round + u_center,round + e` over classroom scores (one fit
+//!   per scale: total and each subscale), EB shrinkage toward the network round mean; interval
+//!   `score ± z·sd` with the conditional SD.
+//! - Change: the raw center mean minus its previous observed round's, with the Jacobson–Truax
+//!   SE `sqrt(σ²/n₁ + σ²/n₂)`; `trend` is improving/declining only when `|Δ| > z·SE` and
+//!   `|Δ| ≥ min_change`. A center's first observed round has no change; its profile uses
+//!   `stable`.
+//! - Level: cut-offs from the spec (tertiles of the first round's EB scores by default).
+//! - Priority items: the three items whose center mean (over the round's observations) is
+//!   furthest below the network's round mean; strengths: the three furthest above.
+//! - Priority subscale: the subscale whose EB score is lowest relative to the network round
+//!   mean, in between-center SD units (`sqrt τ²`, else `sqrt σ²`).
+
+use super::rounds::{Rounds, NO_ROUND};
+use crate::stats::descriptive::z_crit;
+use crate::stats::shrinkage::{reliable_change, reml_oneway, Direction, Groups, OneWayFit, Shrunk};
+use crate::stats::{Na, StatResult};
+use crate::study::ingest::{ChecklistData, Role, MISSING_CODE, NA_CODE};
+use crate::study::monitor_spec::{LevelRule, MonitorSpec, Profile, QualityLevel, Trend};
+use crate::study::score::{item_value_table, ObsScores};
+use crate::study::spec::Study;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One center in one round.
+#[derive(Debug, Clone)]
+pub struct CenterRound {
+    pub center: u32,
+    pub round: u16,
+    pub n_classrooms: u32,
+    pub n_observations: u32,
+    /// Raw mean of classroom scores per scale (0 = total, then subscales).
+    pub raw: Vec<Option<f64>>,
+    /// Classrooms with a score, per scale.
+    pub n: Vec<u32>,
+    /// Within-center sum of squares of classroom scores, per scale.
+    pub ssw: Vec<f64>,
+    pub eb: Vec<Option<Shrunk>>,
+    /// (Δ, SE) of the total against the previous observed round.
+    pub change: Option<(f64, f64)>,
+    pub trend: Option<Trend>,
+    pub level: Option<QualityLevel>,
+    pub profile: Option<Profile>,
+    /// Subscale index (0-based into the study's subscales).
+    pub priority_subscale: Option<usize>,
+    /// Item indices, weakest first.
+    pub priority_items: Vec<u16>,
+    /// Item indices, strongest first.
+    pub strengths: Vec<u16>,
+    /// The total's EB score without the observer adjustment (when scores were adjusted).
+    pub unadjusted: Option<f64>,
+    pub observers: Vec<Arc<str>>,
+    pub dates: Vec<Arc<str>>,
+    pub note: Option<String>,
+}
+
+/// The monitoring results for all centers and rounds.
+pub struct Monitor {
+    pub rounds: Vec<String>,
+    pub centers: Vec<String>,
+    /// Roster attribute values per center (blank when the center is not in the roster).
+    pub attrs: Vec<Vec<String>>,
+    pub attr_names: Vec<String>,
+    /// Scale ids: `total`, then the subscale ids.
+    pub scales: Vec<String>,
+    /// Sorted by center, then round.
+    pub rows: Vec<CenterRound>,
+    pub fits: Vec<StatResult<OneWayFit>>,
+    /// (low_below, high_from) on the total score.
+    pub cuts: Option<(f64, f64)>,
+    pub level_rule: LevelRule,
+    pub z: f64,
+    pub spec: MonitorSpec,
+    /// Network item means per round (`[round][item]`, 0–1).
+    pub item_means: Vec<Vec<Option<f64>>>,
+    pub excluded_no_round: usize,
+    /// Scores, changes and trends are adjusted for observer severity.
+    pub observer_adjusted: bool,
+}
+
+impl Monitor {
+    /// Index of the first row of each center (and `rows.len()` at the end).
+    pub fn center_starts(&self) -> Vec<usize> {
+        let mut s = vec![0];
+        for i in 1..self.rows.len() {
+            if self.rows[i].center != self.rows[i - 1].center {
+                s.push(i);
+            }
+        }
+        s.push(self.rows.len());
+        s
+    }
+}
+
+/// Observation indices grouped by center and round: (center, round, classroom, observation).
+type Key = (u32, u16, u32, u32);
+
+fn group_keys(data: &ChecklistData, rounds: &Rounds) -> (Vec<String>, Vec<Key>) {
+    let mut names: Vec<&str> = data.meta.iter().map(|m| &*m.center).collect();
+    names.par_sort_unstable();
+    names.dedup();
+    let cidx: HashMap<&str, u32> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+    let mut rooms: HashMap<(u32, &str), u32> = HashMap::new();
+    let mut keys = Vec::with_capacity(data.meta.len());
+    for (i, m) in data.meta.iter().enumerate() {
+        let r = rounds.of_obs[i];
+        if r == NO_ROUND || m.role != Role::Primary {
+            continue;
+        }
+        let c = cidx[&*m.center];
+        let next = rooms.len() as u32;
+        let room = *rooms.entry((c, &*m.classroom)).or_insert(next);
+        keys.push((c, r, room, i as u32));
+    }
+    keys.par_sort_unstable();
+    (names.into_iter().map(str::to_string).collect(), keys)
+}
+
+/// Item values rescaled to 0–1 (reflected), `[item][code]`.
+fn item_scale(study: &Study) -> Vec<Vec<f64>> {
+    item_value_table(study)
+        .into_iter()
+        .zip(&study.spec.checklist.items)
+        .map(|(v, it)| {
+            let (lo, hi) = it.range();
+            v.into_iter().map(|x| (x - lo) / (hi - lo)).collect()
+        })
+        .collect()
+}
+
+fn item_value(tab: &[Vec<f64>], j: usize, code: u8) -> Option<f64> {
+    match code {
+        NA_CODE | MISSING_CODE => None,
+        c => tab[j].get(c as usize).copied(),
+    }
+}
+
+/// Network item means per round.
+fn network_item_means(data: &ChecklistData, keys: &[Key], n_rounds: usize, tab: &[Vec<f64>]) -> Vec<Vec<Option<f64>>> {
+    let ni = data.n_items;
+    let mut sum = vec![vec![0.0; ni]; n_rounds];
+    let mut cnt = vec![vec![0u64; ni]; n_rounds];
+    for &(_, r, _, i) in keys {
+        for (j, &code) in data.row(i as usize).iter().enumerate() {
+            if let Some(v) = item_value(tab, j, code) {
+                sum[r as usize][j] += v;
+                cnt[r as usize][j] += 1;
+            }
+        }
+    }
+    sum.iter()
+        .zip(&cnt)
+        .map(|(s, c)| s.iter().zip(c).map(|(&s, &c)| if c > 0 { Some(s / c as f64) } else { None }).collect())
+        .collect()
+}
+
+/// Summarise one center-round from its sorted keys.
+fn summarise(
+    keys: &[Key],
+    data: &ChecklistData,
+    scores: &ObsScores,
+    tab: &[Vec<f64>],
+    net_items: &[Vec<Option<f64>>],
+) -> CenterRound {
+    let n_scales = scores.values.len();
+    let (center, round) = (keys[0].0, keys[0].1);
+    let mut room_scores: Vec<Vec<f64>> = vec![Vec::new(); n_scales];
+    let mut n_classrooms = 0;
+    let mut k = 0;
+    while k < keys.len() {
+        let mut e = k;
+        while e < keys.len() && keys[e].2 == keys[k].2 {
+            e += 1;
+        }
+        n_classrooms += 1;
+        for (s, col) in scores.values.iter().enumerate() {
+            let vals: Vec<f64> = keys[k..e].iter().filter_map(|key| col[key.3 as usize]).collect();
+            if !vals.is_empty() {
+                room_scores[s].push(vals.iter().sum::<f64>() / vals.len() as f64);
+            }
+        }
+        k = e;
+    }
+    let mut raw = Vec::with_capacity(n_scales);
+    let mut n = Vec::with_capacity(n_scales);
+    let mut ssw = Vec::with_capacity(n_scales);
+    for v in &room_scores {
+        let m = if v.is_empty() { None } else { Some(v.iter().sum::<f64>() / v.len() as f64) };
+        raw.push(m);
+        n.push(v.len() as u32);
+        ssw.push(m.map_or(0.0, |m| v.iter().map(|x| (x - m) * (x - m)).sum()));
+    }
+    // Item means over the round's observations, against the network.
+    let ni = data.n_items;
+    let mut sum = vec![0.0; ni];
+    let mut cnt = vec![0u32; ni];
+    let mut observers: Vec<Arc<str>> = Vec::new();
+    let mut dates: Vec<Arc<str>> = Vec::new();
+    for key in keys {
+        let i = key.3 as usize;
+        for (j, &code) in data.row(i).iter().enumerate() {
+            if let Some(v) = item_value(tab, j, code) {
+                sum[j] += v;
+                cnt[j] += 1;
+            }
+        }
+        let m = &data.meta[i];
+        if !m.observer.is_empty() && !observers.contains(&m.observer) {
+            observers.push(m.observer.clone());
+        }
+        if let Some(d) = &m.date {
+            if !dates.contains(d) {
+                dates.push(d.clone());
+            }
+        }
+    }
+    observers.sort();
+    dates.sort();
+    let mut dev: Vec<(f64, u16)> = (0..ni)
+        .filter_map(|j| {
+            let net = net_items[round as usize][j]?;
+            (cnt[j] > 0).then(|| (sum[j] / cnt[j] as f64 - net, j as u16))
+        })
+        .collect();
+    dev.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let priority_items = dev.iter().take(3).map(|d| d.1).collect();
+    let strengths = dev.iter().rev().take(3).filter(|d| d.0 > 0.0).map(|d| d.1).collect();
+    CenterRound {
+        center,
+        round,
+        n_classrooms,
+        n_observations: keys.len() as u32,
+        raw,
+        n,
+        ssw,
+        eb: vec![None; n_scales],
+        change: None,
+        trend: None,
+        level: None,
+        profile: None,
+        priority_subscale: None,
+        priority_items,
+        strengths,
+        unadjusted: None,
+        observers,
+        dates,
+        note: None,
+    }
+}
+
+/// Fit the model of one scale over all center-rounds with a score.
+fn fit_scale(rows: &[CenterRound], s: usize, n_rounds: usize) -> StatResult<OneWayFit> {
+    let used: Vec<&CenterRound> = rows.iter().filter(|r| r.n[s] > 0).collect();
+    let block: Vec<usize> = used.iter().map(|r| r.round as usize).collect();
+    let n: Vec<f64> = used.iter().map(|r| r.n[s] as f64).collect();
+    let mean: Vec<f64> = used.iter().map(|r| r.raw[s].unwrap_or(0.0)).collect();
+    let ssw: Vec<f64> = used.iter().map(|r| r.ssw[s]).collect();
+    reml_oneway(&Groups { block: &block, n: &n, mean: &mean, ssw: &ssw }, n_rounds)
+}
+
+/// Build the monitor from scored checklist data.
+pub fn build(
+    study: &Study,
+    data: &ChecklistData,
+    scores: &ObsScores,
+    rounds: &Rounds,
+    roster: Option<&crate::study::ingest::Roster>,
+) -> Result<Monitor, crate::error::InputError> {
+    let spec = study.spec.monitor.clone().unwrap_or_default();
+    let n_rounds = rounds.names.len();
+    let (centers, keys) = group_keys(data, rounds);
+    let tab = item_scale(study);
+    let item_means = network_item_means(data, &keys, n_rounds, &tab);
+    let mut starts = vec![0];
+    for i in 1..keys.len() {
+        if (keys[i].0, keys[i].1) != (keys[i - 1].0, keys[i - 1].1) {
+            starts.push(i);
+        }
+    }
+    starts.push(keys.len());
+    let mut rows: Vec<CenterRound> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        starts.par_windows(2).map(|w| summarise(&keys[w[0]..w[1]], data, scores, &tab, &item_means)).collect()
+    };
+    let fits: Vec<StatResult<OneWayFit>> = (0..scores.values.len()).map(|s| fit_scale(&rows, s, n_rounds)).collect();
+    for r in rows.iter_mut() {
+        for (s, fit) in fits.iter().enumerate() {
+            if let (Ok(f), Some(m)) = (fit, r.raw[s]) {
+                r.eb[s] = f.eb(r.round as usize, r.n[s] as f64, m).ok();
+            }
+        }
+    }
+    let z = z_crit(spec.confidence);
+    changes(&mut rows, &fits, z, spec.min_change);
+    let level_rule = spec.levels.unwrap_or(LevelRule::Tertiles);
+    let cuts = level_cuts(&rows, &spec, level_rule)?;
+    for r in rows.iter_mut() {
+        r.level = match (cuts, r.eb[0]) {
+            (Some((lo, hi)), Some(e)) => Some(if e.score < lo {
+                QualityLevel::Low
+            } else if e.score >= hi {
+                QualityLevel::High
+            } else {
+                QualityLevel::Medium
+            }),
+            _ => None,
+        };
+        r.profile = r.level.map(|l| Profile(l, r.trend.unwrap_or(Trend::Stable)));
+        r.priority_subscale = priority_subscale(r, &fits);
+        if r.eb[0].is_none() {
+            r.note = Some(match &fits[0] {
+                Err(e) => format!("no center score: {e}"),
+                Ok(_) => "no classroom with a total score in this round".into(),
+            });
+        }
+    }
+    let attr_names = roster.map(|r| r.attributes.clone()).unwrap_or_default();
+    let attrs = centers
+        .iter()
+        .map(|c| {
+            roster.and_then(|r| r.centers.get(c).cloned()).unwrap_or_else(|| vec![String::new(); attr_names.len()])
+        })
+        .collect();
+    let mut scales = vec!["total".to_string()];
+    scales.extend(study.subscales.iter().cloned());
+    Ok(Monitor {
+        rounds: rounds.names.clone(),
+        observer_adjusted: false,
+        centers,
+        attrs,
+        attr_names,
+        scales,
+        rows,
+        fits,
+        cuts,
+        level_rule,
+        z,
+        spec,
+        item_means,
+        excluded_no_round: rounds.missing,
+    })
+}
+
+/// Change and trend of the total against each center's previous observed round.
+fn changes(rows: &mut [CenterRound], fits: &[StatResult<OneWayFit>], z: f64, min_change: f64) {
+    let sigma2 = match &fits[0] {
+        Ok(f) => f.sigma2,
+        Err(_) => return,
+    };
+    let mut prev: Option<usize> = None;
+    for i in 0..rows.len() {
+        if prev.is_some_and(|p| rows[p].center != rows[i].center) {
+            prev = None;
+        }
+        if rows[i].raw[0].is_none() {
+            continue;
+        }
+        if let Some(p) = prev {
+            let (a, b) = (&rows[p], &rows[i]);
+            if let Ok((d, se, dir)) = reliable_change(
+                a.raw[0].unwrap_or(0.0),
+                a.n[0] as f64,
+                b.raw[0].unwrap_or(0.0),
+                b.n[0] as f64,
+                sigma2,
+                z,
+                min_change,
+            ) {
+                rows[i].change = Some((d, se));
+                rows[i].trend = Some(match dir {
+                    Direction::Up => Trend::Improving,
+                    Direction::Down => Trend::Declining,
+                    Direction::Flat => Trend::Stable,
+                });
+            }
+        }
+        prev = Some(i);
+    }
+}
+
+/// Cut-offs (low below, high from) on the total score.
+fn level_cuts(
+    rows: &[CenterRound],
+    spec: &MonitorSpec,
+    rule: LevelRule,
+) -> Result<Option<(f64, f64)>, crate::error::InputError> {
+    match rule {
+        LevelRule::Fixed => Ok(spec.cutoffs.map(|[a, b]| (a, b))),
+        LevelRule::Tertiles => {
+            let first: Vec<f64> =
+                rows.iter().filter(|r| r.round == 0).filter_map(|r| r.eb[0].map(|e| e.score)).collect();
+            if first.len() < 3 {
+                return Ok(None);
+            }
+            let q = |p: f64| crate::stats::descriptive::quantile(&first, p).ok();
+            Ok(q(1.0 / 3.0).zip(q(2.0 / 3.0)))
+        }
+        LevelRule::Roc => Err(crate::error::InputError::new(crate::error::ErrorKind::Spec, "study spec")
+            .found("monitor.levels = \"roc\"")
+            .expected("\"tertiles\" or \"fixed\" (the ROC rule is not available yet)")),
+    }
+}
+
+fn priority_subscale(r: &CenterRound, fits: &[StatResult<OneWayFit>]) -> Option<usize> {
+    let mut best: Option<(f64, usize)> = None;
+    for s in 1..fits.len() {
+        let (Ok(f), Some(e)) = (&fits[s], r.eb[s]) else { continue };
+        let Some(mu) = f.block_means[r.round as usize] else { continue };
+        let sd = if f.tau2 > 0.0 { f.tau2.sqrt() } else { f.sigma2.sqrt() };
+        let zz = (e.score - mu) / sd;
+        if best.is_none_or(|b| zz < b.0) {
+            best = Some((zz, s - 1));
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// The reason a model could not be fitted, for notes.
+pub fn fit_note(f: &StatResult<OneWayFit>) -> Option<&Na> {
+    f.as_ref().err()
+}

@@ -1,0 +1,268 @@
+//! Observer severity and drift across rounds.
+//!
+//! Severity: the additive model `y_i = μ_round + a_center + b_observer + e_i` over primary
+//! observations with a round (center effects persist across rounds, so observers are compared
+//! on the centers they share through the rounds), fitted by backfitting on (center, round,
+//! observer) cell sums (alternating weighted means, at most 100 sweeps, until the largest
+//! update of `b` < 1e-8) with ridge shrinkage of `b`:
+//! `b_o = Σ_{i∈o} r_i / (n_o + k)`, `k = σ̂²_e / τ̂²_b`, where `τ̂²_b` is the method-of-moments
+//! variance of the unshrunk observer means (their variance minus the mean `σ̂²_e/n_o`) and
+//! `σ̂²_e` the residual variance of the cell means (weighted by cell size). `b` is centred to mean 0 over observers. When fewer than two
+//! observers share a center (every center seen by one observer only, or a single observer),
+//! severity is not identified and no adjustment is made (NA with that reason).
+//!
+//! Adjusted scores: `y_i − b_o` for every scale (each scale has its own `b`); `monitor` refits
+//! the center model on them and shows both scores.
+//!
+//! Drift: `check`'s observer-drift test ([`crate::study::checks::drift_test`]) on each
+//! observer's residuals `y_i − μ̂_round − â_center` against weeks since the first visit
+//! (≥ 8 observations over ≥ 2 weeks; flagged when p < .01 and the fitted change exceeds half
+//! the SD of the totals).
+
+use super::rounds::{Rounds, NO_ROUND};
+use crate::io::values::parse_datetime;
+use crate::study::checks::{drift_test, Drift};
+use crate::study::ingest::{ChecklistData, Role};
+use crate::study::score::ObsScores;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// One observer's row in `monitor.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ObserverRow {
+    pub observer: String,
+    pub n_observations: usize,
+    pub n_centers: usize,
+    /// Severity on the total score (positive: scores higher than peers on the same centers).
+    pub effect: f64,
+    pub drift: Option<Drift>,
+}
+
+/// The observer analysis.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Observers {
+    /// Whether scores were adjusted.
+    pub adjusted: bool,
+    /// Why not, when they were not.
+    pub note: Option<String>,
+    pub observers: Vec<ObserverRow>,
+    #[serde(skip)]
+    effects: Vec<Vec<f64>>,
+    #[serde(skip)]
+    obs_index: Vec<u32>,
+}
+
+/// A (center, round, observer) cell: its indices, the sum and count of its scores and their
+/// sum of squares.
+type CellSums = (usize, usize, usize, f64, f64);
+
+/// Backfitting of `y = μ_round + a_center + b_observer` for one scale, on the cell sums of the
+/// observations (the same least-squares solution, a fraction of the work). Returns
+/// (b, residuals per observation).
+fn backfit(
+    y: &[Option<f64>],
+    idx: &[(u32, u16, u32, u32)],
+    n_c: usize,
+    n_r: usize,
+    n_o: usize,
+) -> Option<(Vec<f64>, Vec<(u32, f64)>)> {
+    // `idx` is sorted by (center, round, observer, observation): cells are runs.
+    let mut cells: Vec<CellSums> = Vec::new();
+    let mut n_pts = 0usize;
+    for &(c, r, o, i) in idx {
+        let Some(v) = y[i as usize] else { continue };
+        n_pts += 1;
+        match cells.last_mut() {
+            Some(l) if (l.0, l.1, l.2) == (c as usize, r as usize, o as usize) => {
+                l.3 += v;
+                l.4 += 1.0;
+            }
+            _ => cells.push((c as usize, r as usize, o as usize, v, 1.0)),
+        }
+    }
+    if n_pts < 3 {
+        return None;
+    }
+    let (mut mu, mut a, mut b) = (vec![0.0; n_r], vec![0.0; n_c], vec![0.0; n_o]);
+    let mut k = 0.0;
+    // Weighted means of the cell residuals by one index, with a ridge constant.
+    let mean_by = |n: usize, key: &dyn Fn(&CellSums) -> usize, res: &dyn Fn(&CellSums) -> f64, shrink: f64| {
+        let mut s = vec![0.0; n];
+        let mut w = vec![0.0; n];
+        for p in &cells {
+            s[key(p)] += p.3 - p.4 * res(p);
+            w[key(p)] += p.4;
+        }
+        s.iter().zip(&w).map(|(s, w)| if *w > 0.0 { s / (w + shrink) } else { 0.0 }).collect::<Vec<f64>>()
+    };
+    for sweep in 0..100 {
+        let new_mu = mean_by(n_r, &|p| p.1, &|p| a[p.0] + b[p.2], 0.0);
+        let new_a = mean_by(n_c, &|p| p.0, &|p| new_mu[p.1] + b[p.2], 0.0);
+        if sweep == 1 {
+            k = ridge(&cells, &new_mu, &new_a, n_o, n_pts, n_c);
+        }
+        let mut new_b = mean_by(n_o, &|p| p.2, &|p| new_mu[p.1] + new_a[p.0], k);
+        let centre = new_b.iter().sum::<f64>() / n_o as f64;
+        new_b.iter_mut().for_each(|x| *x -= centre);
+        let delta = new_b.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+        (mu, a, b) = (new_mu, new_a, new_b);
+        if sweep > 2 && delta < 1e-8 {
+            break;
+        }
+    }
+    let res =
+        idx.iter().filter_map(|&(c, r, _, i)| y[i as usize].map(|v| (i, v - mu[r as usize] - a[c as usize]))).collect();
+    Some((b, res))
+}
+
+/// The ridge constant `σ̂²_e / τ̂²_b` from the moments of the unshrunk observer means.
+fn ridge(cells: &[CellSums], mu: &[f64], a: &[f64], n_o: usize, n_pts: usize, n_c: usize) -> f64 {
+    let mut s = vec![0.0; n_o];
+    let mut w = vec![0.0; n_o];
+    for p in cells {
+        s[p.2] += p.3 - p.4 * (mu[p.1] + a[p.0]);
+        w[p.2] += p.4;
+    }
+    let raw: Vec<f64> = s.iter().zip(&w).map(|(s, w)| if *w > 0.0 { s / w } else { 0.0 }).collect();
+    // Residual variance between cells after removing the observer means (cell-level SS; the
+    // within-cell part is not needed for the ratio's order of magnitude).
+    let mut rss = 0.0;
+    for p in cells {
+        let m = p.3 / p.4 - mu[p.1] - a[p.0] - raw[p.2];
+        rss += p.4 * m * m;
+    }
+    let s2 = rss / (n_pts as f64 - (n_c + n_o) as f64).max(1.0);
+    let used: Vec<usize> = (0..n_o).filter(|&o| w[o] > 0.0).collect();
+    let m = used.iter().map(|&o| raw[o]).sum::<f64>() / used.len() as f64;
+    let var = used.iter().map(|&o| (raw[o] - m).powi(2)).sum::<f64>() / (used.len() as f64 - 1.0).max(1.0);
+    let noise = used.iter().map(|&o| s2 / w[o]).sum::<f64>() / used.len() as f64;
+    s2 / (var - noise).max(1e-12)
+}
+
+/// Estimate observer severity (per scale) and drift.
+pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Observers {
+    let mut oidx: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut cidx: HashMap<&str, u32> = HashMap::new();
+    for (i, m) in data.meta.iter().enumerate() {
+        if m.role == Role::Primary && rounds.of_obs[i] != NO_ROUND && !m.observer.is_empty() {
+            oidx.entry(&m.observer).or_insert(0);
+            let n = cidx.len() as u32;
+            cidx.entry(&m.center).or_insert(n);
+        }
+    }
+    for (k, v) in oidx.values_mut().enumerate() {
+        *v = k as u32;
+    }
+    let mut idx = Vec::new();
+    let mut obs_index = vec![u32::MAX; data.meta.len()];
+    for (i, m) in data.meta.iter().enumerate() {
+        if m.role == Role::Primary && rounds.of_obs[i] != NO_ROUND && !m.observer.is_empty() {
+            let o = oidx[&*m.observer];
+            obs_index[i] = o;
+            idx.push((cidx[&*m.center], rounds.of_obs[i], o, i as u32));
+        }
+    }
+    // Identified only when some center is seen by two or more observers.
+    let mut seen: HashMap<u32, u32> = HashMap::new();
+    let mut shared = false;
+    for &(c, _, o, _) in &idx {
+        match seen.get(&c) {
+            Some(&o0) if o0 != o => shared = true,
+            None => {
+                seen.insert(c, o);
+            }
+            _ => {}
+        }
+    }
+    let names: Vec<&str> = oidx.keys().copied().collect();
+    if names.len() < 2 || !shared {
+        return Observers {
+            note: Some("observer severity not estimable: no center is seen by two or more observers".into()),
+            ..Default::default()
+        };
+    }
+    let (n_c, n_r, n_o) = (cidx.len(), rounds.names.len(), names.len());
+    idx.sort_unstable();
+    let fits: Vec<Option<(Vec<f64>, Vec<(u32, f64)>)>> =
+        scores.values.par_iter().map(|y| backfit(y, &idx, n_c, n_r, n_o)).collect();
+    let Some((b_total, res)) = fits[0].clone() else {
+        return Observers {
+            note: Some("observer severity not estimable: too few scores".into()),
+            ..Default::default()
+        };
+    };
+    let effects: Vec<Vec<f64>> = fits.into_iter().map(|f| f.map(|f| f.0).unwrap_or_else(|| vec![0.0; n_o])).collect();
+    let observers = observer_rows(data, &names, &idx, &b_total, &res, scores);
+    Observers { adjusted: true, note: None, observers, effects, obs_index }
+}
+
+fn observer_rows(
+    data: &ChecklistData,
+    names: &[&str],
+    idx: &[(u32, u16, u32, u32)],
+    b: &[f64],
+    res: &[(u32, f64)],
+    scores: &ObsScores,
+) -> Vec<ObserverRow> {
+    let n_o = names.len();
+    let mut n_obs = vec![0usize; n_o];
+    let mut centers: Vec<Vec<u32>> = vec![Vec::new(); n_o];
+    let mut obs_of = HashMap::new();
+    for &(c, _, o, i) in idx {
+        n_obs[o as usize] += 1;
+        centers[o as usize].push(c);
+        obs_of.insert(i, o);
+    }
+    let day0 = data.meta.iter().filter_map(|m| m.date.as_deref().and_then(parse_datetime)).map(|d| d.days).min();
+    let mut pts: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_o];
+    if let Some(day0) = day0 {
+        for &(i, r) in res {
+            let m = &data.meta[i as usize];
+            if let Some(d) = m.date.as_deref().and_then(parse_datetime) {
+                pts[obs_of[&i] as usize].push(((d.days - day0) as f64 / 7.0, r));
+            }
+        }
+    }
+    let totals: Vec<f64> = idx.iter().filter_map(|&(_, _, _, i)| scores.values[0][i as usize]).collect();
+    let sd = crate::stats::descriptive::sd(&totals).unwrap_or(0.0);
+    (0..n_o)
+        .map(|o| {
+            centers[o].sort_unstable();
+            centers[o].dedup();
+            ObserverRow {
+                observer: names[o].to_string(),
+                n_observations: n_obs[o],
+                n_centers: centers[o].len(),
+                effect: b[o],
+                drift: if sd > 0.0 { drift_test(&pts[o], sd, 8, 2.0) } else { None },
+            }
+        })
+        .collect()
+}
+
+impl Observers {
+    /// Scores with each observation's observer effect removed (scale by scale).
+    pub fn adjust(&self, scores: &ObsScores) -> Option<ObsScores> {
+        if !self.adjusted {
+            return None;
+        }
+        let values = scores
+            .values
+            .iter()
+            .zip(&self.effects)
+            .map(|(col, b)| {
+                col.iter()
+                    .zip(&self.obs_index)
+                    .map(|(v, &o)| v.map(|v| if o == u32::MAX { v } else { v - b[o as usize] }))
+                    .collect()
+            })
+            .collect();
+        Some(ObsScores {
+            names: scores.names.clone(),
+            values,
+            notes: Vec::new(),
+            count_a: Vec::new(),
+            count_b: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! `checkval monitor` on `simulate --rounds` data with planted changes (issue 15).
+
+use super::common::{bin, read_csv, sha};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn simulate(dir: &Path, centers: usize, seed: u64) {
+    bin()
+        .args(["simulate", "--rounds", "4", "--centers", &centers.to_string(), "--seed", &seed.to_string(), "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+fn monitor(spec: &Path, out: &Path, extra: &[&str]) {
+    bin().arg("monitor").arg(spec).arg("--out").arg(out).args(extra).assert().success();
+}
+
+/// Rows of centers.csv keyed by (center, round): the named columns.
+fn rows(out: &Path, cols: &[&str]) -> HashMap<(String, String), Vec<String>> {
+    let (h, rows) = read_csv(&out.join("centers.csv"));
+    let ix: Vec<usize> = cols.iter().map(|c| h.iter().position(|x| x == c).expect(c)).collect();
+    let (c, r) = (h.iter().position(|x| x == "center").unwrap(), h.iter().position(|x| x == "round").unwrap());
+    rows.into_iter()
+        .map(|row| ((row[c].clone(), row[r].clone()), ix.iter().map(|&i| row[i].clone()).collect()))
+        .collect()
+}
+
+#[test]
+fn planted_changes_are_recalled_and_stable_centers_rarely_flagged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("sim");
+    simulate(&d, 600, 1);
+    let out = tmp.path().join("out");
+    monitor(&d.join("study.toml"), &out, &["--cards", "none"]);
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("truth.json")).unwrap()).unwrap();
+    let rows = rows(&out, &["trend", "change", "score", "ci_low", "ci_high", "level", "profile"]);
+    let planted = truth["planted"].as_array().unwrap();
+    assert!(planted.len() > 80, "{} planted", planted.len());
+    let mut hits = 0;
+    let mut planted_ids = std::collections::HashSet::new();
+    for p in planted {
+        let key = (p["center"].as_str().unwrap().to_string(), p["round"].as_str().unwrap().to_string());
+        planted_ids.insert(key.0.clone());
+        if rows[&key][0] == p["direction"].as_str().unwrap() {
+            hits += 1;
+        }
+    }
+    let recall = hits as f64 / planted.len() as f64;
+    assert!(recall >= 0.80, "recall {recall:.3} of {} planted changes", planted.len());
+    let stable: Vec<&Vec<String>> =
+        rows.iter().filter(|(k, v)| !planted_ids.contains(&k.0) && !v[0].is_empty()).map(|(_, v)| v).collect();
+    assert!(stable.len() > 1000);
+    let flagged = stable.iter().filter(|v| v[0] != "stable").count() as f64 / stable.len() as f64;
+    assert!(flagged <= 0.05, "{flagged:.3} of {} stable center-rounds flagged", stable.len());
+    // First rounds have no change; every scored row has an interval around its score and a
+    // profile that crosses its level with its trend (stable in the first round).
+    for ((_, round), v) in &rows {
+        let (s, lo, hi): (f64, f64, f64) = (v[2].parse().unwrap(), v[3].parse().unwrap(), v[4].parse().unwrap());
+        assert!(lo < s && s < hi);
+        assert_eq!(round == "1", v[1].is_empty());
+        let trend = if v[0].is_empty() { "stable" } else { &v[0] };
+        assert_eq!(v[6], format!("{}_{}", v[5], trend));
+    }
+    // Tertiles of the first round: a third of centers in each level.
+    let low = rows.iter().filter(|(k, v)| k.1 == "1" && v[5] == "low").count();
+    assert!((190..=210).contains(&low), "{low} low centers in round 1");
+    // The drifting observer is found by check's drift test, downward (stricter over rounds).
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("monitor.json")).unwrap()).unwrap();
+    assert_eq!(json["observer_adjusted"], true);
+    let obs01 = json["observers"]["observers"].as_array().unwrap().iter().find(|o| o["observer"] == "OBS01").unwrap();
+    assert_eq!(obs01["drift"]["flagged"], true, "{obs01}");
+    assert!(obs01["drift"]["change"].as_f64().unwrap() < 0.0);
+    assert_eq!(json["centers"].as_array().unwrap().len(), rows.len());
+    // groups.csv: the network row of round 1 counts every center.
+    let (gh, g) = read_csv(&out.join("groups.csv"));
+    let n = gh.iter().position(|x| x == "n_centers").unwrap();
+    let net = g.iter().find(|r| r[0] == "network" && r[2] == "1").unwrap();
+    assert_eq!(net[n], "600");
+    assert!(g.iter().any(|r| r[0] == "delegacion"));
+}
+
+#[test]
+fn monitor_is_thread_independent_and_rounds_come_from_dates_without_a_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("sim");
+    simulate(&d, 40, 3);
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    bin().args(["--threads", "1", "monitor"]).arg(d.join("study.toml")).arg("--out").arg(&a).assert().success();
+    bin().args(["--threads", "2", "monitor"]).arg(d.join("study.toml")).arg("--out").arg(&b).assert().success();
+    for f in ["centers.csv", "groups.csv", "monitor.json", "centers.xlsx"] {
+        assert_eq!(sha(&a.join(f)), sha(&b.join(f)), "{f}");
+    }
+    // Without the round column the quarter of the visit date is the round (round r of the
+    // simulation is quarter r of 2026–2027).
+    let spec = std::fs::read_to_string(d.join("study.toml")).unwrap().replace("round = \"ronda\"\n", "");
+    std::fs::write(d.join("by_date.toml"), spec).unwrap();
+    let c = tmp.path().join("c");
+    monitor(&d.join("by_date.toml"), &c, &["--cards", "none"]);
+    let by_col = rows(&a, &["score"]);
+    let by_date = rows(&c, &["score"]);
+    let quarter = |r: &str| ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"][r.parse::<usize>().unwrap() - 1].to_string();
+    assert_eq!(by_col.len(), by_date.len());
+    for ((center, round), v) in &by_col {
+        assert_eq!(&by_date[&(center.clone(), quarter(round))], v);
+    }
+}
+
+#[test]
+fn bad_monitor_spec_names_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("sim");
+    simulate(&d, 10, 2);
+    let spec = std::fs::read_to_string(d.join("study.toml")).unwrap().replace("confidence = 0.95", "confidence = 95");
+    std::fs::write(d.join("bad.toml"), spec).unwrap();
+    let o = bin().arg("monitor").arg(d.join("bad.toml")).arg("--out").arg(tmp.path().join("o")).assert().code(2);
+    let err = String::from_utf8_lossy(&o.get_output().stderr).to_string();
+    assert!(err.contains("monitor.confidence = 95"), "{err}");
+    let spec = std::fs::read_to_string(d.join("study.toml"))
+        .unwrap()
+        .replace("[monitor.profiles.low_declining]", "[monitor.profiles.low_falling]");
+    std::fs::write(d.join("bad2.toml"), spec).unwrap();
+    let o = bin().arg("monitor").arg(d.join("bad2.toml")).arg("--out").arg(tmp.path().join("o")).assert().code(2);
+    assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("low_falling"));
+}
+
+#[test]
+fn init_recognises_a_round_column_with_or_without_a_group_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = super::common::root().join("data-samples/monitor-300");
+    for (header, expect) in [("ronda", "ronda"), ("datos-periodo", "datos-periodo"), ("wave", "wave")] {
+        let text = std::fs::read_to_string(sample.join("checklist.csv")).unwrap();
+        let text = text.replacen(",ronda,", &format!(",{header},"), 1);
+        let cl = tmp.path().join(format!("{expect}.csv"));
+        std::fs::write(&cl, text).unwrap();
+        let draft = tmp.path().join(format!("{expect}.toml"));
+        bin()
+            .args(["init", "--checklist"])
+            .arg(&cl)
+            .arg("--roster")
+            .arg(sample.join("roster.csv"))
+            .arg("-o")
+            .arg(&draft)
+            .assert()
+            .success();
+        let spec = std::fs::read_to_string(&draft).unwrap();
+        assert!(spec.contains(&format!("round = \"{expect}\"")), "{header}: {spec}");
+    }
+}
+
+#[test]
+fn cards_for_named_centers_and_an_unknown_center_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = super::common::root().join("data-samples/monitor-300/study.toml");
+    let out = tmp.path().join("o");
+    monitor(&spec, &out, &["--cards", "GDR-000002,GDR-000010", "--lang", "en"]);
+    let mut cards: Vec<String> =
+        std::fs::read_dir(out.join("cards")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    cards.sort();
+    assert_eq!(cards, ["GDR-000002.html", "GDR-000010.html"]);
+    let card = std::fs::read_to_string(out.join("cards/GDR-000002.html")).unwrap();
+    assert!(card.contains("<html lang='en'>") && card.contains("Three priority items"));
+    let dash = std::fs::read_to_string(out.join("dashboard.html")).unwrap();
+    assert!(!dash.contains("http://") && !dash.contains("https://"), "no external references");
+    let o = bin()
+        .arg("monitor")
+        .arg(&spec)
+        .arg("--out")
+        .arg(tmp.path().join("x"))
+        .args(["--cards", "NOPE"])
+        .assert()
+        .failure();
+    assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("NOPE"));
+}
