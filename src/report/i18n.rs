@@ -46,17 +46,26 @@ pub fn consistency_methods(lang: Lang, missing: Missing) -> &'static str {
 }
 
 /// Look up a label. Unknown keys return the key itself (a test checks every key used exists).
+/// One key's text in the report language, `"??"` for an unknown key (a test checks every key).
 pub fn tr(lang: Lang, key: &str) -> &'static str {
-    let es = lang.is_es();
-    macro_rules! t {
-        ($($k:literal => $en:literal, $es:literal;)*) => {
-            match key {
-                $($k => if es { $es } else { $en },)*
-                _ => "??",
-            }
-        };
+    match tr_main(lang.is_es(), key) {
+        "??" => tr_dependability(lang.is_es(), key),
+        text => text,
     }
-    t! {
+}
+
+/// `(key => English, Spanish; ...)` as a match on `key`.
+macro_rules! table {
+    ($es:expr, $key:expr, $($k:literal => $en:literal, $sp:literal;)*) => {
+        match $key {
+            $($k => if $es { $sp } else { $en },)*
+            _ => "??",
+        }
+    };
+}
+
+fn tr_main(es: bool, key: &str) -> &'static str {
+    table! { es, key,
         "title" => "Checklist validation against CLASS", "Validación de la lista de cotejo frente a CLASS";
         "sample" => "Sample", "Muestra";
         "quality" => "Data quality", "Calidad de los datos";
@@ -196,6 +205,12 @@ pub fn tr(lang: Lang, key: &str) -> &'static str {
         "continued" => "continued", "continuación";
         "obs_note" => "Observation level uses primary observations only; classroom level averages a classroom's primary observations; center level averages its classrooms.", "El nivel de observación usa solo observaciones principales; el nivel de sala promedia las observaciones principales de cada sala y el de centro promedia sus salas.";
         "dependability" => "Dependability (generalizability theory)", "Dependabilidad (teoría de la generalizabilidad)";
+    }
+}
+
+/// The dependability (G and D study) section's texts.
+fn tr_dependability(es: bool, key: &str) -> &'static str {
+    table! { es, key,
         "dep_intro" => "Generalizability theory splits the variance of a score into true differences between classrooms and the error contributed by each source (cycles, items, observers, visits). A D study then estimates how dependable the score would be with other numbers of cycles, items, observers or visits: Eρ² (generalizability) for ranking classrooms, and Φ (dependability) for absolute decisions, such as comparing a score with a cut-off, because it counts every source of error. Φ ≥ .80 is the usual target for decisions about single classrooms.", "La teoría de la generalizabilidad separa la varianza de un puntaje en las diferencias reales entre salas y el error que aporta cada fuente (ciclos, reactivos, observadores, visitas). Con un estudio D se estima qué tan confiable sería el puntaje con otro número de ciclos, reactivos, observadores o visitas: Eρ² (generalizabilidad) sirve para ordenar salas y Φ (dependabilidad) para decisiones absolutas, como comparar un puntaje con un punto de corte, porque cuenta todas las fuentes de error. Para decidir sobre salas individuales se suele pedir Φ ≥ .80.";
         "dep_var_classroom" => "σ² classroom", "σ² sala";
         "dep_class_g_caption" => "CLASS variance components on double-coded observations (classroom × cycle × observer)", "Componentes de varianza de CLASS en observaciones con doble codificación (sala × ciclo × observador)";
