@@ -2,6 +2,22 @@
 //! proportions), two decimals by default, CIs in brackets.
 
 /// `0.834` → `.83`, `-0.2` → `−.20` (bounded statistics).
+/// HTML-escape text (`& < > " '`), for every HTML the tool writes.
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
 pub fn bounded(x: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, x.abs());
     let s = s.strip_prefix('0').unwrap_or(&s).to_string();

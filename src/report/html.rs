@@ -3,19 +3,9 @@
 
 use super::{Block, Doc};
 
+/// HTML-escape text ([`crate::format::html_escape`]).
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::format::html_escape(s)
 }
 
 const CSS: &str = r#"

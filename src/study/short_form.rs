@@ -276,7 +276,7 @@ impl RunningTotals {
 }
 
 /// Each checklist observation's classroom row (`None` when its classroom has no row).
-fn observation_rooms(d: &StudyData) -> Vec<Option<usize>> {
+pub(super) fn observation_rooms(d: &StudyData) -> Vec<Option<usize>> {
     let rooms = &d.classrooms;
     let index: BTreeMap<(&str, &str), usize> = rooms
         .center

@@ -14,7 +14,6 @@ use crate::results::Record;
 use crate::stats::correlation::{self, bh_adjust, correlate, Method};
 use crate::stats::multilevel;
 use crate::stats::roc::{self, Direction};
-use std::collections::BTreeMap;
 
 fn tag(mut recs: Vec<Record>, kv: &[(&str, &str)]) -> Vec<Record> {
     for r in &mut recs {
@@ -542,13 +541,7 @@ fn covariate_columns(
 /// Classroom-level item means (primary observations, 0–1 scale with reverse scoring), `[item][room]`.
 fn classroom_item_means(study: &Study, d: &StudyData) -> Vec<Vec<Option<f64>>> {
     let rooms = &d.classrooms;
-    let index: BTreeMap<(&str, &str), usize> = rooms
-        .center
-        .iter()
-        .zip(&rooms.classroom)
-        .enumerate()
-        .map(|(i, (c, r))| ((c.as_str(), r.as_str()), i))
-        .collect();
+    let obs_room = super::short_form::observation_rooms(d);
     let vt = item_value_table(study);
     let items = &study.spec.checklist.items;
     let mut sum = vec![vec![0.0; rooms.len()]; items.len()];
@@ -557,7 +550,7 @@ fn classroom_item_means(study: &Study, d: &StudyData) -> Vec<Vec<Option<f64>>> {
         if m.role != Role::Primary {
             continue;
         }
-        let Some(&ri) = index.get(&(&*m.center, &*m.classroom)) else { continue };
+        let Some(ri) = obs_room[i] else { continue };
         for (j, it) in items.iter().enumerate() {
             if let Some(v) = code_value(&vt, j, d.checklist.row(i)[j]) {
                 let (lo, hi) = it.range();

@@ -18,20 +18,9 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// HTML-escape text.
+/// HTML-escape text ([`crate::format::html_escape`]).
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::format::html_escape(s)
 }
 
 /// A center ID as a file name: letters, digits, `-`, `_` and `.` kept, anything else `_`.
