@@ -443,27 +443,28 @@ pub fn icc_anova_records(rows: &[Vec<Option<f64>>], o: &StatOpts) -> Vec<Record>
     match icc::icc_anova(rows, o.ci_level) {
         Ok(a) => {
             for f in &a.forms {
-                out.push(
-                    Record::new(f.name, Ok(f.estimate))
-                        .n(a.n)
-                        .ci(
-                            f.ci_low,
-                            f.ci_high,
-                            o.ci_level,
-                            if f.name.starts_with("icc2") {
-                                "F (Satterthwaite df), as R psych"
-                            } else {
-                                "exact F, as R psych"
-                            },
-                        )
-                        .p(f.p_value)
-                        .ctx("f", f.f)
-                        .ctx("df1", f.df1)
-                        .ctx("df2", f.df2)
-                        .ctx("k", a.k)
-                        .ctx("n_dropped", a.dropped)
-                        .ctx("interpretation", scale.label(f.estimate).code()),
-                );
+                let r = Record::new(f.name, f.estimate.clone())
+                    .n(a.n)
+                    .ci(
+                        f.ci_low,
+                        f.ci_high,
+                        o.ci_level,
+                        if f.name.starts_with("icc2") {
+                            "F (Satterthwaite df), as R psych"
+                        } else {
+                            "exact F, as R psych"
+                        },
+                    )
+                    .p(f.p_value)
+                    .ctx("f", f.f)
+                    .ctx("df1", f.df1)
+                    .ctx("df2", f.df2)
+                    .ctx("k", a.k)
+                    .ctx("n_dropped", a.dropped);
+                out.push(match f.estimate {
+                    Ok(e) => r.ctx("interpretation", scale.label(e).code()),
+                    Err(_) => r,
+                });
             }
         }
         Err(na) => {

@@ -32,7 +32,9 @@ pub struct IccForm {
     pub name: &'static str,
     pub label_en: &'static str,
     pub label_es: &'static str,
-    pub estimate: f64,
+    /// NA when the form's denominator is zero (for example ICC(A,k) when
+    /// MSR + (MSC − MSE)/n = 0): the form is undefined, not "poor".
+    pub estimate: StatResult<f64>,
     pub f: f64,
     pub df1: f64,
     pub df2: f64,
@@ -179,6 +181,11 @@ fn form(
 ) -> IccForm {
     let (name, label_en, label_es) = label;
     let (f, df1, df2, p_value) = test;
+    let estimate = if estimate.is_finite() {
+        Ok(estimate)
+    } else {
+        Err(Na::new(format!("{label_en}: the denominator of the form is zero for these mean squares")))
+    };
     IccForm { name, label_en, label_es, estimate, f, df1, df2, p_value, ci_low: ci.0, ci_high: ci.1 }
 }
 
@@ -495,9 +502,23 @@ mod tests {
         let r = icc_anova(&shrout_fleiss(), 0.95).unwrap();
         let want = [0.166, 0.290, 0.715, 0.443, 0.620, 0.909];
         for (f, w) in r.forms.iter().zip(want) {
-            assert_abs_diff_eq!(f.estimate, w, epsilon = 5e-4);
+            assert_abs_diff_eq!(f.estimate.clone().unwrap(), w, epsilon = 5e-4);
         }
     }
+    /// MSR + (MSC − MSE)/n = 0 here, so ICC(A,k) is undefined: NA with a reason, not NaN
+    /// labelled "poor"; the forms with a non-zero denominator stay defined.
+    #[test]
+    fn zero_denominator_form_is_na() {
+        let rows: Vec<Vec<Option<f64>>> = [[0., 1., 5.], [3., 3., 1.], [2., 2., 3.], [4., 5., 1.]]
+            .iter()
+            .map(|r| r.iter().map(|&v| Some(v)).collect())
+            .collect();
+        let r = icc_anova(&rows, 0.95).unwrap();
+        let by = |n: &str| r.forms.iter().find(|f| f.name == n).unwrap().estimate.clone();
+        assert!(by("icc2k").unwrap_err().0.contains("denominator"));
+        assert!(by("icc3").unwrap().is_finite());
+    }
+
     #[test]
     fn perfect_agreement_is_na() {
         let rows: Vec<Vec<Option<f64>>> = (0..5).map(|i| vec![Some(i as f64); 3]).collect();
@@ -520,8 +541,8 @@ mod tests {
         assert_abs_diff_eq!(reml.var_resid, s2e, epsilon = 1e-6);
         assert_abs_diff_eq!(reml.var_target, s2a, epsilon = 1e-6);
         assert_abs_diff_eq!(reml.var_rater.unwrap(), s2b, epsilon = 1e-6);
-        assert_abs_diff_eq!(reml.agreement(), r.forms[1].estimate, epsilon = 1e-6);
+        assert_abs_diff_eq!(reml.agreement(), r.forms[1].estimate.clone().unwrap(), epsilon = 1e-6);
         let one = icc_reml(&obs, false).unwrap();
-        assert_abs_diff_eq!(one.consistency(), r.forms[0].estimate, epsilon = 1e-6);
+        assert_abs_diff_eq!(one.consistency(), r.forms[0].estimate.clone().unwrap(), epsilon = 1e-6);
     }
 }

@@ -83,7 +83,11 @@ proptest! {
         let rev: Vec<Vec<Option<f64>>> = rows.iter().map(|r| r.iter().rev().copied().collect()).collect();
         match (icc_anova(&rows, 0.95), icc_anova(&rev, 0.95)) {
             (Ok(a), Ok(b)) => for (x, y) in a.forms.iter().zip(&b.forms) {
-                prop_assert!((x.estimate - y.estimate).abs() < 1e-9);
+                match (&x.estimate, &y.estimate) {
+                    (Ok(u), Ok(v)) => prop_assert!((u - v).abs() < 1e-9, "{}: {u} vs {v}", x.name),
+                    (Err(_), Err(_)) => {}
+                    (u, v) => prop_assert!(false, "{}: {u:?} vs {v:?}", x.name),
+                }
             },
             (Err(_), Err(_)) => {}
             _ => prop_assert!(false),
