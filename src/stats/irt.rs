@@ -29,7 +29,7 @@
 //! tests `irt::tests::*` and `tests/cli/structure.rs`.
 
 use super::{Na, StatResult};
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector, Dyn, SymmetricEigen};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -137,6 +137,8 @@ struct Chunk {
     x: DMatrix<f64>,
     o: DMatrix<f64>,
     f: Vec<f64>,
+    /// Every item answered in every pattern of the chunk.
+    complete: bool,
 }
 
 struct Data {
@@ -161,6 +163,7 @@ fn collapse(responses: &[Vec<Option<u8>>], j: usize) -> Data {
             x: DMatrix::from_fn(c.len(), j, |i, k| if c[i].0[k] == 1 { 1.0 } else { 0.0 }),
             o: DMatrix::from_fn(c.len(), j, |i, k| if c[i].0[k] < 2 { 1.0 } else { 0.0 }),
             f: c.iter().map(|p| p.1).collect(),
+            complete: c.iter().all(|p| p.0.iter().all(|&v| v < 2)),
         })
         .collect();
     Data { chunks, j, complete, n_patterns }
@@ -238,32 +241,61 @@ fn softplus(x: f64) -> f64 {
 }
 
 /// Posterior weights over the nodes (`rows × Q`) and each pattern's log marginal likelihood.
+/// The matrices are column-major, so every pass runs down a node's column.
 fn posterior(ch: &Chunk, nd: &Nodes) -> (DMatrix<f64>, Vec<f64>) {
-    let omx = &ch.o - &ch.x;
-    let mut l = &ch.x * nd.lp.transpose() + omx * nd.lq.transpose();
-    let mut ll = vec![0.0; l.nrows()];
-    for i in 0..l.nrows() {
-        let mut m = f64::NEG_INFINITY;
-        for q in 0..l.ncols() {
-            l[(i, q)] += nd.logw[q];
-            m = m.max(l[(i, q)]);
+    // x ln P + (o − x) ln(1 − P) = x (ln P − ln(1 − P)) + o ln(1 − P); with every item answered,
+    // the second term is the same for each pattern (the node's Σ_j ln(1 − P_j)).
+    let mut l = &ch.x * (&nd.lp - &nd.lq).transpose();
+    if ch.complete {
+        for (q, mut col) in l.column_iter_mut().enumerate() {
+            col.add_scalar_mut(nd.lq.row(q).sum());
         }
-        let s: f64 = (0..l.ncols()).map(|q| (l[(i, q)] - m).exp()).sum();
-        ll[i] = m + s.ln();
-        for q in 0..l.ncols() {
-            l[(i, q)] = (l[(i, q)] - ll[i]).exp();
+    } else {
+        l += &ch.o * nd.lq.transpose();
+    }
+    let rows = l.nrows();
+    let mut m = vec![f64::NEG_INFINITY; rows];
+    for (q, mut col) in l.column_iter_mut().enumerate() {
+        for (v, mi) in col.iter_mut().zip(m.iter_mut()) {
+            *v += nd.logw[q];
+            *mi = mi.max(*v);
         }
     }
+    let mut s = vec![0.0; rows];
+    for mut col in l.column_iter_mut() {
+        for ((v, mi), si) in col.iter_mut().zip(&m).zip(s.iter_mut()) {
+            *v = (*v - mi).exp();
+            *si += *v;
+        }
+    }
+    let inv: Vec<f64> = s.iter().map(|v| 1.0 / v).collect();
+    for mut col in l.column_iter_mut() {
+        col.iter_mut().zip(&inv).for_each(|(v, r)| *v *= r);
+    }
+    let ll = m.iter().zip(&s).map(|(mi, si)| mi + si.ln()).collect();
     (l, ll)
+}
+
+/// `Aᵀ B` through nalgebra's blocked gemm (matrixmultiply) on a transposed view: `tr_mul` takes
+/// one dot product per entry, several times slower on these tall chunks. nalgebra takes its
+/// small-matrix path (which mis-indexes row-strided views) when a dimension is ≤ 5, so small
+/// products stay on `tr_mul`.
+fn at_b(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
+    let (r, c) = a.shape();
+    if r <= 8 || c <= 8 || b.ncols() <= 8 {
+        return a.tr_mul(b);
+    }
+    let at = nalgebra::MatrixView::from_slice_with_strides_generic(a.as_slice(), Dyn(c), Dyn(r), Dyn(r), Dyn(1));
+    at * b
 }
 
 /// Weighted Gram `Aᵀ diag(w) B`.
 fn gram(a: &DMatrix<f64>, w: &[f64], b: &DMatrix<f64>) -> DMatrix<f64> {
     let mut aw = a.clone();
-    for (i, wi) in w.iter().enumerate() {
-        aw.row_mut(i).scale_mut(*wi);
+    for mut col in aw.column_iter_mut() {
+        col.iter_mut().zip(w).for_each(|(v, wi)| *v *= wi);
     }
-    aw.tr_mul(b)
+    at_b(&aw, b)
 }
 
 /// E-step of one chunk; with `hess`, also this chunk's part of the Louis terms of the Hessian
@@ -273,11 +305,11 @@ fn chunk_moments(ch: &Chunk, nd: &Nodes, complete: bool, hess: bool) -> Moments 
     let nq = nd.theta.len();
     let rows = ch.f.len();
     let mut fh = h.clone();
-    for i in 0..rows {
-        fh.row_mut(i).scale_mut(ch.f[i]);
+    for mut col in fh.column_iter_mut() {
+        col.iter_mut().zip(&ch.f).for_each(|(v, f)| *v *= f);
     }
-    let r = ch.x.tr_mul(&fh);
-    let n = ch.o.tr_mul(&fh);
+    let r = at_b(&ch.x, &fh);
+    let n = at_b(&ch.o, &fh);
     let loglik = ch.f.iter().zip(&ll).map(|(f, l)| f * l).sum();
     if !hess {
         return Moments { loglik, r, n, hess: None };
@@ -288,8 +320,8 @@ fn chunk_moments(ch: &Chunk, nd: &Nodes, complete: bool, hess: bool) -> Moments 
     // Σ_q z_α z_β C_q(j, k) with C_q = X̃ᵀ diag(w_q) X̃: three Grams weighted by Σ_q θ_q^e w_sq.
     let cg: Vec<DMatrix<f64>> = (0..3)
         .map(|e| {
-            let w: Vec<f64> = (0..rows).map(|i| (0..nq).map(|q| zpow(q, e) * fh[(i, q)]).sum()).collect();
-            gram(&ch.x, &w, &ch.x)
+            let w = &fh * DVector::from_fn(nq, |q, _| zpow(q, e));
+            gram(&ch.x, w.as_slice(), &ch.x)
         })
         .collect();
     // A_q(j, k) = Σ_s w_sq x̃_sj o_sk and B_q(j, k) = Σ_s w_sq o_sj o_sk.
@@ -329,14 +361,14 @@ fn chunk_moments(ch: &Chunk, nd: &Nodes, complete: bool, hess: bool) -> Moments 
         ht.column_mut(q).scale_mut(th[q]);
     }
     let htp = &ht * &nd.p;
+    let tbar: Vec<f64> = (0..rows).map(|i| ht.row(i).sum()).collect();
     let g = DMatrix::from_fn(rows, 2 * j, |i, c| {
         let k = c / 2;
         let (x, o) = (ch.x[(i, k)], ch.o[(i, k)]);
         if c % 2 == 0 {
             o * (x - hp[(i, k)])
         } else {
-            let tbar: f64 = ht.row(i).sum();
-            o * (x * tbar - htp[(i, k)])
+            o * (x * tbar[i] - htp[(i, k)])
         }
     });
     let gg = gram(&g, &ch.f, &g);
@@ -629,6 +661,15 @@ mod tests {
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() < tol, "{what}: {g} vs {w}");
         }
+    }
+
+    #[test]
+    fn strided_gemm_equals_tr_mul() {
+        let a = DMatrix::from_fn(37, 12, |i, k| ((i * 7 + k * 3) % 11) as f64 - 5.0);
+        let b = DMatrix::from_fn(37, 10, |i, k| ((i * 5 + k) % 13) as f64 * 0.5);
+        assert!((at_b(&a, &b) - a.tr_mul(&b)).amax() < 1e-12);
+        let small = DMatrix::from_fn(37, 3, |i, k| (i + k) as f64);
+        assert!((at_b(&small, &b) - small.tr_mul(&b)).amax() < 1e-12);
     }
 
     #[test]
