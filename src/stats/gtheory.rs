@@ -48,6 +48,7 @@ use super::bootstrap::{below, norm_inter};
 use super::{Na, StatResult};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Most facets besides the object of measurement.
@@ -551,9 +552,21 @@ fn anova(l: &Layout, codes: &[Row], sizes: &[usize], y: &[f64]) -> StatResult<Ve
         cell[at(&lv, &sfull)] = v - mean;
     }
     let est = effect_estimates(l, &grid, &cell);
+    let ss: Vec<f64> = l
+        .effects
+        .iter()
+        .enumerate()
+        .map(|(e, def)| (total / grid.cells(def.full)) as f64 * est[e].iter().map(|v| v * v).sum::<f64>())
+        .collect();
+    ems(l, sizes, &ss)
+}
+
+/// Degrees of freedom, mean squares and the EMS solution from the sums of squares of a balanced design.
+fn ems(l: &Layout, sizes: &[usize], ss: &[f64]) -> StatResult<Vec<AnovaRow>> {
+    let grid = Grid::new(sizes);
+    let total = grid.cells((1u8 << l.m) - 1);
     let mut rows = Vec::with_capacity(l.effects.len());
-    for (e, def) in l.effects.iter().enumerate() {
-        let ss = (total / grid.cells(def.full)) as f64 * est[e].iter().map(|v| v * v).sum::<f64>();
+    for (def, &ss) in l.effects.iter().zip(ss) {
         let df: usize =
             bits(def.full).map(|j| if (def.primary >> j) & 1 == 1 { sizes[j] - 1 } else { sizes[j] }).product();
         if df == 0 {
@@ -578,6 +591,128 @@ fn anova(l: &Layout, codes: &[Row], sizes: &[usize], y: &[f64]) -> StatResult<Ve
         rows[e].raw = v / coef(e);
     }
     Ok(rows)
+}
+
+/// Per-object sufficient statistics of a balanced design, for the bootstrap over objects.
+///
+/// With `T_G = Σ_{cells c of G} S_G(c)² / m_G` (`S_G(c)` the sum of the scores in cell `c` of the factor set
+/// `G`, `m_G` scores per cell), the sums of squares of a balanced design are `SS_F = Σ_{G ⊆ F} μ(G, F) T_G` over
+/// the effects' factor sets and `∅`, where `μ` inverts "marginal mean = sum of the effects below it" (for crossed
+/// designs `μ = (−1)^{|F|−|G|}`). For `G ∋ object`, `T_G` is a sum over objects of a per-object term; for
+/// `G ∌ object`, `S_G` is a sum over objects of per-object marginal sums. A replicate therefore costs one pass
+/// over the drawn objects' facet tables instead of a refit from the scores.
+struct ObjectTables {
+    sizes: Vec<usize>,
+    /// Number of facet cells per object.
+    w: usize,
+    /// Object `o`'s scores (centred at the grand mean) over the facet cells, `w` per object, grid order.
+    tables: Vec<f64>,
+    /// The factor sets: `∅` and each effect's full mask.
+    sets: Vec<u8>,
+    /// Per set, the facet cell → cell of the set's facets.
+    maps: Vec<Vec<usize>>,
+    /// Per set containing the object: per object, `Σ_c S_G(o, c)²`; empty for the other sets.
+    per_object: Vec<Vec<f64>>,
+    /// Per effect: (set index, coefficient μ).
+    mobius: Vec<Vec<(usize, f64)>>,
+}
+
+impl ObjectTables {
+    fn new(l: &Layout, codes: &[Row], sizes: &[usize], y: &[f64]) -> ObjectTables {
+        let grid = Grid::new(sizes);
+        let all = (1u8 << l.m) - 1;
+        let (np, w) = (sizes[0], grid.cells(all & !1));
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        let sfacet = grid.strides(all & !1);
+        let mut tables = vec![0.0; np * w];
+        for (c, &v) in codes.iter().zip(y) {
+            let lv = [0, c[1] as usize, c[2] as usize, c[3] as usize];
+            tables[c[0] as usize * w + at(&lv, &sfacet)] = v - mean;
+        }
+        let mut sets = vec![0u8];
+        sets.extend(l.effects.iter().map(|e| e.full));
+        let maps: Vec<Vec<usize>> = sets
+            .iter()
+            .map(|&g| {
+                let sg = grid.strides(g & !1);
+                (0..w).map(|r| at(&grid.decode(r, all & !1), &sg)).collect()
+            })
+            .collect();
+        let per_object = sets
+            .iter()
+            .zip(&maps)
+            .map(|(&g, map)| {
+                if g & 1 == 0 {
+                    return Vec::new();
+                }
+                let mut acc = vec![0.0; grid.cells(g & !1)];
+                (0..np)
+                    .map(|o| {
+                        acc.iter_mut().for_each(|v| *v = 0.0);
+                        for (r, &c) in map.iter().enumerate() {
+                            acc[c] += tables[o * w + r];
+                        }
+                        acc.iter().map(|v| v * v).sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mobius = (1..sets.len()).map(|f| mobius_row(&sets, f)).collect();
+        ObjectTables { sizes: sizes.to_vec(), w, tables, sets, maps, per_object, mobius }
+    }
+
+    /// The sums of squares of the replicate made of `draw` (object indices, with repeats).
+    fn ss(&self, draw: &[u32], sum: &mut [f64]) -> Vec<f64> {
+        let grid = Grid::new(&self.sizes);
+        let n_all = grid.cells((1u8 << self.sizes.len()) - 1) as f64;
+        sum.iter_mut().for_each(|v| *v = 0.0);
+        for &o in draw {
+            let t = &self.tables[o as usize * self.w..(o as usize + 1) * self.w];
+            sum.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+        }
+        let t: Vec<f64> = self
+            .sets
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| {
+                let m_g = n_all / grid.cells(g) as f64;
+                if g & 1 == 1 {
+                    draw.iter().map(|&o| self.per_object[i][o as usize]).sum::<f64>() / m_g
+                } else {
+                    let mut acc = vec![0.0; grid.cells(g)];
+                    for (r, &c) in self.maps[i].iter().enumerate() {
+                        acc[c] += sum[r];
+                    }
+                    acc.iter().map(|v| v * v).sum::<f64>() / m_g
+                }
+            })
+            .collect();
+        self.mobius.iter().map(|row| row.iter().map(|&(g, c)| c * t[g]).sum()).collect()
+    }
+}
+
+/// `μ(G, F)` for the set `F = sets[f]` over the sets below it: `μ(F, F) = 1`, `μ(G, F) = −Σ_{G ⊆ H ⊊ F} μ(G, H)`.
+fn mobius_row(sets: &[u8], f: usize) -> Vec<(usize, f64)> {
+    let below = |a: u8, b: u8| a & b == a;
+    // μ(·, H) for every H ⊆ F, by increasing size.
+    let mut under: Vec<usize> = (0..sets.len()).filter(|&h| below(sets[h], sets[f])).collect();
+    under.sort_by_key(|&h| sets[h].count_ones());
+    let mut mu: HashMap<(usize, usize), f64> = HashMap::new();
+    for &h in &under {
+        for &g in under.iter().filter(|&&g| below(sets[g], sets[h])) {
+            let v = if g == h {
+                1.0
+            } else {
+                -under
+                    .iter()
+                    .filter(|&&k| k != h && below(sets[g], sets[k]) && below(sets[k], sets[h]))
+                    .map(|&k| mu[&(g, k)])
+                    .sum::<f64>()
+            };
+            mu.insert((g, h), v);
+        }
+    }
+    under.iter().map(|&g| (g, mu[&(g, f)])).filter(|p| p.1 != 0.0).collect()
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -1217,7 +1352,9 @@ fn percentile(mut v: Vec<f64>, level: f64) -> Interval {
 /// is a new object), re-estimate the components with `g.method` (REML replicates start from `g`'s θ), and
 /// recompute the D study; the interval at `level` is the percentile interval of the defined replicates,
 /// interpolated as R `boot.ci(type = "perc")`. Draws come from `ChaCha8Rng::seed_from_u64(seed)` in replicate
-/// order, so the result is deterministic. `data` must be the data `g` was estimated from.
+/// order and the replicates are evaluated in parallel, so the result is deterministic at any thread count.
+/// ANOVA replicates of balanced data use per-object sufficient statistics ([`ObjectTables`], equal to a refit:
+/// `object_tables_equal_refit`) instead of refitting the scores. `data` must be the data `g` was estimated from.
 ///
 /// Undefined (Err) when the D study is, when `level` is not in (0, 1), or when fewer than 10 replicates are
 /// defined. Pinned by `bootstrap_deterministic_and_covers`.
@@ -1243,30 +1380,42 @@ pub fn d_study_bootstrap(
     for (r, row) in rows.iter().enumerate() {
         rows_of[objects.binary_search(&row[0]).expect("object is listed")].push(r);
     }
-    let start = g.reml.as_ref().map(|r| r.theta.clone());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut gs, mut phis) = (Vec::with_capacity(replicates), Vec::with_capacity(replicates));
-    let (mut rep_rows, mut rep_y) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
-    for _ in 0..replicates {
-        rep_rows.clear();
-        rep_y.clear();
-        for slot in 0..objects.len() {
-            let o = below(&mut rng, objects.len() as u32) as usize;
-            for &r in &rows_of[o] {
-                let mut row = rows[r];
-                row[0] = slot as u32;
-                rep_rows.push(row);
-                rep_y.push(data.score[r]);
+    let n_obj = objects.len() as u32;
+    let draws: Vec<Vec<u32>> = (0..replicates).map(|_| (0..n_obj).map(|_| below(&mut rng, n_obj)).collect()).collect();
+    let coding = code(&rows, &l);
+    let fast = match (g.method, balanced_sizes(&coding, &l)) {
+        (Method::Anova, Some(sizes)) => Some((ObjectTables::new(&l, &coding.codes, &sizes, &data.score), sizes)),
+        _ => None,
+    };
+    let start = g.reml.as_ref().map(|r| r.theta.clone());
+    let replicate = |draw: &Vec<u32>| -> Option<(f64, f64)> {
+        let f = match &fast {
+            Some((tables, sizes)) => {
+                let table = ems(&l, sizes, &tables.ss(draw, &mut vec![0.0; tables.w])).ok()?;
+                let grid = Grid::new(sizes);
+                let levels = l.effects.iter().map(|e| grid.cells(e.full)).collect();
+                let raw = table.iter().map(|r| r.raw).collect();
+                Fitted { raw, levels, anova: Some(table), reml: None, balanced: Some(sizes.clone()) }
             }
-        }
-        let Ok(f) = fit(&l, &rep_rows, &rep_y, g.method, start.as_deref(), false) else { continue };
-        let Ok(comps) = components(&l, &f) else { continue };
-        let rep = GStudy { components: comps, reml: None, ..g.clone() };
-        if let Ok(dr) = d_study(&rep, n, fixed) {
-            gs.push(dr.g_coefficient);
-            phis.push(dr.phi_coefficient);
-        }
-    }
+            None => {
+                let (mut rep_rows, mut rep_y) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+                for (slot, &o) in draw.iter().enumerate() {
+                    for &r in &rows_of[o as usize] {
+                        let mut row = rows[r];
+                        row[0] = slot as u32;
+                        rep_rows.push(row);
+                        rep_y.push(data.score[r]);
+                    }
+                }
+                fit(&l, &rep_rows, &rep_y, g.method, start.as_deref(), false).ok()?
+            }
+        };
+        let rep = GStudy { components: components(&l, &f).ok()?, reml: None, ..g.clone() };
+        d_study(&rep, n, fixed).ok().map(|dr| (dr.g_coefficient, dr.phi_coefficient))
+    };
+    let reps: Vec<Option<(f64, f64)>> = draws.par_iter().map(replicate).collect();
+    let (gs, phis): (Vec<f64>, Vec<f64>) = reps.into_iter().flatten().unzip();
     let defined = gs.len();
     if defined < 10 {
         return Err(Na::new(format!("only {defined} of {replicates} bootstrap replicates are defined")));
@@ -2265,6 +2414,38 @@ mod tests {
             }
         }
         assert!(checked > n);
+    }
+
+    /// The bootstrap's sums of squares from per-object tables equal a refit of the resampled scores, crossed
+    /// (p × i × o) and nested (p × (r:t)), with repeated and missing objects in the draw.
+    #[test]
+    fn object_tables_equal_refit() {
+        for (data, design) in [
+            (csv(DS3, "person", &["item", "occasion"]), pxixo()),
+            (csv(DS4, "person", &["task", "rater"]), px_r_in_t()),
+        ] {
+            let l = layout(&design, "person").unwrap();
+            let rows = factor_rows(&data, design.facets.len()).unwrap();
+            let coding = code(&rows, &l);
+            let sizes = balanced_sizes(&coding, &l).unwrap();
+            let tables = ObjectTables::new(&l, &coding.codes, &sizes, &data.score);
+            let np = sizes[0] as u32;
+            let draw: Vec<u32> = (0..np).map(|i| (i * 7 + 3) % np / 2).collect();
+            let (mut rr, mut ry) = (Vec::new(), Vec::new());
+            for (slot, &o) in draw.iter().enumerate() {
+                for (r, row) in rows.iter().enumerate().filter(|(r, _)| coding.codes[*r][0] == o) {
+                    let mut row = *row;
+                    row[0] = slot as u32;
+                    rr.push(row);
+                    ry.push(data.score[r]);
+                }
+            }
+            let want = anova(&l, &code(&rr, &l).codes, &sizes, &ry).unwrap();
+            let got = tables.ss(&draw, &mut vec![0.0; tables.w]);
+            for (w, g) in want.iter().zip(&got) {
+                assert!((w.ss - g).abs() <= 1e-9 * w.ss.abs().max(1.0), "{} vs {g}", w.ss);
+            }
+        }
     }
 
     #[test]
