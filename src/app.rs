@@ -74,32 +74,31 @@ pub fn run_study(
     let mut extra = Vec::new();
     // Validity needs the reliabilities (for disattenuation), so they are computed whenever
     // either section is asked for; only asked-for sections are reported.
-    if sections.reliability || sections.validity {
+    if sections.reliability && sections.validity {
         stage("reliability (bootstrap)");
         let rel = crate::study::reliability::reliability_records(study, &data);
-        if sections.validity {
-            stage("validity (bootstrap)");
-            let val = crate::study::validity::validity_records(study, &data, &rel);
-            if sections.reliability {
-                extra.push(report::reliability::section(study, &rel, lang));
-                records.extend(rel);
-                stage("dependability (G and D studies)");
-                records.extend(dependability(study, &data, lang, &mut extra));
-            }
-            extra.push(report::validity::section(study, &val, lang));
-            records.extend(val);
-        } else {
-            extra.push(report::reliability::section(study, &rel, lang));
-            records.extend(rel);
-            records.extend(dependability(study, &data, lang, &mut extra));
-        }
-    }
-    if sections.reliability {
+        // The G studies (sparse REML fits, one per score) run beside validity and structure, which
+        // leave a core idle much of the time; the records and sections keep their order.
+        stage("validity, dependability and structure");
+        let ((val, st), dep) = rayon::join(
+            || {
+                let val = crate::study::validity::validity_records(study, &data, &rel);
+                let st = crate::study::structure::structure_records(
+                    study,
+                    &data,
+                    &crate::study::reliability::stat_opts(study),
+                );
+                (val, st)
+            },
+            || crate::study::dependability::dependability_records(study, &data),
+        );
+        extra.push(report::reliability::section(study, &rel, lang));
+        records.extend(rel);
+        extra.push(report::dependability::section(study, &dep, lang));
+        records.extend(dep);
+        extra.push(report::validity::section(study, &val, lang));
+        records.extend(val);
         records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
-    }
-    if sections.reliability && sections.validity {
-        stage("structure");
-        let st = crate::study::structure::structure_records(study, &data, &crate::study::reliability::stat_opts(study));
         extra.push(report::structure::section(study, &st, lang));
         records.extend(st);
         let review = crate::study::item_review::item_review_records(study, &records);
@@ -107,6 +106,20 @@ pub fn run_study(
         records.extend(review);
         stage("figures");
         extra.push(report::figures::section(study, &data, &records, lang, &out.join("figures"))?);
+    } else if sections.reliability || sections.validity {
+        stage("reliability (bootstrap)");
+        let rel = crate::study::reliability::reliability_records(study, &data);
+        if sections.validity {
+            stage("validity (bootstrap)");
+            let val = crate::study::validity::validity_records(study, &data, &rel);
+            extra.push(report::validity::section(study, &val, lang));
+            records.extend(val);
+        } else {
+            extra.push(report::reliability::section(study, &rel, lang));
+            records.extend(rel);
+            records.extend(dependability(study, &data, lang, &mut extra));
+            records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
+        }
     }
     stage("report");
     let prov = pipeline::provenance(study, &data)?;
