@@ -91,9 +91,9 @@ pub fn center_cells(m: &Monitor, study: &Study, r: &CenterRound, lang: Lang) -> 
     v
 }
 
-/// The center rows as a sheet (for the workbook and the CSV).
-pub fn centers_sheet(m: &Monitor, study: &Study, lang: Lang) -> Sheet {
-    let rows = m.rows.iter().map(|r| center_cells(m, study, r, lang)).collect();
+/// The center sheet's name, title, notes and headers, without its rows: the rows are built one
+/// at a time with [`center_cells`] while the workbook, CSV and JSON are written.
+pub fn centers_sheet(m: &Monitor, lang: Lang) -> Sheet {
     Sheet {
         name: "centers".into(),
         title: Some(lang.pick("Centros por ronda", "Centers by round").to_string()),
@@ -104,7 +104,7 @@ pub fn centers_sheet(m: &Monitor, study: &Study, lang: Lang) -> Sheet {
             )
             .to_string()],
         headers: center_headers(m),
-        rows,
+        rows: Vec::new(),
     }
 }
 

@@ -73,9 +73,25 @@ impl Book {
     }
 
     /// Add a sheet whose rows come from an iterator (the sheet's own `rows` are ignored).
-    pub fn add_rows<'a>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = &'a [Cell]>) -> Result<()> {
+    pub fn add_rows<R: AsRef<[Cell]>>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = R>) -> Result<()> {
+        self.add_sheet(sheet, rows, false)
+    }
+
+    /// [`Book::add_rows`] for a large sheet: each row is flushed to a temporary file as soon as
+    /// the next one starts (rust_xlsxwriter's low-memory mode; strings still shared), so the
+    /// rows can be built one at a time and never held together. The same workbook bytes.
+    pub fn add_rows_streamed<R: AsRef<[Cell]>>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = R>) -> Result<()> {
+        self.add_sheet(sheet, rows, true)
+    }
+
+    fn add_sheet<R: AsRef<[Cell]>>(
+        &mut self,
+        sheet: &Sheet,
+        rows: impl Iterator<Item = R>,
+        low_memory: bool,
+    ) -> Result<()> {
         let name = self.sheet_name(&sheet.name);
-        let ws = self.wb.add_worksheet();
+        let ws = if low_memory { self.wb.add_worksheet_with_low_memory() } else { self.wb.add_worksheet() };
         ws.set_name(name).context("sheet name")?;
         let mut row = 0u32;
         if let Some(t) = &sheet.title {
@@ -95,7 +111,13 @@ impl Book {
         }
         ws.set_freeze_panes(row + 1, 0)?;
         for (i, r) in rows.enumerate() {
-            write_row(ws, row + 1 + i as u32, r, &self.formats, if i < WIDTH_ROWS { Some(&mut width) } else { None })?;
+            write_row(
+                ws,
+                row + 1 + i as u32,
+                r.as_ref(),
+                &self.formats,
+                if i < WIDTH_ROWS { Some(&mut width) } else { None },
+            )?;
         }
         for (j, w) in width.iter().enumerate() {
             ws.set_column_width(j as u16, (*w).clamp(6, 80) as f64 + 1.0)?;

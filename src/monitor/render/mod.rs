@@ -13,7 +13,7 @@ use super::Cards;
 use crate::choices::Lang;
 use crate::study::monitor_spec::{QualityLevel, Trend};
 use crate::study::spec::Study;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -119,16 +119,17 @@ pub fn write_all(
     if selected.is_empty() {
         return Ok(0);
     }
-    let dir = out.join("cards");
-    std::fs::create_dir_all(&dir)?;
     let means = means(m);
     let starts = m.center_starts();
     let first_row: HashMap<u32, usize> = starts.windows(2).map(|w| (m.rows[w[0]].center, w[0])).collect();
-    selected.par_iter().try_for_each(|&c| -> Result<()> {
-        let Some(&from) = first_row.get(&(c as u32)) else { return Ok(()) };
-        let to = starts[starts.partition_point(|&s| s <= from)];
-        let page = card::render(study, m, &m.rows[from..to], &means, obs, lang);
-        crate::io::atomic::write_atomic(&dir.join(card_file(&m.centers[c])), page.as_bytes())
+    crate::io::atomic::write_dir_atomic(&out.join("cards"), |dir| {
+        selected.par_iter().try_for_each(|&c| -> Result<()> {
+            let Some(&from) = first_row.get(&(c as u32)) else { return Ok(()) };
+            let to = starts[starts.partition_point(|&s| s <= from)];
+            let page = card::render(study, m, &m.rows[from..to], &means, obs, lang);
+            let path = dir.join(card_file(&m.centers[c]));
+            std::fs::write(&path, page.as_bytes()).with_context(|| format!("writing {}", path.display()))
+        })
     })?;
     Ok(selected.len())
 }
