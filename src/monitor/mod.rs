@@ -77,18 +77,12 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     let rounds = rounds::assign(study, &data.meta)?;
     let obs = observers::estimate(&data, &scores, &rounds);
     tm("observers");
-    let m = match obs.adjust(&scores) {
-        None => model::build(study, &data, &scores, &rounds, roster.as_ref())?,
-        Some(adj) => {
-            let plain = model::build(study, &data, &scores, &rounds, roster.as_ref())?;
-            let mut m = model::build(study, &data, &adj, &rounds, roster.as_ref())?;
-            for (r, u) in m.rows.iter_mut().zip(&plain.rows) {
-                r.unadjusted = u.eb[0].map(|e| e.score);
-            }
-            m.observer_adjusted = true;
-            m
-        }
+    let adjusted = obs.adjust(&scores);
+    let m = match &adjusted {
+        None => model::build(study, &data, &scores, None, &rounds, roster.as_ref())?,
+        Some(adj) => model::build(study, &data, adj, Some(&scores), &rounds, roster.as_ref())?,
     };
+    drop(adjusted);
     drop(scores);
     tm("model");
     std::fs::create_dir_all(out)?;

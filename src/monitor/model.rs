@@ -160,6 +160,27 @@ fn network_item_means(data: &ChecklistData, keys: &[Key], n_rounds: usize, tab: 
         .collect()
 }
 
+/// The classrooms of one center-round: runs of its sorted keys.
+fn rooms(keys: &[Key]) -> impl Iterator<Item = &[Key]> {
+    keys.chunk_by(|a, b| a.2 == b.2)
+}
+
+/// One scale of one center-round: the mean of its classroom scores (each the mean of the
+/// classroom's observations with a score), their number and within sum of squares.
+/// `buf` is scratch space for the classroom scores.
+fn scale_summary(keys: &[Key], col: &[Option<f64>], buf: &mut Vec<f64>) -> (Option<f64>, u32, f64) {
+    buf.clear();
+    for room in rooms(keys) {
+        let mut k = 0usize;
+        let sum: f64 = room.iter().filter_map(|key| col[key.3 as usize]).inspect(|_| k += 1).sum();
+        if k > 0 {
+            buf.push(sum / k as f64);
+        }
+    }
+    let m = if buf.is_empty() { None } else { Some(buf.iter().sum::<f64>() / buf.len() as f64) };
+    (m, buf.len() as u32, m.map_or(0.0, |m| buf.iter().map(|x| (x - m) * (x - m)).sum()))
+}
+
 /// Summarise one center-round from its sorted keys.
 fn summarise(
     keys: &[Key],
@@ -170,32 +191,17 @@ fn summarise(
 ) -> CenterRound {
     let n_scales = scores.values.len();
     let (center, round) = (keys[0].0, keys[0].1);
-    let mut room_scores: Vec<Vec<f64>> = vec![Vec::new(); n_scales];
-    let mut n_classrooms = 0;
-    let mut k = 0;
-    while k < keys.len() {
-        let mut e = k;
-        while e < keys.len() && keys[e].2 == keys[k].2 {
-            e += 1;
-        }
-        n_classrooms += 1;
-        for (s, col) in scores.values.iter().enumerate() {
-            let vals: Vec<f64> = keys[k..e].iter().filter_map(|key| col[key.3 as usize]).collect();
-            if !vals.is_empty() {
-                room_scores[s].push(vals.iter().sum::<f64>() / vals.len() as f64);
-            }
-        }
-        k = e;
-    }
     let mut raw = Vec::with_capacity(n_scales);
     let mut n = Vec::with_capacity(n_scales);
     let mut ssw = Vec::with_capacity(n_scales);
-    for v in &room_scores {
-        let m = if v.is_empty() { None } else { Some(v.iter().sum::<f64>() / v.len() as f64) };
+    let mut room_scores = Vec::new();
+    for col in &scores.values {
+        let (m, k, w) = scale_summary(keys, col, &mut room_scores);
         raw.push(m);
-        n.push(v.len() as u32);
-        ssw.push(m.map_or(0.0, |m| v.iter().map(|x| (x - m) * (x - m)).sum()));
+        n.push(k);
+        ssw.push(w);
     }
+    let n_classrooms = rooms(keys).count() as u32;
     // Item means over the round's observations, against the network.
     let ni = data.n_items;
     let mut sum = vec![0.0; ni];
@@ -256,19 +262,50 @@ fn summarise(
 
 /// Fit the model of one scale over all center-rounds with a score.
 fn fit_scale(rows: &[CenterRound], s: usize, n_rounds: usize) -> StatResult<OneWayFit> {
-    let used: Vec<&CenterRound> = rows.iter().filter(|r| r.n[s] > 0).collect();
-    let block: Vec<usize> = used.iter().map(|r| r.round as usize).collect();
-    let n: Vec<f64> = used.iter().map(|r| r.n[s] as f64).collect();
-    let mean: Vec<f64> = used.iter().map(|r| r.raw[s].unwrap_or(0.0)).collect();
-    let ssw: Vec<f64> = used.iter().map(|r| r.ssw[s]).collect();
+    fit_summaries(rows.iter().map(|r| (r.round, r.n[s], r.raw[s], r.ssw[s])), n_rounds)
+}
+
+/// Fit the model over center-round summaries (round, classrooms, mean, within SS); those
+/// without a classroom score are left out.
+fn fit_summaries(sums: impl Iterator<Item = (u16, u32, Option<f64>, f64)>, n_rounds: usize) -> StatResult<OneWayFit> {
+    let (mut block, mut n, mut mean, mut ssw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (r, k, m, w) in sums.filter(|s| s.1 > 0) {
+        block.push(r as usize);
+        n.push(k as f64);
+        mean.push(m.unwrap_or(0.0));
+        ssw.push(w);
+    }
     reml_oneway(&Groups { block: &block, n: &n, mean: &mean, ssw: &ssw }, n_rounds)
 }
 
-/// Build the monitor from scored checklist data.
+/// The total's EB score of each center-round from other observation scores (the scores
+/// without the observer adjustment): the same center-rounds, in the same order, as the rows.
+fn totals(keys: &[Key], starts: &[usize], scores: &ObsScores, n_rounds: usize) -> Vec<Option<f64>> {
+    let col = &scores.values[0];
+    let sums: Vec<(u16, u32, Option<f64>, f64)> = starts
+        .par_windows(2)
+        .map_init(Vec::new, |buf, w| {
+            let (m, k, ssw) = scale_summary(&keys[w[0]..w[1]], col, buf);
+            (keys[w[0]].1, k, m, ssw)
+        })
+        .collect();
+    let fit = fit_summaries(sums.iter().copied(), n_rounds);
+    sums.iter()
+        .map(|&(r, k, m, _)| match (&fit, m) {
+            (Ok(f), Some(m)) => f.eb(r as usize, k as f64, m).ok().map(|e| e.score),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Build the monitor from scored checklist data. With `unadjusted` (the scores before the
+/// observer adjustment, `scores` being the adjusted ones), each row also carries the total's
+/// EB score from the unadjusted scores.
 pub fn build(
     study: &Study,
     data: &ChecklistData,
     scores: &ObsScores,
+    unadjusted: Option<&ObsScores>,
     rounds: &Rounds,
     roster: Option<&crate::study::ingest::Roster>,
 ) -> Result<Monitor, crate::error::InputError> {
@@ -289,6 +326,11 @@ pub fn build(
     } else {
         starts.par_windows(2).map(|w| summarise(&keys[w[0]..w[1]], data, scores, &tab, &item_means)).collect()
     };
+    if let Some(plain) = unadjusted {
+        for (r, u) in rows.iter_mut().zip(totals(&keys, &starts, plain, n_rounds)) {
+            r.unadjusted = u;
+        }
+    }
     let fits: Vec<StatResult<OneWayFit>> = (0..scores.values.len()).map(|s| fit_scale(&rows, s, n_rounds)).collect();
     for r in rows.iter_mut() {
         for (s, fit) in fits.iter().enumerate() {
@@ -332,7 +374,7 @@ pub fn build(
     scales.extend(study.subscales.iter().cloned());
     Ok(Monitor {
         rounds: rounds.names.clone(),
-        observer_adjusted: false,
+        observer_adjusted: unadjusted.is_some(),
         centers,
         attrs,
         attr_names,
