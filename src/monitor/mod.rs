@@ -92,16 +92,18 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     let gsheet = output::groups_sheet(&groups, lang);
     tm("sheet");
     let rows = || m.rows.iter().map(|r| output::center_cells(&m, study, r, lang));
+    let priority = render::priority_centers(&m);
+    // The workbook (the longest job: XML and deflate on one thread) runs beside everything else.
     let (r1, r2) = rayon::join(
         || -> Result<()> {
             let mut book = Book::new();
             book.add_rows_streamed(&sheet, rows())?;
             book.add(&gsheet)?;
-            write_atomic(&out.join("centers.xlsx"), &book.finish()?)?;
+            write_atomic_with(&out.join("centers.xlsx"), |w| book.finish_to(w))?;
             tm("xlsx");
             Ok(())
         },
-        || -> Result<()> {
+        || -> Result<usize> {
             write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
             let keys = JsonKeys::new(&sheet.headers);
             let (csv_path, json_path) = (out.join("centers.csv"), out.join("monitor.json"));
@@ -119,19 +121,16 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
                 csv.finish()
             })?;
             tm("csv+json");
-            Ok(())
+            let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
+            tm("dashboard+cards");
+            Ok(n_cards)
         },
     );
     r1?;
-    r2?;
-    for f in ["centers.csv", "centers.xlsx", "groups.csv", "monitor.json"] {
+    let n_cards = r2?;
+    for f in ["centers.csv", "centers.xlsx", "groups.csv", "monitor.json", "dashboard.html"] {
         written.push(out.join(f));
     }
-    tm("tables");
-    let priority = render::priority_centers(&m);
-    let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
-    written.push(out.join("dashboard.html"));
-    tm("render");
     if n_cards > 0 {
         written.push(out.join("cards"));
     }

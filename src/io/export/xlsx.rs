@@ -129,6 +129,11 @@ impl Book {
     pub fn finish(mut self) -> Result<Vec<u8>> {
         self.wb.save_to_buffer().context("writing the workbook")
     }
+
+    /// Write the workbook to `w` (the bytes of [`Book::finish`], without holding them).
+    pub fn finish_to<W: std::io::Write + std::io::Seek + Send>(mut self, w: W) -> Result<()> {
+        self.wb.save_to_writer(w).context("writing the workbook")
+    }
 }
 
 fn write_row(
