@@ -21,9 +21,12 @@ pub mod simulate;
 use crate::choices::Lang;
 use crate::io::atomic::{write_atomic, write_atomic_with};
 use crate::io::export::{csv::RowsCsv, xlsx::Book, Cell};
+use crate::stats::StatResult;
 use crate::study::ingest::{self, Issues, OnInvalid};
-use crate::study::score::score_checklist;
+use crate::study::monitor_spec::LevelRule;
+use crate::study::score::{classrooms, score_checklist, score_class};
 use crate::study::spec::Study;
+use crate::study::validity::ScreeningCutoff;
 use anyhow::Result;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +67,26 @@ fn phase_time(t0: std::time::Instant, phase: &str) {
     }
 }
 
+/// The validated ROC cut-off of the checklist total, as `run` reports it, when the levels may
+/// come from it (`monitor.levels` unset or `"roc"`) and the spec has CLASS data and a quality
+/// threshold; `None` otherwise. The classroom table is `run`'s: every primary observation of
+/// the checklist (all rounds, before any observer adjustment) paired with the CLASS file.
+fn screening_cutoff(
+    study: &Study,
+    data: &ingest::ChecklistData,
+    scores: &crate::study::score::ObsScores,
+    issues: &mut Issues,
+) -> Result<Option<StatResult<ScreeningCutoff>>> {
+    let levels = study.spec.monitor.as_ref().and_then(|m| m.levels);
+    if !matches!(levels, None | Some(LevelRule::Roc)) || study.spec.analysis.thresholds.is_empty() {
+        return Ok(None);
+    }
+    let Some(class) = ingest::read_class(study, issues)? else { return Ok(None) };
+    let class_scores = score_class(study, &class);
+    let rooms = classrooms(study, &data.meta, scores, Some((class.obs.as_slice(), &class_scores)));
+    Ok(Some(crate::study::validity::screening_cutoff(study, &rooms)))
+}
+
 /// Load, model and write every output.
 pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSummary> {
     let lang = opts.lang.unwrap_or(study.spec.analysis.language);
@@ -74,13 +97,14 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     let roster = ingest::read_roster(study)?;
     tm("ingest");
     let scores = score_checklist(study, &data);
+    let screening = screening_cutoff(study, &data, &scores, &mut issues)?;
     let rounds = rounds::assign(study, &data.meta)?;
     let obs = observers::estimate(&data, &scores, &rounds);
     tm("observers");
     let adjusted = obs.adjust(&scores);
     let m = match &adjusted {
-        None => model::build(study, &data, &scores, None, &rounds, roster.as_ref())?,
-        Some(adj) => model::build(study, &data, adj, Some(&scores), &rounds, roster.as_ref())?,
+        None => model::build(study, &data, &scores, None, &rounds, roster.as_ref(), screening.as_ref())?,
+        Some(adj) => model::build(study, &data, adj, Some(&scores), &rounds, roster.as_ref(), screening.as_ref())?,
     };
     drop(adjusted);
     drop(scores);
@@ -206,6 +230,14 @@ fn json_head(w: &mut impl Write, m: &model::Monitor, obs: &observers::Observers)
         "min_change": m.spec.min_change,
         "level_rule": m.level_rule,
         "cutoffs": m.cuts.map(|c| [c.0, c.1]),
+        "low_at_cutoff": m.low_inclusive,
+        "roc_cutoff": m.screening.as_ref().map(|s| serde_json::json!({
+            "threshold": s.threshold,
+            "cutoff": s.cutoff,
+            "rule": s.rule,
+            "low": if m.low_inclusive { "score <= cutoff" } else { "score < cutoff" },
+        })),
+        "level_note": m.level_note,
         "observer_adjusted": m.observer_adjusted,
         "observers": obs,
         "excluded_no_round": m.excluded_no_round,

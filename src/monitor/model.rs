@@ -24,6 +24,7 @@ use crate::study::ingest::{ChecklistData, Role, MISSING_CODE, NA_CODE};
 use crate::study::monitor_spec::{LevelRule, MonitorSpec, Profile, QualityLevel, Trend};
 use crate::study::score::{item_value_table, ObsScores};
 use crate::study::spec::Study;
+use crate::study::validity::ScreeningCutoff;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,9 +73,17 @@ pub struct Monitor {
     /// Sorted by center, then round.
     pub rows: Vec<CenterRound>,
     pub fits: Vec<StatResult<OneWayFit>>,
-    /// (low_below, high_from) on the total score.
+    /// (low, high_from) on the total score: low below `low` (at or below it when
+    /// `low_inclusive`), high from `high_from`.
     pub cuts: Option<(f64, f64)>,
+    /// Low includes scores equal to the low cut-off (the ROC rule with a `below` threshold:
+    /// `run` flags classrooms with `total ≤ cutoff`).
+    pub low_inclusive: bool,
     pub level_rule: LevelRule,
+    /// The validated ROC cut-off the levels come from (`levels = "roc"`).
+    pub screening: Option<ScreeningCutoff>,
+    /// Why there are no levels, when there are none.
+    pub level_note: Option<String>,
     pub z: f64,
     pub spec: MonitorSpec,
     /// Network item means per round (`[round][item]`, 0–1).
@@ -308,6 +317,7 @@ pub fn build(
     unadjusted: Option<&ObsScores>,
     rounds: &Rounds,
     roster: Option<&crate::study::ingest::Roster>,
+    screening: Option<&StatResult<ScreeningCutoff>>,
 ) -> Result<Monitor, crate::error::InputError> {
     let spec = study.spec.monitor.clone().unwrap_or_default();
     let n_rounds = rounds.names.len();
@@ -341,11 +351,13 @@ pub fn build(
     }
     let z = z_crit(spec.confidence);
     changes(&mut rows, &fits, z, spec.min_change);
-    let level_rule = spec.levels.unwrap_or(LevelRule::Tertiles);
-    let cuts = level_cuts(&rows, &spec, level_rule)?;
+    let level_rule = spec.levels.unwrap_or(if screening.is_some() { LevelRule::Roc } else { LevelRule::Tertiles });
+    let levels = level_cuts(&rows, &spec, level_rule, screening)?;
+    let cuts = levels.cuts;
+    let low_inclusive = levels.low_inclusive;
     for r in rows.iter_mut() {
         r.level = match (cuts, r.eb[0]) {
-            (Some((lo, hi)), Some(e)) => Some(if e.score < lo {
+            (Some((lo, hi)), Some(e)) => Some(if e.score < lo || (low_inclusive && e.score == lo) {
                 QualityLevel::Low
             } else if e.score >= hi {
                 QualityLevel::High
@@ -382,7 +394,10 @@ pub fn build(
         rows,
         fits,
         cuts,
+        low_inclusive,
         level_rule,
+        screening: levels.screening,
+        level_note: levels.note,
         z,
         spec,
         item_means,
@@ -427,26 +442,59 @@ fn changes(rows: &mut [CenterRound], fits: &[StatResult<OneWayFit>], z: f64, min
     }
 }
 
-/// Cut-offs (low below, high from) on the total score.
+/// The level cut-offs and where they came from.
+struct Levels {
+    cuts: Option<(f64, f64)>,
+    low_inclusive: bool,
+    screening: Option<ScreeningCutoff>,
+    note: Option<String>,
+}
+
+/// Cut-offs (low, high from) on the total score, by the spec's rule.
 fn level_cuts(
     rows: &[CenterRound],
     spec: &MonitorSpec,
     rule: LevelRule,
-) -> Result<Option<(f64, f64)>, crate::error::InputError> {
+    screening: Option<&StatResult<ScreeningCutoff>>,
+) -> Result<Levels, crate::error::InputError> {
+    let first =
+        || -> Vec<f64> { rows.iter().filter(|r| r.round == 0).filter_map(|r| r.eb[0].map(|e| e.score)).collect() };
+    let none = |note: String| Levels { cuts: None, low_inclusive: false, screening: None, note: Some(note) };
     match rule {
-        LevelRule::Fixed => Ok(spec.cutoffs.map(|[a, b]| (a, b))),
+        LevelRule::Fixed => {
+            Ok(Levels { cuts: spec.cutoffs.map(|[a, b]| (a, b)), low_inclusive: false, screening: None, note: None })
+        }
         LevelRule::Tertiles => {
-            let first: Vec<f64> =
-                rows.iter().filter(|r| r.round == 0).filter_map(|r| r.eb[0].map(|e| e.score)).collect();
+            let first = first();
             if first.len() < 3 {
-                return Ok(None);
+                return Ok(none(format!("{} center(s) with a score in the first round: tertiles need 3", first.len())));
             }
             let q = |p: f64| crate::stats::descriptive::quantile(&first, p).ok();
-            Ok(q(1.0 / 3.0).zip(q(2.0 / 3.0)))
+            Ok(Levels { cuts: q(1.0 / 3.0).zip(q(2.0 / 3.0)), low_inclusive: false, screening: None, note: None })
         }
-        LevelRule::Roc => Err(crate::error::InputError::new(crate::error::ErrorKind::Spec, "study spec")
-            .found("monitor.levels = \"roc\"")
-            .expected("\"tertiles\" or \"fixed\" (the ROC rule is not available yet)")),
+        LevelRule::Roc => {
+            let sc = match screening {
+                None => return Err(crate::error::InputError::new(crate::error::ErrorKind::Spec, "study spec")
+                    .found("monitor.levels = \"roc\" without a validation study")
+                    .expected(
+                        "[class], [files.class] and an [[analysis.thresholds]] (or levels = \"tertiles\" or \"fixed\")",
+                    )),
+                Some(Err(na)) => return Ok(none(format!("no validated ROC cut-off: {na}"))),
+                Some(Ok(sc)) => sc,
+            };
+            // Low: the classrooms the screen flags (total ≤ cut-off against a `below`
+            // threshold) or does not pass (total < cut-off against an `at_or_above` one).
+            let low_inclusive = sc.direction == crate::stats::roc::Direction::Lower;
+            let c = sc.cutoff;
+            let rest: Vec<f64> = first().into_iter().filter(|&x| !(x < c || (low_inclusive && x == c))).collect();
+            let Ok(median) = crate::stats::descriptive::quantile(&rest, 0.5) else {
+                return Ok(Levels {
+                    screening: Some(sc.clone()),
+                    ..none("no center above the ROC cut-off in the first round: medium and high cannot be split".into())
+                });
+            };
+            Ok(Levels { cuts: Some((c, median)), low_inclusive, screening: Some(sc.clone()), note: None })
+        }
     }
 }
 
