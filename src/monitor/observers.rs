@@ -85,13 +85,22 @@ fn backfit(
     }
     let (mut mu, mut a, mut b) = (vec![0.0; n_r], vec![0.0; n_c], vec![0.0; n_o]);
     let mut k = 0.0;
+    // The weights of each mean do not change between sweeps.
+    let weights = |n: usize, key: fn(&CellSums) -> usize| {
+        let mut w = vec![0.0; n];
+        for p in &cells {
+            w[key(p)] += p.4;
+        }
+        w
+    };
+    let (w_r, w_c, w_o) = (weights(n_r, |p| p.1), weights(n_c, |p| p.0), weights(n_o, |p| p.2));
     for sweep in 0..100 {
-        let new_mu = mean_by(&cells, n_r, |p| p.1, |p| a[p.0] + b[p.2], 0.0);
-        let new_a = mean_by(&cells, n_c, |p| p.0, |p| new_mu[p.1] + b[p.2], 0.0);
+        let new_mu = mean_by(&cells, &w_r, |p| p.1, |p| a[p.0] + b[p.2], 0.0);
+        let new_a = mean_by(&cells, &w_c, |p| p.0, |p| new_mu[p.1] + b[p.2], 0.0);
         if sweep == 1 {
             k = ridge(&cells, &new_mu, &new_a, n_o, n_pts, n_c);
         }
-        let mut new_b = mean_by(&cells, n_o, |p| p.2, |p| new_mu[p.1] + new_a[p.0], k);
+        let mut new_b = mean_by(&cells, &w_o, |p| p.2, |p| new_mu[p.1] + new_a[p.0], k);
         let centre = new_b.iter().sum::<f64>() / n_o as f64;
         new_b.iter_mut().for_each(|x| *x -= centre);
         let delta = new_b.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
@@ -107,20 +116,19 @@ fn backfit(
 
 /// Weighted means of the cell residuals by one index (`key`), with a ridge constant `shrink`
 /// (generic, not `dyn`: the sweeps call these closures hundreds of millions of times).
+/// `w` holds the summed cell counts by the same index.
 fn mean_by(
     cells: &[CellSums],
-    n: usize,
+    w: &[f64],
     key: impl Fn(&CellSums) -> usize,
     res: impl Fn(&CellSums) -> f64,
     shrink: f64,
 ) -> Vec<f64> {
-    let mut s = vec![0.0; n];
-    let mut w = vec![0.0; n];
+    let mut s = vec![0.0; w.len()];
     for p in cells {
         s[key(p)] += p.3 - p.4 * res(p);
-        w[key(p)] += p.4;
     }
-    s.iter().zip(&w).map(|(s, w)| if *w > 0.0 { s / (w + shrink) } else { 0.0 }).collect::<Vec<f64>>()
+    s.iter().zip(w).map(|(s, w)| if *w > 0.0 { s / (w + shrink) } else { 0.0 }).collect::<Vec<f64>>()
 }
 
 /// The ridge constant `σ̂²_e / τ̂²_b` from the moments of the unshrunk observer means.
