@@ -20,7 +20,7 @@ use super::rounds::{Rounds, NO_ROUND};
 use crate::stats::descriptive::z_crit;
 use crate::stats::shrinkage::{reliable_change, reml_oneway, Direction, Groups, OneWayFit, Shrunk};
 use crate::stats::{Na, StatResult};
-use crate::study::ingest::{ChecklistData, Role, MISSING_CODE, NA_CODE};
+use crate::study::ingest::{ChecklistData, FnvBuild, Role, MISSING_CODE, NA_CODE};
 use crate::study::monitor_spec::{LevelRule, MonitorSpec, Profile, QualityLevel, Trend};
 use crate::study::score::{item_value_table, ObsScores};
 use crate::study::spec::Study;
@@ -114,8 +114,8 @@ fn group_keys(data: &ChecklistData, rounds: &Rounds) -> (Vec<String>, Vec<Key>) 
     let mut names: Vec<&str> = data.meta.iter().map(|m| &*m.center).collect();
     names.par_sort_unstable();
     names.dedup();
-    let cidx: HashMap<&str, u32> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
-    let mut rooms: HashMap<(u32, &str), u32> = HashMap::new();
+    let cidx: HashMap<&str, u32, FnvBuild> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+    let mut rooms: HashMap<(u32, &str), u32, FnvBuild> = HashMap::default();
     let mut keys = Vec::with_capacity(data.meta.len());
     for (i, m) in data.meta.iter().enumerate() {
         let r = rounds.of_obs[i];
@@ -336,12 +336,18 @@ pub fn build(
     } else {
         starts.par_windows(2).map(|w| summarise(&keys[w[0]..w[1]], data, scores, &tab, &item_means)).collect()
     };
-    if let Some(plain) = unadjusted {
-        for (r, u) in rows.iter_mut().zip(totals(&keys, &starts, plain, n_rounds)) {
+    // One REML fit per scale (and one for the unadjusted total), independent of each other.
+    let (plain, fits) = rayon::join(
+        || unadjusted.map(|plain| totals(&keys, &starts, plain, n_rounds)),
+        || -> Vec<StatResult<OneWayFit>> {
+            (0..scores.values.len()).into_par_iter().map(|s| fit_scale(&rows, s, n_rounds)).collect()
+        },
+    );
+    if let Some(plain) = plain {
+        for (r, u) in rows.iter_mut().zip(plain) {
             r.unadjusted = u;
         }
     }
-    let fits: Vec<StatResult<OneWayFit>> = (0..scores.values.len()).map(|s| fit_scale(&rows, s, n_rounds)).collect();
     for r in rows.iter_mut() {
         for (s, fit) in fits.iter().enumerate() {
             if let (Ok(f), Some(m)) = (fit, r.raw[s]) {

@@ -22,7 +22,7 @@
 use super::rounds::{Rounds, NO_ROUND};
 use crate::io::values::parse_datetime;
 use crate::study::checks::{drift_test, Drift};
-use crate::study::ingest::{ChecklistData, Role};
+use crate::study::ingest::{ChecklistData, FnvBuild, Role};
 use crate::study::score::ObsScores;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -158,7 +158,7 @@ fn ridge(cells: &[CellSums], mu: &[f64], a: &[f64], n_o: usize, n_pts: usize, n_
 /// Estimate observer severity (per scale) and drift.
 pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Observers {
     let mut oidx: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut cidx: HashMap<&str, u32> = HashMap::new();
+    let mut cidx: HashMap<&str, u32, FnvBuild> = HashMap::default();
     for (i, m) in data.meta.iter().enumerate() {
         if m.role == Role::Primary && rounds.of_obs[i] != NO_ROUND && !m.observer.is_empty() {
             oidx.entry(&m.observer).or_insert(0);
@@ -169,11 +169,12 @@ pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Ob
     for (k, v) in oidx.values_mut().enumerate() {
         *v = k as u32;
     }
+    let by_name: HashMap<&str, u32, FnvBuild> = oidx.iter().map(|(&k, &v)| (k, v)).collect();
     let mut idx = Vec::new();
     let mut obs_index = vec![u32::MAX; data.meta.len()];
     for (i, m) in data.meta.iter().enumerate() {
         if m.role == Role::Primary && rounds.of_obs[i] != NO_ROUND && !m.observer.is_empty() {
-            let o = oidx[&*m.observer];
+            let o = by_name[&*m.observer];
             obs_index[i] = o;
             idx.push((cidx[&*m.center], rounds.of_obs[i], o, i as u32));
         }
@@ -208,14 +209,16 @@ pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Ob
         };
     };
     let effects: Vec<Vec<f64>> = fits.into_iter().map(|f| f.map(|f| f.0).unwrap_or_else(|| vec![0.0; n_o])).collect();
-    let observers = observer_rows(data, &names, &idx, &b_total, &res, scores);
+    let observers = observer_rows(data, &names, &idx, &obs_index, &b_total, &res, scores);
     Observers { adjusted: true, note: None, observers, effects, obs_index }
 }
 
+/// `obs_of[i]`: the observer index of observation `i` (`u32::MAX` when it has none).
 fn observer_rows(
     data: &ChecklistData,
     names: &[&str],
     idx: &[(u32, u16, u32, u32)],
+    obs_of: &[u32],
     b: &[f64],
     res: &[(u32, f64)],
     scores: &ObsScores,
@@ -223,19 +226,26 @@ fn observer_rows(
     let n_o = names.len();
     let mut n_obs = vec![0usize; n_o];
     let mut centers: Vec<Vec<u32>> = vec![Vec::new(); n_o];
-    let mut obs_of = HashMap::new();
-    for &(c, _, o, i) in idx {
+    for &(c, _, o, _) in idx {
         n_obs[o as usize] += 1;
         centers[o as usize].push(c);
-        obs_of.insert(i, o);
     }
-    let day0 = data.meta.iter().filter_map(|m| m.date.as_deref().and_then(parse_datetime)).map(|d| d.days).min();
+    // Visit days, parsed once (observations share a few hundred date strings).
+    let mut parsed: HashMap<&str, Option<i64>, FnvBuild> = HashMap::default();
+    let days: Vec<Option<i64>> = data
+        .meta
+        .iter()
+        .map(|m| {
+            let d = m.date.as_deref()?;
+            *parsed.entry(d).or_insert_with(|| parse_datetime(d).map(|t| t.days))
+        })
+        .collect();
+    let day0 = days.iter().flatten().copied().min();
     let mut pts: Vec<Vec<(f64, f64)>> = vec![Vec::new(); n_o];
     if let Some(day0) = day0 {
         for &(i, r) in res {
-            let m = &data.meta[i as usize];
-            if let Some(d) = m.date.as_deref().and_then(parse_datetime) {
-                pts[obs_of[&i] as usize].push(((d.days - day0) as f64 / 7.0, r));
+            if let Some(d) = days[i as usize] {
+                pts[obs_of[i as usize] as usize].push(((d - day0) as f64 / 7.0, r));
             }
         }
     }
