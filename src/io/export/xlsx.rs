@@ -78,8 +78,11 @@ impl Book {
     }
 
     /// [`Book::add_rows`] for a large sheet: each row is flushed to a temporary file as soon as
-    /// the next one starts (rust_xlsxwriter's low-memory mode; strings still shared), so the
-    /// rows can be built one at a time and never held together. The same workbook bytes.
+    /// the next one starts (rust_xlsxwriter's constant-memory mode), so the rows can be built
+    /// one at a time and never held together. Text is written as inline strings (no
+    /// shared-strings table: no hashing of every string, no table in memory; the file is a few
+    /// percent larger) and rows carry no `spans` hint; values and formats are those of
+    /// [`Book::add_rows`].
     pub fn add_rows_streamed<R: AsRef<[Cell]>>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = R>) -> Result<()> {
         self.add_sheet(sheet, rows, true)
     }
@@ -91,7 +94,7 @@ impl Book {
         low_memory: bool,
     ) -> Result<()> {
         let name = self.sheet_name(&sheet.name);
-        let ws = if low_memory { self.wb.add_worksheet_with_low_memory() } else { self.wb.add_worksheet() };
+        let ws = if low_memory { self.wb.add_worksheet_with_constant_memory() } else { self.wb.add_worksheet() };
         ws.set_name(name).context("sheet name")?;
         let mut row = 0u32;
         if let Some(t) = &sheet.title {
