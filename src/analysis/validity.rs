@@ -154,6 +154,16 @@ impl Default for Benchmark {
     }
 }
 
+/// The name of a cut-off rule in records (`rule`): `youden`, `closest_to_01`,
+/// `min_sensitivity_NN`.
+pub fn rule_name(rule: CutoffRule) -> String {
+    match rule {
+        CutoffRule::Youden => "youden".to_string(),
+        CutoffRule::Closest => "closest_to_01".to_string(),
+        CutoffRule::MinSensitivity(p) => format!("min_sensitivity_{p}"),
+    }
+}
+
 /// ROC records: `auc` (DeLong CI; then bootstrap CI, stratified or by cluster), the chosen
 /// cut-off (`youden_threshold` or `chosen_threshold`), `sensitivity`, `specificity`, `ppv`, `npv`
 /// with Wilson CIs, the benchmark verdict, and one `cutoff` record per threshold.
@@ -198,11 +208,7 @@ pub fn roc_records(
         }
     }
     let cuts = roc::cutoffs(score, truth, dir);
-    let rule_name = match rule {
-        CutoffRule::Youden => "youden".to_string(),
-        CutoffRule::Closest => "closest_to_01".to_string(),
-        CutoffRule::MinSensitivity(p) => format!("min_sensitivity_{p}"),
-    };
+    let rule_name = rule_name(rule);
     let flag = if dir == Direction::Higher { "score >= threshold" } else { "score <= threshold" };
     match roc::choose(&cuts, rule) {
         Some(i) => {

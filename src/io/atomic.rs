@@ -47,6 +47,33 @@ pub fn write_atomic_with(
     Ok(())
 }
 
+/// Fill a directory atomically: `f` writes its files into a temporary directory beside `dir`
+/// (plain writes, no sync per file: tens of thousands of small files), which then replaces
+/// `dir` as a whole. A crash or error never leaves a half-filled directory under the final name;
+/// files of an earlier run in `dir` are removed with it.
+pub fn write_dir_atomic(dir: &Path, f: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating output directory {}", parent.display()))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    if let Err(e) = f(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let had_old = dir.exists();
+    if had_old {
+        std::fs::rename(dir, &old).with_context(|| format!("renaming {} to {}", dir.display(), old.display()))?;
+    }
+    std::fs::rename(&tmp, dir).with_context(|| format!("renaming {} to {}", tmp.display(), dir.display()))?;
+    if had_old {
+        std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    Ok(())
+}
+
 pub fn write_atomic_str(path: &Path, s: &str) -> Result<()> {
     write_atomic(path, s.as_bytes())
 }

@@ -20,10 +20,13 @@ pub mod simulate;
 
 use crate::choices::Lang;
 use crate::io::atomic::{write_atomic, write_atomic_with};
-use crate::io::export::{xlsx::Book, Cell};
+use crate::io::export::{csv::RowsCsv, xlsx::Book, Cell};
+use crate::stats::StatResult;
 use crate::study::ingest::{self, Issues, OnInvalid};
-use crate::study::score::score_checklist;
+use crate::study::monitor_spec::LevelRule;
+use crate::study::score::{classrooms, score_checklist, score_class};
 use crate::study::spec::Study;
+use crate::study::validity::ScreeningCutoff;
 use anyhow::Result;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,55 +59,102 @@ pub struct MonitorSummary {
     pub written: Vec<PathBuf>,
 }
 
+/// With `CHECKVAL_TIMING` set, the elapsed time at the end of each phase on stderr (for
+/// docs/performance.md; nothing else reads it).
+fn phase_time(t0: std::time::Instant, phase: &str) {
+    if std::env::var_os("CHECKVAL_TIMING").is_some() {
+        eprintln!("timing: {phase} done at {:.2} s", t0.elapsed().as_secs_f64());
+    }
+}
+
+/// The validated ROC cut-off of the checklist total, as `run` reports it, when the levels may
+/// come from it (`monitor.levels` unset or `"roc"`) and the spec has CLASS data and a quality
+/// threshold; `None` otherwise. The classroom table is `run`'s: every primary observation of
+/// the checklist (all rounds, before any observer adjustment) paired with the CLASS file.
+fn screening_cutoff(
+    study: &Study,
+    data: &ingest::ChecklistData,
+    scores: &crate::study::score::ObsScores,
+    issues: &mut Issues,
+) -> Result<Option<StatResult<ScreeningCutoff>>> {
+    let levels = study.spec.monitor.as_ref().and_then(|m| m.levels);
+    if !matches!(levels, None | Some(LevelRule::Roc)) || study.spec.analysis.thresholds.is_empty() {
+        return Ok(None);
+    }
+    let Some(class) = ingest::read_class(study, issues)? else { return Ok(None) };
+    let class_scores = score_class(study, &class);
+    let rooms = classrooms(study, &data.meta, scores, Some((class.obs.as_slice(), &class_scores)));
+    Ok(Some(crate::study::validity::screening_cutoff(study, &rooms)))
+}
+
 /// Load, model and write every output.
 pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSummary> {
     let lang = opts.lang.unwrap_or(study.spec.analysis.language);
+    let t0 = std::time::Instant::now();
+    let tm = |phase: &str| phase_time(t0, phase);
     let mut issues = Issues::new(if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop });
     let data = ingest::read_checklist(study, &mut issues)?;
     let roster = ingest::read_roster(study)?;
+    tm("ingest");
     let scores = score_checklist(study, &data);
+    let screening = screening_cutoff(study, &data, &scores, &mut issues)?;
     let rounds = rounds::assign(study, &data.meta)?;
     let obs = observers::estimate(&data, &scores, &rounds);
-    let m = match obs.adjust(&scores) {
-        None => model::build(study, &data, &scores, &rounds, roster.as_ref())?,
-        Some(adj) => {
-            let plain = model::build(study, &data, &scores, &rounds, roster.as_ref())?;
-            let mut m = model::build(study, &data, &adj, &rounds, roster.as_ref())?;
-            for (r, u) in m.rows.iter_mut().zip(&plain.rows) {
-                r.unadjusted = u.eb[0].map(|e| e.score);
-            }
-            m.observer_adjusted = true;
-            m
-        }
+    tm("observers");
+    let adjusted = obs.adjust(&scores);
+    let m = match &adjusted {
+        None => model::build(study, &data, &scores, None, &rounds, roster.as_ref(), screening.as_ref())?,
+        Some(adj) => model::build(study, &data, adj, Some(&scores), &rounds, roster.as_ref(), screening.as_ref())?,
     };
+    drop(adjusted);
     drop(scores);
+    tm("model");
     std::fs::create_dir_all(out)?;
     let mut written = Vec::new();
-    let sheet = output::centers_sheet(&m, study, lang);
+    let sheet = output::centers_sheet(&m, lang);
     let groups = output::groups(&m);
     let gsheet = output::groups_sheet(&groups, lang);
+    tm("sheet");
+    let rows = || m.rows.iter().map(|r| output::center_cells(&m, study, r, lang));
+    let priority = render::priority_centers(&m);
+    // The workbook (the longest job: XML and deflate on one thread) runs beside everything else.
     let (r1, r2) = rayon::join(
         || -> Result<()> {
             let mut book = Book::new();
-            book.add(&sheet)?;
+            book.add_rows_streamed(&sheet, rows())?;
             book.add(&gsheet)?;
-            write_atomic(&out.join("centers.xlsx"), &book.finish()?)
+            write_atomic_with(&out.join("centers.xlsx"), |w| book.finish_to(w))?;
+            tm("xlsx");
+            Ok(())
         },
-        || -> Result<()> {
-            write_atomic(&out.join("centers.csv"), &crate::io::export::csv::sheet_csv(&sheet)?)?;
+        || -> Result<usize> {
             write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
-            write_json(&out.join("monitor.json"), &m, &sheet, &obs)
+            let keys = JsonKeys::new(&sheet.headers);
+            let (csv_path, json_path) = (out.join("centers.csv"), out.join("monitor.json"));
+            write_atomic_with(&csv_path, |csv_w| {
+                let mut csv = RowsCsv::new(csv_w, &sheet.headers)?;
+                write_atomic_with(&json_path, |json_w| {
+                    json_head(json_w, &m, &obs)?;
+                    for (i, cells) in rows().enumerate() {
+                        csv.row(&cells)?;
+                        keys.write_row(json_w, i == 0, &cells)?;
+                    }
+                    writeln!(json_w, "\n  ]\n}}")?;
+                    Ok(())
+                })?;
+                csv.finish()
+            })?;
+            tm("csv+json");
+            let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
+            tm("dashboard+cards");
+            Ok(n_cards)
         },
     );
     r1?;
-    r2?;
-    for f in ["centers.csv", "centers.xlsx", "groups.csv", "monitor.json"] {
+    let n_cards = r2?;
+    for f in ["centers.csv", "centers.xlsx", "groups.csv", "monitor.json", "dashboard.html"] {
         written.push(out.join(f));
     }
-    drop(sheet);
-    let priority = render::priority_centers(&m);
-    let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
-    written.push(out.join("dashboard.html"));
     if n_cards > 0 {
         written.push(out.join("cards"));
     }
@@ -119,22 +169,50 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     })
 }
 
-fn cell_json(c: &Cell) -> serde_json::Value {
-    match c {
-        Cell::Text(s) => serde_json::Value::String(s.clone()),
-        Cell::Number(v, _) => serde_json::json!(v),
-        Cell::Empty => serde_json::Value::Null,
+/// The keys of a center row in `monitor.json`, in the order a `serde_json::Map` (a `BTreeMap`)
+/// keeps them: sorted, a repeated header keeping its last column.
+struct JsonKeys {
+    /// (quoted key, column) in key order.
+    order: Vec<(String, usize)>,
+}
+
+impl JsonKeys {
+    fn new(headers: &[String]) -> JsonKeys {
+        let mut last: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for (j, h) in headers.iter().enumerate() {
+            last.insert(h, j);
+        }
+        let order = last
+            .into_iter()
+            .map(|(h, j)| (serde_json::to_string(h).unwrap_or_else(|_| format!("\"{h}\"")), j))
+            .collect();
+        JsonKeys { order }
+    }
+
+    /// One row as a compact JSON object (the bytes of `serde_json::to_string` of the map).
+    fn write_row(&self, w: &mut impl Write, first: bool, cells: &[Cell]) -> Result<()> {
+        w.write_all(if first { b"\n    {" } else { b",\n    {" })?;
+        for (k, (key, j)) in self.order.iter().enumerate() {
+            if k > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(key.as_bytes())?;
+            w.write_all(b":")?;
+            match cells.get(*j) {
+                Some(Cell::Text(s)) => serde_json::to_writer(&mut *w, s)?,
+                Some(Cell::Number(v, _)) => serde_json::to_writer(&mut *w, v)?,
+                Some(Cell::Empty) | None => w.write_all(b"null")?,
+            }
+        }
+        w.write_all(b"}")?;
+        Ok(())
     }
 }
 
-/// `monitor.json`: the model (variance components, round means, cut-offs), the observer
-/// analysis and one object per center × round with the columns of `centers.csv`.
-fn write_json(
-    path: &Path,
-    m: &model::Monitor,
-    sheet: &crate::io::export::Sheet,
-    obs: &observers::Observers,
-) -> Result<()> {
+/// `monitor.json` up to its `centers` array: the model (variance components, round means,
+/// cut-offs) and the observer analysis. The rows follow, one object per center × round with
+/// the columns of `centers.csv` ([`JsonKeys::write_row`]).
+fn json_head(w: &mut impl Write, m: &model::Monitor, obs: &observers::Observers) -> Result<()> {
     let fits: Vec<serde_json::Value> = m
         .fits
         .iter()
@@ -152,20 +230,20 @@ fn write_json(
         "min_change": m.spec.min_change,
         "level_rule": m.level_rule,
         "cutoffs": m.cuts.map(|c| [c.0, c.1]),
+        "low_at_cutoff": m.low_inclusive,
+        "roc_cutoff": m.screening.as_ref().map(|s| serde_json::json!({
+            "threshold": s.threshold,
+            "cutoff": s.cutoff,
+            "rule": s.rule,
+            "low": if m.low_inclusive { "score <= cutoff" } else { "score < cutoff" },
+        })),
+        "level_note": m.level_note,
         "observer_adjusted": m.observer_adjusted,
         "observers": obs,
         "excluded_no_round": m.excluded_no_round,
     });
-    write_atomic_with(path, |w| {
-        let mut head = serde_json::to_string_pretty(&meta)?;
-        head.pop(); // the closing brace
-        write!(w, "{head},\n  \"centers\": [")?;
-        for (i, row) in sheet.rows.iter().enumerate() {
-            let obj: serde_json::Map<String, serde_json::Value> =
-                sheet.headers.iter().cloned().zip(row.iter().map(cell_json)).collect();
-            write!(w, "{}\n    {}", if i == 0 { "" } else { "," }, serde_json::to_string(&obj)?)?;
-        }
-        writeln!(w, "\n  ]\n}}")?;
-        Ok(())
-    })
+    let mut head = serde_json::to_string_pretty(&meta)?;
+    head.pop(); // the closing brace
+    write!(w, "{head},\n  \"centers\": [")?;
+    Ok(())
 }

@@ -20,10 +20,11 @@ use super::rounds::{Rounds, NO_ROUND};
 use crate::stats::descriptive::z_crit;
 use crate::stats::shrinkage::{reliable_change, reml_oneway, Direction, Groups, OneWayFit, Shrunk};
 use crate::stats::{Na, StatResult};
-use crate::study::ingest::{ChecklistData, Role, MISSING_CODE, NA_CODE};
+use crate::study::ingest::{ChecklistData, FnvBuild, Role, MISSING_CODE, NA_CODE};
 use crate::study::monitor_spec::{LevelRule, MonitorSpec, Profile, QualityLevel, Trend};
 use crate::study::score::{item_value_table, ObsScores};
 use crate::study::spec::Study;
+use crate::study::validity::ScreeningCutoff;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,9 +73,17 @@ pub struct Monitor {
     /// Sorted by center, then round.
     pub rows: Vec<CenterRound>,
     pub fits: Vec<StatResult<OneWayFit>>,
-    /// (low_below, high_from) on the total score.
+    /// (low, high_from) on the total score: low below `low` (at or below it when
+    /// `low_inclusive`), high from `high_from`.
     pub cuts: Option<(f64, f64)>,
+    /// Low includes scores equal to the low cut-off (the ROC rule with a `below` threshold:
+    /// `run` flags classrooms with `total ≤ cutoff`).
+    pub low_inclusive: bool,
     pub level_rule: LevelRule,
+    /// The validated ROC cut-off the levels come from (`levels = "roc"`).
+    pub screening: Option<ScreeningCutoff>,
+    /// Why there are no levels, when there are none.
+    pub level_note: Option<String>,
     pub z: f64,
     pub spec: MonitorSpec,
     /// Network item means per round (`[round][item]`, 0–1).
@@ -105,8 +114,8 @@ fn group_keys(data: &ChecklistData, rounds: &Rounds) -> (Vec<String>, Vec<Key>) 
     let mut names: Vec<&str> = data.meta.iter().map(|m| &*m.center).collect();
     names.par_sort_unstable();
     names.dedup();
-    let cidx: HashMap<&str, u32> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
-    let mut rooms: HashMap<(u32, &str), u32> = HashMap::new();
+    let cidx: HashMap<&str, u32, FnvBuild> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+    let mut rooms: HashMap<(u32, &str), u32, FnvBuild> = HashMap::default();
     let mut keys = Vec::with_capacity(data.meta.len());
     for (i, m) in data.meta.iter().enumerate() {
         let r = rounds.of_obs[i];
@@ -160,6 +169,27 @@ fn network_item_means(data: &ChecklistData, keys: &[Key], n_rounds: usize, tab: 
         .collect()
 }
 
+/// The classrooms of one center-round: runs of its sorted keys.
+fn rooms(keys: &[Key]) -> impl Iterator<Item = &[Key]> {
+    keys.chunk_by(|a, b| a.2 == b.2)
+}
+
+/// One scale of one center-round: the mean of its classroom scores (each the mean of the
+/// classroom's observations with a score), their number and within sum of squares.
+/// `buf` is scratch space for the classroom scores.
+fn scale_summary(keys: &[Key], col: &[Option<f64>], buf: &mut Vec<f64>) -> (Option<f64>, u32, f64) {
+    buf.clear();
+    for room in rooms(keys) {
+        let mut k = 0usize;
+        let sum: f64 = room.iter().filter_map(|key| col[key.3 as usize]).inspect(|_| k += 1).sum();
+        if k > 0 {
+            buf.push(sum / k as f64);
+        }
+    }
+    let m = if buf.is_empty() { None } else { Some(buf.iter().sum::<f64>() / buf.len() as f64) };
+    (m, buf.len() as u32, m.map_or(0.0, |m| buf.iter().map(|x| (x - m) * (x - m)).sum()))
+}
+
 /// Summarise one center-round from its sorted keys.
 fn summarise(
     keys: &[Key],
@@ -170,32 +200,17 @@ fn summarise(
 ) -> CenterRound {
     let n_scales = scores.values.len();
     let (center, round) = (keys[0].0, keys[0].1);
-    let mut room_scores: Vec<Vec<f64>> = vec![Vec::new(); n_scales];
-    let mut n_classrooms = 0;
-    let mut k = 0;
-    while k < keys.len() {
-        let mut e = k;
-        while e < keys.len() && keys[e].2 == keys[k].2 {
-            e += 1;
-        }
-        n_classrooms += 1;
-        for (s, col) in scores.values.iter().enumerate() {
-            let vals: Vec<f64> = keys[k..e].iter().filter_map(|key| col[key.3 as usize]).collect();
-            if !vals.is_empty() {
-                room_scores[s].push(vals.iter().sum::<f64>() / vals.len() as f64);
-            }
-        }
-        k = e;
-    }
     let mut raw = Vec::with_capacity(n_scales);
     let mut n = Vec::with_capacity(n_scales);
     let mut ssw = Vec::with_capacity(n_scales);
-    for v in &room_scores {
-        let m = if v.is_empty() { None } else { Some(v.iter().sum::<f64>() / v.len() as f64) };
+    let mut room_scores = Vec::new();
+    for col in &scores.values {
+        let (m, k, w) = scale_summary(keys, col, &mut room_scores);
         raw.push(m);
-        n.push(v.len() as u32);
-        ssw.push(m.map_or(0.0, |m| v.iter().map(|x| (x - m) * (x - m)).sum()));
+        n.push(k);
+        ssw.push(w);
     }
+    let n_classrooms = rooms(keys).count() as u32;
     // Item means over the round's observations, against the network.
     let ni = data.n_items;
     let mut sum = vec![0.0; ni];
@@ -256,21 +271,53 @@ fn summarise(
 
 /// Fit the model of one scale over all center-rounds with a score.
 fn fit_scale(rows: &[CenterRound], s: usize, n_rounds: usize) -> StatResult<OneWayFit> {
-    let used: Vec<&CenterRound> = rows.iter().filter(|r| r.n[s] > 0).collect();
-    let block: Vec<usize> = used.iter().map(|r| r.round as usize).collect();
-    let n: Vec<f64> = used.iter().map(|r| r.n[s] as f64).collect();
-    let mean: Vec<f64> = used.iter().map(|r| r.raw[s].unwrap_or(0.0)).collect();
-    let ssw: Vec<f64> = used.iter().map(|r| r.ssw[s]).collect();
+    fit_summaries(rows.iter().map(|r| (r.round, r.n[s], r.raw[s], r.ssw[s])), n_rounds)
+}
+
+/// Fit the model over center-round summaries (round, classrooms, mean, within SS); those
+/// without a classroom score are left out.
+fn fit_summaries(sums: impl Iterator<Item = (u16, u32, Option<f64>, f64)>, n_rounds: usize) -> StatResult<OneWayFit> {
+    let (mut block, mut n, mut mean, mut ssw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (r, k, m, w) in sums.filter(|s| s.1 > 0) {
+        block.push(r as usize);
+        n.push(k as f64);
+        mean.push(m.unwrap_or(0.0));
+        ssw.push(w);
+    }
     reml_oneway(&Groups { block: &block, n: &n, mean: &mean, ssw: &ssw }, n_rounds)
 }
 
-/// Build the monitor from scored checklist data.
+/// The total's EB score of each center-round from other observation scores (the scores
+/// without the observer adjustment): the same center-rounds, in the same order, as the rows.
+fn totals(keys: &[Key], starts: &[usize], scores: &ObsScores, n_rounds: usize) -> Vec<Option<f64>> {
+    let col = &scores.values[0];
+    let sums: Vec<(u16, u32, Option<f64>, f64)> = starts
+        .par_windows(2)
+        .map_init(Vec::new, |buf, w| {
+            let (m, k, ssw) = scale_summary(&keys[w[0]..w[1]], col, buf);
+            (keys[w[0]].1, k, m, ssw)
+        })
+        .collect();
+    let fit = fit_summaries(sums.iter().copied(), n_rounds);
+    sums.iter()
+        .map(|&(r, k, m, _)| match (&fit, m) {
+            (Ok(f), Some(m)) => f.eb(r as usize, k as f64, m).ok().map(|e| e.score),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Build the monitor from scored checklist data. With `unadjusted` (the scores before the
+/// observer adjustment, `scores` being the adjusted ones), each row also carries the total's
+/// EB score from the unadjusted scores.
 pub fn build(
     study: &Study,
     data: &ChecklistData,
     scores: &ObsScores,
+    unadjusted: Option<&ObsScores>,
     rounds: &Rounds,
     roster: Option<&crate::study::ingest::Roster>,
+    screening: Option<&StatResult<ScreeningCutoff>>,
 ) -> Result<Monitor, crate::error::InputError> {
     let spec = study.spec.monitor.clone().unwrap_or_default();
     let n_rounds = rounds.names.len();
@@ -289,7 +336,18 @@ pub fn build(
     } else {
         starts.par_windows(2).map(|w| summarise(&keys[w[0]..w[1]], data, scores, &tab, &item_means)).collect()
     };
-    let fits: Vec<StatResult<OneWayFit>> = (0..scores.values.len()).map(|s| fit_scale(&rows, s, n_rounds)).collect();
+    // One REML fit per scale (and one for the unadjusted total), independent of each other.
+    let (plain, fits) = rayon::join(
+        || unadjusted.map(|plain| totals(&keys, &starts, plain, n_rounds)),
+        || -> Vec<StatResult<OneWayFit>> {
+            (0..scores.values.len()).into_par_iter().map(|s| fit_scale(&rows, s, n_rounds)).collect()
+        },
+    );
+    if let Some(plain) = plain {
+        for (r, u) in rows.iter_mut().zip(plain) {
+            r.unadjusted = u;
+        }
+    }
     for r in rows.iter_mut() {
         for (s, fit) in fits.iter().enumerate() {
             if let (Ok(f), Some(m)) = (fit, r.raw[s]) {
@@ -299,11 +357,13 @@ pub fn build(
     }
     let z = z_crit(spec.confidence);
     changes(&mut rows, &fits, z, spec.min_change);
-    let level_rule = spec.levels.unwrap_or(LevelRule::Tertiles);
-    let cuts = level_cuts(&rows, &spec, level_rule)?;
+    let level_rule = spec.levels.unwrap_or(if screening.is_some() { LevelRule::Roc } else { LevelRule::Tertiles });
+    let levels = level_cuts(&rows, &spec, level_rule, screening)?;
+    let cuts = levels.cuts;
+    let low_inclusive = levels.low_inclusive;
     for r in rows.iter_mut() {
         r.level = match (cuts, r.eb[0]) {
-            (Some((lo, hi)), Some(e)) => Some(if e.score < lo {
+            (Some((lo, hi)), Some(e)) => Some(if e.score < lo || (low_inclusive && e.score == lo) {
                 QualityLevel::Low
             } else if e.score >= hi {
                 QualityLevel::High
@@ -332,7 +392,7 @@ pub fn build(
     scales.extend(study.subscales.iter().cloned());
     Ok(Monitor {
         rounds: rounds.names.clone(),
-        observer_adjusted: false,
+        observer_adjusted: unadjusted.is_some(),
         centers,
         attrs,
         attr_names,
@@ -340,7 +400,10 @@ pub fn build(
         rows,
         fits,
         cuts,
+        low_inclusive,
         level_rule,
+        screening: levels.screening,
+        level_note: levels.note,
         z,
         spec,
         item_means,
@@ -385,26 +448,59 @@ fn changes(rows: &mut [CenterRound], fits: &[StatResult<OneWayFit>], z: f64, min
     }
 }
 
-/// Cut-offs (low below, high from) on the total score.
+/// The level cut-offs and where they came from.
+struct Levels {
+    cuts: Option<(f64, f64)>,
+    low_inclusive: bool,
+    screening: Option<ScreeningCutoff>,
+    note: Option<String>,
+}
+
+/// Cut-offs (low, high from) on the total score, by the spec's rule.
 fn level_cuts(
     rows: &[CenterRound],
     spec: &MonitorSpec,
     rule: LevelRule,
-) -> Result<Option<(f64, f64)>, crate::error::InputError> {
+    screening: Option<&StatResult<ScreeningCutoff>>,
+) -> Result<Levels, crate::error::InputError> {
+    let first =
+        || -> Vec<f64> { rows.iter().filter(|r| r.round == 0).filter_map(|r| r.eb[0].map(|e| e.score)).collect() };
+    let none = |note: String| Levels { cuts: None, low_inclusive: false, screening: None, note: Some(note) };
     match rule {
-        LevelRule::Fixed => Ok(spec.cutoffs.map(|[a, b]| (a, b))),
+        LevelRule::Fixed => {
+            Ok(Levels { cuts: spec.cutoffs.map(|[a, b]| (a, b)), low_inclusive: false, screening: None, note: None })
+        }
         LevelRule::Tertiles => {
-            let first: Vec<f64> =
-                rows.iter().filter(|r| r.round == 0).filter_map(|r| r.eb[0].map(|e| e.score)).collect();
+            let first = first();
             if first.len() < 3 {
-                return Ok(None);
+                return Ok(none(format!("{} center(s) with a score in the first round: tertiles need 3", first.len())));
             }
             let q = |p: f64| crate::stats::descriptive::quantile(&first, p).ok();
-            Ok(q(1.0 / 3.0).zip(q(2.0 / 3.0)))
+            Ok(Levels { cuts: q(1.0 / 3.0).zip(q(2.0 / 3.0)), low_inclusive: false, screening: None, note: None })
         }
-        LevelRule::Roc => Err(crate::error::InputError::new(crate::error::ErrorKind::Spec, "study spec")
-            .found("monitor.levels = \"roc\"")
-            .expected("\"tertiles\" or \"fixed\" (the ROC rule is not available yet)")),
+        LevelRule::Roc => {
+            let sc = match screening {
+                None => return Err(crate::error::InputError::new(crate::error::ErrorKind::Spec, "study spec")
+                    .found("monitor.levels = \"roc\" without a validation study")
+                    .expected(
+                        "[class], [files.class] and an [[analysis.thresholds]] (or levels = \"tertiles\" or \"fixed\")",
+                    )),
+                Some(Err(na)) => return Ok(none(format!("no validated ROC cut-off: {na}"))),
+                Some(Ok(sc)) => sc,
+            };
+            // Low: the classrooms the screen flags (total ≤ cut-off against a `below`
+            // threshold) or does not pass (total < cut-off against an `at_or_above` one).
+            let low_inclusive = sc.direction == crate::stats::roc::Direction::Lower;
+            let c = sc.cutoff;
+            let rest: Vec<f64> = first().into_iter().filter(|&x| !(x < c || (low_inclusive && x == c))).collect();
+            let Ok(median) = crate::stats::descriptive::quantile(&rest, 0.5) else {
+                return Ok(Levels {
+                    screening: Some(sc.clone()),
+                    ..none("no center above the ROC cut-off in the first round: medium and high cannot be split".into())
+                });
+            };
+            Ok(Levels { cuts: Some((c, median)), low_inclusive, screening: Some(sc.clone()), note: None })
+        }
     }
 }
 

@@ -91,9 +91,9 @@ pub fn center_cells(m: &Monitor, study: &Study, r: &CenterRound, lang: Lang) -> 
     v
 }
 
-/// The center rows as a sheet (for the workbook and the CSV).
-pub fn centers_sheet(m: &Monitor, study: &Study, lang: Lang) -> Sheet {
-    let rows = m.rows.iter().map(|r| center_cells(m, study, r, lang)).collect();
+/// The center sheet's name, title, notes and headers, without its rows: the rows are built one
+/// at a time with [`center_cells`] while the workbook, CSV and JSON are written.
+pub fn centers_sheet(m: &Monitor, lang: Lang) -> Sheet {
     Sheet {
         name: "centers".into(),
         title: Some(lang.pick("Centros por ronda", "Centers by round").to_string()),
@@ -104,7 +104,7 @@ pub fn centers_sheet(m: &Monitor, study: &Study, lang: Lang) -> Sheet {
             )
             .to_string()],
         headers: center_headers(m),
-        rows,
+        rows: Vec::new(),
     }
 }
 
@@ -139,21 +139,28 @@ pub fn groups(m: &Monitor) -> Vec<GroupRow> {
         groupings.iter().filter_map(|g| m.attr_names.iter().position(|a| a == g).map(|k| (g.clone(), Some(k)))),
     );
     let profiles: Vec<Profile> = Profile::all().collect();
+    let n_rounds = m.rounds.len();
     for (name, k) in levels {
-        let mut values: Vec<String> = match k {
-            None => vec![String::new()],
-            Some(k) => m.attrs.iter().map(|a| a[k].clone()).collect(),
+        let mut values: Vec<&str> = match k {
+            None => vec![""],
+            Some(k) => m.attrs.iter().map(|a| a[k].as_str()).collect(),
         };
-        values.sort();
+        values.sort_unstable();
         values.dedup();
-        for val in &values {
+        // Each center's value index, then the rows of each (value, round) in row order.
+        let of_center: Vec<usize> = match k {
+            None => vec![0; m.attrs.len().max(m.centers.len())],
+            Some(k) => m.attrs.iter().map(|a| values.binary_search(&a[k].as_str()).unwrap_or(0)).collect(),
+        };
+        let mut buckets: Vec<Vec<&CenterRound>> = vec![Vec::new(); values.len() * n_rounds];
+        for r in &m.rows {
+            if (r.round as usize) < n_rounds {
+                buckets[of_center[r.center as usize] * n_rounds + r.round as usize].push(r);
+            }
+        }
+        for (v, val) in values.iter().enumerate() {
             for (ri, rname) in m.rounds.iter().enumerate() {
-                let rows: Vec<&CenterRound> = m
-                    .rows
-                    .iter()
-                    .filter(|r| r.round as usize == ri && k.is_none_or(|k| &m.attrs[r.center as usize][k] == val))
-                    .collect();
-                out.push(group_row(m, &name, val, rname, &rows, &profiles));
+                out.push(group_row(m, &name, val, rname, &buckets[v * n_rounds + ri], &profiles));
             }
         }
     }

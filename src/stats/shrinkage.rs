@@ -48,23 +48,67 @@ pub struct Groups<'a> {
     pub ssw: &'a [f64],
 }
 
+/// What every evaluation of the criterion shares: the total within sum of squares and the
+/// distinct unit counts (groups have a handful of sizes), so that `w_g` and `log(1 + n_g γ)`
+/// are computed once per size rather than once per group. The values, and the order in which
+/// they are summed, are those of the per-group formulas: the fit is bitwise the same.
+struct Prepared {
+    ssw: f64,
+    /// Distinct unit counts and each group's index among them (`None`: too many sizes).
+    sizes: Option<(Vec<f64>, Vec<u16>)>,
+}
+
+impl Prepared {
+    fn new(g: &Groups) -> Prepared {
+        let mut ssw = 0.0;
+        for &x in g.ssw {
+            ssw += x;
+        }
+        let mut index: std::collections::HashMap<u64, u16> = std::collections::HashMap::new();
+        let mut values = Vec::new();
+        let mut of = Vec::with_capacity(g.n.len());
+        for &n in g.n {
+            let k = *index.entry(n.to_bits()).or_insert_with(|| {
+                values.push(n);
+                (values.len() - 1) as u16
+            });
+            of.push(k);
+            if values.len() > 1024 {
+                return Prepared { ssw, sizes: None };
+            }
+        }
+        Prepared { ssw, sizes: Some((values, of)) }
+    }
+}
+
 /// Block means and `Q(γ)` for a given γ.
-fn profile(g: &Groups, n_blocks: usize, gamma: f64) -> (Vec<f64>, Vec<f64>, f64, f64) {
+fn profile(g: &Groups, pre: &Prepared, n_blocks: usize, gamma: f64) -> (Vec<f64>, Vec<f64>, f64, f64) {
     let mut sw = vec![0.0; n_blocks];
     let mut swy = vec![0.0; n_blocks];
     let mut logdet = 0.0;
-    let mut ssw = 0.0;
+    // w_g and log(1 + n_g γ) per group: from the table of sizes when there is one.
+    let table = pre.sizes.as_ref().map(|(values, of)| {
+        let w: Vec<f64> = values.iter().map(|&n| n / (1.0 + n * gamma)).collect();
+        let l: Vec<f64> = values.iter().map(|&n| (1.0 + n * gamma).ln()).collect();
+        (w, l, of)
+    });
+    let weight = |i: usize| match &table {
+        Some((w, _, of)) => w[of[i] as usize],
+        None => g.n[i] / (1.0 + g.n[i] * gamma),
+    };
     for i in 0..g.n.len() {
-        let w = g.n[i] / (1.0 + g.n[i] * gamma);
+        let w = weight(i);
         sw[g.block[i]] += w;
         swy[g.block[i]] += w * g.mean[i];
-        logdet += (1.0 + g.n[i] * gamma).ln();
-        ssw += g.ssw[i];
+        logdet += match &table {
+            Some((_, l, of)) => l[of[i] as usize],
+            None => (1.0 + g.n[i] * gamma).ln(),
+        };
     }
     let mu: Vec<f64> = sw.iter().zip(&swy).map(|(&a, &b)| if a > 0.0 { b / a } else { 0.0 }).collect();
-    let mut q = ssw;
+    let mut q = pre.ssw;
     for i in 0..g.n.len() {
-        let w = g.n[i] / (1.0 + g.n[i] * gamma);
+        let w = weight(i);
         let d = g.mean[i] - mu[g.block[i]];
         q += w * d * d;
     }
@@ -72,8 +116,8 @@ fn profile(g: &Groups, n_blocks: usize, gamma: f64) -> (Vec<f64>, Vec<f64>, f64,
 }
 
 /// The profiled REML criterion at γ.
-fn criterion(g: &Groups, n_blocks: usize, df: f64, gamma: f64) -> f64 {
-    let (_, sw, q, logdet) = profile(g, n_blocks, gamma);
+fn criterion(g: &Groups, pre: &Prepared, n_blocks: usize, df: f64, gamma: f64) -> f64 {
+    let (_, sw, q, logdet) = profile(g, pre, n_blocks, gamma);
     let lw: f64 = sw.iter().filter(|&&w| w > 0.0).map(|w| w.ln()).sum();
     df * q.ln() + logdet + lw
 }
@@ -105,7 +149,8 @@ pub fn reml_oneway(g: &Groups, n_blocks: usize) -> StatResult<OneWayFit> {
     if g.ssw.iter().sum::<f64>() <= 0.0 {
         return Err(Na::new("no variation within groups"));
     }
-    let f = |lg: f64| criterion(g, n_blocks, df, lg.exp());
+    let pre = Prepared::new(g);
+    let f = |lg: f64| criterion(g, &pre, n_blocks, df, lg.exp());
     // Grid over log γ in [−14, 8], then golden section around the best grid point.
     let (lo, hi, steps) = (-14.0f64, 8.0f64, 45);
     let h = (hi - lo) / steps as f64;
@@ -137,12 +182,12 @@ pub fn reml_oneway(g: &Groups, n_blocks: usize) -> StatResult<OneWayFit> {
     }
     let mut gamma = ((a + b) / 2.0).exp();
     let mut crit = f(gamma.ln());
-    let c0 = criterion(g, n_blocks, df, 0.0);
+    let c0 = criterion(g, &pre, n_blocks, df, 0.0);
     if c0 <= crit {
         gamma = 0.0;
         crit = c0;
     }
-    let (mu, sw, q, _) = profile(g, n_blocks, gamma);
+    let (mu, sw, q, _) = profile(g, &pre, n_blocks, gamma);
     let sigma2 = q / df;
     if !(sigma2.is_finite() && sigma2 > 0.0) {
         return Err(Na::new("within-group variance is not positive"));

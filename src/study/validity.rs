@@ -7,7 +7,7 @@ use super::pipeline::StudyData;
 use super::reliability::stat_opts;
 use super::score::{code_value, item_value_table, LevelTable};
 use super::spec::{ItemType, Study, Threshold};
-use crate::analysis::validity::{corr_records, roc_records, Benchmark};
+use crate::analysis::validity::{corr_records, roc_records, rule_name, Benchmark};
 use crate::analysis::StatOpts;
 use crate::choices::Level;
 use crate::results::Record;
@@ -267,6 +267,72 @@ fn dependent_correlation_records(cx: &Ctx, out: &mut Vec<Record>) {
     }
 }
 
+/// A threshold's positives (`score < below` or `score ≥ at_or_above`) and the direction of the
+/// checklist score that predicts them (lower for `below`, higher for `at_or_above`).
+fn threshold_truth(th: &Threshold) -> Option<(Direction, Box<dyn Fn(f64) -> bool>)> {
+    match (th.below, th.at_or_above) {
+        (Some(b), _) => Some((Direction::Lower, Box::new(move |v| v < b))),
+        (_, Some(a)) => Some((Direction::Higher, Box::new(move |v| v >= a))),
+        _ => None,
+    }
+}
+
+/// Classrooms with both a checklist score and the threshold's score: (score, positive).
+fn threshold_pairs(
+    rooms: &LevelTable,
+    score: &[Option<f64>],
+    truth_col: &[Option<f64>],
+    positive: &dyn Fn(f64) -> bool,
+) -> (Vec<f64>, Vec<bool>, Vec<usize>) {
+    let mut s = Vec::new();
+    let mut t = Vec::new();
+    let mut c = Vec::new();
+    for i in 0..rooms.len() {
+        if let (Some(u), Some(v)) = (score[i], truth_col[i]) {
+            s.push(u);
+            t.push(positive(v));
+            c.push(i);
+        }
+    }
+    (s, t, c)
+}
+
+/// The validated screening cut-off of the checklist total: the classroom-level ROC cut-off that
+/// `run` reports (`youden_threshold`, or `chosen_threshold` under another `cutoff_rule`) against
+/// the spec's first `[[analysis.thresholds]]`.
+#[derive(Debug, Clone)]
+pub struct ScreeningCutoff {
+    /// The threshold's name.
+    pub threshold: String,
+    /// The cut-off on the checklist total's scale.
+    pub cutoff: f64,
+    /// Lower: classrooms with `total ≤ cutoff` are flagged (the threshold marks low quality);
+    /// Higher: classrooms with `total ≥ cutoff` are flagged (it marks adequate quality).
+    pub direction: Direction,
+    /// The cut-off rule (`youden`, `closest_to_01`, `min_sensitivity_NN`).
+    pub rule: String,
+}
+
+/// [`ScreeningCutoff`] from the classroom table of a study with CLASS data. NA with the reason
+/// when the spec has no threshold, the threshold's score is missing, the ROC is undefined (no
+/// positives or no negatives) or no cut-off satisfies the rule.
+pub fn screening_cutoff(study: &Study, rooms: &LevelTable) -> crate::stats::StatResult<ScreeningCutoff> {
+    use crate::stats::Na;
+    let th = study.spec.analysis.thresholds.first().ok_or_else(|| Na::new("no [[analysis.thresholds]] in the spec"))?;
+    let truth_col = rooms
+        .column(&th.score)
+        .ok_or_else(|| Na::new(format!("threshold score '{}' is not a score column", th.score)))?;
+    let (dir, positive) = threshold_truth(th)
+        .ok_or_else(|| Na::new(format!("threshold '{}' has neither below nor at_or_above", th.name)))?;
+    let total = rooms.column("checklist_total").ok_or_else(|| Na::new("no checklist total"))?;
+    let (s, t, _) = threshold_pairs(rooms, total, truth_col, &*positive);
+    roc::auc_delong(&s, &t, dir, study.spec.analysis.ci_level)?;
+    let rule = study.spec.analysis.cutoff_rule;
+    let cuts = roc::cutoffs(&s, &t, dir);
+    let i = roc::choose(&cuts, rule).ok_or_else(|| Na::new("no cut-off satisfies the rule"))?;
+    Ok(ScreeningCutoff { threshold: th.name.clone(), cutoff: cuts[i].threshold, direction: dir, rule: rule_name(rule) })
+}
+
 /// ROC of every checklist score against each quality threshold, then the paired DeLong tests.
 fn roc_and_delong_records(cx: &Ctx, out: &mut Vec<Record>) {
     let rooms = cx.rooms;
@@ -281,11 +347,7 @@ fn roc_and_delong_records(cx: &Ctx, out: &mut Vec<Record>) {
                 continue;
             }
         };
-        let (dir, positive): (Direction, Box<dyn Fn(f64) -> bool>) = match (th.below, th.at_or_above) {
-            (Some(b), _) => (Direction::Lower, Box::new(move |v| v < b)),
-            (_, Some(a)) => (Direction::Higher, Box::new(move |v| v >= a)),
-            _ => continue,
-        };
+        let Some((dir, positive)) = threshold_truth(th) else { continue };
         let aucs = roc_threshold_records(cx, th, truth_col, dir, &*positive, out);
         delong_records(&aucs, th, dir, out);
     }
@@ -312,16 +374,8 @@ fn roc_threshold_records(
     let mut aucs: Vec<(String, Vec<f64>, Vec<bool>)> = Vec::new();
     for a in &cx.cl_names {
         let sa = rooms.column(a).unwrap_or(&[]);
-        let mut s = Vec::new();
-        let mut t = Vec::new();
-        let mut c = Vec::new();
-        for i in 0..rooms.len() {
-            if let (Some(u), Some(v)) = (sa[i], truth_col[i]) {
-                s.push(u);
-                t.push(positive(v));
-                c.push(cx.room_center[i]);
-            }
-        }
+        let (s, t, rows) = threshold_pairs(rooms, sa, truth_col, positive);
+        let c: Vec<usize> = rows.iter().map(|&i| cx.room_center[i]).collect();
         let recs = roc_records(
             &s,
             &t,

@@ -172,3 +172,92 @@ fn cards_for_named_centers_and_an_unknown_center_is_an_error() {
         .failure();
     assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("NOPE"));
 }
+
+#[test]
+fn levels_default_to_the_validated_roc_cutoff_with_a_validation_study() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("val");
+    // A validation study (checklist, CLASS, thresholds) without a [monitor] table: rounds come
+    // from the visit dates by quarter, levels from the ROC cut-off by default.
+    bin().args(["simulate", "--centers", "80", "--seed", "11", "--out"]).arg(&d).assert().success();
+    let v = tmp.path().join("v");
+    bin().arg("validity").arg(d.join("study.toml")).arg("--out").arg(&v).assert().success();
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(v.join("results.json")).unwrap()).unwrap();
+    let spec = std::fs::read_to_string(d.join("study.toml")).unwrap();
+    let first = spec.split("[[analysis.thresholds]]").nth(1).unwrap();
+    let name = first.lines().find_map(|l| l.strip_prefix("name = ")).unwrap().trim_matches('"').to_string();
+    let reported = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["statistic"] == "youden_threshold"
+                && r["threshold"] == name.as_str()
+                && r["score"] == "checklist_total"
+                && r["level"] == "classroom"
+        })
+        .expect("run's cut-off")["estimate"]
+        .as_f64()
+        .unwrap();
+    let out = tmp.path().join("m");
+    monitor(&d.join("study.toml"), &out, &["--cards", "none"]);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("monitor.json")).unwrap()).unwrap();
+    assert_eq!(json["level_rule"], "roc");
+    assert_eq!(json["roc_cutoff"]["threshold"], name.as_str());
+    assert_eq!(json["roc_cutoff"]["rule"], "youden");
+    assert_eq!(json["roc_cutoff"]["cutoff"].as_f64().unwrap(), reported);
+    let (lo, hi) = (json["cutoffs"][0].as_f64().unwrap(), json["cutoffs"][1].as_f64().unwrap());
+    assert_eq!(lo, reported);
+    // A `below` threshold: low is what the screen flags (total ≤ cut-off); medium and high split
+    // at the median of the other centers' first-round scores.
+    assert_eq!(json["low_at_cutoff"], true);
+    let rows = rows(&out, &["score", "level"]);
+    let first_round = json["rounds"][0].as_str().unwrap();
+    let mut rest: Vec<f64> = rows
+        .iter()
+        .filter(|(k, _)| k.1 == first_round)
+        .map(|(_, v)| v[0].parse::<f64>().unwrap())
+        .filter(|&s| s > lo)
+        .collect();
+    rest.sort_by(f64::total_cmp);
+    let median = if rest.len() % 2 == 1 {
+        rest[rest.len() / 2]
+    } else {
+        (rest[rest.len() / 2 - 1] + rest[rest.len() / 2]) / 2.0
+    };
+    assert!((hi - median).abs() < 1e-12, "{hi} vs {median}");
+    let mut seen = std::collections::HashSet::new();
+    for v in rows.values() {
+        let s: f64 = v[0].parse().unwrap();
+        let expect = if s <= lo {
+            "low"
+        } else if s >= hi {
+            "high"
+        } else {
+            "medium"
+        };
+        assert_eq!(v[1], expect, "score {s}");
+        seen.insert(v[1].clone());
+    }
+    assert!(seen.contains("medium") && seen.contains("high"), "{seen:?}");
+    // Explicit tertiles still win; without CLASS data the default is tertiles and "roc" is a
+    // spec error that names the key.
+    let t = spec.replace("[analysis]", "[monitor]\nlevels = \"tertiles\"\n\n[analysis]");
+    std::fs::write(d.join("tertiles.toml"), t).unwrap();
+    let out_t = tmp.path().join("t");
+    monitor(&d.join("tertiles.toml"), &out_t, &["--cards", "none"]);
+    let jt: serde_json::Value = serde_json::from_slice(&std::fs::read(out_t.join("monitor.json")).unwrap()).unwrap();
+    assert_eq!(jt["level_rule"], "tertiles");
+    assert!(jt["roc_cutoff"].is_null());
+    let sim = tmp.path().join("sim");
+    simulate(&sim, 10, 2);
+    let s = std::fs::read_to_string(sim.join("study.toml")).unwrap();
+    std::fs::write(sim.join("default.toml"), s.replace("levels = \"tertiles\"\n", "")).unwrap();
+    let out_d = tmp.path().join("d");
+    monitor(&sim.join("default.toml"), &out_d, &["--cards", "none"]);
+    let jd: serde_json::Value = serde_json::from_slice(&std::fs::read(out_d.join("monitor.json")).unwrap()).unwrap();
+    assert_eq!(jd["level_rule"], "tertiles");
+    std::fs::write(sim.join("roc.toml"), s.replace("levels = \"tertiles\"", "levels = \"roc\"")).unwrap();
+    let o = bin().arg("monitor").arg(sim.join("roc.toml")).arg("--out").arg(tmp.path().join("r")).assert().code(2);
+    assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("monitor.levels = \"roc\""));
+}

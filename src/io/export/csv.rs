@@ -12,15 +12,45 @@ pub fn sheet_csv(sheet: &Sheet) -> Result<Vec<u8>> {
 
 /// CSV bytes from a header and any iterator of rows.
 pub fn rows_csv<'a>(headers: &[String], rows: impl Iterator<Item = &'a [Cell]>) -> Result<Vec<u8>> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(headers.iter().map(|h| neutralize(h).into_owned()))?;
+    let mut buf = Vec::new();
+    let mut w = RowsCsv::new(&mut buf, headers)?;
     for r in rows {
-        w.write_record(r.iter().map(|c| match c {
-            Cell::Text(s) => neutralize(s).into_owned(),
-            other => other.csv_text(),
-        }))?;
+        w.row(r)?;
     }
-    w.into_inner().context("csv")
+    w.finish()?;
+    Ok(buf)
+}
+
+/// A CSV being written row by row to any writer: the bytes of [`rows_csv`], without holding
+/// the table.
+pub struct RowsCsv<W: std::io::Write> {
+    w: ::csv::Writer<W>,
+}
+
+impl<W: std::io::Write> RowsCsv<W> {
+    /// Start the CSV with its header row.
+    pub fn new(out: W, headers: &[String]) -> Result<Self> {
+        let mut w = ::csv::Writer::from_writer(out);
+        w.write_record(headers.iter().map(|h| neutralize(h).into_owned()))?;
+        Ok(RowsCsv { w })
+    }
+
+    /// One row.
+    pub fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        for c in cells {
+            match c {
+                Cell::Text(s) => self.w.write_field(neutralize(s).as_bytes())?,
+                other => self.w.write_field(other.csv_text())?,
+            }
+        }
+        self.w.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
+
+    /// Flush what is buffered.
+    pub fn finish(mut self) -> Result<()> {
+        self.w.flush().context("csv")
+    }
 }
 
 /// [`rows_csv`] for text rows, streamed to `out` (no copy of the table in memory): the same

@@ -73,9 +73,28 @@ impl Book {
     }
 
     /// Add a sheet whose rows come from an iterator (the sheet's own `rows` are ignored).
-    pub fn add_rows<'a>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = &'a [Cell]>) -> Result<()> {
+    pub fn add_rows<R: AsRef<[Cell]>>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = R>) -> Result<()> {
+        self.add_sheet(sheet, rows, false)
+    }
+
+    /// [`Book::add_rows`] for a large sheet: each row is flushed to a temporary file as soon as
+    /// the next one starts (rust_xlsxwriter's constant-memory mode), so the rows can be built
+    /// one at a time and never held together. Text is written as inline strings (no
+    /// shared-strings table: no hashing of every string, no table in memory; the file is a few
+    /// percent larger) and rows carry no `spans` hint; values and formats are those of
+    /// [`Book::add_rows`].
+    pub fn add_rows_streamed<R: AsRef<[Cell]>>(&mut self, sheet: &Sheet, rows: impl Iterator<Item = R>) -> Result<()> {
+        self.add_sheet(sheet, rows, true)
+    }
+
+    fn add_sheet<R: AsRef<[Cell]>>(
+        &mut self,
+        sheet: &Sheet,
+        rows: impl Iterator<Item = R>,
+        low_memory: bool,
+    ) -> Result<()> {
         let name = self.sheet_name(&sheet.name);
-        let ws = self.wb.add_worksheet();
+        let ws = if low_memory { self.wb.add_worksheet_with_constant_memory() } else { self.wb.add_worksheet() };
         ws.set_name(name).context("sheet name")?;
         let mut row = 0u32;
         if let Some(t) = &sheet.title {
@@ -95,7 +114,13 @@ impl Book {
         }
         ws.set_freeze_panes(row + 1, 0)?;
         for (i, r) in rows.enumerate() {
-            write_row(ws, row + 1 + i as u32, r, &self.formats, if i < WIDTH_ROWS { Some(&mut width) } else { None })?;
+            write_row(
+                ws,
+                row + 1 + i as u32,
+                r.as_ref(),
+                &self.formats,
+                if i < WIDTH_ROWS { Some(&mut width) } else { None },
+            )?;
         }
         for (j, w) in width.iter().enumerate() {
             ws.set_column_width(j as u16, (*w).clamp(6, 80) as f64 + 1.0)?;
@@ -106,6 +131,11 @@ impl Book {
     /// The workbook's bytes.
     pub fn finish(mut self) -> Result<Vec<u8>> {
         self.wb.save_to_buffer().context("writing the workbook")
+    }
+
+    /// Write the workbook to `w` (the bytes of [`Book::finish`], without holding them).
+    pub fn finish_to<W: std::io::Write + std::io::Seek + Send>(mut self, w: W) -> Result<()> {
+        self.wb.save_to_writer(w).context("writing the workbook")
     }
 }
 

@@ -13,7 +13,7 @@ use super::Cards;
 use crate::choices::Lang;
 use crate::study::monitor_spec::{QualityLevel, Trend};
 use crate::study::spec::Study;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -79,6 +79,9 @@ pub fn means(m: &Monitor) -> Means {
     }
 }
 
+/// Cards rendered per batch while the previous batch is written.
+const CARD_BATCH: usize = 512;
+
 /// Write the dashboard and the selected cards; returns the number of cards.
 #[allow(clippy::too_many_arguments)]
 pub fn write_all(
@@ -119,16 +122,34 @@ pub fn write_all(
     if selected.is_empty() {
         return Ok(0);
     }
-    let dir = out.join("cards");
-    std::fs::create_dir_all(&dir)?;
     let means = means(m);
     let starts = m.center_starts();
     let first_row: HashMap<u32, usize> = starts.windows(2).map(|w| (m.rows[w[0]].center, w[0])).collect();
-    selected.par_iter().try_for_each(|&c| -> Result<()> {
-        let Some(&from) = first_row.get(&(c as u32)) else { return Ok(()) };
+    let render = |c: usize| -> Option<(String, String)> {
+        let &from = first_row.get(&(c as u32))?;
         let to = starts[starts.partition_point(|&s| s <= from)];
-        let page = card::render(study, m, &m.rows[from..to], &means, obs, lang);
-        crate::io::atomic::write_atomic(&dir.join(card_file(&m.centers[c])), page.as_bytes())
+        Some((card_file(&m.centers[c]), card::render(study, m, &m.rows[from..to], &means, obs, lang)))
+    };
+    // Pages are rendered in parallel, a batch at a time, while one thread writes the previous
+    // batch: files created from several threads in one directory contend for its lock.
+    crate::io::atomic::write_dir_atomic(&out.join("cards"), |dir| {
+        let write = |pages: Vec<Option<(String, String)>>| -> Result<()> {
+            for (name, page) in pages.into_iter().flatten() {
+                let path = dir.join(name);
+                std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+            }
+            Ok(())
+        };
+        let mut pending = Vec::new();
+        for batch in selected.chunks(CARD_BATCH) {
+            let (done, next) = rayon::join(
+                || write(std::mem::take(&mut pending)),
+                || batch.par_iter().map(|&c| render(c)).collect::<Vec<_>>(),
+            );
+            done?;
+            pending = next;
+        }
+        write(pending)
     })?;
     Ok(selected.len())
 }
