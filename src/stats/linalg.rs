@@ -50,45 +50,17 @@ pub fn solve_chol(l: &[f64], n: usize, b: &[f64]) -> Vec<f64> {
     y
 }
 
-/// Leading eigenvalue and unit eigenvector of a symmetric matrix by power iteration with a
-/// shift that makes the spectrum non-negative. Converges for a simple leading eigenvalue.
+/// Leading eigenvalue and unit eigenvector of a symmetric matrix (row-major `n × n`), from
+/// nalgebra's symmetric eigendecomposition (Householder tridiagonalisation and implicit QR).
+/// The eigenvector's sign is nalgebra's; callers that need a sign fix it.
 pub fn leading_eigen(a: &[f64], n: usize) -> (f64, Vec<f64>) {
-    // Gershgorin bound for a shift.
-    let shift = (0..n).map(|i| (0..n).map(|j| a[i * n + j].abs()).sum::<f64>()).fold(0.0, f64::max);
-    let mut v = vec![1.0 / (n as f64).sqrt(); n];
-    let mut lambda = 0.0;
-    for _ in 0..100_000 {
-        let mut w = vec![0.0; n];
-        for i in 0..n {
-            let mut s = shift * v[i];
-            for j in 0..n {
-                s += a[i * n + j] * v[j];
-            }
-            w[i] = s;
-        }
-        let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm == 0.0 {
-            break;
-        }
-        w.iter_mut().for_each(|x| *x /= norm);
-        let diff: f64 = w.iter().zip(&v).map(|(a, b)| (a - b).abs()).sum();
-        v = w;
-        let new_lambda = norm - shift;
-        if diff < 1e-14 && (new_lambda - lambda).abs() < 1e-14 * new_lambda.abs().max(1.0) {
-            lambda = new_lambda;
-            break;
-        }
-        lambda = new_lambda;
+    if n == 0 {
+        return (0.0, Vec::new());
     }
-    // Rayleigh quotient for the final value.
-    let mut rq = 0.0;
-    for i in 0..n {
-        for j in 0..n {
-            rq += v[i] * a[i * n + j] * v[j];
-        }
-    }
-    let _ = lambda;
-    (rq, v)
+    let m = nalgebra::DMatrix::from_row_slice(n, n, a);
+    let e = nalgebra::SymmetricEigen::new(m);
+    let top = (0..n).max_by(|&i, &j| e.eigenvalues[i].total_cmp(&e.eigenvalues[j])).unwrap_or(0);
+    (e.eigenvalues[top], e.eigenvectors.column(top).iter().copied().collect())
 }
 
 #[cfg(test)]
