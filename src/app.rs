@@ -77,8 +77,8 @@ pub fn run_study(
     if sections.reliability && sections.validity {
         stage("reliability (bootstrap)");
         let rel = crate::study::reliability::reliability_records(study, &data);
-        // The G studies (sparse REML fits, one per score) run beside validity and structure, which
-        // leave a core idle much of the time; the records and sections keep their order.
+        // The G studies (sparse REML fits, one per score) run beside validity and structure and
+        // take whatever core those leave idle; the records and sections keep their order.
         stage("validity, dependability and structure");
         let ((val, st), dep) = rayon::join(
             || {

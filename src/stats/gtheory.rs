@@ -662,10 +662,10 @@ impl ObjectTables {
     }
 
     /// The sums of squares of the replicate made of `draw` (object indices, with repeats).
-    fn ss(&self, draw: &[u32], sum: &mut [f64]) -> Vec<f64> {
+    fn ss(&self, draw: &[u32]) -> Vec<f64> {
         let grid = Grid::new(&self.sizes);
         let n_all = grid.cells((1u8 << self.sizes.len()) - 1) as f64;
-        sum.iter_mut().for_each(|v| *v = 0.0);
+        let mut sum = vec![0.0; self.w];
         for &o in draw {
             let t = &self.tables[o as usize * self.w..(o as usize + 1) * self.w];
             sum.iter_mut().zip(t).for_each(|(a, b)| *a += b);
@@ -1392,7 +1392,7 @@ pub fn d_study_bootstrap(
     let replicate = |draw: &Vec<u32>| -> Option<(f64, f64)> {
         let f = match &fast {
             Some((tables, sizes)) => {
-                let table = ems(&l, sizes, &tables.ss(draw, &mut vec![0.0; tables.w])).ok()?;
+                let table = ems(&l, sizes, &tables.ss(draw)).ok()?;
                 let grid = Grid::new(sizes);
                 let levels = l.effects.iter().map(|e| grid.cells(e.full)).collect();
                 let raw = table.iter().map(|r| r.raw).collect();
@@ -2441,7 +2441,7 @@ mod tests {
                 }
             }
             let want = anova(&l, &code(&rr, &l).codes, &sizes, &ry).unwrap();
-            let got = tables.ss(&draw, &mut vec![0.0; tables.w]);
+            let got = tables.ss(&draw);
             for (w, g) in want.iter().zip(&got) {
                 assert!((w.ss - g).abs() <= 1e-9 * w.ss.abs().max(1.0), "{} vs {g}", w.ss);
             }
