@@ -96,6 +96,25 @@ fn item_records(st: &[ItemStat], names: &[String], item_n: &[usize], with_n: &dy
 }
 
 /// Every statistic on the observations with all items present.
+/// The pairwise path's records from the pairwise covariances (both the row-wise and the coded
+/// path): ω total, ordinal α (computed by the caller from its own tables) and the item statistics.
+fn covariance_records(
+    pc: &consistency::PairwiseCov,
+    ordinal_alpha: crate::stats::StatResult<f64>,
+    names: &[String],
+    with_n: &dyn Fn(Record) -> Record,
+) -> Vec<Record> {
+    let k = pc.k;
+    let mut out = vec![
+        with_n(Record::new("omega_total", consistency::omega_from_cov(&pc.c, k)).ctx("model", "one-factor ML")),
+        with_n(Record::new("ordinal_alpha", ordinal_alpha).ctx("correlations", "polychoric")),
+    ];
+    let st = consistency::item_stats_from_cov(&pc.c, k, &pc.means);
+    let item_n: Vec<usize> = (0..k).map(|j| pc.pair_n[j * k + j]).collect();
+    out.extend(item_records(&st, names, &item_n, with_n));
+    out
+}
+
 fn listwise_alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatOpts, label: &str) -> Vec<Record> {
     let listwise = Missing::Listwise.name();
     let it = match Items::listwise(rows) {
@@ -166,13 +185,7 @@ fn pairwise_alpha_records(rows: &[Vec<Option<f64>>], names: &[String], o: &StatO
             .ctx("missing", listwise),
         Err(na) => Record::new("kr20", Err(na)).ctx("missing", listwise),
     });
-    out.push(with_n(Record::new("omega_total", consistency::omega_from_cov(&pc.c, k)).ctx("model", "one-factor ML")));
-    out.push(with_n(
-        Record::new("ordinal_alpha", consistency::ordinal_alpha_pairwise(&d)).ctx("correlations", "polychoric"),
-    ));
-    let st = consistency::item_stats_from_cov(&pc.c, k, &pc.means);
-    let item_n: Vec<usize> = (0..k).map(|j| pc.pair_n[j * k + j]).collect();
-    out.extend(item_records(&st, names, &item_n, &with_n));
+    out.extend(covariance_records(&pc, consistency::ordinal_alpha_pairwise(&d), names, &with_n));
     out
 }
 
@@ -318,13 +331,7 @@ fn coded_pairwise_records(
             .ctx("k", k)
             .ctx("missing", listwise),
     );
-    out.push(with_n(Record::new("omega_total", consistency::omega_from_cov(&pc.c, k)).ctx("model", "one-factor ML")));
-    out.push(with_n(
-        Record::new("ordinal_alpha", consistency::ordinal_alpha_from_tables(&t)).ctx("correlations", "polychoric"),
-    ));
-    let st = consistency::item_stats_from_cov(&pc.c, k, &pc.means);
-    let item_n: Vec<usize> = (0..k).map(|j| pc.pair_n[j * k + j]).collect();
-    out.extend(item_records(&st, names, &item_n, &with_n));
+    out.extend(covariance_records(&pc, consistency::ordinal_alpha_from_tables(&t), names, &with_n));
     out
 }
 

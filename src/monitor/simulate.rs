@@ -16,8 +16,8 @@
 use crate::io::atomic::{write_atomic, write_atomic_with};
 use crate::io::values::days_from_civil;
 use crate::study::simulate::{
-    checklist_header, draw_item, draw_items, iso_date, study_toml, surveycto_time, Rng, SimOptions, MODALIDADES, SALAS,
-    STATES, SUBSCALES,
+    answer_text, checklist_header, draw_item, draw_items, iso_date, study_toml, surveycto_time, Rng, SimOptions,
+    MODALIDADES, SALAS, STATES, SUBSCALES,
 };
 use anyhow::Result;
 use rand_chacha::ChaCha8Rng;
@@ -124,12 +124,8 @@ pub fn simulate_rounds(out: &Path, o: &RoundsOptions) -> Result<serde_json::Valu
                             String::new()
                         } else if it.can_na && rng.unif() < 0.1 {
                             "No aplica".into()
-                        } else if it.ordinal {
-                            v.to_string()
-                        } else if v == 1 {
-                            "Sí".into()
                         } else {
-                            "No".into()
+                            answer_text(v, it.ordinal)
                         };
                         row.push(cell);
                     }

@@ -132,6 +132,18 @@ pub(crate) struct ItemDef {
 }
 
 /// One item response: binary 2PL (reverse-worded items flip the sign), or 3-point graded.
+/// How a tablet export spells a drawn answer: the level for an ordinal item, `Sí`/`No` for a
+/// binary one.
+pub(crate) fn answer_text(v: u8, ordinal: bool) -> String {
+    if ordinal {
+        v.to_string()
+    } else if v == 1 {
+        "Sí".into()
+    } else {
+        "No".into()
+    }
+}
+
 pub(crate) fn draw_item(rng: &mut Rng, it: &ItemDef, eta: f64) -> u8 {
     if it.ordinal {
         let p1 = logistic(eta + 0.9);
@@ -465,12 +477,8 @@ impl Fieldwork<'_> {
                 "No aplica".to_string()
             } else if miss {
                 String::new()
-            } else if it.ordinal {
-                recorded.to_string()
-            } else if recorded == 1 {
-                "Sí".to_string()
             } else {
-                "No".to_string()
+                answer_text(recorded, it.ordinal)
             };
             row.push(cell);
         }
