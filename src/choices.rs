@@ -73,6 +73,19 @@ impl From<Level> for serde_json::Value {
     }
 }
 
+/// Which rows `monitor` writes to `centers.xlsx` (`--xlsx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum XlsxRows {
+    /// Every round of every center, as `centers.csv`.
+    All,
+    /// The latest round of each center (the full history stays in `centers.csv` and
+    /// `monitor.json`).
+    Latest,
+    /// No workbook.
+    None,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ pub mod render;
 pub mod rounds;
 pub mod simulate;
 
-use crate::choices::Lang;
+use crate::choices::{Lang, XlsxRows};
 use crate::io::atomic::{write_atomic, write_atomic_with};
 use crate::io::export::{csv::RowsCsv, xlsx::Book, Cell};
 use crate::stats::StatResult;
@@ -45,6 +45,9 @@ pub enum Cards {
 pub struct MonitorOptions {
     pub lang: Option<Lang>,
     pub cards: Cards,
+    /// The rows of `centers.xlsx`; `None`: every round up to `monitor.xlsx_all_rounds_up_to`
+    /// centers, each center's latest round above.
+    pub xlsx: Option<XlsxRows>,
     pub keep_going: bool,
 }
 
@@ -56,6 +59,8 @@ pub struct MonitorSummary {
     pub excluded_no_round: usize,
     pub n_cards: usize,
     pub n_priority: usize,
+    /// What `centers.xlsx` holds.
+    pub xlsx: XlsxRows,
     pub written: Vec<PathBuf>,
 }
 
@@ -110,7 +115,11 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     drop(scores);
     tm("model");
     std::fs::create_dir_all(out)?;
-    let mut written = Vec::new();
+    let xlsx = opts.xlsx.unwrap_or(if m.centers.len() <= m.spec.xlsx_all_rounds_up_to {
+        XlsxRows::All
+    } else {
+        XlsxRows::Latest
+    });
     let sheet = output::centers_sheet(&m, lang);
     let groups = output::groups(&m);
     let gsheet = output::groups_sheet(&groups, lang);
@@ -118,42 +127,38 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     let rows = || m.rows.iter().map(|r| output::center_cells(&m, study, r, lang));
     let priority = render::priority_centers(&m);
     // The workbook (the longest job: XML and deflate on one thread) runs beside everything else.
-    let (r1, r2) = rayon::join(
-        || -> Result<()> {
-            let mut book = Book::new();
-            book.add_rows_streamed(&sheet, rows())?;
-            book.add(&gsheet)?;
-            write_atomic_with(&out.join("centers.xlsx"), |w| book.finish_to(w))?;
-            tm("xlsx");
-            Ok(())
+    // Three streams side by side: the workbook (XML and deflate on one thread), centers.csv with
+    // monitor.json, and the dashboard with the cards (rendered in parallel batches).
+    let ((r_xlsx, r_csv), r_cards) = rayon::join(
+        || {
+            rayon::join(
+                || -> Result<()> {
+                    write_xlsx(study, &m, &sheet, &gsheet, xlsx, lang, out)?;
+                    tm("xlsx");
+                    Ok(())
+                },
+                || -> Result<()> {
+                    write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
+                    write_centers_csv_json(&m, &obs, &sheet, rows(), out)?;
+                    tm("csv+json");
+                    Ok(())
+                },
+            )
         },
         || -> Result<usize> {
-            write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
-            let keys = JsonKeys::new(&sheet.headers);
-            let (csv_path, json_path) = (out.join("centers.csv"), out.join("monitor.json"));
-            write_atomic_with(&csv_path, |csv_w| {
-                let mut csv = RowsCsv::new(csv_w, &sheet.headers)?;
-                write_atomic_with(&json_path, |json_w| {
-                    json_head(json_w, &m, &obs)?;
-                    for (i, cells) in rows().enumerate() {
-                        csv.row(&cells)?;
-                        keys.write_row(json_w, i == 0, &cells)?;
-                    }
-                    writeln!(json_w, "\n  ]\n}}")?;
-                    Ok(())
-                })?;
-                csv.finish()
-            })?;
-            tm("csv+json");
             let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
             tm("dashboard+cards");
             Ok(n_cards)
         },
     );
-    r1?;
-    let n_cards = r2?;
+    r_xlsx?;
+    r_csv?;
+    let n_cards = r_cards?;
+    let mut written = Vec::new();
     for f in ["centers.csv", "centers.xlsx", "groups.csv", "monitor.json", "dashboard.html"] {
-        written.push(out.join(f));
+        if f != "centers.xlsx" || xlsx != XlsxRows::None {
+            written.push(out.join(f));
+        }
     }
     if n_cards > 0 {
         written.push(out.join("cards"));
@@ -165,8 +170,67 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
         excluded_no_round: m.excluded_no_round,
         n_cards,
         n_priority: priority.len(),
+        xlsx,
         written,
     })
+}
+
+/// `centers.csv` and `monitor.json`, streamed together: one pass over the rows.
+fn write_centers_csv_json(
+    m: &model::Monitor,
+    obs: &observers::Observers,
+    sheet: &crate::io::export::Sheet,
+    rows: impl Iterator<Item = Vec<Cell>>,
+    out: &Path,
+) -> Result<()> {
+    let keys = JsonKeys::new(&sheet.headers);
+    write_atomic_with(&out.join("centers.csv"), |csv_w| {
+        let mut csv = RowsCsv::new(csv_w, &sheet.headers)?;
+        write_atomic_with(&out.join("monitor.json"), |json_w| {
+            json_head(json_w, m, obs)?;
+            for (i, cells) in rows.enumerate() {
+                csv.row(&cells)?;
+                keys.write_row(json_w, i == 0, &cells)?;
+            }
+            writeln!(json_w, "\n  ]\n}}")?;
+            Ok(())
+        })?;
+        csv.finish()
+    })
+}
+
+/// `centers.xlsx`: the centers sheet (every row, or each center's latest round) and the groups
+/// sheet. With [`XlsxRows::None`] no workbook, and one left by an earlier run is removed (it
+/// would not match the other outputs).
+fn write_xlsx(
+    study: &Study,
+    m: &model::Monitor,
+    sheet: &crate::io::export::Sheet,
+    gsheet: &crate::io::export::Sheet,
+    xlsx: XlsxRows,
+    lang: Lang,
+    out: &Path,
+) -> Result<()> {
+    let path = out.join("centers.xlsx");
+    let cells = |r: &model::CenterRound| output::center_cells(m, study, r, lang);
+    let mut book = Book::new();
+    match xlsx {
+        XlsxRows::None => {
+            if path.exists() {
+                std::fs::remove_file(&path)?;
+            }
+            return Ok(());
+        }
+        XlsxRows::All => book.add_rows_streamed(sheet, m.rows.iter().map(cells))?,
+        XlsxRows::Latest => {
+            // Rows are sorted by center, then round: a center's last row is its latest round.
+            let last =
+                m.rows.iter().enumerate().filter(|(i, r)| m.rows.get(i + 1).is_none_or(|n| n.center != r.center));
+            book.add_rows_streamed(&output::latest_sheet(sheet, lang), last.map(|(_, r)| cells(r)))?
+        }
+    }
+    book.add(gsheet)?;
+    write_atomic_with(&path, |w| book.finish_to(w))
 }
 
 /// The keys of a center row in `monitor.json`, in the order a `serde_json::Map` (a `BTreeMap`)

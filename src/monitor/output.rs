@@ -108,6 +108,26 @@ pub fn centers_sheet(m: &Monitor, lang: Lang) -> Sheet {
     }
 }
 
+/// [`centers_sheet`] for `--xlsx latest`: the same columns, each center's latest round, and a
+/// note saying where every round is.
+pub fn latest_sheet(all: &Sheet, lang: Lang) -> Sheet {
+    let mut s = Sheet {
+        name: all.name.clone(),
+        title: Some(lang.pick("Centros: última ronda", "Centers: latest round").to_string()),
+        notes: all.notes.clone(),
+        headers: all.headers.clone(),
+        rows: Vec::new(),
+    };
+    s.notes.push(
+        lang.pick(
+            "Una fila por centro: su ronda más reciente. Todas las rondas están en centers.csv y monitor.json (--xlsx all las escribe también aquí).",
+            "One row per center: its latest round. Every round is in centers.csv and monitor.json (--xlsx all writes them here too).",
+        )
+        .to_string(),
+    );
+    s
+}
+
 /// One group × round summary.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct GroupRow {

@@ -48,14 +48,18 @@ pub struct Groups<'a> {
     pub ssw: &'a [f64],
 }
 
-/// What every evaluation of the criterion shares: the total within sum of squares and the
-/// distinct unit counts (groups have a handful of sizes), so that `w_g` and `log(1 + n_g γ)`
-/// are computed once per size rather than once per group. The values, and the order in which
-/// they are summed, are those of the per-group formulas: the fit is bitwise the same.
+/// What every evaluation of the criterion shares: the total within sum of squares and, when
+/// groups have a handful of sizes (at most 1,024 distinct unit counts), the groups pooled by
+/// (block, size): they share `w_g` and `log(1 + n_g γ)`, so with each pool's count `c`, mean `m̄`
+/// and sum of squared deviations `S` of its group means,
+/// `Σ_{g∈pool} w_g (ȳ_g − μ̂_b)² = w (S + c (m̄ − μ̂_b)²)`: an evaluation costs a pass over the
+/// pools, not over the groups (a national network has 500,000+ center × round groups and the
+/// search evaluates the criterion ~100 times). The pooled sums are exact algebra; only the
+/// order of the floating-point sums differs from the per-group formulas.
 struct Prepared {
     ssw: f64,
-    /// Distinct unit counts and each group's index among them (`None`: too many sizes).
-    sizes: Option<(Vec<f64>, Vec<u16>)>,
+    /// (block, unit count, groups, mean of their means, Σ (mean − pool mean)²).
+    pools: Option<Vec<(usize, f64, f64, f64, f64)>>,
 }
 
 impl Prepared {
@@ -64,55 +68,68 @@ impl Prepared {
         for &x in g.ssw {
             ssw += x;
         }
-        let mut index: std::collections::HashMap<u64, u16> = std::collections::HashMap::new();
-        let mut values = Vec::new();
+        let mut index: std::collections::HashMap<(usize, u64), usize> = std::collections::HashMap::new();
+        let mut pools: Vec<(usize, f64, f64, f64, f64)> = Vec::new();
         let mut of = Vec::with_capacity(g.n.len());
-        for &n in g.n {
-            let k = *index.entry(n.to_bits()).or_insert_with(|| {
-                values.push(n);
-                (values.len() - 1) as u16
+        for (i, &n) in g.n.iter().enumerate() {
+            let k = *index.entry((g.block[i], n.to_bits())).or_insert_with(|| {
+                pools.push((g.block[i], n, 0.0, 0.0, 0.0));
+                pools.len() - 1
             });
             of.push(k);
-            if values.len() > 1024 {
-                return Prepared { ssw, sizes: None };
+            if pools.len() > 1024 {
+                return Prepared { ssw, pools: None };
             }
+            pools[k].2 += 1.0;
+            pools[k].3 += g.mean[i];
         }
-        Prepared { ssw, sizes: Some((values, of)) }
+        for p in pools.iter_mut() {
+            p.3 /= p.2;
+        }
+        for (i, &k) in of.iter().enumerate() {
+            let d = g.mean[i] - pools[k].3;
+            pools[k].4 += d * d;
+        }
+        Prepared { ssw, pools: Some(pools) }
     }
 }
 
-/// Block means and `Q(γ)` for a given γ.
+/// Block means, their weights `Σ w_g`, `Q(γ)` and `Σ log(1 + n_g γ)` for a given γ.
 fn profile(g: &Groups, pre: &Prepared, n_blocks: usize, gamma: f64) -> (Vec<f64>, Vec<f64>, f64, f64) {
     let mut sw = vec![0.0; n_blocks];
     let mut swy = vec![0.0; n_blocks];
     let mut logdet = 0.0;
-    // w_g and log(1 + n_g γ) per group: from the table of sizes when there is one.
-    let table = pre.sizes.as_ref().map(|(values, of)| {
-        let w: Vec<f64> = values.iter().map(|&n| n / (1.0 + n * gamma)).collect();
-        let l: Vec<f64> = values.iter().map(|&n| (1.0 + n * gamma).ln()).collect();
-        (w, l, of)
-    });
-    let weight = |i: usize| match &table {
-        Some((w, _, of)) => w[of[i] as usize],
-        None => g.n[i] / (1.0 + g.n[i] * gamma),
-    };
+    let mut q = pre.ssw;
+    if let Some(pools) = &pre.pools {
+        for &(b, n, c, m, _) in pools {
+            let w = n / (1.0 + n * gamma);
+            sw[b] += c * w;
+            swy[b] += c * w * m;
+            logdet += c * (1.0 + n * gamma).ln();
+        }
+        let mu = block_means(&sw, &swy);
+        for &(b, n, c, m, ss) in pools {
+            let d = m - mu[b];
+            q += n / (1.0 + n * gamma) * (ss + c * d * d);
+        }
+        return (mu, sw, q, logdet);
+    }
     for i in 0..g.n.len() {
-        let w = weight(i);
+        let w = g.n[i] / (1.0 + g.n[i] * gamma);
         sw[g.block[i]] += w;
         swy[g.block[i]] += w * g.mean[i];
-        logdet += match &table {
-            Some((_, l, of)) => l[of[i] as usize],
-            None => (1.0 + g.n[i] * gamma).ln(),
-        };
+        logdet += (1.0 + g.n[i] * gamma).ln();
     }
-    let mu: Vec<f64> = sw.iter().zip(&swy).map(|(&a, &b)| if a > 0.0 { b / a } else { 0.0 }).collect();
-    let mut q = pre.ssw;
+    let mu = block_means(&sw, &swy);
     for i in 0..g.n.len() {
-        let w = weight(i);
         let d = g.mean[i] - mu[g.block[i]];
-        q += w * d * d;
+        q += g.n[i] / (1.0 + g.n[i] * gamma) * d * d;
     }
     (mu, sw, q, logdet)
+}
+
+fn block_means(sw: &[f64], swy: &[f64]) -> Vec<f64> {
+    sw.iter().zip(swy).map(|(&a, &b)| if a > 0.0 { b / a } else { 0.0 }).collect()
 }
 
 /// The profiled REML criterion at γ.
@@ -308,6 +325,33 @@ mod tests {
             let mu = fit.block_means[block[k]].unwrap();
             close(s.score - mu, modes[&gid.to_string()].as_f64().unwrap(), 1e-5);
             close(s.sd, sds[&gid.to_string()].as_f64().unwrap(), 1e-5);
+        }
+    }
+
+    /// The pooled criterion (groups pooled by block and size) equals the per-group formulas.
+    #[test]
+    fn pooled_profile_equals_per_group() {
+        let text = include_str!("../../tests/fixtures/monitor/lmer_oneway.json");
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let data: Vec<(usize, usize, f64)> = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_u64().unwrap() as usize, r[1].as_u64().unwrap() as usize, r[2].as_f64().unwrap()))
+            .collect();
+        let (block, n, mean, ssw, _) = summaries(&data);
+        let g = Groups { block: &block, n: &n, mean: &mean, ssw: &ssw };
+        let pooled = Prepared::new(&g);
+        let pools = pooled.pools.as_ref().expect("few sizes: pooled").len();
+        assert!(pools < n.len(), "{pools} pools for {} groups", n.len());
+        let per_group = Prepared { ssw: pooled.ssw, pools: None };
+        for gamma in [0.0, 0.01, 0.3, 2.0, 50.0] {
+            let (m1, w1, q1, l1) = profile(&g, &pooled, 2, gamma);
+            let (m2, w2, q2, l2) = profile(&g, &per_group, 2, gamma);
+            let close = |a: f64, b: f64| assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "γ = {gamma}: {a} vs {b}");
+            close(q1, q2);
+            close(l1, l2);
+            m1.iter().zip(&m2).chain(w1.iter().zip(&w2)).for_each(|(a, b)| close(*a, *b));
         }
     }
 

@@ -167,6 +167,10 @@ pub struct MonitorSpec {
     /// Above this many centers, `--cards` defaults to the priority centers only.
     #[serde(default = "d_cards_all")]
     pub cards_all_up_to: usize,
+    /// Above this many centers, `centers.xlsx` holds each center's latest round by default
+    /// (`--xlsx latest`); every round stays in `centers.csv` and `monitor.json`.
+    #[serde(default = "d_xlsx_all")]
+    pub xlsx_all_rounds_up_to: usize,
 }
 
 fn d_conf() -> f64 {
@@ -177,6 +181,9 @@ fn d_min_change() -> f64 {
 }
 fn d_cards_all() -> usize {
     5000
+}
+fn d_xlsx_all() -> usize {
+    50_000
 }
 
 impl Default for MonitorSpec {
@@ -191,6 +198,7 @@ impl Default for MonitorSpec {
             groups: None,
             profiles: BTreeMap::new(),
             cards_all_up_to: d_cards_all(),
+            xlsx_all_rounds_up_to: d_xlsx_all(),
         }
     }
 }

@@ -261,3 +261,67 @@ fn levels_default_to_the_validated_roc_cutoff_with_a_validation_study() {
     let o = bin().arg("monitor").arg(sim.join("roc.toml")).arg("--out").arg(tmp.path().join("r")).assert().code(2);
     assert!(String::from_utf8_lossy(&o.get_output().stderr).contains("monitor.levels = \"roc\""));
 }
+
+/// centers.xlsx read back with calamine: every row of centers.csv by default (under
+/// `monitor.xlsx_all_rounds_up_to` centers); `--xlsx latest` (the default above it) each
+/// center's latest round, with the CSV's values; `--xlsx none` no workbook, and an earlier one
+/// is removed.
+#[test]
+fn workbook_rows_follow_xlsx() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("sim");
+    simulate(&d, 30, 5);
+    let spec = d.join("study.toml");
+    let sheet_rows = |out: &Path| -> Vec<Vec<String>> {
+        let mut wb: Xlsx<_> = open_workbook(out.join("centers.xlsx")).unwrap();
+        let range = wb.worksheet_range("centers").unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| if let Data::Float(v) = c { format!("{v}") } else { c.to_string() }).collect())
+            .collect();
+        let head = rows.iter().position(|r| r.first().is_some_and(|c| c == "center")).expect("header row");
+        rows[head + 1..].to_vec()
+    };
+    let all = tmp.path().join("all");
+    monitor(&spec, &all, &["--cards", "none"]);
+    let (h, csv_rows) = read_csv(&all.join("centers.csv"));
+    let col = |c: &str| h.iter().position(|x| x == c).unwrap();
+    let (ci, ri, si) = (col("center"), col("round"), col("score"));
+    let book = sheet_rows(&all);
+    assert_eq!(book.len(), csv_rows.len());
+    assert_eq!(book.len(), 30 * 4);
+    // The same simulation above the threshold: each center's latest round, the CSV's values.
+    let small =
+        std::fs::read_to_string(&spec).unwrap().replace("[monitor]\n", "[monitor]\nxlsx_all_rounds_up_to = 10\n");
+    std::fs::write(d.join("small.toml"), small).unwrap();
+    let latest = tmp.path().join("latest");
+    monitor(&d.join("small.toml"), &latest, &["--cards", "none"]);
+    let book = sheet_rows(&latest);
+    assert_eq!(book.len(), 30);
+    let mut last: HashMap<String, (u32, String)> = HashMap::new();
+    for r in &csv_rows {
+        let round: u32 = r[ri].parse().unwrap();
+        let e = last.entry(r[ci].clone()).or_insert((0, String::new()));
+        if round >= e.0 {
+            *e = (round, r[si].clone());
+        }
+    }
+    for r in &book {
+        let (round, score) = &last[&r[ci]];
+        assert_eq!(r[ri], round.to_string(), "{}", r[ci]);
+        let (a, b): (f64, f64) = (r[si].parse().unwrap(), score.parse().unwrap());
+        assert!((a - b).abs() <= 1e-12 * b.abs(), "{}: {a} vs {b}", r[ci]);
+    }
+    // --xlsx none: no workbook, and the earlier one is gone.
+    bin()
+        .arg("monitor")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&all)
+        .args(["--cards", "none", "--xlsx", "none"])
+        .assert()
+        .success();
+    assert!(!all.join("centers.xlsx").exists());
+    assert!(all.join("centers.csv").exists());
+}

@@ -25,6 +25,7 @@ pub fn rows_csv<'a>(headers: &[String], rows: impl Iterator<Item = &'a [Cell]>) 
 /// the table.
 pub struct RowsCsv<W: std::io::Write> {
     w: ::csv::Writer<W>,
+    buf: String,
 }
 
 impl<W: std::io::Write> RowsCsv<W> {
@@ -32,7 +33,7 @@ impl<W: std::io::Write> RowsCsv<W> {
     pub fn new(out: W, headers: &[String]) -> Result<Self> {
         let mut w = ::csv::Writer::from_writer(out);
         w.write_record(headers.iter().map(|h| neutralize(h).into_owned()))?;
-        Ok(RowsCsv { w })
+        Ok(RowsCsv { w, buf: String::new() })
     }
 
     /// One row.
@@ -40,7 +41,11 @@ impl<W: std::io::Write> RowsCsv<W> {
         for c in cells {
             match c {
                 Cell::Text(s) => self.w.write_field(neutralize(s).as_bytes())?,
-                other => self.w.write_field(other.csv_text())?,
+                other => {
+                    self.buf.clear();
+                    other.push_csv_text(&mut self.buf);
+                    self.w.write_field(&self.buf)?
+                }
             }
         }
         self.w.write_record(None::<&[u8]>)?;

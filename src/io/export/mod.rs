@@ -39,11 +39,23 @@ impl Cell {
     }
     /// The cell's text in a CSV file: numbers in full precision.
     pub fn csv_text(&self) -> String {
+        let mut s = String::new();
+        self.push_csv_text(&mut s);
+        s
+    }
+    /// [`Cell::csv_text`] appended to `buf` (no allocation per cell in long exports).
+    pub fn push_csv_text(&self, buf: &mut String) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Number(v, NumFormat::Integer) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
-            Cell::Number(v, _) => format!("{v}"),
-            Cell::Empty => String::new(),
+            Cell::Text(s) => buf.push_str(s),
+            Cell::Number(v, NumFormat::Integer) if v.fract() == 0.0 && v.abs() < 1e15 => {
+                let _ = write!(buf, "{}", *v as i64);
+            }
+            Cell::Number(v, _) => {
+                let _ = write!(buf, "{v}");
+            }
+            Cell::Empty => {}
         }
     }
 }
