@@ -262,12 +262,12 @@ impl TextTable {
         let mut begin = 0usize;
         let mut quotes_even = true;
         let mut lines_in_chunk = 0u64;
-        let mut i = 0usize;
-        while i < data.len() {
-            let b = data[i];
-            if b == b'"' {
+        // Only quotes and line breaks matter: jump between them (memchr2 scans a 700 MB export in
+        // a fraction of the byte-at-a-time loop's time).
+        for i in memchr::memchr2_iter(b'"', b'\n', data) {
+            if data[i] == b'"' {
                 quotes_even = !quotes_even;
-            } else if b == b'\n' {
+            } else {
                 lines_in_chunk += 1;
                 if quotes_even && i + 1 - begin >= target {
                     out.push(Chunk { table: self, text: &body[start + begin..start + i + 1], first_line: line });
@@ -276,7 +276,6 @@ impl TextTable {
                     begin = i + 1;
                 }
             }
-            i += 1;
         }
         if begin < data.len() {
             out.push(Chunk { table: self, text: &body[start + begin..], first_line: line });
@@ -380,19 +379,53 @@ pub struct Chunk<'a> {
     pub first_line: u64,
 }
 
+/// One record of a [`Chunk`]: its fields as bytes, each read as text only when asked for. The
+/// chunk is UTF-8 text cut at ASCII delimiters, quotes and line breaks, so every field is UTF-8;
+/// checking only the fields a caller reads (not all ~60 of a SurveyCTO export's, as
+/// `csv::StringRecord` does) was a tenth of the parse.
+pub struct Record(csv::ByteRecord);
+
+impl Record {
+    /// Field `i` as text (`None` past the last field).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(|b| std::str::from_utf8(b).unwrap_or(""))
+    }
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Read access to a record's fields as text, for code that takes rows from either reader.
+pub trait Fields {
+    fn field(&self, i: usize) -> Option<&str>;
+}
+
+impl Fields for Record {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
+impl Fields for csv::StringRecord {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
 impl Chunk<'_> {
     /// Visit every record with its physical line; rows must have the header's field count.
-    pub fn each_record(
-        &self,
-        mut f: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>,
-    ) -> Result<(), InputError> {
+    pub fn each_record(&self, mut f: impl FnMut(u64, &Record) -> Result<(), InputError>) -> Result<(), InputError> {
         let t = self.table;
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(t.delimiter)
             .has_headers(false)
             .flexible(true)
             .from_reader(self.text.as_bytes());
-        let mut rec = csv::StringRecord::new();
+        let mut rec = Record(csv::ByteRecord::new());
         let bytes = self.text.as_bytes();
         let (mut scan_byte, mut scan_line) = (0usize, self.first_line);
         let mut line_at = |b: usize| -> u64 {
@@ -407,10 +440,10 @@ impl Chunk<'_> {
             scan_line
         };
         loop {
-            match rdr.read_record(&mut rec) {
+            match rdr.read_byte_record(&mut rec.0) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
-                    let line = line_at(rec.position().map_or(0, |p| p.byte() as usize));
+                    let line = line_at(rec.0.position().map_or(0, |p| p.byte() as usize));
                     if rec.len() != t.headers.len() {
                         return Err(InputError::new(ErrorKind::RaggedRow, &t.path)
                             .line(line)
@@ -418,7 +451,7 @@ impl Chunk<'_> {
                             .expected(format!("{} fields, as in the header", t.headers.len()))
                             .hint("a truncated row, or an unquoted delimiter inside a value"));
                     }
-                    if let Some((i, fl)) = rec.iter().enumerate().find(|(_, fl)| fl.len() > MAX_FIELD_BYTES) {
+                    if let Some((i, fl)) = rec.0.iter().enumerate().find(|(_, fl)| fl.len() > MAX_FIELD_BYTES) {
                         return Err(InputError::new(ErrorKind::FieldTooLarge, &t.path)
                             .line(line)
                             .column(t.headers[i].clone())

@@ -179,11 +179,11 @@ pub fn parse_datetime(s: &str) -> Option<DateTime> {
     }
     // Day-first with slashes
     if let Some((date, rest)) = s.split_once(' ').map(|(a, b)| (a, Some(b))).or(Some((s, None))) {
-        let parts: Vec<&str> = date.split('/').collect();
-        if parts.len() == 3 {
-            let d: u32 = parts[0].parse().ok()?;
-            let m: u32 = parts[1].parse().ok()?;
-            let y: i64 = parts[2].parse().ok()?;
+        let mut parts = date.split('/');
+        if let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next()) {
+            let d: u32 = d.parse().ok()?;
+            let m: u32 = m.parse().ok()?;
+            let y: i64 = y.parse().ok()?;
             if !valid_ymd(y, m, d) {
                 return None;
             }
