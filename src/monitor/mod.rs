@@ -127,9 +127,11 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     let rows = || m.rows.iter().map(|r| output::center_cells(&m, study, r, lang));
     let priority = render::priority_centers(&m);
     // The workbook (the longest job: XML and deflate on one thread) runs beside everything else.
-    // Three streams side by side: the workbook (XML and deflate on one thread), centers.csv with
-    // monitor.json, and the dashboard with the cards (rendered in parallel batches).
-    let ((r_xlsx, r_csv), r_cards) = rayon::join(
+    // Four streams side by side (the 2 cores take them as they free up): the workbook (XML and
+    // deflate), centers.csv, monitor.json, and the dashboard with the cards (rendered in
+    // parallel batches). The CSV and the JSON each build the row cells: cheaper than holding
+    // them, and neither waits for the other.
+    let ((r_xlsx, r_csv), (r_json, r_cards)) = rayon::join(
         || {
             rayon::join(
                 || -> Result<()> {
@@ -139,20 +141,30 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
                 },
                 || -> Result<()> {
                     write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
-                    write_centers_csv_json(&m, &obs, &sheet, rows(), out)?;
-                    tm("csv+json");
+                    write_centers_csv(&sheet, rows(), out)?;
+                    tm("csv");
                     Ok(())
                 },
             )
         },
-        || -> Result<usize> {
-            let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
-            tm("dashboard+cards");
-            Ok(n_cards)
+        || {
+            rayon::join(
+                || -> Result<()> {
+                    write_monitor_json(&m, &obs, &sheet, rows(), out)?;
+                    tm("json");
+                    Ok(())
+                },
+                || -> Result<usize> {
+                    let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
+                    tm("dashboard+cards");
+                    Ok(n_cards)
+                },
+            )
         },
     );
     r_xlsx?;
     r_csv?;
+    r_json?;
     let n_cards = r_cards?;
     let mut written = Vec::new();
     for f in ["centers.csv", "centers.xlsx", "groups.csv", "monitor.json", "dashboard.html"] {
@@ -175,8 +187,19 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     })
 }
 
-/// `centers.csv` and `monitor.json`, streamed together: one pass over the rows.
-fn write_centers_csv_json(
+/// `centers.csv`, streamed row by row.
+fn write_centers_csv(sheet: &crate::io::export::Sheet, rows: impl Iterator<Item = Vec<Cell>>, out: &Path) -> Result<()> {
+    write_atomic_with(&out.join("centers.csv"), |w| {
+        let mut csv = RowsCsv::new(w, &sheet.headers)?;
+        for cells in rows {
+            csv.row(&cells)?;
+        }
+        csv.finish()
+    })
+}
+
+/// `monitor.json`, streamed: the model and observers, then one object per row.
+fn write_monitor_json(
     m: &model::Monitor,
     obs: &observers::Observers,
     sheet: &crate::io::export::Sheet,
@@ -184,18 +207,13 @@ fn write_centers_csv_json(
     out: &Path,
 ) -> Result<()> {
     let keys = JsonKeys::new(&sheet.headers);
-    write_atomic_with(&out.join("centers.csv"), |csv_w| {
-        let mut csv = RowsCsv::new(csv_w, &sheet.headers)?;
-        write_atomic_with(&out.join("monitor.json"), |json_w| {
-            json_head(json_w, m, obs)?;
-            for (i, cells) in rows.enumerate() {
-                csv.row(&cells)?;
-                keys.write_row(json_w, i == 0, &cells)?;
-            }
-            writeln!(json_w, "\n  ]\n}}")?;
-            Ok(())
-        })?;
-        csv.finish()
+    write_atomic_with(&out.join("monitor.json"), |w| {
+        json_head(w, m, obs)?;
+        for (i, cells) in rows.enumerate() {
+            keys.write_row(w, i == 0, &cells)?;
+        }
+        writeln!(w, "\n  ]\n}}")?;
+        Ok(())
     })
 }
 
