@@ -56,6 +56,88 @@ fn dependability(
     dep
 }
 
+/// The records after the descriptives (`desc`) and the report sections of `run` with every
+/// section. The G studies (sparse REML fits, one per score) need only the scored data, so they
+/// start right after ingest and run beside the whole chain of score files, reliability,
+/// validity, structure and figures, taking whatever core that chain leaves idle (rayon work
+/// stealing: the sequential score and figure writing, the ends of the bootstraps); their
+/// D-study figures are drawn on their side. Records, sections and figures keep the order of a
+/// sequential run, so the outputs do not depend on the number of threads.
+fn all_sections(
+    study: &Study,
+    data: &pipeline::StudyData,
+    desc: &[crate::results::Record],
+    lang: crate::choices::Lang,
+    out: &Path,
+    stage: &(dyn Fn(&str) + Sync),
+) -> Result<(Vec<crate::results::Record>, Vec<report::Section>)> {
+    let fig_dir = out.join("figures");
+    let (main, dep) = rayon::join(
+        || analyses(study, data, desc, lang, out, stage),
+        || -> Result<_> {
+            let dep = crate::study::dependability::dependability_records(study, data);
+            let figs = report::figures::draw(report::figures::d_study(study, data, &dep, lang), &fig_dir)?;
+            Ok((dep, figs))
+        },
+    );
+    let (main, (dep, dep_figs)) = (main?, dep?);
+    let mut extra = vec![report::reliability::section(study, &main.rel, lang)];
+    extra.push(report::dependability::section(study, &dep, lang));
+    extra.push(report::validity::section(study, &main.val, lang));
+    extra.push(report::structure::section(study, &main.st, lang));
+    extra.push(report::items::section(study, &main.review, lang));
+    extra.push(report::figures::section_of(main.figs, dep_figs, lang));
+    let mut records = main.rel;
+    records.extend(dep);
+    records.extend(main.val);
+    records.extend(main.obs);
+    records.extend(main.st);
+    records.extend(main.review);
+    Ok((records, extra))
+}
+
+/// What [`analyses`] computes: the record groups of `run` but the dependability ones, and
+/// every figure but the D studies, drawn.
+struct Analyses {
+    rel: Vec<crate::results::Record>,
+    val: Vec<crate::results::Record>,
+    obs: Vec<crate::results::Record>,
+    st: Vec<crate::results::Record>,
+    review: Vec<crate::results::Record>,
+    figs: Vec<(report::figures::FigureKind, report::Block)>,
+}
+
+/// Score files, reliability, then validity beside structure, observers, the item review and
+/// the figures but the D studies (none of them reads the dependability records).
+fn analyses(
+    study: &Study,
+    data: &pipeline::StudyData,
+    desc: &[crate::results::Record],
+    lang: crate::choices::Lang,
+    out: &Path,
+    stage: &(dyn Fn(&str) + Sync),
+) -> Result<Analyses> {
+    stage("scoring");
+    pipeline::write_scores(study, data, out)?;
+    stage("reliability (bootstrap)");
+    let rel = crate::study::reliability::reliability_records(study, data);
+    stage("validity, dependability and structure");
+    let (val, st) = rayon::join(
+        || crate::study::validity::validity_records(study, data, &rel),
+        || crate::study::structure::structure_records(study, data, &crate::study::reliability::stat_opts(study)),
+    );
+    let obs = crate::study::observers::observer_records(data, study.spec.analysis.ci_level);
+    let mut records: Vec<crate::results::Record> = desc.to_vec();
+    for group in [&rel, &val, &obs, &st] {
+        records.extend(group.iter().cloned());
+    }
+    let review = crate::study::item_review::item_review_records(study, &records);
+    records.extend(review.iter().cloned());
+    stage("figures");
+    let figs = report::figures::draw(report::figures::build_all(study, data, &records, lang), &out.join("figures"))?;
+    Ok(Analyses { rel, val, obs, st, review, figs })
+}
+
 /// `run`, `reliability`, `validity`: every output of the asked-for sections; `stage` is told
 /// which stage starts (for a progress display; it does not affect the outputs).
 pub fn run_study(
@@ -63,50 +145,22 @@ pub fn run_study(
     opts: &RunOptions,
     out: &Path,
     sections: Sections,
-    stage: &dyn Fn(&str),
+    stage: &(dyn Fn(&str) + Sync),
 ) -> Result<RunSummary> {
     let lang = opts.lang.unwrap_or(study.spec.analysis.language);
     stage("ingest");
     let data = pipeline::load(study, opts)?;
-    stage("scoring");
-    pipeline::write_scores(study, &data, out)?;
     let mut records = pipeline::descriptive_records(study, &data);
     let mut extra = Vec::new();
     // Validity needs the reliabilities (for disattenuation), so they are computed whenever
     // either section is asked for; only asked-for sections are reported.
     if sections.reliability && sections.validity {
-        stage("reliability (bootstrap)");
-        let rel = crate::study::reliability::reliability_records(study, &data);
-        // The G studies (sparse REML fits, one per score) run beside validity and structure and
-        // take whatever core those leave idle; the records and sections keep their order.
-        stage("validity, dependability and structure");
-        let ((val, st), dep) = rayon::join(
-            || {
-                let val = crate::study::validity::validity_records(study, &data, &rel);
-                let st = crate::study::structure::structure_records(
-                    study,
-                    &data,
-                    &crate::study::reliability::stat_opts(study),
-                );
-                (val, st)
-            },
-            || crate::study::dependability::dependability_records(study, &data),
-        );
-        extra.push(report::reliability::section(study, &rel, lang));
-        records.extend(rel);
-        extra.push(report::dependability::section(study, &dep, lang));
-        records.extend(dep);
-        extra.push(report::validity::section(study, &val, lang));
-        records.extend(val);
-        records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
-        extra.push(report::structure::section(study, &st, lang));
-        records.extend(st);
-        let review = crate::study::item_review::item_review_records(study, &records);
-        extra.push(report::items::section(study, &review, lang));
-        records.extend(review);
-        stage("figures");
-        extra.push(report::figures::section(study, &data, &records, lang, &out.join("figures"))?);
+        let (recs, sections) = all_sections(study, &data, &records, lang, out, stage)?;
+        records.extend(recs);
+        extra = sections;
     } else if sections.reliability || sections.validity {
+        stage("scoring");
+        pipeline::write_scores(study, &data, out)?;
         stage("reliability (bootstrap)");
         let rel = crate::study::reliability::reliability_records(study, &data);
         if sections.validity {
@@ -120,6 +174,9 @@ pub fn run_study(
             records.extend(dependability(study, &data, lang, &mut extra));
             records.extend(crate::study::observers::observer_records(&data, study.spec.analysis.ci_level));
         }
+    } else {
+        stage("scoring");
+        pipeline::write_scores(study, &data, out)?;
     }
     stage("report");
     let prov = pipeline::provenance(study, &data)?;

@@ -82,11 +82,17 @@ pub fn gstudy_records(req: &GRequest, o: &StatOpts, label: &str) -> Vec<Record> 
 
 /// The G study of a request, with its method or the default one (ANOVA if balanced, else REML).
 pub fn fit(req: &GRequest) -> Result<GStudy, Na> {
+    fit_shared(req, None)
+}
+
+/// [`fit`], reusing a REML set-up built on the same design and rows
+/// ([`gtheory::g_study_shared`]; other rows are set up anew).
+pub fn fit_shared(req: &GRequest, setup: Option<&gtheory::RemlSetup>) -> Result<GStudy, Na> {
     let method = match req.method {
         Some(m) => m,
         None => gtheory::default_method(req.data, req.design)?,
     };
-    gtheory::g_study(req.data, req.design, req.object, method)
+    gtheory::g_study_shared(req.data, req.design, req.object, method, setup)
 }
 
 /// The records of a G study already fitted from `req` (see [`gstudy_records`]).

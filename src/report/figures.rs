@@ -114,16 +114,30 @@ struct FigCtx<'a> {
     total_lab: String,
 }
 
+impl<'a> FigCtx<'a> {
+    fn new(study: &'a Study, d: &'a StudyData, records: &'a [Record], lang: Lang) -> Self {
+        let doms: Vec<String> = study
+            .instrument
+            .as_ref()
+            .map(|i| i.domains.iter().map(|x| format!("class_{}", x.code)).collect())
+            .unwrap_or_default();
+        let total_lab = score_label(study, "checklist_total", lang);
+        FigCtx { study, d, records, lang, doms, total_lab }
+    }
+}
+
+/// The D-study figures alone (kind [`FigureKind::DStudy`]), from the dependability records: the
+/// figures [`build_all`] makes of them, so `run` can draw them as soon as the G studies end.
+pub fn d_study(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> Vec<(FigureKind, Fig)> {
+    let mut out = Vec::new();
+    d_study_figs(&FigCtx::new(study, d, records, lang), &mut out);
+    out
+}
+
 /// Every figure the report shows, keyed by kind.
 pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> Vec<(FigureKind, Fig)> {
     let mut out: Vec<(FigureKind, Fig)> = Vec::new();
-    let doms: Vec<String> = study
-        .instrument
-        .as_ref()
-        .map(|i| i.domains.iter().map(|x| format!("class_{}", x.code)).collect())
-        .unwrap_or_default();
-    let total_lab = score_label(study, "checklist_total", lang);
-    let c = FigCtx { study, d, records, lang, doms, total_lab };
+    let c = FigCtx::new(study, d, records, lang);
     scatter_figs(&c, &mut out);
     roc_figs(&c, &mut out);
     bland_altman_figs(&c, &mut out);
@@ -746,10 +760,28 @@ fn legend_room(series: &[(String, Vec<Option<f64>>)]) -> Option<(f64, f64)> {
 
 /// Draw every figure into `dir` and return the report section.
 pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang, dir: &Path) -> Result<super::Section> {
-    let mut blocks = Vec::new();
-    for (_, f) in build_all(study, d, records, lang) {
-        let svg = f.write(dir)?;
-        blocks.push(Block::Figure { id: f.id.clone(), caption: f.caption.clone(), svg });
-    }
-    Ok(super::Section { id: "figures".into(), title: tr(lang, "figures").into(), blocks })
+    Ok(section_of(draw(build_all(study, d, records, lang), dir)?, Vec::new(), lang))
+}
+
+/// Draw `figs` into `dir` (SVG and PNG), in order: each figure's kind and report block.
+pub fn draw(figs: Vec<(FigureKind, Fig)>, dir: &Path) -> Result<Vec<(FigureKind, Block)>> {
+    figs.into_iter()
+        .map(|(kind, f)| {
+            let svg = f.write(dir)?;
+            Ok((kind, Block::Figure { id: f.id, caption: f.caption, svg }))
+        })
+        .collect()
+}
+
+/// The figures section from figures drawn in two parts: `rest`, every kind but the D studies
+/// (in [`build_all`]'s order), and `d_study`, the [`d_study`] figures, which go where
+/// [`build_all`] puts them: after every kind before [`FigureKind::DStudy`].
+pub fn section_of(rest: Vec<(FigureKind, Block)>, d_study: Vec<(FigureKind, Block)>, lang: Lang) -> super::Section {
+    let at = rest.iter().position(|(k, _)| (*k as u8) > (FigureKind::DStudy as u8)).unwrap_or(rest.len());
+    let mut blocks: Vec<Block> = Vec::with_capacity(rest.len() + d_study.len());
+    let mut rest = rest.into_iter().map(|(_, b)| b);
+    blocks.extend(rest.by_ref().take(at));
+    blocks.extend(d_study.into_iter().map(|(_, b)| b));
+    blocks.extend(rest);
+    super::Section { id: "figures".into(), title: tr(lang, "figures").into(), blocks }
 }

@@ -50,6 +50,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Most facets besides the object of measurement.
 pub const MAX_FACETS: usize = 3;
@@ -727,26 +728,43 @@ struct Src {
     one: bool,
 }
 
-/// The REML problem: levels of each random effect, `Z'Z` counts and `Z'y`, and the symbolic factorisation.
-struct RemlModel {
+/// The part of a REML problem that depends only on the rows (the design's levels), not on the
+/// scores: levels of each random effect, the `Z'Z` counts, the ordering and the symbolic
+/// factorisation. Built once and shared (through [`RemlSetup`]) by G studies on the same rows.
+struct RemlStructure {
     n: usize,
     k: usize,
-    y: Vec<f64>,
-    yy: f64,
-    sumy: f64,
     /// Per effect, per score: the global level index.
     lev: Vec<Vec<u32>>,
     /// Per effect: number of levels.
     q_k: Vec<usize>,
     eff_of: Vec<u32>,
-    zty: Vec<f64>,
+    /// Upper triangle of `Z'Z` (level indices, count), sorted.
+    pairs: Vec<(usize, usize, f64)>,
     /// Permuted position of each global level; the intercept is last (`q`).
     iperm: Vec<usize>,
     sym: sparse::Symbolic,
     src: Vec<Src>,
     lpos: Vec<usize>,
+}
+
+/// The REML problem: the shared [`RemlStructure`] (read through `Deref`) and the scores' part,
+/// `Z'y`, `y'y`, `Σy` and the start values.
+struct RemlModel {
+    st: Arc<RemlStructure>,
+    y: Vec<f64>,
+    yy: f64,
+    sumy: f64,
+    zty: Vec<f64>,
     /// Start values of θ from Henderson's Method I ([`method1_theta`]); `None` when it is undefined.
     start: Option<Vec<f64>>,
+}
+
+impl std::ops::Deref for RemlModel {
+    type Target = RemlStructure;
+    fn deref(&self) -> &RemlStructure {
+        &self.st
+    }
 }
 
 /// Scratch and the state of the last evaluation (factor `lx`, solution `b`, `r²`), reused by the gradient.
@@ -791,19 +809,17 @@ fn level_indices(rows: &[Row], l: &Layout) -> StatResult<(Vec<Vec<u32>>, Vec<usi
     Ok((lev, q_k))
 }
 
-impl RemlModel {
-    fn new(rows: &[Row], l: &Layout, y: &[f64]) -> StatResult<RemlModel> {
+impl RemlStructure {
+    fn new(rows: &[Row], l: &Layout) -> StatResult<RemlStructure> {
         let n = rows.len();
         let (lev, q_k) = level_indices(rows, l)?;
         let k = lev.len();
         let q: usize = q_k.iter().sum();
         let eff_of: Vec<u32> = q_k.iter().enumerate().flat_map(|(e, &c)| std::iter::repeat_n(e as u32, c)).collect();
-        let mut zty = vec![0.0; q];
         let mut keys: Vec<u64> = Vec::with_capacity(n * k * (k + 1) / 2);
         for r in 0..n {
             for a in 0..k {
                 let la = lev[a][r];
-                zty[la as usize] += y[r];
                 for lb in lev[a..].iter().map(|v| v[r]) {
                     let (lo, hi) = if la <= lb { (la, lb) } else { (lb, la) };
                     keys.push((lo as u64) << 32 | hi as u64);
@@ -848,10 +864,28 @@ impl RemlModel {
         let src: Vec<Src> = entries.iter().map(|e| e.2).collect();
         let sym = sparse::Symbolic::new(q + 1, ap, ai);
         let lpos = entries.iter().map(|e| sym.position(e.1, e.0)).collect();
+        Ok(RemlStructure { n, k, lev, q_k, eff_of, pairs, iperm, sym, src, lpos })
+    }
+}
+
+impl RemlModel {
+    #[cfg(test)]
+    fn new(rows: &[Row], l: &Layout, y: &[f64]) -> StatResult<RemlModel> {
+        Ok(RemlModel::with(Arc::new(RemlStructure::new(rows, l)?), y))
+    }
+
+    /// The model of scores `y` on the rows of `st`.
+    fn with(st: Arc<RemlStructure>, y: &[f64]) -> RemlModel {
+        let mut zty = vec![0.0; st.eff_of.len()];
+        for lev in &st.lev {
+            for (&la, &v) in lev.iter().zip(y) {
+                zty[la as usize] += v;
+            }
+        }
         let yy = y.iter().map(|v| v * v).sum();
         let sumy = y.iter().sum();
-        let start = method1_theta(&pairs, &eff_of, &q_k, n, &zty, yy, sumy);
-        Ok(RemlModel { n, k, y: y.to_vec(), yy, sumy, lev, q_k, eff_of, zty, iperm, sym, src, lpos, start })
+        let start = method1_theta(&st.pairs, &st.eff_of, &st.q_k, st.n, &zty, yy, sumy);
+        RemlModel { st, y: y.to_vec(), yy, sumy, zty, start }
     }
 
     fn work(&self) -> RemlWork {
@@ -1200,9 +1234,21 @@ struct RemlOut {
     fit: RemlFit,
 }
 
-/// REML estimates of all components (residual last), from `start` (θ, one per non-residual effect).
-fn reml(rows: &[Row], l: &Layout, y: &[f64], start: Option<&[f64]>, precise: bool) -> StatResult<RemlOut> {
-    let model = RemlModel::new(rows, l, y)?;
+/// REML estimates of all components (residual last), from `start` (θ, one per non-residual effect);
+/// `shared`: the structure of these rows, when already built.
+fn reml(
+    rows: &[Row],
+    l: &Layout,
+    y: &[f64],
+    start: Option<&[f64]>,
+    precise: bool,
+    shared: Option<&Arc<RemlStructure>>,
+) -> StatResult<RemlOut> {
+    let st = match shared {
+        Some(st) => Arc::clone(st),
+        None => Arc::new(RemlStructure::new(rows, l)?),
+    };
+    let model = RemlModel::with(st, y);
     let k = model.k;
     let mut obj = RemlObjective { model: &model, work: model.work() };
     let x0: Vec<f64> = match start {
@@ -1270,6 +1316,7 @@ fn fit(
     method: Method,
     start: Option<&[f64]>,
     precise: bool,
+    shared: Option<&Arc<RemlStructure>>,
 ) -> StatResult<Fitted> {
     let mean = y.iter().sum::<f64>() / y.len() as f64;
     if y.iter().all(|v| (v - mean).abs() <= 1e-12 * mean.abs().max(1.0)) {
@@ -1288,7 +1335,7 @@ fn fit(
             Ok(Fitted { raw: table.iter().map(|r| r.raw).collect(), levels, anova: Some(table), reml: None, balanced })
         }
         Method::Reml => {
-            let out = reml(rows, l, y, start, precise)?;
+            let out = reml(rows, l, y, start, precise, shared)?;
             Ok(Fitted { raw: out.raw, levels: out.levels, anova: None, reml: Some(out.fit), balanced })
         }
     }
@@ -1309,6 +1356,44 @@ fn fit(
 /// methods), `lme4_unbalanced_*`, `lme4_nested3_*`, `lme4_balanced_ds1` (lme4 to 1e-4 relative, R `aov` sums of
 /// squares), `three_facets_reml_equals_anova`, `anova_negative_estimate_truncated`.
 pub fn g_study(data: &LongData, design: &Design, object_name: &str, method: Method) -> StatResult<GStudy> {
+    g_study_shared(data, design, object_name, method, None)
+}
+
+/// The score-independent part of a REML G study on the rows of some data (levels, `Z'Z`, the
+/// ordering and the symbolic factorisation), built once for G studies of several scores on the
+/// same design and rows ([`g_study_shared`]).
+pub struct RemlSetup {
+    design: Design,
+    object_name: String,
+    rows: Vec<Row>,
+    structure: Arc<RemlStructure>,
+}
+
+impl RemlSetup {
+    /// The set-up of `design` on the rows (object and facet levels) of `data`; its scores are not
+    /// used. Err where [`g_study`] with REML would fail on these rows.
+    pub fn new(data: &LongData, design: &Design, object_name: &str) -> StatResult<RemlSetup> {
+        let l = layout(design, object_name)?;
+        let rows = factor_rows(data, design.facets.len())?;
+        let structure = Arc::new(RemlStructure::new(&rows, &l)?);
+        Ok(RemlSetup { design: design.clone(), object_name: object_name.to_string(), rows, structure })
+    }
+
+    /// The shared structure, if `rows` of `design` with object `object_name` are this set-up's.
+    fn structure_for(&self, design: &Design, object_name: &str, rows: &[Row]) -> Option<&Arc<RemlStructure>> {
+        (self.design == *design && self.object_name == object_name && self.rows == rows).then_some(&self.structure)
+    }
+}
+
+/// [`g_study`], reusing `setup` when it was built on the same design and rows (checked: any
+/// other data are set up anew). The estimates are those of [`g_study`], bit for bit.
+pub fn g_study_shared(
+    data: &LongData,
+    design: &Design,
+    object_name: &str,
+    method: Method,
+    setup: Option<&RemlSetup>,
+) -> StatResult<GStudy> {
     let l = layout(design, object_name)?;
     let rows = factor_rows(data, design.facets.len())?;
     let n_objects = {
@@ -1320,7 +1405,8 @@ pub fn g_study(data: &LongData, design: &Design, object_name: &str, method: Meth
     if n_objects < 2 {
         return Err(Na::new("fewer than two objects of measurement"));
     }
-    let fitted = fit(&l, &rows, &data.score, method, None, true)?;
+    let shared = setup.and_then(|s| s.structure_for(design, object_name, &rows));
+    let fitted = fit(&l, &rows, &data.score, method, None, true, shared)?;
     let sample_sizes = match &fitted.balanced {
         Some(s) => s[1..].iter().map(|&v| v as f64).collect(),
         None => observed_sample_sizes(&rows, &l),
@@ -1518,7 +1604,7 @@ pub fn d_study_bootstrap(
                         rep_y.push(data.score[r]);
                     }
                 }
-                fit(&l, &rep_rows, &rep_y, g.method, start.as_deref(), false).ok()?
+                fit(&l, &rep_rows, &rep_y, g.method, start.as_deref(), false, None).ok()?
             }
         };
         let rep = GStudy { components: components(&l, &f).ok()?, reml: None, ..g.clone() };
@@ -2436,6 +2522,39 @@ mod tests {
     #[test]
     fn lme4_unbalanced_class_sparse() {
         lme4_case("class_sparse", CLASS, false);
+    }
+
+    /// A shared REML set-up gives the estimates of a fit set up on its own, bit for bit, on other
+    /// scores of the same rows; on other rows it is not used (and the fit is still right).
+    #[test]
+    fn shared_setup_same_rows_only() {
+        let (g, data, design) = lme4_case("class_sparse", CLASS, false);
+        let mut other = data.clone();
+        for (r, v) in other.score.iter_mut().enumerate() {
+            *v = 0.5 * *v + 0.1 * ((r * 7919) % 13) as f64;
+        }
+        let setup = RemlSetup::new(&other, &design, "classroom").unwrap();
+        let rows = factor_rows(&data, 2).unwrap();
+        assert!(setup.structure_for(&design, "classroom", &rows).is_some());
+        assert!(setup.structure_for(&design, "cycle", &rows).is_none());
+        let shared = g_study_shared(&data, &design, "classroom", Method::Reml, Some(&setup)).unwrap();
+        let bits = |g: &GStudy| g.components.iter().map(|c| c.variance.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&shared), bits(&g));
+        let alone = g_study(&other, &design, "classroom", Method::Reml).unwrap();
+        let with = g_study_shared(&other, &design, "classroom", Method::Reml, Some(&setup)).unwrap();
+        assert_eq!(bits(&with), bits(&alone));
+        assert_ne!(bits(&alone), bits(&g));
+        // Fewer rows: the set-up does not fit them, and the fit is the one set up anew.
+        let mut fewer = data.clone();
+        fewer.object.pop();
+        fewer.score.pop();
+        for f in fewer.facets.iter_mut() {
+            f.pop();
+        }
+        assert!(setup.structure_for(&design, "classroom", &factor_rows(&fewer, 2).unwrap()).is_none());
+        let a = g_study(&fewer, &design, "classroom", Method::Reml).unwrap();
+        let b = g_study_shared(&fewer, &design, "classroom", Method::Reml, Some(&setup)).unwrap();
+        assert_eq!(bits(&a), bits(&b));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use super::pipeline::StudyData;
 use super::reliability::{pair_observations, stat_opts};
 use super::score::{code_value, item_value_table};
 use super::spec::{ScoringMethod, Study};
-use crate::analysis::gtheory::{component_records, d_records, fit, g_records, method_name, GRequest};
+use crate::analysis::gtheory::{component_records, d_records, fit, fit_shared, g_records, method_name, GRequest};
 use crate::analysis::StatOpts;
 use crate::results::Record;
 use crate::stats::gtheory::{self, Component, Design, EffectInfo, FacetSpec, GStudy, LongData, Method};
@@ -115,10 +115,11 @@ pub fn dependability_records(study: &Study, d: &StudyData) -> Vec<Record> {
     // Independent G studies, fitted in parallel and concatenated in this order (deterministic).
     let mut jobs: Vec<Job> = class_jobs(study);
     jobs.extend([Job::ChecklistItems, Job::ChecklistObservers, Job::Center]);
+    let setup = class_setup(study, d);
     let parts: Vec<Vec<Record>> = jobs
         .par_iter()
         .map(|job| match job {
-            Job::Class(score) => class_records(study, d, score, &o),
+            Job::Class(score) => class_records(study, d, score, &o, setup.as_ref()),
             Job::ChecklistItems => checklist_item_records(study, d, &o),
             Job::ChecklistObservers => checklist_observer_records(study, d),
             Job::Center => center_records(d),
@@ -144,13 +145,16 @@ fn class_jobs(study: &Study) -> Vec<Job> {
 pub fn design_records(study: &Study, d: &StudyData, design: GDesign) -> Vec<Record> {
     let o = stat_opts(study);
     match design {
-        GDesign::ClassCycles => class_jobs(study)
-            .iter()
-            .flat_map(|j| match j {
-                Job::Class(score) => class_records(study, d, score, &o),
-                _ => Vec::new(),
-            })
-            .collect(),
+        GDesign::ClassCycles => {
+            let setup = class_setup(study, d);
+            class_jobs(study)
+                .iter()
+                .flat_map(|j| match j {
+                    Job::Class(score) => class_records(study, d, score, &o, setup.as_ref()),
+                    _ => Vec::new(),
+                })
+                .collect()
+        }
         GDesign::ChecklistItems => checklist_item_records(study, d, &o),
         GDesign::ChecklistObservers => checklist_observer_records(study, d),
         GDesign::CenterMonitoring => center_records(d),
@@ -274,7 +278,22 @@ pub fn class_design() -> Design {
     Design { facets: vec![FacetSpec::crossed("cycle"), FacetSpec::crossed("observer")] }
 }
 
-fn class_records(study: &Study, d: &StudyData, score: &str, o: &StatOpts) -> Vec<Record> {
+/// The REML set-up of the CLASS design on the rows of the first CLASS score, shared by the G
+/// studies of every score (the ten scores of the demo have the same rows; a score with other
+/// rows, e.g. missing values, is set up on its own: [`gtheory::g_study_shared`] checks).
+fn class_setup(study: &Study, d: &StudyData) -> Option<gtheory::RemlSetup> {
+    let (c, inst) = (d.class.as_ref()?, study.instrument.as_ref()?);
+    let data = class_long(c, inst, class_scores(inst).first()?)?;
+    gtheory::RemlSetup::new(&data, &class_design(), "classroom").ok()
+}
+
+fn class_records(
+    study: &Study,
+    d: &StudyData,
+    score: &str,
+    o: &StatOpts,
+    setup: Option<&gtheory::RemlSetup>,
+) -> Vec<Record> {
     let (Some(c), Some(inst)) = (&d.class, &study.instrument) else { return Vec::new() };
     let design = class_design();
     let data = class_long(c, inst, score).unwrap_or_else(|| empty(2));
@@ -286,7 +305,7 @@ fn class_records(study: &Study, d: &StudyData, score: &str, o: &StatOpts) -> Vec
         d_studies: grid(&CYCLES, &OBSERVERS),
         fixed: vec![false, false],
     };
-    let recs = match fit(&req) {
+    let recs = match fit_shared(&req, setup) {
         Ok(g) => {
             let mut recs = g_records(&g, &req, &opts_for(&g, o), &format!("dependability/{score}"));
             recs.extend(OBSERVERS.iter().map(|&n| cycles_needed(&g, n)));
