@@ -127,11 +127,12 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     let rows = || m.rows.iter().map(|r| output::center_cells(&m, study, r, lang));
     let priority = render::priority_centers(&m);
     // The workbook (the longest job: XML and deflate on one thread) runs beside everything else.
-    // Four streams side by side (the 2 cores take them as they free up): the workbook (XML and
-    // deflate), centers.csv, monitor.json, and the dashboard with the cards (rendered in
-    // parallel batches). The CSV and the JSON each build the row cells: cheaper than holding
-    // them, and neither waits for the other.
-    let ((r_xlsx, r_csv), (r_json, r_cards)) = rayon::join(
+    // Four streams side by side: the workbook (XML and deflate) and then the dashboard with the
+    // cards (rendered in parallel batches) on one side, monitor.json and then centers.csv on the
+    // other; the cards' batches spread over both cores once the other side is done. The CSV and
+    // the JSON each build the row cells: cheaper than holding them, and neither waits for the
+    // other.
+    let ((r_xlsx, r_cards), (r_json, r_csv)) = rayon::join(
         || {
             rayon::join(
                 || -> Result<()> {
@@ -139,11 +140,10 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
                     tm("xlsx");
                     Ok(())
                 },
-                || -> Result<()> {
-                    write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
-                    write_centers_csv(&sheet, rows(), out)?;
-                    tm("csv");
-                    Ok(())
+                || -> Result<usize> {
+                    let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
+                    tm("dashboard+cards");
+                    Ok(n_cards)
                 },
             )
         },
@@ -154,10 +154,11 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
                     tm("json");
                     Ok(())
                 },
-                || -> Result<usize> {
-                    let n_cards = render::write_all(study, &m, &groups, &obs, &priority, &opts.cards, lang, out)?;
-                    tm("dashboard+cards");
-                    Ok(n_cards)
+                || -> Result<()> {
+                    write_atomic(&out.join("groups.csv"), &crate::io::export::csv::sheet_csv(&gsheet)?)?;
+                    write_centers_csv(&sheet, rows(), out)?;
+                    tm("csv");
+                    Ok(())
                 },
             )
         },
@@ -188,7 +189,11 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
 }
 
 /// `centers.csv`, streamed row by row.
-fn write_centers_csv(sheet: &crate::io::export::Sheet, rows: impl Iterator<Item = Vec<Cell>>, out: &Path) -> Result<()> {
+fn write_centers_csv(
+    sheet: &crate::io::export::Sheet,
+    rows: impl Iterator<Item = Vec<Cell>>,
+    out: &Path,
+) -> Result<()> {
     write_atomic_with(&out.join("centers.csv"), |w| {
         let mut csv = RowsCsv::new(w, &sheet.headers)?;
         for cells in rows {
