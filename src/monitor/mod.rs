@@ -126,7 +126,6 @@ pub fn run(study: &Study, opts: &MonitorOptions, out: &Path) -> Result<MonitorSu
     tm("sheet");
     let rows = || m.rows.iter().map(|r| output::center_cells(&m, study, r, lang));
     let priority = render::priority_centers(&m);
-    // The workbook (the longest job: XML and deflate on one thread) runs beside everything else.
     // Four streams side by side: the workbook (XML and deflate) and then the dashboard with the
     // cards (rendered in parallel batches) on one side, monitor.json and then centers.csv on the
     // other; the cards' batches spread over both cores once the other side is done. The CSV and
@@ -247,9 +246,9 @@ fn write_xlsx(
         XlsxRows::All => book.add_rows_streamed(sheet, m.rows.iter().map(cells))?,
         XlsxRows::Latest => {
             // Rows are sorted by center, then round: a center's last row is its latest round.
-            let last =
-                m.rows.iter().enumerate().filter(|(i, r)| m.rows.get(i + 1).is_none_or(|n| n.center != r.center));
-            book.add_rows_streamed(&output::latest_sheet(sheet, lang), last.map(|(_, r)| cells(r)))?
+            let starts = m.center_starts();
+            let last = starts.windows(2).filter(|w| w[1] > w[0]).map(|w| &m.rows[w[1] - 1]);
+            book.add_rows_streamed(&output::latest_sheet(sheet, lang), last.map(cells))?
         }
     }
     book.add(gsheet)?;

@@ -58,10 +58,10 @@ pub struct Observers {
 /// sum of squares.
 type CellSums = (usize, usize, usize, f64, f64);
 
-/// Backfitting of `y = μ_round + a_center + b_observer` for one scale, on the cell sums of the
+/// The ridge fit of `y = μ_round + a_center + b_observer` for one scale, on the cell sums of the
 /// observations (the same least-squares solution, a fraction of the work). Returns
 /// (b, residuals per observation).
-fn backfit(
+fn severity_fit(
     y: &[Option<f64>],
     idx: &[(u32, u16, u32, u32)],
     n_c: usize,
@@ -229,7 +229,7 @@ fn solve_ridge(
 }
 
 /// Weighted means of the cell residuals by one index (`key`), with a ridge constant `shrink`
-/// (generic, not `dyn`: the sweeps call these closures hundreds of millions of times).
+/// (generic, not `dyn`: each call runs the closures once per cell).
 /// `w` holds the summed cell counts by the same index.
 fn mean_by(
     cells: &[CellSums],
@@ -315,7 +315,7 @@ pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Ob
     let (n_c, n_r, n_o) = (cidx.len(), rounds.names.len(), names.len());
     idx.sort_unstable();
     let fits: Vec<Option<(Vec<f64>, Vec<(u32, f64)>)>> =
-        scores.values.par_iter().map(|y| backfit(y, &idx, n_c, n_r, n_o)).collect();
+        scores.values.par_iter().map(|y| severity_fit(y, &idx, n_c, n_r, n_o)).collect();
     let Some((b_total, res)) = fits[0].clone() else {
         return Observers {
             note: Some("observer severity not estimable: too few scores".into()),
