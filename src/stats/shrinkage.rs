@@ -299,16 +299,22 @@ mod tests {
         (block, n, mean, ssw, ids)
     }
 
-    #[test]
-    fn matches_lmer() {
+    /// The lme4 reference (`scripts/reference/monitor.R`) and its data as (block, group, y).
+    fn lmer_fixture() -> (serde_json::Value, Vec<(usize, usize, f64)>) {
         let text = include_str!("../../tests/fixtures/monitor/lmer_oneway.json");
         let v: serde_json::Value = serde_json::from_str(text).unwrap();
-        let data: Vec<(usize, usize, f64)> = v["data"]
+        let data = v["data"]
             .as_array()
             .unwrap()
             .iter()
             .map(|r| (r[0].as_u64().unwrap() as usize, r[1].as_u64().unwrap() as usize, r[2].as_f64().unwrap()))
             .collect();
+        (v, data)
+    }
+
+    #[test]
+    fn matches_lmer() {
+        let (v, data) = lmer_fixture();
         let (block, n, mean, ssw, ids) = summaries(&data);
         let g = Groups { block: &block, n: &n, mean: &mean, ssw: &ssw };
         let fit = reml_oneway(&g, 2).unwrap();
@@ -331,14 +337,7 @@ mod tests {
     /// The pooled criterion (groups pooled by block and size) equals the per-group formulas.
     #[test]
     fn pooled_profile_equals_per_group() {
-        let text = include_str!("../../tests/fixtures/monitor/lmer_oneway.json");
-        let v: serde_json::Value = serde_json::from_str(text).unwrap();
-        let data: Vec<(usize, usize, f64)> = v["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r[0].as_u64().unwrap() as usize, r[1].as_u64().unwrap() as usize, r[2].as_f64().unwrap()))
-            .collect();
+        let (_, data) = lmer_fixture();
         let (block, n, mean, ssw, _) = summaries(&data);
         let g = Groups { block: &block, n: &n, mean: &mean, ssw: &ssw };
         let pooled = Prepared::new(&g);
