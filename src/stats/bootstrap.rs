@@ -48,12 +48,46 @@ where
             let reps = BLOCK.min(b - blk * BLOCK);
             let mut out = Vec::with_capacity(reps);
             for _ in 0..reps {
-                counts.iter_mut().for_each(|c| *c = 0);
-                for _ in 0..n {
-                    counts[below(&mut rng, n as u32) as usize] += 1;
-                }
+                draw_counts(&mut rng, &mut counts);
                 out.push(stat(&counts, &mut s));
             }
+            out
+        })
+        .collect();
+    blocks.into_iter().flatten().collect()
+}
+
+/// One replicate's counts: `counts` is reset, then `n = counts.len()` units are drawn from the
+/// block's stream.
+fn draw_counts(rng: &mut ChaCha8Rng, counts: &mut [u32]) {
+    counts.fill(0);
+    let n = counts.len() as u32;
+    for _ in 0..n {
+        counts[below(rng, n) as usize] += 1;
+    }
+}
+
+/// [`resample_counts`] a block at a time, for statistics computed for many replicates at once
+/// (a matrix product). `stat(counts, reps)` gets the counts of the block's `reps` replicates,
+/// replicate `r` at `counts[r n..(r + 1) n]`, and returns one value per replicate. The draws are
+/// exactly [`resample_counts`]'s, so the replicates are the same (test
+/// `count_blocks_equal_counts`).
+pub fn resample_count_blocks<F>(n: usize, b: usize, seed: u64, stat: F) -> Vec<Option<f64>>
+where
+    F: Fn(&[u32], usize) -> Vec<Option<f64>> + Sync,
+{
+    let n_blocks = b.div_ceil(BLOCK);
+    let blocks: Vec<Vec<Option<f64>>> = (0..n_blocks)
+        .into_par_iter()
+        .map(|blk| {
+            let mut rng = block_rng(seed, blk as u64);
+            let reps = BLOCK.min(b - blk * BLOCK);
+            let mut counts = vec![0u32; reps * n];
+            for c in counts.chunks_mut(n.max(1)) {
+                draw_counts(&mut rng, c);
+            }
+            let out = stat(&counts, reps);
+            assert_eq!(out.len(), reps, "one value per replicate");
             out
         })
         .collect();
@@ -202,6 +236,15 @@ mod tests {
         assert_eq!(x, y);
         let z = resample_counts(20, 700, 43, || (), f);
         assert_ne!(x, z);
+    }
+    #[test]
+    fn count_blocks_equal_counts() {
+        // A statistic that depends on every count, in a block of 256 and a shorter last block.
+        let f = |c: &[u32]| Some(c.iter().enumerate().map(|(i, &x)| (i as f64 + 1.0).sqrt() * x as f64).sum::<f64>());
+        let one = resample_counts(23, 600, 5, || (), |c, _| f(c));
+        let blocks = resample_count_blocks(23, 600, 5, |c, reps| c.chunks(23).take(reps).map(f).collect());
+        assert_eq!(one, blocks);
+        assert_ne!(one, resample_count_blocks(23, 600, 6, |c, reps| c.chunks(23).take(reps).map(f).collect()));
     }
     #[test]
     fn below_is_uniform_enough() {

@@ -22,11 +22,12 @@
 //! (`scripts/reference/reliability.R`) and, with missing values, `alpha_missing.json`
 //! (`scripts/reference/alpha_missing.R` and `.py`: psych, lavaan and pingouin on psych's bfi).
 
-use super::bootstrap::{percentile_ci, resample_counts};
+use super::bootstrap::{percentile_ci, resample_count_blocks, resample_counts};
 use super::item_tables::PairTables;
 use super::linalg::leading_eigen;
 use super::polychoric::{polychoric_from_tables, polychoric_matrix_pairwise};
 use super::{Na, StatResult};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
@@ -598,22 +599,67 @@ pub fn alpha_bootstrap(it: &Items, b: usize, seed: u64, level: f64) -> StatResul
 /// Percentile bootstrap CI for raw α under pairwise deletion: each replicate resamples rows and
 /// recomputes the pairwise covariance matrix (as psych `alpha(n.iter = )`), from per-pair sums
 /// (`n_ab`, `Σ x_a`, `Σ x_b`, `Σ x_a x_b` over the rows where both are present), `O(n k²)` each.
+///
+/// When every value is an integer (item codes), the sums of a block of replicates are one matrix
+/// product ([`PairGemm`]), exact in floating point, so the replicates equal the row-by-row
+/// loop's to the bit (test `pair_gemm_equals_loop`); otherwise the loop runs.
 pub fn alpha_bootstrap_pairwise(d: &ItemRows, b: usize, seed: u64, level: f64) -> StatResult<(f64, f64, usize)> {
     d.check()?;
-    let (n, k) = (d.n, d.k);
-    let tri = k * (k + 1) / 2;
-    // Row i's present items, as (index, value).
-    let rows: Vec<Vec<(usize, f64)>> =
-        (0..n).map(|i| (0..k).filter_map(|j| d.get(i, j).map(|v| (j, v))).collect()).collect();
-    // Offset of row a in the packed upper triangle: entry (a, b ≥ a) is at off[a] + b − a.
-    let off: Vec<usize> = (0..k)
+    let reps = match PairGemm::new(d) {
+        Some(g) => g.replicates(b, seed),
+        None => pairwise_loop_replicates(d, b, seed),
+    };
+    percentile_ci(&reps, level).ok_or_else(|| Na::new("too few bootstrap replicates with a defined α"))
+}
+
+/// Offsets of the packed upper triangle of a `k × k` matrix: entry `(a, b ≥ a)` is at
+/// `off[a] + b − a`.
+fn triangle_offsets(k: usize) -> Vec<usize> {
+    (0..k)
         .scan(0, |acc, a| {
             let o = *acc;
             *acc += k - a;
             Some(o)
         })
-        .collect();
-    let reps = resample_counts(
+        .collect()
+}
+
+/// α of one replicate from its pair sums: `sums(e) = (n_ab, Σ x_a, Σ x_b, Σ x_a x_b)` of the
+/// packed pair `e`; `None` when a pair has fewer than 2 rows or the total variance is not
+/// positive.
+fn alpha_from_pair_sums(k: usize, sums: impl Fn(usize) -> [f64; 4]) -> Option<f64> {
+    let (mut diag, mut total, mut e) = (0.0, 0.0, 0);
+    for a in 0..k {
+        for bb in a..k {
+            let [m, sa, sb, sab] = sums(e);
+            e += 1;
+            if m < 2.0 {
+                return None;
+            }
+            let c = (sab - sa * sb / m) / (m - 1.0);
+            if a == bb {
+                diag += c;
+                total += c;
+            } else {
+                total += 2.0 * c;
+            }
+        }
+    }
+    if !(total > 0.0) {
+        return None;
+    }
+    Some(k as f64 / (k as f64 - 1.0) * (1.0 - diag / total))
+}
+
+/// The replicates of [`alpha_bootstrap_pairwise`] row by row (any values).
+fn pairwise_loop_replicates(d: &ItemRows, b: usize, seed: u64) -> Vec<Option<f64>> {
+    let (n, k) = (d.n, d.k);
+    let tri = k * (k + 1) / 2;
+    // Row i's present items, as (index, value).
+    let rows: Vec<Vec<(usize, f64)>> =
+        (0..n).map(|i| (0..k).filter_map(|j| d.get(i, j).map(|v| (j, v))).collect()).collect();
+    let off = triangle_offsets(k);
+    resample_counts(
         n,
         b,
         seed,
@@ -638,29 +684,105 @@ pub fn alpha_bootstrap_pairwise(d: &ItemRows, b: usize, seed: u64, level: f64) -
                     }
                 }
             }
-            let (mut diag, mut total) = (0.0, 0.0);
+            alpha_from_pair_sums(k, |e| [m[e], sa[e], sb[e], sab[e]])
+        },
+    )
+}
+
+/// The pair sums of a block of bootstrap replicates as one matrix product `S = Fᵀ W`: `F` holds
+/// each row's features (for every packed pair `a ≤ b`: `p_a p_b`, `x_a p_b`, `p_a x_b`,
+/// `x_a x_b`, with `p` presence and `x` the value, 0 when missing) and `W` the replicates'
+/// counts (rows × replicates), so column `r` of `S` is replicate `r`'s `(n_ab, Σ x_a, Σ x_b,
+/// Σ x_a x_b)`.
+///
+/// Exactness: with integer values every product and every partial sum is an integer bounded by
+/// `n · max(1, max|x|)²` (the counts sum to `n`), so single precision is exact below 2²⁴ and
+/// double below 2⁵³, whatever order the product (matrixmultiply's blocked kernel, FMA or not)
+/// adds in; the sums, and so every replicate's α, equal the loop's to the bit. Used only then,
+/// and when a block's counts fit in memory (`n ≤` [`PairGemm::MAX_ROWS`]).
+pub struct PairGemm<'a> {
+    d: &'a ItemRows,
+    single: bool,
+}
+
+impl<'a> PairGemm<'a> {
+    /// Rows above which the loop is used (a block's counts are `256 n` integers).
+    pub const MAX_ROWS: usize = 50_000;
+    /// Rows of `F` built and multiplied at a time.
+    const CHUNK: usize = 1024;
+
+    /// `None` unless every present value is an integer and the bound holds in double precision.
+    pub fn new(d: &'a ItemRows) -> Option<PairGemm<'a>> {
+        if d.n > Self::MAX_ROWS || d.x.iter().any(|v| v.fract() != 0.0) {
+            return None;
+        }
+        let m = d.x.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let bound = d.n as f64 * m * m;
+        (bound < 2f64.powi(53)).then_some(PairGemm { d, single: bound < 2f64.powi(24) })
+    }
+
+    /// One α per replicate, with [`resample_count_blocks`]'s draws (those of `resample_counts`).
+    pub fn replicates(&self, b: usize, seed: u64) -> Vec<Option<f64>> {
+        resample_count_blocks(self.d.n, b, seed, |counts, reps| {
+            if self.single {
+                self.block::<f32>(counts, reps, |v| v as f32, |v| v as f64)
+            } else {
+                self.block::<f64>(counts, reps, |v| v, |v| v)
+            }
+        })
+    }
+
+    fn block<T: nalgebra::RealField + Copy>(
+        &self,
+        counts: &[u32],
+        reps: usize,
+        to: impl Fn(f64) -> T,
+        back: impl Fn(T) -> f64,
+    ) -> Vec<Option<f64>> {
+        let (n, k) = (self.d.n, self.d.k);
+        let nf = 2 * k * (k + 1);
+        let mut s = DMatrix::<T>::zeros(nf, reps);
+        for lo in (0..n).step_by(Self::CHUNK) {
+            let hi = (lo + Self::CHUNK).min(n);
+            let f = self.features(lo..hi, &to);
+            let w = DMatrix::<T>::from_fn(hi - lo, reps, |i, r| to(counts[r * n + lo + i] as f64));
+            s.gemm(T::one(), &f, &w, T::one());
+        }
+        (0..reps)
+            .map(|r| {
+                let col = s.column(r);
+                alpha_from_pair_sums(k, |e| std::array::from_fn(|q| back(col[4 * e + q])))
+            })
+            .collect()
+    }
+
+    /// `Fᵀ` for rows `rows` (features × rows, column-major: one row's features contiguous).
+    fn features<T: nalgebra::RealField + Copy>(
+        &self,
+        rows: std::ops::Range<usize>,
+        to: impl Fn(f64) -> T,
+    ) -> DMatrix<T> {
+        let (k, d) = (self.d.k, self.d);
+        let nf = 2 * k * (k + 1);
+        let mut f = DMatrix::<T>::zeros(nf, rows.len());
+        for (c, i) in rows.enumerate() {
+            let (x, p) = (&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k]);
+            let mut col = f.column_mut(c);
+            let mut e = 0;
             for a in 0..k {
                 for bb in a..k {
-                    let e = off[a] + bb - a;
-                    if m[e] < 2.0 {
-                        return None;
+                    if p[a] && p[bb] {
+                        col[4 * e] = to(1.0);
+                        col[4 * e + 1] = to(x[a]);
+                        col[4 * e + 2] = to(x[bb]);
+                        col[4 * e + 3] = to(x[a] * x[bb]);
                     }
-                    let c = (sab[e] - sa[e] * sb[e] / m[e]) / (m[e] - 1.0);
-                    if a == bb {
-                        diag += c;
-                        total += c;
-                    } else {
-                        total += 2.0 * c;
-                    }
+                    e += 1;
                 }
             }
-            if !(total > 0.0) {
-                return None;
-            }
-            Some(k as f64 / (k as f64 - 1.0) * (1.0 - diag / total))
-        },
-    );
-    percentile_ci(&reps, level).ok_or_else(|| Na::new("too few bootstrap replicates with a defined α"))
+        }
+        f
+    }
 }
 
 #[cfg(test)]
@@ -717,6 +839,32 @@ mod tests {
         // Two items never answered together → NA, never NaN.
         let rows = vec![vec![Some(1.), None], vec![Some(2.), None], vec![None, Some(1.)], vec![None, Some(3.)]];
         assert!(pairwise_cov(&ItemRows::new(&rows).unwrap()).unwrap_err().0.contains("together"));
+    }
+    #[test]
+    fn pair_gemm_equals_loop() {
+        // 1,100 rows (two chunks of F), items 0–3 with ~15% missing, one value 7: the matrix
+        // product's replicates equal the loop's to the bit, in single and double precision.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut rows: Vec<Vec<Option<f64>>> =
+            (0..1100).map(|_| (0..6).map(|_| (next() % 100 >= 15).then(|| (next() % 4) as f64)).collect()).collect();
+        rows[3][2] = Some(7.0);
+        let d = ItemRows::new(&rows).unwrap();
+        let want = pairwise_loop_replicates(&d, 300, 11);
+        assert!(want.iter().filter(|r| r.is_some()).count() == 300);
+        let g = PairGemm::new(&d).unwrap();
+        assert!(g.single);
+        assert_eq!(g.replicates(300, 11), want);
+        let g64 = PairGemm { d: &d, single: false };
+        assert_eq!(g64.replicates(300, 11), want);
+        // Non-integer values take the loop.
+        rows[0][0] = Some(0.5);
+        assert!(PairGemm::new(&ItemRows::new(&rows).unwrap()).is_none());
     }
     #[test]
     fn missing_rule_names() {
