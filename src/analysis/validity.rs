@@ -115,12 +115,13 @@ impl PearsonSums {
 
     /// Pearson r of the sample in which cluster `c` appears `w[c]` times. Sums are centred on
     /// the first cluster's mean to limit cancellation.
+    ///
+    /// Without a branch on `w[c] = 0`: a cluster drawn 0 times adds `0 · s = ±0`, which leaves
+    /// every sum unchanged (a sum starts at +0 and is never −0 in round-to-nearest), so the result
+    /// is that of skipping it, bit for bit; the sums are finite.
     pub fn r_weighted(ss: &[PearsonSums], w: &[u32]) -> Option<f64> {
         let mut t = [0.0f64; 6];
         for (s, &wc) in ss.iter().zip(w) {
-            if wc == 0 {
-                continue;
-            }
             let f = wc as f64;
             for k in 0..6 {
                 t[k] += f * s.0[k];

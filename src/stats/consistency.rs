@@ -198,30 +198,18 @@ impl PairwiseCov {
 /// NA when two items are answered together on fewer than 2 observations (R gives NA there too).
 pub fn pairwise_cov(d: &ItemRows) -> StatResult<PairwiseCov> {
     d.check()?;
-    let (n, k) = (d.n, d.k);
+    let k = d.k;
     let mut c = vec![0.0; k * k];
     let mut pair_n = vec![0; k * k];
     let mut means = vec![0.0; k];
     for a in 0..k {
         for b in a..k {
-            let both = |i: &usize| d.present[i * k + a] && d.present[i * k + b];
-            let (mut sa, mut sb, mut m) = (0.0, 0.0, 0usize);
-            for i in (0..n).filter(both) {
-                sa += d.x[i * k + a];
-                sb += d.x[i * k + b];
-                m += 1;
-            }
+            let (cab, m, ma) = pair_moments(d, a, b);
             if m < 2 {
-                return Err(Na::new(if a == b {
-                    format!("item {} is answered on fewer than 2 observations", a + 1)
-                } else {
-                    format!("items {} and {} are answered together on fewer than 2 observations", a + 1, b + 1)
-                }));
+                return Err(pair_na(a, b));
             }
-            let (ma, mb) = (sa / m as f64, sb / m as f64);
-            let s: f64 = (0..n).filter(both).map(|i| (d.x[i * k + a] - ma) * (d.x[i * k + b] - mb)).sum();
-            c[a * k + b] = s / (m - 1) as f64;
-            c[b * k + a] = c[a * k + b];
+            c[a * k + b] = cab;
+            c[b * k + a] = cab;
             pair_n[a * k + b] = m;
             pair_n[b * k + a] = m;
             if a == b {
@@ -230,6 +218,80 @@ pub fn pairwise_cov(d: &ItemRows) -> StatResult<PairwiseCov> {
         }
     }
     Ok(PairwiseCov { c, pair_n, k, means })
+}
+
+/// The NA of a pair (items numbered from 1) answered together on fewer than 2 observations.
+fn pair_na(a: usize, b: usize) -> Na {
+    Na::new(if a == b {
+        format!("item {} is answered on fewer than 2 observations", a + 1)
+    } else {
+        format!("items {} and {} are answered together on fewer than 2 observations", a + 1, b + 1)
+    })
+}
+
+/// Covariance, count and mean of `a` of the pair `(a, b)` over the rows where both are present
+/// (the covariance is 0 when the count is below 2).
+fn pair_moments(d: &ItemRows, a: usize, b: usize) -> (f64, usize, f64) {
+    let (n, k) = (d.n, d.k);
+    let both = |i: &usize| d.present[i * k + a] && d.present[i * k + b];
+    let (mut sa, mut sb, mut m) = (0.0, 0.0, 0usize);
+    for i in (0..n).filter(both) {
+        sa += d.x[i * k + a];
+        sb += d.x[i * k + b];
+        m += 1;
+    }
+    if m < 2 {
+        return (0.0, m, 0.0);
+    }
+    let (ma, mb) = (sa / m as f64, sb / m as f64);
+    let s: f64 = (0..n).filter(both).map(|i| (d.x[i * k + a] - ma) * (d.x[i * k + b] - mb)).sum();
+    (s / (m - 1) as f64, m, ma)
+}
+
+/// Every pairwise covariance of a table once, for α of many item subsets (the short-form
+/// search): a covariance depends only on the rows where both of its items are present, so the
+/// subset's matrix is a submatrix of the whole one, and [`PairwiseAll::alpha`] equals
+/// [`cronbach_alpha_rows`] on the subset's columns with [`Missing::Pairwise`], NA reasons included
+/// (test `pairwise_all_equals_rows`).
+pub struct PairwiseAll {
+    d: ItemRows,
+    /// `k × k` covariances and counts (count < 2: no covariance).
+    c: Vec<f64>,
+    pair_n: Vec<usize>,
+}
+
+impl PairwiseAll {
+    pub fn new(rows: &[Vec<Option<f64>>]) -> StatResult<PairwiseAll> {
+        let d = ItemRows::new(rows)?;
+        let k = d.k;
+        let (mut c, mut pair_n) = (vec![0.0; k * k], vec![0; k * k]);
+        for a in 0..k {
+            for b in a..k {
+                let (cab, m, _) = pair_moments(&d, a, b);
+                (c[a * k + b], c[b * k + a], pair_n[a * k + b], pair_n[b * k + a]) = (cab, cab, m, m);
+            }
+        }
+        Ok(PairwiseAll { d, c, pair_n })
+    }
+
+    /// Pairwise α of the items `set` (column indices, in the subset's order).
+    pub fn alpha(&self, set: &[usize]) -> StatResult<f64> {
+        let (d, k) = (&self.d, self.d.k);
+        let n = (0..d.n).filter(|&i| set.iter().any(|&j| d.present[i * k + j])).count();
+        ItemRows { x: Vec::new(), present: Vec::new(), n, k: set.len(), empty: 0 }.check()?;
+        let ks = set.len();
+        let mut c = vec![0.0; ks * ks];
+        for a in 0..ks {
+            for b in a..ks {
+                let e = set[a] * k + set[b];
+                if self.pair_n[e] < 2 {
+                    return Err(pair_na(a, b));
+                }
+                (c[a * ks + b], c[b * ks + a]) = (self.c[e], self.c[e]);
+            }
+        }
+        alpha_from_cov(&c, ks)
+    }
 }
 
 /// The sizes every statistic of the family needs: `k ≥ 2` items and `n ≥ 3` `rows` (the words
@@ -865,6 +927,33 @@ mod tests {
         // Non-integer values take the loop.
         rows[0][0] = Some(0.5);
         assert!(PairGemm::new(&ItemRows::new(&rows).unwrap()).is_none());
+    }
+    #[test]
+    fn pairwise_all_equals_rows() {
+        // Subsets of a table with missing values, in any column order, give the same α (or the
+        // same NA reason) as the subset's own rows.
+        let v = |r: [i8; 5]| r.iter().map(|&x| (x >= 0).then_some(x as f64)).collect::<Vec<_>>();
+        let rows: Vec<Vec<Option<f64>>> = vec![
+            v([1, 2, 1, -1, 0]),
+            v([2, -1, 3, -1, 1]),
+            v([3, 3, -1, -1, 0]),
+            v([-1, -1, -1, 2, -1]),
+            v([4, 5, 4, -1, 2]),
+            v([-1, 1, 2, -1, 1]),
+            v([2, 2, 2, 3, 2]),
+        ];
+        let all = PairwiseAll::new(&rows).unwrap();
+        for set in [vec![0, 1, 2], vec![2, 0, 4], vec![1, 4], vec![0, 3], vec![3, 4, 1], vec![2]] {
+            let sub: Vec<Vec<Option<f64>>> = rows.iter().map(|r| set.iter().map(|&j| r[j]).collect()).collect();
+            let want = cronbach_alpha_rows(&sub, Missing::Pairwise);
+            match (all.alpha(&set), want) {
+                (Ok(a), Ok(b)) => assert_eq!(a.to_bits(), b.to_bits(), "{set:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.0, b.0, "{set:?}"),
+                (a, b) => panic!("{set:?}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(all.alpha(&[0, 3]).unwrap_err().0.contains("together"));
+        assert!(all.alpha(&[2]).unwrap_err().0.contains("< 2"));
     }
     #[test]
     fn missing_rule_names() {

@@ -427,6 +427,27 @@ fn tpr_at(pts: &[(f64, f64)], x: f64) -> f64 {
     pts.iter().filter(|p| p.0 <= x + 1e-12).map(|p| p.1).fold(0.0, f64::max)
 }
 
+/// [`tpr_at`] at every point of an ascending `grid`, in one sweep. The points of
+/// [`roc_points_weighted`] are non-decreasing in both FPR and TPR (cumulative weights over fixed
+/// totals), so the points with FPR ≤ `x` are a prefix and its highest TPR is its last one: the
+/// same value as [`tpr_at`] (test `tpr_sweep_equals_scan`). A grid that is not ascending takes
+/// [`tpr_at`] point by point.
+fn tpr_on_grid(pts: &[(f64, f64)], grid: &[f64]) -> Vec<f64> {
+    if grid.windows(2).any(|g| !(g[0] <= g[1])) {
+        return grid.iter().map(|&g| tpr_at(pts, g)).collect();
+    }
+    let (mut i, mut best) = (0, 0.0f64);
+    grid.iter()
+        .map(|&g| {
+            while i < pts.len() && pts[i].0 <= g + 1e-12 {
+                best = best.max(pts[i].1);
+                i += 1;
+            }
+            best
+        })
+        .collect()
+}
+
 /// Bootstrap envelope of the ROC curve: for each false-positive rate on `grid`, the
 /// percentile interval of the replicate curves' sensitivity (Macskassy & Provost 2004,
 /// vertical averaging). Resamples whole clusters when `cluster` is given, units otherwise.
@@ -448,13 +469,13 @@ pub fn roc_envelope(
             cm.par_iter()
                 .filter_map(|cc| {
                     let w: Vec<u32> = cl.iter().map(|&c| cc[c]).collect();
-                    roc_points_weighted(&ord, &w).map(|p| grid.iter().map(|&g| tpr_at(&p, g)).collect())
+                    roc_points_weighted(&ord, &w).map(|p| tpr_on_grid(&p, grid))
                 })
                 .collect()
         }
         None => counts_matrix(n, b, seed)
             .par_iter()
-            .filter_map(|w| roc_points_weighted(&ord, w).map(|p| grid.iter().map(|&g| tpr_at(&p, g)).collect()))
+            .filter_map(|w| roc_points_weighted(&ord, w).map(|p| tpr_on_grid(&p, grid)))
             .collect(),
     };
     if curves.len() < 10 {
@@ -485,6 +506,24 @@ mod tests {
         let b = auc_delong(&s, &t, Direction::Lower, 0.95).unwrap();
         assert_abs_diff_eq!(b.auc, 1.0 / 9.0, epsilon = 1e-12);
         assert!(auc_delong(&s, &[true, false, false, false, false, false], Direction::Higher, 0.95).is_err());
+    }
+    #[test]
+    fn tpr_sweep_equals_scan() {
+        // Weighted curves with ties; the sweep equals the scan at every grid point, bit for bit.
+        let s = [0.3, 0.5, 0.5, 0.9, 0.1, 0.5, 0.7, 0.2, 0.8, 0.4];
+        let t = [true, false, true, true, false, false, true, false, true, false];
+        let grid: Vec<f64> = (0..=50).map(|i| i as f64 / 50.0).collect();
+        for dir in [Direction::Higher, Direction::Lower] {
+            let ord = AucOrder::new(&s, &t, dir);
+            for w in [[1u32; 10], [2, 0, 1, 3, 1, 2, 0, 1, 1, 4], [0, 1, 0, 2, 3, 0, 1, 1, 0, 1]] {
+                let p = roc_points_weighted(&ord, &w).unwrap();
+                let scan: Vec<f64> = grid.iter().map(|&g| tpr_at(&p, g)).collect();
+                assert_eq!(tpr_on_grid(&p, &grid), scan);
+                let rev: Vec<f64> = grid.iter().rev().copied().collect();
+                let want: Vec<f64> = rev.iter().map(|&g| tpr_at(&p, g)).collect();
+                assert_eq!(tpr_on_grid(&p, &rev), want);
+            }
+        }
     }
     #[test]
     fn weighted_auc_equals_duplicated_rows() {

@@ -16,13 +16,15 @@ use super::score::{code_value, item_value_table};
 use super::spec::Study;
 use crate::analysis::StatOpts;
 use crate::results::Record;
-use crate::stats::consistency::cronbach_alpha_rows;
+use crate::stats::consistency::{cronbach_alpha_rows, Missing, PairwiseAll};
 use crate::stats::correlation;
 use crate::stats::roc::{self, Direction};
 use crate::stats::Na;
+use crate::stats::StatResult;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// One step of the short-form search: the form's size, the item removed to reach it, the mean
 /// r with the CLASS domains, α, r with each domain and the AUC for the first threshold.
@@ -59,6 +61,8 @@ struct FormScorer<'a> {
     vt: Vec<Vec<f64>>,
     /// Which classrooms take part (`None`: all of them).
     rooms: Option<Vec<bool>>,
+    /// Every pairwise covariance of the primary observations' items, computed at the first α.
+    pairwise: OnceLock<StatResult<PairwiseAll>>,
 }
 
 impl<'a> FormScorer<'a> {
@@ -67,7 +71,17 @@ impl<'a> FormScorer<'a> {
         let dom_cols: Vec<&[Option<f64>]> = domains(study).iter().filter_map(|dname| rooms.column(dname)).collect();
         let primary: Vec<usize> =
             (0..d.checklist.meta.len()).filter(|&i| d.checklist.meta[i].role == Role::Primary).collect();
-        FormScorer { study, d, item_means, o, dom_cols, primary, vt: item_value_table(study), rooms: None }
+        FormScorer {
+            study,
+            d,
+            item_means,
+            o,
+            dom_cols,
+            primary,
+            vt: item_value_table(study),
+            rooms: None,
+            pairwise: OnceLock::new(),
+        }
     }
 
     /// The same scorer restricted to the classrooms in `keep` (`obs_room`: each observation's
@@ -83,6 +97,7 @@ impl<'a> FormScorer<'a> {
             primary,
             vt: self.vt.clone(),
             rooms: Some(keep),
+            pairwise: OnceLock::new(),
         }
     }
 
@@ -118,14 +133,24 @@ impl<'a> FormScorer<'a> {
     }
 
     /// Cronbach's α of the set on the primary observations (missing items as `analysis.alpha_missing`).
+    /// Under pairwise deletion every set's matrix is a submatrix of one computed once
+    /// ([`PairwiseAll`], the same α and NA reasons as the set's own rows).
     fn alpha(&self, set: &[usize]) -> Result<f64, Na> {
         let cl = &self.d.checklist;
-        let rows: Vec<Vec<Option<f64>>> = self
-            .primary
-            .iter()
-            .map(|&i| set.iter().map(|&j| code_value(&self.vt, j, cl.row(i)[j])).collect())
-            .collect();
-        cronbach_alpha_rows(&rows, self.study.spec.analysis.alpha_missing)
+        let rows_of = |cols: &[usize]| -> Vec<Vec<Option<f64>>> {
+            self.primary
+                .iter()
+                .map(|&i| cols.iter().map(|&j| code_value(&self.vt, j, cl.row(i)[j])).collect())
+                .collect()
+        };
+        let missing = self.study.spec.analysis.alpha_missing;
+        if missing == Missing::Pairwise {
+            let all = self.pairwise.get_or_init(|| PairwiseAll::new(&rows_of(&(0..self.vt.len()).collect::<Vec<_>>())));
+            if let Ok(all) = all {
+                return all.alpha(set);
+            }
+        }
+        cronbach_alpha_rows(&rows_of(set), missing)
     }
 
     /// AUC of a short total for the first threshold.
