@@ -138,6 +138,39 @@ fn analyses(
     Ok(Analyses { rel, val, obs, st, review, figs })
 }
 
+/// The report files, each rendered and written on its own (rayon) task: results.json and
+/// provenance.json, the Markdown, HTML and LaTeX renderings, and the tables (XLSX and CSV).
+/// Each is written atomically; the first error is returned.
+fn write_report(
+    records: &[crate::results::Record],
+    prov: &serde_json::Value,
+    doc: &report::Doc,
+    out: &Path,
+) -> Result<()> {
+    let json = || -> Result<()> {
+        write_atomic_str(&out.join("results.json"), &crate::results::to_json(records))?;
+        write_atomic_str(&out.join("provenance.json"), &(serde_json::to_string_pretty(prov)? + "\n"))
+    };
+    let text = || -> Result<()> {
+        let (md, (html, tex)) = rayon::join(
+            || write_atomic_str(&out.join("report.md"), &report::markdown::render(doc)),
+            || {
+                rayon::join(
+                    || write_atomic_str(&out.join("report.html"), &report::html::render(doc)),
+                    || write_atomic_str(&out.join("report.tex"), &report::latex::render(doc)),
+                )
+            },
+        );
+        md?;
+        html?;
+        tex
+    };
+    let (a, (b, c)) = rayon::join(json, || rayon::join(text, || report::tables::write_all(doc, out)));
+    a?;
+    b?;
+    c
+}
+
 /// `run`, `reliability`, `validity`: every output of the asked-for sections; `stage` is told
 /// which stage starts (for a progress display; it does not affect the outputs).
 pub fn run_study(
@@ -181,12 +214,7 @@ pub fn run_study(
     stage("report");
     let prov = pipeline::provenance(study, &data)?;
     let doc = report::build::build(study, &data, &records, &prov, lang, extra);
-    write_atomic_str(&out.join("results.json"), &crate::results::to_json(&records))?;
-    write_atomic_str(&out.join("provenance.json"), &(serde_json::to_string_pretty(&prov)? + "\n"))?;
-    write_atomic_str(&out.join("report.md"), &report::markdown::render(&doc))?;
-    write_atomic_str(&out.join("report.html"), &report::html::render(&doc))?;
-    write_atomic_str(&out.join("report.tex"), &report::latex::render(&doc))?;
-    report::tables::write_all(&doc, out)?;
+    write_report(&records, &prov, &doc, out)?;
     let quality_lines = data
         .quality
         .lines
