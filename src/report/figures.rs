@@ -763,9 +763,11 @@ pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang, dir
     Ok(section_of(draw(build_all(study, d, records, lang), dir)?, Vec::new(), lang))
 }
 
-/// Draw `figs` into `dir` (SVG and PNG), in order: each figure's kind and report block.
+/// Draw `figs` into `dir` (SVG and PNG), side by side (rayon), returned in order: each figure's kind
+/// and report block.
 pub fn draw(figs: Vec<(FigureKind, Fig)>, dir: &Path) -> Result<Vec<(FigureKind, Block)>> {
-    figs.into_iter()
+    use rayon::prelude::*;
+    figs.into_par_iter()
         .map(|(kind, f)| {
             let svg = f.write(dir)?;
             Ok((kind, Block::Figure { id: f.id, caption: f.caption, svg }))

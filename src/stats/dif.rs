@@ -170,7 +170,9 @@ pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatRes
     let n = y.len();
     let p = x.first().map(|r| r.len()).unwrap_or(0);
     let nt = k - 1;
-    let ll_grad = |par: &[f64]| -> (f64, Vec<f64>) {
+    // The log-likelihood (one logarithm per row) only when asked: the finite-difference Hessian
+    // needs gradients alone.
+    let eval = |par: &[f64], with_ll: bool| -> (f64, Vec<f64>) {
         let mut ll = 0.0;
         let mut g = vec![0.0; nt + p];
         for i in 0..n {
@@ -179,7 +181,9 @@ pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatRes
             let (fu, du) = if c < nt { cdf_pdf(par[c] - eta) } else { (1.0, 0.0) };
             let (fl, dl) = if c > 0 { cdf_pdf(par[c - 1] - eta) } else { (0.0, 0.0) };
             let pr = fu - fl;
-            ll += pr.ln();
+            if with_ll {
+                ll += pr.ln();
+            }
             if c < nt {
                 g[c] += du / pr;
             }
@@ -203,7 +207,7 @@ pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatRes
         })
         .collect();
     par.extend(std::iter::repeat_n(0.0, p));
-    let (mut ll, mut g) = ll_grad(&par);
+    let (mut ll, mut g) = eval(&par, true);
     for _ in 0..200 {
         if g.iter().fold(0.0f64, |a, v| a.max(v.abs())) < 1e-9 * n as f64 {
             return if ll.is_finite() { Ok(ll) } else { Err(Na::new("non-finite log-likelihood")) };
@@ -218,7 +222,7 @@ pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatRes
             up[col] += eps;
             let mut dn = par.clone();
             dn[col] -= eps;
-            let (gu, gd) = (ll_grad(&up).1, ll_grad(&dn).1);
+            let (gu, gd) = (eval(&up, false).1, eval(&dn, false).1);
             for row in 0..d {
                 h[(row, col)] = (gu[row] - gd[row]) / (2.0 * eps);
             }
@@ -235,7 +239,7 @@ pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatRes
             let trial: Vec<f64> = par.iter().zip(&step).map(|(a, s)| a + t * s).collect();
             let ordered = trial[..nt].windows(2).all(|w| w[0] < w[1]);
             if ordered {
-                let (lt, gt) = ll_grad(&trial);
+                let (lt, gt) = eval(&trial, true);
                 if lt.is_finite() && lt >= ll - 1e-12 * ll.abs() {
                     par = trial;
                     ll = lt;
