@@ -143,6 +143,13 @@ impl Issues {
     pub fn new(mode: OnInvalid) -> Self {
         Issues { mode, excluded: Vec::new(), n_excluded: 0 }
     }
+    /// Append the values another reader excluded after this one's (the first 10,000 are kept,
+    /// as if one reader had read both).
+    pub fn append(&mut self, other: Issues) {
+        self.n_excluded += other.n_excluded;
+        let room = 10_000usize.saturating_sub(self.excluded.len());
+        self.excluded.extend(other.excluded.into_iter().take(room));
+    }
     /// Name the row's observation in the values excluded since `from` (the IDs are only read
     /// when some were: the common case costs nothing). A cycle already set is kept.
     fn name_row(&mut self, from: usize, ids: impl FnOnce() -> RowIds) {
@@ -524,9 +531,7 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
         rows_read += p.rows;
         meta.extend(p.meta);
         codes.extend_from_slice(&p.codes);
-        issues.n_excluded += p.issues.n_excluded;
-        let room = 10_000usize.saturating_sub(issues.excluded.len());
-        issues.excluded.extend(p.issues.excluded.into_iter().take(room));
+        issues.append(p.issues);
     }
     // An item with no answer in any row is almost always a renamed or misplaced column.
     if !meta.is_empty() {

@@ -43,10 +43,28 @@ pub struct StudyData {
 }
 
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
-    let mut issues = Issues::new(if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop });
-    let mut checklist = ingest::read_checklist(study, &mut issues)?;
-    let mut class = ingest::read_class(study, &mut issues)?;
-    let mut roster = ingest::read_roster(study)?;
+    // The three files are read side by side; the CLASS file's excluded values follow the
+    // checklist's, and errors are reported in file order, as a sequential read would.
+    let mode = if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop };
+    let (checklist, (class, roster)) = rayon::join(
+        || {
+            let mut issues = Issues::new(mode);
+            ingest::read_checklist(study, &mut issues).map(|c| (c, issues))
+        },
+        || {
+            rayon::join(
+                || {
+                    let mut issues = Issues::new(mode);
+                    ingest::read_class(study, &mut issues).map(|c| (c, issues))
+                },
+                || ingest::read_roster(study),
+            )
+        },
+    );
+    let (mut checklist, mut issues) = checklist?;
+    let (mut class, class_issues) = class?;
+    issues.append(class_issues);
+    let mut roster = roster?;
     let mut id_matches = IdMatches::find(&checklist.meta, class.as_ref().map(|c| c.obs.as_slice()), roster.as_ref());
     if let Some(p) = &opts.pseudonymize {
         p.apply(&mut checklist.meta, class.as_mut().map(|c| c.obs.as_mut_slice()), roster.as_mut());
