@@ -755,7 +755,8 @@ fn pairwise_loop_replicates(d: &ItemRows, b: usize, seed: u64) -> Vec<Option<f64
 /// each row's features (for every packed pair `a ≤ b`: `p_a p_b`, `x_a p_b`, `p_a x_b`,
 /// `x_a x_b`, with `p` presence and `x` the value, 0 when missing) and `W` the replicates'
 /// counts (rows × replicates), so column `r` of `S` is replicate `r`'s `(n_ab, Σ x_a, Σ x_b,
-/// Σ x_a x_b)`.
+/// Σ x_a x_b)`. Rows with every item present need fewer features (`1`, each `x_a`, each
+/// `x_a x_b`: the pair count and sums follow), so they form a second, narrower product.
 ///
 /// Exactness: with integer values every product and every partial sum is an integer bounded by
 /// `n · max(1, max|x|)²` (the counts sum to `n`), so single precision is exact below 2²⁴ and
@@ -765,6 +766,9 @@ fn pairwise_loop_replicates(d: &ItemRows, b: usize, seed: u64) -> Vec<Option<f64
 pub struct PairGemm<'a> {
     d: &'a ItemRows,
     single: bool,
+    /// Rows with every item present (fewer features: `1`, `x_a`, `x_a x_b`) and the others.
+    complete: Vec<usize>,
+    partial: Vec<usize>,
 }
 
 impl<'a> PairGemm<'a> {
@@ -780,7 +784,8 @@ impl<'a> PairGemm<'a> {
         }
         let m = d.x.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let bound = d.n as f64 * m * m;
-        (bound < 2f64.powi(53)).then_some(PairGemm { d, single: bound < 2f64.powi(24) })
+        let (complete, partial) = (0..d.n).partition(|&i| d.present[i * d.k..(i + 1) * d.k].iter().all(|&p| p));
+        (bound < 2f64.powi(53)).then_some(PairGemm { d, single: bound < 2f64.powi(24), complete, partial })
     }
 
     /// One α per replicate, with [`resample_count_blocks`]'s draws (those of `resample_counts`).
@@ -801,49 +806,84 @@ impl<'a> PairGemm<'a> {
         to: impl Fn(f64) -> T,
         back: impl Fn(T) -> f64,
     ) -> Vec<Option<f64>> {
-        let (n, k) = (self.d.n, self.d.k);
-        let nf = 2 * k * (k + 1);
-        let mut s = DMatrix::<T>::zeros(nf, reps);
-        for lo in (0..n).step_by(Self::CHUNK) {
-            let hi = (lo + Self::CHUNK).min(n);
-            let f = self.features(lo..hi, &to);
-            let w = DMatrix::<T>::from_fn(hi - lo, reps, |i, r| to(counts[r * n + lo + i] as f64));
-            s.gemm(T::one(), &f, &w, T::one());
-        }
+        let k = self.d.k;
+        let tri = k * (k + 1) / 2;
+        // Rows with a missing item: 4 features per pair; complete rows: 1, each x_a, each x_a x_b.
+        let s = self.product(&self.partial, 4 * tri, counts, reps, &to, |i, col| self.pair_features(i, col, &to));
+        let sc =
+            self.product(&self.complete, 1 + k + tri, counts, reps, &to, |i, col| self.complete_features(i, col, &to));
+        let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect();
         (0..reps)
             .map(|r| {
-                let col = s.column(r);
-                alpha_from_pair_sums(k, |e| std::array::from_fn(|q| back(col[4 * e + q])))
+                let (col, cc) = (s.column(r), sc.column(r));
+                let v = |m: &nalgebra::DVectorView<T>, i: usize| back(m[i]);
+                alpha_from_pair_sums(k, |e| {
+                    let (a, bb) = pairs[e];
+                    [
+                        v(&col, 4 * e) + v(&cc, 0),
+                        v(&col, 4 * e + 1) + v(&cc, 1 + a),
+                        v(&col, 4 * e + 2) + v(&cc, 1 + bb),
+                        v(&col, 4 * e + 3) + v(&cc, 1 + k + e),
+                    ]
+                })
             })
             .collect()
     }
 
-    /// `Fᵀ` for rows `rows` (features × rows, column-major: one row's features contiguous).
-    fn features<T: nalgebra::RealField + Copy>(
+    /// `Σ_i F_i w_iᵀ` over `rows` (features × replicates), `CHUNK` rows at a time; `fill(i, col)`
+    /// writes row `i`'s `nf` features into a zeroed column.
+    fn product<T: nalgebra::RealField + Copy>(
         &self,
-        rows: std::ops::Range<usize>,
-        to: impl Fn(f64) -> T,
+        rows: &[usize],
+        nf: usize,
+        counts: &[u32],
+        reps: usize,
+        to: &impl Fn(f64) -> T,
+        fill: impl Fn(usize, &mut [T]),
     ) -> DMatrix<T> {
+        let n = self.d.n;
+        let mut s = DMatrix::<T>::zeros(nf, reps);
+        for chunk in rows.chunks(Self::CHUNK) {
+            let mut f = DMatrix::<T>::zeros(nf, chunk.len());
+            for (c, &i) in chunk.iter().enumerate() {
+                fill(i, f.column_mut(c).as_mut_slice());
+            }
+            let w = DMatrix::<T>::from_fn(chunk.len(), reps, |c, r| to(counts[r * n + chunk[c]] as f64));
+            s.gemm(T::one(), &f, &w, T::one());
+        }
+        s
+    }
+
+    /// Row `i`'s features for every packed pair both present: `1, x_a, x_b, x_a x_b`.
+    fn pair_features<T: Copy>(&self, i: usize, col: &mut [T], to: &impl Fn(f64) -> T) {
         let (k, d) = (self.d.k, self.d);
-        let nf = 2 * k * (k + 1);
-        let mut f = DMatrix::<T>::zeros(nf, rows.len());
-        for (c, i) in rows.enumerate() {
-            let (x, p) = (&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k]);
-            let mut col = f.column_mut(c);
-            let mut e = 0;
-            for a in 0..k {
-                for bb in a..k {
-                    if p[a] && p[bb] {
-                        col[4 * e] = to(1.0);
-                        col[4 * e + 1] = to(x[a]);
-                        col[4 * e + 2] = to(x[bb]);
-                        col[4 * e + 3] = to(x[a] * x[bb]);
-                    }
-                    e += 1;
+        let (x, p) = (&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k]);
+        let mut e = 0;
+        for a in 0..k {
+            for bb in a..k {
+                if p[a] && p[bb] {
+                    col[4 * e..4 * e + 4].copy_from_slice(&[to(1.0), to(x[a]), to(x[bb]), to(x[a] * x[bb])]);
                 }
+                e += 1;
             }
         }
-        f
+    }
+
+    /// A complete row's features: `1`, every `x_a`, every packed `x_a x_b`.
+    fn complete_features<T: Copy>(&self, i: usize, col: &mut [T], to: &impl Fn(f64) -> T) {
+        let k = self.d.k;
+        let x = &self.d.x[i * k..(i + 1) * k];
+        col[0] = to(1.0);
+        for a in 0..k {
+            col[1 + a] = to(x[a]);
+        }
+        let mut e = 1 + k;
+        for a in 0..k {
+            for bb in a..k {
+                col[e] = to(x[a] * x[bb]);
+                e += 1;
+            }
+        }
     }
 }
 
@@ -922,7 +962,8 @@ mod tests {
         let g = PairGemm::new(&d).unwrap();
         assert!(g.single);
         assert_eq!(g.replicates(300, 11), want);
-        let g64 = PairGemm { d: &d, single: false };
+        let g64 = PairGemm { single: false, ..PairGemm::new(&d).unwrap() };
+        assert!(!g64.complete.is_empty() && !g64.partial.is_empty());
         assert_eq!(g64.replicates(300, 11), want);
         // Non-integer values take the loop.
         rows[0][0] = Some(0.5);
