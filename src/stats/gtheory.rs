@@ -746,6 +746,8 @@ struct RemlStructure {
     sym: sparse::Symbolic,
     src: Vec<Src>,
     lpos: Vec<usize>,
+    /// Per entry of `Ã`: its count, doubled off the diagonal (both triangles), for the trace in the gradient.
+    gcount: Vec<f64>,
 }
 
 /// The REML problem: the shared [`RemlStructure`] (read through `Deref`) and the scores' part,
@@ -774,6 +776,8 @@ struct RemlWork {
     zx: Vec<f64>,
     x: Vec<f64>,
     mark: Vec<usize>,
+    /// The dense tail of `A⁻¹` (see [`sparse::Symbolic::selected_inverse`]).
+    zd: Vec<f64>,
     b: Vec<f64>,
     r2: f64,
 }
@@ -864,7 +868,8 @@ impl RemlStructure {
         let src: Vec<Src> = entries.iter().map(|e| e.2).collect();
         let sym = sparse::Symbolic::new(q + 1, ap, ai);
         let lpos = entries.iter().map(|e| sym.position(e.1, e.0)).collect();
-        Ok(RemlStructure { n, k, lev, q_k, eff_of, pairs, iperm, sym, src, lpos })
+        let gcount = entries.iter().map(|e| if e.0 == e.1 { e.2.count } else { 2.0 * e.2.count }).collect();
+        Ok(RemlStructure { n, k, lev, q_k, eff_of, pairs, iperm, sym, src, lpos, gcount })
     }
 }
 
@@ -897,6 +902,7 @@ impl RemlModel {
             zx: vec![0.0; nl],
             x: vec![0.0; dim],
             mark: vec![usize::MAX; dim],
+            zd: vec![0.0; self.sym.tail() * self.sym.tail()],
             b: vec![0.0; dim],
             r2: 0.0,
         }
@@ -933,11 +939,10 @@ impl RemlModel {
     fn gradient(&self, theta: &[f64], w: &mut RemlWork) -> Vec<f64> {
         let k = self.k;
         let t = |e: u32| theta.get(e as usize).copied().unwrap_or(1.0);
-        self.sym.selected_inverse(&w.lx, &mut w.zx, &mut w.x, &mut w.mark);
+        self.sym.selected_inverse(&w.lx, &mut w.zx, &mut w.x, &mut w.mark, &mut w.zd);
         let mut grad = vec![0.0; k];
-        for (e, s) in self.src.iter().enumerate() {
-            let wgt = if self.sym.is_diagonal(self.lpos[e]) { 1.0 } else { 2.0 };
-            let z = wgt * w.zx[self.lpos[e]] * s.count;
+        for ((s, &pos), &c) in self.src.iter().zip(&self.lpos).zip(&self.gcount) {
+            let z = w.zx[pos] * c;
             if (s.ea as usize) < k {
                 grad[s.ea as usize] += z * t(s.eb);
             }
@@ -947,7 +952,8 @@ impl RemlModel {
         }
         let q = self.sym.n - 1;
         let b = &w.b;
-        let u = |l: u32| b[self.iperm[l as usize]];
+        let ul: Vec<f64> = self.iperm[..q].iter().map(|&p| b[p]).collect();
+        let u = |l: u32| ul[l as usize];
         let mut dr2 = vec![0.0; k];
         for r in 0..self.n {
             let fit: f64 = (0..k).map(|e| theta[e] * u(self.lev[e][r])).sum();
@@ -961,6 +967,65 @@ impl RemlModel {
             *g += nf * d / w.r2;
         }
         grad
+    }
+}
+
+impl RemlModel {
+    /// `y − Wb` for the solution `b` (permuted levels, intercept last) of the mixed-model equations with
+    /// scores `v`: the residual of the penalised fit, `W = [ZΛ, 1]`.
+    fn residual(&self, theta: &[f64], v: &[f64], b: &[f64]) -> Vec<f64> {
+        let q = self.sym.n - 1;
+        (0..self.n)
+            .map(|r| v[r] - b[q] - (0..self.k).map(|e| theta[e] * b[self.iperm[self.lev[e][r] as usize]]).sum::<f64>())
+            .collect()
+    }
+
+    /// Average-information approximation (Gilmour, Thompson & Cullis 1995) of the Hessian of the criterion in
+    /// `θ` at the point of the last [`RemlModel::value`] call, for the start of BFGS. With `V = σ²(I + ZΛΛ'Z')`,
+    /// `ψ = (θ, σ²)` and `Py = e/σ²` (`e = y − Wb`), the AI matrix of `−2 log L` is `y'P V_a P V_b P y`:
+    /// `V_θa P y = 2θ_a Z_a Z_a' e =: w_a`, `P w = (w − W b_w)/σ²` (one solve with the factor each),
+    /// `AI_ab = w_a' P w_b`, `AI_aσ = w_a' e/σ⁴`, `AI_σσ = r²/σ⁶`; profiling `σ²` out leaves the Schur complement
+    /// `AI_θθ − AI_θσ AI_σθ / AI_σσ`. `k` solves, no factorisation or selected inverse (the forward differences
+    /// it replaces cost `k` of each). Pinned by `ai_hessian_matches_dense_definition`.
+    fn ai_hessian(&self, theta: &[f64], w: &RemlWork) -> Vec<f64> {
+        let (k, q) = (self.k, self.sym.n - 1);
+        let e = self.residual(theta, &self.y, &w.b);
+        let s2 = w.r2 / (self.n - 1) as f64;
+        let mut ws: Vec<Vec<f64>> = Vec::with_capacity(k);
+        let mut pw: Vec<Vec<f64>> = Vec::with_capacity(k);
+        let mut tot = vec![0.0; self.eff_of.len()];
+        let mut c = vec![0.0; q + 1];
+        for a in 0..k {
+            tot.iter_mut().for_each(|v| *v = 0.0);
+            for (&l, &v) in self.lev[a].iter().zip(&e) {
+                tot[l as usize] += v;
+            }
+            let wa: Vec<f64> = self.lev[a].iter().map(|&l| 2.0 * theta[a] * tot[l as usize]).collect();
+            tot.iter_mut().for_each(|v| *v = 0.0);
+            for lev in &self.lev {
+                for (&l, &v) in lev.iter().zip(&wa) {
+                    tot[l as usize] += v;
+                }
+            }
+            for (l, &v) in tot.iter().enumerate() {
+                c[self.iperm[l]] = theta[self.eff_of[l] as usize] * v;
+            }
+            c[q] = wa.iter().sum();
+            self.sym.solve(&w.lx, &mut c);
+            pw.push(self.residual(theta, &wa, &c));
+            ws.push(wa);
+        }
+        let ass = w.r2 / (s2 * s2 * s2);
+        let asig: Vec<f64> = ws.iter().map(|wa| dot(wa, &e) / (s2 * s2)).collect();
+        let mut h = vec![0.0; k * k];
+        for a in 0..k {
+            for b in 0..=a {
+                let v = 0.5 * (dot(&ws[a], &pw[b]) + dot(&ws[b], &pw[a])) / s2 - asig[a] * asig[b] / ass;
+                h[a * k + b] = v;
+                h[b * k + a] = v;
+            }
+        }
+        h
     }
 }
 
@@ -1028,19 +1093,30 @@ trait Objective {
         let f = self.value(x)?;
         Some((f, self.gradient(x)))
     }
+    /// An approximation of the Hessian at `x`, the point of the last evaluation, if there is a cheap one.
+    fn hessian(&mut self, _x: &[f64]) -> Option<Vec<f64>> {
+        None
+    }
 }
 
 struct RemlObjective<'a> {
     model: &'a RemlModel,
     work: RemlWork,
+    /// The point of the last evaluation (whose factor and solution `work` holds).
+    at: Vec<f64>,
 }
 
 impl Objective for RemlObjective<'_> {
     fn value(&mut self, x: &[f64]) -> Option<f64> {
+        self.at.clear();
+        self.at.extend_from_slice(x);
         self.model.value(x, &mut self.work)
     }
     fn gradient(&mut self, x: &[f64]) -> Vec<f64> {
         self.model.gradient(x, &mut self.work)
+    }
+    fn hessian(&mut self, x: &[f64]) -> Option<Vec<f64>> {
+        Some(self.model.ai_hessian(x, &self.work))
     }
 }
 
@@ -1068,15 +1144,23 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// stops, marked converged, when the gradient is within 100× the tolerance and the decrease the quasi-Newton model
 /// promises is below the rounding of `f` (the CLASS fits of `run` otherwise spent ~10 iterations of failing line
 /// searches and Newton polish there, moving the components by < 3e-7 relative). With `h0`, the inverse Hessian
-/// starts from forward differences of the gradient at `x0` (`k` more evaluations; identity if not positive
-/// definite): from Method I start values (see [`method1_theta`]) the demo's REML fits take 3–24 iterations (CLASS
-/// mostly 10–18) instead of 18–41.
+/// starts from the objective's cheap Hessian approximation at `x0` ([`Objective::hessian`]; for REML the
+/// average-information matrix, [`RemlModel::ai_hessian`]), or else from forward differences of the gradient (`k`
+/// more evaluations), or else the identity: from Method I start values (see [`method1_theta`]) the demo's REML
+/// fits take 3–19 iterations (CLASS 12–19) with the AI start, as with forward differences, instead of 18–41.
 fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter: usize, h0: bool) -> Option<Optimum> {
     let k = x0.len();
     let (mut fx, mut gx) = f.both(x0)?;
     let mut x = x0.to_vec();
     let identity = |k: usize| (0..k * k).map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.0 }).collect::<Vec<_>>();
-    let start_h = if h0 { fd_inverse_hessian(f, &x, &gx) } else { None };
+    let start_h = if h0 {
+        match f.hessian(&x).and_then(|h| spd_inverse(&h, k)) {
+            Some(inv) => Some(inv),
+            None => fd_inverse_hessian(f, &x, &gx),
+        }
+    } else {
+        None
+    };
     let mut fresh = start_h.is_none();
     let mut h = start_h.unwrap_or_else(|| identity(k));
     let mut converged = false;
@@ -1154,6 +1238,19 @@ fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter: usiz
     Some(Optimum { x, f: fx, g: gx, iterations: it, converged })
 }
 
+/// Inverse of a symmetric `k × k` matrix (row-major); `None` if it is not positive definite.
+fn spd_inverse(hess: &[f64], k: usize) -> Option<Vec<f64>> {
+    let l = dense::cholesky(hess, k)?;
+    let mut inv = vec![0.0; k * k];
+    for j in 0..k {
+        let e: Vec<f64> = (0..k).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
+        for (i, v) in dense::solve(&l, k, &e).into_iter().enumerate() {
+            inv[i * k + j] = v;
+        }
+    }
+    Some(inv)
+}
+
 /// Inverse of the Hessian at `x` (gradient `g`) from forward differences of the analytic gradient (`k` more
 /// evaluations), symmetrised; `None` if it is not positive definite.
 fn fd_inverse_hessian(f: &mut dyn Objective, x: &[f64], g: &[f64]) -> Option<Vec<f64>> {
@@ -1175,15 +1272,7 @@ fn fd_inverse_hessian(f: &mut dyn Objective, x: &[f64], g: &[f64]) -> Option<Vec
             hess[j * k + i] = v;
         }
     }
-    let l = dense::cholesky(&hess, k)?;
-    let mut inv = vec![0.0; k * k];
-    for j in 0..k {
-        let e: Vec<f64> = (0..k).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
-        for (i, v) in dense::solve(&l, k, &e).into_iter().enumerate() {
-            inv[i * k + j] = v;
-        }
-    }
-    Some(inv)
+    spd_inverse(&hess, k)
 }
 
 /// Newton steps with the Hessian from central differences of the analytic gradient, accepted while they reduce
@@ -1250,7 +1339,7 @@ fn reml(
     };
     let model = RemlModel::with(st, y);
     let k = model.k;
-    let mut obj = RemlObjective { model: &model, work: model.work() };
+    let mut obj = RemlObjective { model: &model, work: model.work(), at: Vec::new() };
     let x0: Vec<f64> = match start {
         Some(s) if s.len() == k => s.iter().map(|v| v.abs().max(1e-3)).collect(),
         _ => model.start.clone().unwrap_or_else(|| vec![1.0; k]),
@@ -1283,7 +1372,12 @@ fn reml(
     if inf_norm(&opt.g) > 1e-6 * opt.f.abs().max(floor) {
         return Err(Na::new(format!("REML did not converge (max |gradient| {:.3e})", inf_norm(&opt.g))));
     }
-    let crit = obj.value(&opt.x).ok_or_else(|| Na::new("REML criterion undefined at the optimum"))?;
+    // The last evaluation is usually at the optimum (its factor and r² are in `obj.work`): evaluated again otherwise.
+    let crit = if obj.at == opt.x {
+        opt.f
+    } else {
+        obj.value(&opt.x).ok_or_else(|| Na::new("REML criterion undefined at the optimum"))?
+    };
     let s2e = obj.work.r2 / (model.n - 1) as f64;
     let mut raw: Vec<f64> = opt.x.iter().map(|t| t * t * s2e).collect();
     raw.push(s2e);
@@ -1705,6 +1799,9 @@ mod sparse {
     /// Minimum-degree elimination order (new → old) of the graph on `n` nodes, ties to the lower index. As in
     /// AMD (Amestoy, Davis & Duff 1996), nodes of degree above `max(16, 10√n)` are left out and ordered last, by
     /// degree: in G-study designs these are the few levels of small crossed facets that touch everything.
+    /// The fill is explicit: eliminating `v` adds its neighbours to each neighbour's sorted list, by a merge, or
+    /// by in-place insertion when the list is long and gains few entries (the items of the checklist observer
+    /// design gain a few entries at each of thousands of eliminations).
     pub fn min_degree(n: usize, edges: &[(u32, u32)]) -> Vec<usize> {
         let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n];
         for &(a, b) in edges {
@@ -1734,7 +1831,7 @@ mod sparse {
             (0..n).filter(|&v| !is_dense[v]).map(|v| Reverse((adj[v].len(), v))).collect();
         let mut done = vec![false; n];
         let mut order = Vec::with_capacity(n);
-        let mut merged: Vec<u32> = Vec::new();
+        let (mut merged, mut fresh): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
         while let Some(Reverse((deg, v))) = heap.pop() {
             if done[v] || deg != adj[v].len() {
                 continue;
@@ -1744,6 +1841,23 @@ mod sparse {
             let nb = std::mem::take(&mut adj[v]);
             for &u in &nb {
                 let uu = u as usize;
+                if nb.len() * 4 < adj[uu].len() {
+                    // A long list that gains few entries: insert them in place (the same set as the merge below).
+                    let list = &mut adj[uu];
+                    fresh.clear();
+                    fresh.extend(nb.iter().filter(|&&x| x != u && list.binary_search(&x).is_err()));
+                    if fresh.len() <= 16 {
+                        if let Ok(at) = list.binary_search(&(v as u32)) {
+                            list.remove(at);
+                        }
+                        for &x in &fresh {
+                            let at = list.binary_search(&x).unwrap_err();
+                            list.insert(at, x);
+                        }
+                        heap.push(Reverse((list.len(), uu)));
+                        continue;
+                    }
+                }
                 merged.clear();
                 let (a, b) = (&adj[uu], &nb);
                 let (mut i, mut j) = (0, 0);
@@ -1784,6 +1898,8 @@ mod sparse {
         rptr: Vec<usize>,
         rcol: Vec<usize>,
         rpos: Vec<usize>,
+        /// Start of the dense tail: columns `t..n` of `L` are full below the diagonal (at least the last one).
+        pub t: usize,
     }
 
     impl Symbolic {
@@ -1846,7 +1962,16 @@ mod sparse {
                     next[i] += 1;
                 }
             }
-            Symbolic { n, ap, ai, lp, li, rptr, rcol, rpos }
+            let mut t = n;
+            while t > 0 && count[t - 1] == n - t + 1 {
+                t -= 1;
+            }
+            Symbolic { n, ap, ai, lp, li, rptr, rcol, rpos, t }
+        }
+
+        /// Size of the dense tail (see `t`): the scratch of [`Symbolic::selected_inverse`] is its square.
+        pub fn tail(&self) -> usize {
+            self.n - self.t
         }
 
         pub fn nnz(&self) -> usize {
@@ -1860,10 +1985,6 @@ mod sparse {
             }
             let col = &self.li[self.lp[i] + 1..self.lp[i + 1]];
             self.lp[i] + 1 + col.binary_search(&j).expect("entry of A is in the pattern of L")
-        }
-
-        pub fn is_diagonal(&self, pos: usize) -> bool {
-            self.lp[self.li[pos]] == pos
         }
 
         /// Numeric factorisation of the matrix with values `ax` (order of `ai`); false if not positive definite.
@@ -1912,36 +2033,47 @@ mod sparse {
 
         /// `zx` = the entries of `A⁻¹` on the pattern of `L` (Takahashi recurrences, last column first):
         /// `Z_ij = −(1/L_jj) Σ_{k>j} Z_ik L_kj` for `i > j` in the pattern, `Z_jj = 1/L_jj² − (1/L_jj) Σ L_kj Z_kj`.
-        pub fn selected_inverse(&self, lx: &[f64], zx: &mut [f64], acc: &mut [f64], mark: &mut [usize]) {
+        /// The dense tail (columns `t..n`, see [`Symbolic::tail`]) is also kept as a full square in `zd`
+        /// (`tail()²`, row-major): the sum over the rows `S_j ∩ [t, n)` of an earlier column is then a dense
+        /// gathered product, with no search of the tail's columns (`sparse_cholesky_and_selected_inverse_match_dense`).
+        pub fn selected_inverse(
+            &self,
+            lx: &[f64],
+            zx: &mut [f64],
+            acc: &mut [f64],
+            mark: &mut [usize],
+            zd: &mut [f64],
+        ) {
+            let (t, m) = (self.t, self.n - self.t);
             for j in (0..self.n).rev() {
                 let (lo, hi) = (self.lp[j] + 1, self.lp[j + 1]);
+                if j + 1 == t {
+                    for c in t..self.n {
+                        for p in self.lp[c]..self.lp[c + 1] {
+                            let (r, c2) = (self.li[p] - t, c - t);
+                            zd[r * m + c2] = zx[p];
+                            zd[c2 * m + r] = zx[p];
+                        }
+                    }
+                }
+                // Rows of column j in the dense tail: positions pd..hi (when j < t).
+                let pd = if j < t { lo + self.li[lo..hi].partition_point(|&r| r < t) } else { hi };
                 for p in lo..hi {
                     mark[self.li[p]] = p;
                     acc[self.li[p]] = 0.0;
                 }
-                for p in lo..hi {
-                    let (k, lkj) = (self.li[p], lx[p]);
-                    acc[k] += zx[self.lp[k]] * lkj;
-                    let (klo, khi) = (self.lp[k] + 1, self.lp[k + 1]);
-                    if (hi - p) * 8 < khi - klo {
-                        // Few rows of S_j below k: find each in column k (all are there: S_j ∩ (k, n) ⊆ struct L_k).
-                        let col = &self.li[klo..khi];
-                        let mut from = 0;
-                        for p2 in p + 1..hi {
-                            let r = self.li[p2];
-                            from += col[from..].binary_search(&r).expect("pattern of L is closed");
-                            let q = klo + from;
-                            acc[r] += zx[q] * lkj;
-                            acc[k] += zx[q] * lx[p2];
-                        }
-                    } else {
-                        for q in klo..khi {
-                            let r = self.li[q];
-                            if mark[r] != NONE {
-                                acc[r] += zx[q] * lkj;
-                                acc[k] += zx[q] * lx[mark[r]];
-                            }
-                        }
+                for p in lo..pd {
+                    self.accumulate(j, p, lx, zx, acc, mark);
+                }
+                if j < t {
+                    for a in pd..hi {
+                        let row = &zd[(self.li[a] - t) * m..(self.li[a] - t + 1) * m];
+                        let s: f64 = (pd..hi).map(|b| row[self.li[b] - t] * lx[b]).sum();
+                        acc[self.li[a]] += s;
+                    }
+                } else {
+                    for p in pd..hi {
+                        self.accumulate(j, p, lx, zx, acc, mark);
                     }
                 }
                 let ljj = lx[self.lp[j]];
@@ -1955,6 +2087,35 @@ mod sparse {
                 for p in lo..hi {
                     mark[self.li[p]] = NONE;
                     acc[self.li[p]] = 0.0;
+                }
+            }
+        }
+
+        /// The terms of row `k = li[p]` of column `j` in the Takahashi sum: `acc[r] += Z_rk L_kj` for the rows
+        /// `r ≥ k` of column `j` and, by symmetry, `acc[k] += Z_rk L_rj` for `r > k` (rows of `j` are marked).
+        fn accumulate(&self, j: usize, p: usize, lx: &[f64], zx: &[f64], acc: &mut [f64], mark: &[usize]) {
+            let hi = self.lp[j + 1];
+            let (k, lkj) = (self.li[p], lx[p]);
+            acc[k] += zx[self.lp[k]] * lkj;
+            let (klo, khi) = (self.lp[k] + 1, self.lp[k + 1]);
+            if (hi - p) * 8 < khi - klo {
+                // Few rows of S_j below k: find each in column k (all are there: S_j ∩ (k, n) ⊆ struct L_k).
+                let col = &self.li[klo..khi];
+                let mut from = 0;
+                for p2 in p + 1..hi {
+                    let r = self.li[p2];
+                    from += col[from..].binary_search(&r).expect("pattern of L is closed");
+                    let q = klo + from;
+                    acc[r] += zx[q] * lkj;
+                    acc[k] += zx[q] * lx[p2];
+                }
+            } else {
+                for q in klo..khi {
+                    let r = self.li[q];
+                    if mark[r] != NONE {
+                        acc[r] += zx[q] * lkj;
+                        acc[k] += zx[q] * lx[mark[r]];
+                    }
                 }
             }
         }
@@ -2633,6 +2794,60 @@ mod tests {
         assert_eq!(model.gradient(&flipped, &mut w)[2], 0.0);
     }
 
+    /// The average-information matrix of [`RemlModel::ai_hessian`] equals its definition computed densely:
+    /// `V = σ²(I + Σ θ_k² Z_k Z_k')`, `P = V⁻¹ − V⁻¹1(1'V⁻¹1)⁻¹1'V⁻¹`, `AI_ab = y'P V_a P V_b P y` over
+    /// `ψ = (θ, σ²)` (`V_θa = 2σ²θ_a Z_a Z_a'`, `V_σ² = V/σ²`), then `σ²` profiled out by the Schur complement.
+    #[test]
+    fn ai_hessian_matches_dense_definition() {
+        let (d, design) = three_facet_data(2);
+        let l = layout(&design, "classroom").unwrap();
+        let rows = factor_rows(&d, 3).unwrap();
+        let model = RemlModel::new(&rows, &l, &d.score).unwrap();
+        let (n, k) = (model.n, model.k);
+        let mut w = model.work();
+        let theta: Vec<f64> = (0..k).map(|j| 0.4 + 0.15 * j as f64).collect();
+        model.value(&theta, &mut w).unwrap();
+        let ai = model.ai_hessian(&theta, &w);
+        let s2 = w.r2 / (n - 1) as f64;
+        // Z_a Z_a' as an n × n indicator; V_ψ for each ψ.
+        let zz = |a: usize| -> Vec<f64> {
+            (0..n * n).map(|t| f64::from(model.lev[a][t / n] == model.lev[a][t % n])).collect()
+        };
+        let mut hm: Vec<f64> = (0..n * n).map(|t| f64::from(t / n == t % n)).collect();
+        let mut vd: Vec<Vec<f64>> = Vec::new();
+        for a in 0..k {
+            let z = zz(a);
+            for (h, v) in hm.iter_mut().zip(&z) {
+                *h += theta[a] * theta[a] * v;
+            }
+            vd.push(z.iter().map(|v| 2.0 * s2 * theta[a] * v).collect());
+        }
+        vd.push(hm.clone());
+        let v: Vec<f64> = hm.iter().map(|h| s2 * h).collect();
+        let lv = dense::cholesky(&v, n).unwrap();
+        let vinv_one = dense::solve(&lv, n, &vec![1.0; n]);
+        let denom: f64 = vinv_one.iter().sum();
+        let p_times = |x: &[f64]| -> Vec<f64> {
+            let vx = dense::solve(&lv, n, x);
+            let c = vinv_one.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() / denom;
+            vx.iter().zip(&vinv_one).map(|(a, b)| a - c * b).collect()
+        };
+        let mat_vec = |m: &[f64], x: &[f64]| -> Vec<f64> { (0..n).map(|i| dot(&m[i * n..(i + 1) * n], x)).collect() };
+        let py = p_times(&model.y);
+        let q: Vec<Vec<f64>> = vd.iter().map(|m| mat_vec(m, &py)).collect();
+        let pq: Vec<Vec<f64>> = q.iter().map(|x| p_times(x)).collect();
+        let full = |a: usize, b: usize| dot(&q[a], &pq[b]);
+        let mut checked = 0;
+        for a in 0..k {
+            for b in 0..k {
+                let want = full(a, b) - full(a, k) * full(b, k) / full(k, k);
+                close(ai[a * k + b], want, 1e-8 * want.abs().max(1.0));
+                checked += usize::from(want.abs() > 1.0);
+            }
+        }
+        assert!(checked >= k, "the AI matrix is not trivially small");
+    }
+
     #[test]
     fn sparse_cholesky_and_selected_inverse_match_dense() {
         // A random sparse SPD matrix: B'B + I with B sparse.
@@ -2687,7 +2902,10 @@ mod tests {
         let l = dense::cholesky(&pa, n).unwrap();
         let mut zx = vec![0.0; sym.nnz()];
         let mut mark = vec![usize::MAX; n];
-        sym.selected_inverse(&lx, &mut zx, &mut x, &mut mark);
+        // The dense tail and the sparse columns above it are both exercised.
+        assert!(sym.tail() >= 3 && sym.tail() < n - 10, "dense tail of {} columns", sym.tail());
+        let mut zd = vec![0.0; sym.tail() * sym.tail()];
+        sym.selected_inverse(&lx, &mut zx, &mut x, &mut mark, &mut zd);
         assert!(x.iter().all(|&v| v == 0.0));
         let mut checked = 0;
         for j in 0..n {
