@@ -448,7 +448,7 @@ impl ItemCoder {
 pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistData, InputError> {
     let fs = &study.spec.files.checklist;
     let path = study.resolve_path(&fs.path);
-    let t = TextTable::open(&path, &fs.read_options())?;
+    let mut t = TextTable::open(&path, &fs.read_options())?;
     let cols = RoleCols::new(&t, &study.spec.checklist.columns)?;
     let items = &study.spec.checklist.items;
     let mut item_cols = Vec::with_capacity(items.len());
@@ -514,6 +514,11 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
             p
         })
         .collect();
+    // The raw text (the size of the file) is no longer needed: release it before the parts are
+    // merged, so that the two never add up to the peak.
+    drop(chunks);
+    t.text = String::new();
+    t.start = 0;
     let mut meta = Vec::with_capacity(parts.iter().map(|p| p.meta.len()).sum());
     let mut codes = Vec::with_capacity(parts.iter().map(|p| p.codes.len()).sum());
     let mut rows_read = 0;

@@ -472,12 +472,26 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
 pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("scores");
     let mut written = Vec::new();
-    // Observations: checklist rows, then CLASS rows.
+    // Observations: checklist rows, then CLASS rows. Built and written in chunks of rows (a
+    // national export has a million): no copy of every cell is held at once.
+    let n = d.checklist.meta.len() + d.class.as_ref().map_or(0, |c| c.obs.len());
+    let p = dir.join("observations.csv");
+    frame::write_csv_chunked(&p, n, |lo, hi| observation_cols(study, d, lo, hi))?;
+    written.push(p);
+    for t in [&d.classrooms, &d.centers] {
+        let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
+        frame::write_csv_chunked(&p, t.len(), |lo, hi| level_cols(t, lo, hi))?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+/// Columns of `observations.csv` for observations `lo..hi` (checklist rows, then CLASS rows).
+fn observation_cols<'a>(study: &Study, d: &'a StudyData, lo: usize, hi: usize) -> Vec<Col<'a>> {
     let cl = &d.checklist;
     let cs_names = study.class_score_names();
     let n_cl = cl.meta.len();
-    let n_cs = d.class.as_ref().map_or(0, |c| c.obs.len());
-    let n = n_cl + n_cs;
+    let n = hi - lo;
     let mut source = Vec::with_capacity(n);
     let mut key = Vec::with_capacity(n);
     let mut center = Vec::with_capacity(n);
@@ -490,9 +504,11 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     let mut na_items = Vec::with_capacity(n);
     let mut cycles = Vec::with_capacity(n);
     let mut notes: Vec<Option<&str>> = Vec::with_capacity(n);
-    let metas =
-        cl.meta.iter().map(|m| ("checklist", m)).chain(d.class.iter().flat_map(|c| c.obs.iter().map(|m| ("class", m))));
-    for (src, m) in metas {
+    for i in lo..hi {
+        let (src, m) = match i.checked_sub(n_cl) {
+            None => ("checklist", &cl.meta[i]),
+            Some(c) => ("class", &d.class.as_ref().expect("class rows").obs[c]),
+        };
         source.push(Some(src));
         key.push(Some(m.key.as_str()));
         center.push(Some(&*m.center));
@@ -501,19 +517,20 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
         role.push(Some(m.role.as_str()));
         date.push(m.date.as_deref());
         line.push(m.line as u32);
-    }
-    for i in 0..n_cl {
-        answered.push(Some(d.checklist_scores.count_a[i]));
-        na_items.push(Some(d.checklist_scores.count_b[i]));
-        cycles.push(None);
-        notes.push(d.checklist_scores.notes[i].as_deref());
-    }
-    if let Some(cs) = &d.class_scores {
-        for i in 0..n_cs {
-            answered.push(None);
-            na_items.push(None);
-            cycles.push(Some(cs.count_a[i]));
-            notes.push(cs.notes[i].as_deref());
+        match i.checked_sub(n_cl) {
+            None => {
+                answered.push(Some(d.checklist_scores.count_a[i]));
+                na_items.push(Some(d.checklist_scores.count_b[i]));
+                cycles.push(None);
+                notes.push(d.checklist_scores.notes[i].as_deref());
+            }
+            Some(c) => {
+                let cs = d.class_scores.as_ref().expect("class scores");
+                answered.push(None);
+                na_items.push(None);
+                cycles.push(Some(cs.count_a[c]));
+                notes.push(cs.notes[c].as_deref());
+            }
         }
     }
     let mut cols = vec![
@@ -529,50 +546,54 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
         Col::OptU32("n_items_not_applicable".into(), na_items),
         Col::OptU32("n_cycles".into(), cycles),
     ];
+    // Score `s` of observation `i`, or NA for the other instrument's rows.
+    let (cl_end, cs_start) = (hi.min(n_cl), lo.max(n_cl));
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
-        let mut v = d.checklist_scores.values[s].clone();
-        v.extend(std::iter::repeat_n(None, n_cs));
+        let mut v = d.checklist_scores.values[s].get(lo..cl_end).unwrap_or_default().to_vec();
+        v.resize(n, None);
         cols.push(Col::F64(name.clone(), v));
     }
     for (s, name) in cs_names.iter().enumerate() {
-        let mut v: Vec<Option<f64>> = vec![None; n_cl];
-        if let Some(cs) = &d.class_scores {
-            v.extend(cs.values[s].iter().copied());
+        let mut v: Vec<Option<f64>> = vec![None; cl_end.saturating_sub(lo)];
+        if let (Some(cs), true) = (&d.class_scores, hi > n_cl) {
+            v.extend_from_slice(&cs.values[s][cs_start - n_cl..hi - n_cl]);
         }
+        v.resize(n, None);
         cols.push(Col::F64(name.clone(), v));
     }
     cols.push(Col::Str("notes", notes));
-    let p = dir.join("observations.csv");
-    frame::write_csv(&p, &mut frame::frame(cols)?)?;
-    written.push(p);
-    for t in [&d.classrooms, &d.centers] {
-        let mut cols = vec![Col::Str("center", t.center.iter().map(|s| Some(s.as_str())).collect())];
-        if t.level == Level::Classroom {
-            cols.push(Col::Str("classroom", t.classroom.iter().map(|s| Some(s.as_str())).collect()));
-            if t.age_group.iter().any(|g| !g.is_empty()) {
-                cols.push(Col::Str(
-                    "age_group",
-                    t.age_group.iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect(),
-                ));
-            }
-        } else {
-            for (name, vals) in &t.attributes {
-                cols.push(Col::Text(name.clone(), vals.iter().map(|s| Some(s.as_str())).collect()));
-            }
-            cols.push(Col::U32("n_classrooms".into(), t.n_classrooms.clone()));
-        }
-        cols.push(Col::U32("n_checklist_obs".into(), t.n_checklist_obs.clone()));
-        cols.push(Col::U32("n_class_obs".into(), t.n_class_obs.clone()));
-        cols.push(Col::U32("n_class_cycles".into(), t.n_class_cycles.clone()));
-        for (s, name) in t.names.iter().enumerate() {
-            cols.push(Col::F64(name.clone(), t.values[s].clone()));
-            cols.push(Col::U32(format!("{name}_n"), t.ns[s].clone()));
-        }
-        let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
-        frame::write_csv(&p, &mut frame::frame(cols)?)?;
-        written.push(p);
+    cols
+}
+
+/// Columns of `classrooms.csv` or `centers.csv` for rows `lo..hi` of `t`.
+fn level_cols(t: &LevelTable, lo: usize, hi: usize) -> Vec<Col<'_>> {
+    fn strs(v: &[String], lo: usize, hi: usize) -> Vec<Option<&str>> {
+        v[lo..hi].iter().map(|s| Some(s.as_str())).collect()
     }
-    Ok(written)
+    let mut cols = vec![Col::Str("center", strs(&t.center, lo, hi))];
+    if t.level == Level::Classroom {
+        cols.push(Col::Str("classroom", strs(&t.classroom, lo, hi)));
+        // Whether the column exists depends on the whole table, not on the chunk.
+        if t.age_group.iter().any(|g| !g.is_empty()) {
+            cols.push(Col::Str(
+                "age_group",
+                t.age_group[lo..hi].iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect(),
+            ));
+        }
+    } else {
+        for (name, vals) in &t.attributes {
+            cols.push(Col::Text(name.clone(), strs(vals, lo, hi)));
+        }
+        cols.push(Col::U32("n_classrooms".into(), t.n_classrooms[lo..hi].to_vec()));
+    }
+    cols.push(Col::U32("n_checklist_obs".into(), t.n_checklist_obs[lo..hi].to_vec()));
+    cols.push(Col::U32("n_class_obs".into(), t.n_class_obs[lo..hi].to_vec()));
+    cols.push(Col::U32("n_class_cycles".into(), t.n_class_cycles[lo..hi].to_vec()));
+    for (s, name) in t.names.iter().enumerate() {
+        cols.push(Col::F64(name.clone(), t.values[s][lo..hi].to_vec()));
+        cols.push(Col::U32(format!("{name}_n"), t.ns[s][lo..hi].to_vec()));
+    }
+    cols
 }
 
 pub fn sha256_file(p: &Path) -> Result<String> {
