@@ -390,6 +390,11 @@ impl Record {
     pub fn get(&self, i: usize) -> Option<&str> {
         self.0.get(i).map(|b| std::str::from_utf8(b).unwrap_or(""))
     }
+    /// Field `i` as raw bytes (`None` past the last field), for callers that match exact
+    /// spellings without reading the field as text.
+    pub fn get_bytes(&self, i: usize) -> Option<&[u8]> {
+        self.0.get(i)
+    }
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.0.len()

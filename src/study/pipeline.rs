@@ -42,12 +42,27 @@ pub struct StudyData {
     pub pseudonymized: bool,
 }
 
+/// With `CHECKVAL_TIMING` set, the elapsed time and resident memory at the end of each phase of
+/// [`load`] on stderr (for benchmarks; nothing else reads it).
+fn phase_time(t0: std::time::Instant, phase: &str) {
+    if std::env::var_os("CHECKVAL_TIMING").is_some() {
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l[6..].trim().to_string()))
+            .unwrap_or_default();
+        eprintln!("timing: {phase} done at {:.2} s (RSS {rss})", t0.elapsed().as_secs_f64());
+    }
+}
+
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
+    let t0 = std::time::Instant::now();
     let mut issues = Issues::new(if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop });
     let mut checklist = ingest::read_checklist(study, &mut issues)?;
     let mut class = ingest::read_class(study, &mut issues)?;
     let mut roster = ingest::read_roster(study)?;
+    phase_time(t0, "read files");
     let mut id_matches = IdMatches::find(&checklist.meta, class.as_ref().map(|c| c.obs.as_slice()), roster.as_ref());
+    phase_time(t0, "ID matches");
     if let Some(p) = &opts.pseudonymize {
         p.apply(&mut checklist.meta, class.as_mut().map(|c| c.obs.as_mut_slice()), roster.as_mut());
         p.apply_excluded(&mut issues.excluded);
@@ -55,6 +70,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     }
     let checklist_scores = score::score_checklist(study, &checklist);
     let class_scores = class.as_ref().map(|c| score::score_class(study, c));
+    phase_time(t0, "observation scores");
     let classrooms = score::classrooms(
         study,
         &checklist.meta,
@@ -62,6 +78,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
         class.as_ref().zip(class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
     );
     let centers = score::centers(&classrooms, roster.as_ref());
+    phase_time(t0, "classrooms and centers");
     let mut data = StudyData {
         checklist,
         checklist_scores,
@@ -76,6 +93,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
         pseudonymized: opts.pseudonymize.is_some(),
     };
     data.quality = quality_summary(study, &data);
+    phase_time(t0, "quality summary");
     Ok(data)
 }
 
