@@ -77,9 +77,15 @@ fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(|a, b| a.total_cmp(b));
+    // The middle values by selection (linear), as a full sort would place them.
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    let (below, &mut mid, _) = v.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
+    Some(if n % 2 == 1 {
+        mid
+    } else {
+        let lower = below.iter().copied().max_by(|a, b| a.total_cmp(b)).expect("n ≥ 2");
+        (lower + mid) / 2.0
+    })
 }
 
 /// Run every check. `since` keeps observations dated on or after it (ISO date).
@@ -835,6 +841,26 @@ fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<Is
                 format!("{en} drift: {change:+.3} over {span:.0} weeks (slope p = {p:.4}, {n} observations)"),
                 format!("deriva {es}: {change:+.3} en {span:.0} semanas (pendiente p = {p:.4}, {n} observaciones)"),
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    /// The median by selection is the median of the sorted values, for odd and even counts,
+    /// ties and signed zeros.
+    #[test]
+    fn median_by_selection_matches_sorting() {
+        let cases: [&[f64]; 5] = [&[3.0], &[2.0, 1.0], &[5.0, -1.0, 2.5, 2.5, 0.0, -0.0], &[0.1, 0.7, 0.3], &[]];
+        for c in cases {
+            let mut sorted = c.to_vec();
+            sorted.sort_by(|a, b| a.total_cmp(b));
+            let n = sorted.len();
+            let want =
+                (n > 0).then(|| if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 });
+            assert_eq!(median(&mut c.to_vec()).map(f64::to_bits), want.map(f64::to_bits), "{c:?}");
         }
     }
 }

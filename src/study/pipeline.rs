@@ -11,7 +11,7 @@ use crate::results::Record;
 use crate::stats::{self, descriptive};
 use anyhow::Result;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Options shared by the study commands.
@@ -342,7 +342,8 @@ fn class_notes(q: &mut Quality, study: &Study, cl: &ChecklistData, c: &ClassData
 
 /// Double coding: reliability observations without a primary one of the same visit.
 fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
-    let mut visits: BTreeMap<(&str, &str, Option<&str>), (usize, usize)> = BTreeMap::new();
+    // A hash map over the million visits, and only the orphans sorted (listed in key order).
+    let mut visits: HashMap<(&str, &str, Option<&str>), (usize, usize), ingest::FnvBuild> = HashMap::default();
     for m in &cl.meta {
         let e = visits.entry((&*m.center, &*m.classroom, m.date.as_deref())).or_default();
         match m.role {
@@ -350,11 +351,10 @@ fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
             Role::Reliability => e.1 += 1,
         }
     }
-    let orphan: Vec<String> = visits
-        .iter()
-        .filter(|(_, (p, r))| *r > 0 && *p == 0)
-        .map(|((c, s, d), _)| format!("{c}/{s} {}", d.unwrap_or_default()))
-        .collect();
+    let mut orphan_keys: Vec<_> = visits.into_iter().filter(|(_, (p, r))| *r > 0 && *p == 0).map(|(k, _)| k).collect();
+    orphan_keys.sort_unstable();
+    let orphan: Vec<String> =
+        orphan_keys.into_iter().map(|(c, s, d)| format!("{c}/{s} {}", d.unwrap_or_default())).collect();
     q.push(
         Severity::Warning,
         "reliability_without_primary",
@@ -374,9 +374,10 @@ fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
 
 /// Checklist centers missing from the roster, and roster centers without data.
 fn roster_notes(q: &mut Quality, cl: &ChecklistData, r: &Roster) {
-    let data_centers: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
-    let not_in: Vec<String> =
-        data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
+    let data_centers: HashSet<&str, ingest::FnvBuild> = cl.meta.iter().map(|m| &*m.center).collect();
+    let mut not_in: Vec<&str> = data_centers.iter().copied().filter(|c| !r.centers.contains_key(*c)).collect();
+    not_in.sort_unstable();
+    let not_in: Vec<String> = not_in.into_iter().map(str::to_string).collect();
     q.push(
         Severity::Warning,
         "center_not_in_roster",
