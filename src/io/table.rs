@@ -390,6 +390,11 @@ impl Record {
     pub fn get(&self, i: usize) -> Option<&str> {
         self.0.get(i).map(|b| std::str::from_utf8(b).unwrap_or(""))
     }
+    /// Field `i` as raw bytes (`None` past the last field), for callers that match exact
+    /// spellings without reading the field as text.
+    pub fn get_bytes(&self, i: usize) -> Option<&[u8]> {
+        self.0.get(i)
+    }
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -676,12 +681,19 @@ pub fn resolve_column(path: &Path, headers: &[String], wanted: &str, role: &str)
 
 /// Compare two codes the way field data needs: trimmed, case- and accent-insensitive.
 pub fn code_eq(a: &str, b: &str) -> bool {
-    fold_code(a) == fold_code(b)
+    // Compared character by character, without building the folded strings (this runs for
+    // every row of a national export).
+    a == b || folded_chars(a).eq(folded_chars(b))
 }
 
 /// Fold a code for comparison: trimmed, lower-cased, accents removed (`Sí` = `si`).
 pub fn fold_code(s: &str) -> String {
-    s.trim().chars().map(|c| fold_accent(c.to_lowercase().next().unwrap_or(c))).collect()
+    folded_chars(s).collect()
+}
+
+/// The characters of [`fold_code`]`(s)`.
+fn folded_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.trim().chars().map(|c| fold_accent(c.to_lowercase().next().unwrap_or(c)))
 }
 
 #[cfg(test)]

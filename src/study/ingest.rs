@@ -421,13 +421,8 @@ impl ItemCoder {
 
     /// Code a cell; `None` = not in the allowed set.
     pub fn code(&self, cell: &str, dec: crate::io::dialect::DecimalMark) -> Option<u8> {
-        // Cells are a few bytes: compare lengths first and the bytes inline (a call to memcmp
-        // per candidate was a tenth of ingest on a national export).
-        let b = cell.as_bytes();
-        if let Some((_, c)) =
-            self.exact.iter().find(|(s, _)| s.len() == b.len() && s.bytes().zip(b).all(|(x, y)| x == *y))
-        {
-            return Some(*c);
+        if let Some(c) = self.exact(cell.as_bytes()) {
+            return Some(c);
         }
         if self.kind == ItemType::Ordinal {
             if let Ok(v) = parse_number(cell, dec) {
@@ -437,6 +432,14 @@ impl ItemCoder {
             }
         }
         self.folded.get(&fold_code(cell)).copied()
+    }
+
+    /// The code of a cell spelled exactly as one of the allowed values (the usual case), from
+    /// its bytes: no UTF-8 check and no folding. `None` = ask [`code`](Self::code).
+    pub fn exact(&self, b: &[u8]) -> Option<u8> {
+        // Cells are a few bytes: compare lengths first and the bytes inline (a call to memcmp
+        // per candidate was a tenth of ingest on a national export).
+        self.exact.iter().find(|(s, _)| s.len() == b.len() && s.bytes().zip(b).all(|(x, y)| x == *y)).map(|(_, c)| *c)
     }
 
     pub fn describe(item: &Item, study: &Study) -> String {
@@ -455,7 +458,7 @@ impl ItemCoder {
 pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistData, InputError> {
     let fs = &study.spec.files.checklist;
     let path = study.resolve_path(&fs.path);
-    let t = TextTable::open(&path, &fs.read_options())?;
+    let mut t = TextTable::open(&path, &fs.read_options())?;
     let cols = RoleCols::new(&t, &study.spec.checklist.columns)?;
     let items = &study.spec.checklist.items;
     let mut item_cols = Vec::with_capacity(items.len());
@@ -492,10 +495,13 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
                     }
                 };
                 for (j, (&c, coder)) in item_cols.iter().zip(&coders).enumerate() {
-                    let cell = rec.get(c).unwrap_or("");
-                    row_codes[j] = match coder.code(cell, t.decimal) {
+                    // Exact spellings are matched on the bytes; only other cells are read as text.
+                    let exact = coder.exact(rec.get_bytes(c).unwrap_or_default());
+                    let cell = || rec.get(c).unwrap_or("");
+                    row_codes[j] = match exact.or_else(|| coder.code(cell(), t.decimal)) {
                         Some(code) => code,
                         None => {
+                            let cell = cell();
                             let mut e = InputError::new(ErrorKind::InvalidValue, &t.path)
                                 .line(line)
                                 .column(t.headers[c].clone())
@@ -521,6 +527,11 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
             p
         })
         .collect();
+    // The raw text (the size of the file) is no longer needed: release it before the parts are
+    // merged, so that the two never add up to the peak.
+    drop(chunks);
+    t.text = String::new();
+    t.start = 0;
     let mut meta = Vec::with_capacity(parts.iter().map(|p| p.meta.len()).sum());
     let mut codes = Vec::with_capacity(parts.iter().map(|p| p.codes.len()).sum());
     let mut rows_read = 0;

@@ -11,7 +11,7 @@ use crate::results::Record;
 use crate::stats::{self, descriptive};
 use anyhow::Result;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Options shared by the study commands.
@@ -42,7 +42,20 @@ pub struct StudyData {
     pub pseudonymized: bool,
 }
 
+/// With `CHECKVAL_TIMING` set, the elapsed time and resident memory at the end of each phase of
+/// [`load`] on stderr (for benchmarks; nothing else reads it).
+fn phase_time(t0: std::time::Instant, phase: &str) {
+    if std::env::var_os("CHECKVAL_TIMING").is_some() {
+        let rss = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l[6..].trim().to_string()))
+            .unwrap_or_default();
+        eprintln!("timing: {phase} done at {:.2} s (RSS {rss})", t0.elapsed().as_secs_f64());
+    }
+}
+
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
+    let t0 = std::time::Instant::now();
     // The three files are read side by side; the CLASS file's excluded values follow the
     // checklist's, and errors are reported in file order, as a sequential read would.
     let mode = if opts.keep_going { OnInvalid::Exclude } else { OnInvalid::Stop };
@@ -65,7 +78,9 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     let (mut class, class_issues) = class?;
     issues.append(class_issues);
     let mut roster = roster?;
+    phase_time(t0, "read files");
     let mut id_matches = IdMatches::find(&checklist.meta, class.as_ref().map(|c| c.obs.as_slice()), roster.as_ref());
+    phase_time(t0, "ID matches");
     if let Some(p) = &opts.pseudonymize {
         p.apply(&mut checklist.meta, class.as_mut().map(|c| c.obs.as_mut_slice()), roster.as_mut());
         p.apply_excluded(&mut issues.excluded);
@@ -73,6 +88,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     }
     let checklist_scores = score::score_checklist(study, &checklist);
     let class_scores = class.as_ref().map(|c| score::score_class(study, c));
+    phase_time(t0, "observation scores");
     let classrooms = score::classrooms(
         study,
         &checklist.meta,
@@ -80,6 +96,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
         class.as_ref().zip(class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
     );
     let centers = score::centers(&classrooms, roster.as_ref());
+    phase_time(t0, "classrooms and centers");
     let mut data = StudyData {
         checklist,
         checklist_scores,
@@ -94,6 +111,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
         pseudonymized: opts.pseudonymize.is_some(),
     };
     data.quality = quality_summary(study, &data);
+    phase_time(t0, "quality summary");
     Ok(data)
 }
 
@@ -342,7 +360,8 @@ fn class_notes(q: &mut Quality, study: &Study, cl: &ChecklistData, c: &ClassData
 
 /// Double coding: reliability observations without a primary one of the same visit.
 fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
-    let mut visits: BTreeMap<(&str, &str, Option<&str>), (usize, usize)> = BTreeMap::new();
+    // A hash map over the million visits, and only the orphans sorted (listed in key order).
+    let mut visits: HashMap<(&str, &str, Option<&str>), (usize, usize), ingest::FnvBuild> = HashMap::default();
     for m in &cl.meta {
         let e = visits.entry((&*m.center, &*m.classroom, m.date.as_deref())).or_default();
         match m.role {
@@ -350,11 +369,10 @@ fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
             Role::Reliability => e.1 += 1,
         }
     }
-    let orphan: Vec<String> = visits
-        .iter()
-        .filter(|(_, (p, r))| *r > 0 && *p == 0)
-        .map(|((c, s, d), _)| format!("{c}/{s} {}", d.unwrap_or_default()))
-        .collect();
+    let mut orphan_keys: Vec<_> = visits.into_iter().filter(|(_, (p, r))| *r > 0 && *p == 0).map(|(k, _)| k).collect();
+    orphan_keys.sort_unstable();
+    let orphan: Vec<String> =
+        orphan_keys.into_iter().map(|(c, s, d)| format!("{c}/{s} {}", d.unwrap_or_default())).collect();
     q.push(
         Severity::Warning,
         "reliability_without_primary",
@@ -374,9 +392,10 @@ fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
 
 /// Checklist centers missing from the roster, and roster centers without data.
 fn roster_notes(q: &mut Quality, cl: &ChecklistData, r: &Roster) {
-    let data_centers: BTreeSet<&str> = cl.meta.iter().map(|m| &*m.center).collect();
-    let not_in: Vec<String> =
-        data_centers.iter().filter(|c| !r.centers.contains_key(**c)).map(|c| c.to_string()).collect();
+    let data_centers: HashSet<&str, ingest::FnvBuild> = cl.meta.iter().map(|m| &*m.center).collect();
+    let mut not_in: Vec<&str> = data_centers.iter().copied().filter(|c| !r.centers.contains_key(*c)).collect();
+    not_in.sort_unstable();
+    let not_in: Vec<String> = not_in.into_iter().map(str::to_string).collect();
     q.push(
         Severity::Warning,
         "center_not_in_roster",
@@ -490,12 +509,26 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
 pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("scores");
     let mut written = Vec::new();
-    // Observations: checklist rows, then CLASS rows.
+    // Observations: checklist rows, then CLASS rows. Built and written in chunks of rows (a
+    // national export has a million): no copy of every cell is held at once.
+    let n = d.checklist.meta.len() + d.class.as_ref().map_or(0, |c| c.obs.len());
+    let p = dir.join("observations.csv");
+    frame::write_csv_chunked(&p, n, |lo, hi| observation_cols(study, d, lo, hi))?;
+    written.push(p);
+    for t in [&d.classrooms, &d.centers] {
+        let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
+        frame::write_csv_chunked(&p, t.len(), |lo, hi| level_cols(t, lo, hi))?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+/// Columns of `observations.csv` for observations `lo..hi` (checklist rows, then CLASS rows).
+fn observation_cols<'a>(study: &Study, d: &'a StudyData, lo: usize, hi: usize) -> Vec<Col<'a>> {
     let cl = &d.checklist;
     let cs_names = study.class_score_names();
     let n_cl = cl.meta.len();
-    let n_cs = d.class.as_ref().map_or(0, |c| c.obs.len());
-    let n = n_cl + n_cs;
+    let n = hi - lo;
     let mut source = Vec::with_capacity(n);
     let mut key = Vec::with_capacity(n);
     let mut center = Vec::with_capacity(n);
@@ -508,9 +541,11 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
     let mut na_items = Vec::with_capacity(n);
     let mut cycles = Vec::with_capacity(n);
     let mut notes: Vec<Option<&str>> = Vec::with_capacity(n);
-    let metas =
-        cl.meta.iter().map(|m| ("checklist", m)).chain(d.class.iter().flat_map(|c| c.obs.iter().map(|m| ("class", m))));
-    for (src, m) in metas {
+    for i in lo..hi {
+        let (src, m) = match i.checked_sub(n_cl) {
+            None => ("checklist", &cl.meta[i]),
+            Some(c) => ("class", &d.class.as_ref().expect("class rows").obs[c]),
+        };
         source.push(Some(src));
         key.push(Some(m.key.as_str()));
         center.push(Some(&*m.center));
@@ -519,19 +554,20 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
         role.push(Some(m.role.as_str()));
         date.push(m.date.as_deref());
         line.push(m.line as u32);
-    }
-    for i in 0..n_cl {
-        answered.push(Some(d.checklist_scores.count_a[i]));
-        na_items.push(Some(d.checklist_scores.count_b[i]));
-        cycles.push(None);
-        notes.push(d.checklist_scores.notes[i].as_deref());
-    }
-    if let Some(cs) = &d.class_scores {
-        for i in 0..n_cs {
-            answered.push(None);
-            na_items.push(None);
-            cycles.push(Some(cs.count_a[i]));
-            notes.push(cs.notes[i].as_deref());
+        match i.checked_sub(n_cl) {
+            None => {
+                answered.push(Some(d.checklist_scores.count_a[i]));
+                na_items.push(Some(d.checklist_scores.count_b[i]));
+                cycles.push(None);
+                notes.push(d.checklist_scores.notes[i].as_deref());
+            }
+            Some(c) => {
+                let cs = d.class_scores.as_ref().expect("class scores");
+                answered.push(None);
+                na_items.push(None);
+                cycles.push(Some(cs.count_a[c]));
+                notes.push(cs.notes[c].as_deref());
+            }
         }
     }
     let mut cols = vec![
@@ -547,50 +583,54 @@ pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<Path
         Col::OptU32("n_items_not_applicable".into(), na_items),
         Col::OptU32("n_cycles".into(), cycles),
     ];
+    // Score `s` of observation `i`, or NA for the other instrument's rows.
+    let (cl_end, cs_start) = (hi.min(n_cl), lo.max(n_cl));
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
-        let mut v = d.checklist_scores.values[s].clone();
-        v.extend(std::iter::repeat_n(None, n_cs));
+        let mut v = d.checklist_scores.values[s].get(lo..cl_end).unwrap_or_default().to_vec();
+        v.resize(n, None);
         cols.push(Col::F64(name.clone(), v));
     }
     for (s, name) in cs_names.iter().enumerate() {
-        let mut v: Vec<Option<f64>> = vec![None; n_cl];
-        if let Some(cs) = &d.class_scores {
-            v.extend(cs.values[s].iter().copied());
+        let mut v: Vec<Option<f64>> = vec![None; cl_end.saturating_sub(lo)];
+        if let (Some(cs), true) = (&d.class_scores, hi > n_cl) {
+            v.extend_from_slice(&cs.values[s][cs_start - n_cl..hi - n_cl]);
         }
+        v.resize(n, None);
         cols.push(Col::F64(name.clone(), v));
     }
     cols.push(Col::Str("notes", notes));
-    let p = dir.join("observations.csv");
-    frame::write_csv(&p, &mut frame::frame(cols)?)?;
-    written.push(p);
-    for t in [&d.classrooms, &d.centers] {
-        let mut cols = vec![Col::Str("center", t.center.iter().map(|s| Some(s.as_str())).collect())];
-        if t.level == Level::Classroom {
-            cols.push(Col::Str("classroom", t.classroom.iter().map(|s| Some(s.as_str())).collect()));
-            if t.age_group.iter().any(|g| !g.is_empty()) {
-                cols.push(Col::Str(
-                    "age_group",
-                    t.age_group.iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect(),
-                ));
-            }
-        } else {
-            for (name, vals) in &t.attributes {
-                cols.push(Col::Text(name.clone(), vals.iter().map(|s| Some(s.as_str())).collect()));
-            }
-            cols.push(Col::U32("n_classrooms".into(), t.n_classrooms.clone()));
-        }
-        cols.push(Col::U32("n_checklist_obs".into(), t.n_checklist_obs.clone()));
-        cols.push(Col::U32("n_class_obs".into(), t.n_class_obs.clone()));
-        cols.push(Col::U32("n_class_cycles".into(), t.n_class_cycles.clone()));
-        for (s, name) in t.names.iter().enumerate() {
-            cols.push(Col::F64(name.clone(), t.values[s].clone()));
-            cols.push(Col::U32(format!("{name}_n"), t.ns[s].clone()));
-        }
-        let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
-        frame::write_csv(&p, &mut frame::frame(cols)?)?;
-        written.push(p);
+    cols
+}
+
+/// Columns of `classrooms.csv` or `centers.csv` for rows `lo..hi` of `t`.
+fn level_cols(t: &LevelTable, lo: usize, hi: usize) -> Vec<Col<'_>> {
+    fn strs(v: &[String], lo: usize, hi: usize) -> Vec<Option<&str>> {
+        v[lo..hi].iter().map(|s| Some(s.as_str())).collect()
     }
-    Ok(written)
+    let mut cols = vec![Col::Str("center", strs(&t.center, lo, hi))];
+    if t.level == Level::Classroom {
+        cols.push(Col::Str("classroom", strs(&t.classroom, lo, hi)));
+        // Whether the column exists depends on the whole table, not on the chunk.
+        if t.age_group.iter().any(|g| !g.is_empty()) {
+            cols.push(Col::Str(
+                "age_group",
+                t.age_group[lo..hi].iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect(),
+            ));
+        }
+    } else {
+        for (name, vals) in &t.attributes {
+            cols.push(Col::Text(name.clone(), strs(vals, lo, hi)));
+        }
+        cols.push(Col::U32("n_classrooms".into(), t.n_classrooms[lo..hi].to_vec()));
+    }
+    cols.push(Col::U32("n_checklist_obs".into(), t.n_checklist_obs[lo..hi].to_vec()));
+    cols.push(Col::U32("n_class_obs".into(), t.n_class_obs[lo..hi].to_vec()));
+    cols.push(Col::U32("n_class_cycles".into(), t.n_class_cycles[lo..hi].to_vec()));
+    for (s, name) in t.names.iter().enumerate() {
+        cols.push(Col::F64(name.clone(), t.values[s][lo..hi].to_vec()));
+        cols.push(Col::U32(format!("{name}_n"), t.ns[s][lo..hi].to_vec()));
+    }
+    cols
 }
 
 pub fn sha256_file(p: &Path) -> Result<String> {

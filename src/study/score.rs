@@ -347,7 +347,8 @@ pub fn classrooms(
         }
     }
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    // The keys are distinct: a parallel sort gives the same order.
+    order.par_sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
     let n = order.len();
     LevelTable {
         level: Level::Classroom,
@@ -402,7 +403,8 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
         }
     }
     let mut order: Vec<usize> = (0..nc).collect();
-    order.sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
+    // The keys are distinct: a parallel sort gives the same order.
+    order.par_sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
     let center: Vec<String> = order.iter().map(|&c| keys[c].to_string()).collect();
     let attributes = match roster {
         Some(r) => r
