@@ -1461,6 +1461,8 @@ pub struct RemlSetup {
     object_name: String,
     rows: Vec<Row>,
     structure: Arc<RemlStructure>,
+    /// [`is_balanced`] on these rows (it depends on the rows only, not on the scores).
+    balanced: bool,
 }
 
 impl RemlSetup {
@@ -1470,7 +1472,19 @@ impl RemlSetup {
         let l = layout(design, object_name)?;
         let rows = factor_rows(data, design.facets.len())?;
         let structure = Arc::new(RemlStructure::new(&rows, &l)?);
-        Ok(RemlSetup { design: design.clone(), object_name: object_name.to_string(), rows, structure })
+        let balanced = balanced_sizes(&code(&rows, &l), &l).is_some();
+        Ok(RemlSetup { design: design.clone(), object_name: object_name.to_string(), rows, structure, balanced })
+    }
+
+    /// [`default_method`] of `data`, without coding its rows again when they are this set-up's
+    /// (the same answer: balance depends on the rows only; test `shared_setup_same_rows_only`).
+    pub fn default_method(&self, data: &LongData, design: &Design, object_name: &str) -> StatResult<Method> {
+        match factor_rows(data, design.facets.len()) {
+            Ok(rows) if self.structure_for(design, object_name, &rows).is_some() => {
+                Ok(if self.balanced { Method::Anova } else { Method::Reml })
+            }
+            _ => default_method(data, design),
+        }
     }
 
     /// The shared structure, if `rows` of `design` with object `object_name` are this set-up's.
@@ -2452,6 +2466,13 @@ mod tests {
         let unb = csv(DS3U, "person", &["item", "occasion"]);
         assert!(!is_balanced(&unb, &pxixo()).unwrap());
         assert_eq!(default_method(&unb, &pxixo()).unwrap(), Method::Reml);
+        // A REML set-up answers for its own rows, and defers to `default_method` for others.
+        let setup = RemlSetup::new(&data, &pxixo(), "person").unwrap();
+        assert_eq!(setup.default_method(&data, &pxixo(), "person").unwrap(), Method::Anova);
+        assert_eq!(setup.default_method(&unb, &pxixo(), "person").unwrap(), Method::Reml);
+        let setup = RemlSetup::new(&unb, &pxixo(), "person").unwrap();
+        assert_eq!(setup.default_method(&unb, &pxixo(), "person").unwrap(), Method::Reml);
+        assert_eq!(setup.default_method(&data, &pxixo(), "person").unwrap(), Method::Anova);
         let err = g_study(&unb, &pxixo(), "person", Method::Anova).unwrap_err();
         assert!(err.0.contains("balanced"), "{}", err.0);
         // A duplicated row is not balanced.
