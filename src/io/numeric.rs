@@ -98,6 +98,9 @@ struct LocalColumn {
     codes: Vec<u8>,
     /// More distinct values than codes: the table is read row-wise instead.
     overflow: bool,
+    /// One-byte cells (`0`, `1`, `.`: nearly every cell of an item table) already seen: the code
+    /// pushed for byte `b` (its code or [`CODE_MISSING`]) plus one at `b`, 0 if not seen yet.
+    single: Vec<u16>,
 }
 
 /// A cell of up to 7 bytes as one integer (bytes, then the length in the top byte), so that the
@@ -197,15 +200,39 @@ fn code_row<'a>(
     cell_at: impl Fn(usize) -> &'a str,
 ) -> Result<(), InputError> {
     for (col, &c) in cols.iter_mut().zip(idx) {
-        let cell = trim_cell(cell_at(c));
-        if is_missing(cell) {
-            col.codes.push(CODE_MISSING);
-            continue;
-        }
-        match col.code(cell, t.decimal) {
-            Ok(Some(code)) => col.codes.push(code),
-            Ok(None) => col.overflow = true,
-            Err(e) => return Err(number_error(&t.path, line, &t.headers[c], cell, e)),
+        let raw = cell_at(c);
+        // A one-byte cell (ASCII, as the text is UTF-8) codes as it did the first time.
+        let one = match raw.as_bytes() {
+            &[b] => {
+                if col.single.is_empty() {
+                    col.single = vec![0; 128];
+                }
+                match col.single[b as usize] {
+                    0 => Some(b as usize),
+                    k => {
+                        col.codes.push((k - 1) as u8);
+                        continue;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let cell = trim_cell(raw);
+        let code = if is_missing(cell) {
+            CODE_MISSING
+        } else {
+            match col.code(cell, t.decimal) {
+                Ok(Some(code)) => code,
+                Ok(None) => {
+                    col.overflow = true;
+                    continue;
+                }
+                Err(e) => return Err(number_error(&t.path, line, &t.headers[c], cell, e)),
+            }
+        };
+        col.codes.push(code);
+        if let Some(b) = one {
+            col.single[b] = code as u16 + 1;
         }
     }
     Ok(())
@@ -286,6 +313,38 @@ fn merge_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One-byte cells take their first coding again (values, missing spellings, blanks), in the
+    /// order the uncached path assigns codes.
+    #[test]
+    fn one_byte_cells_code_as_the_first_time() {
+        let path = std::env::temp_dir().join(format!("checkval-one-byte-{}.csv", std::process::id()));
+        std::fs::write(&path, "a,b\n1,2\n").unwrap();
+        let t = TextTable::open(&path, &ReadOptions::default()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let cells = ["1", "0", ".", "1", "2.5", " ", "0", ".", "2.5", "1", "7"];
+        let mut cached = vec![LocalColumn::default()];
+        for (i, c) in cells.iter().enumerate() {
+            code_row(&mut cached, &[0], &t, i as u64 + 2, |_| c).unwrap();
+        }
+        let mut plain = LocalColumn::default();
+        let want: Vec<u8> = cells
+            .iter()
+            .map(|c| {
+                let c = trim_cell(c);
+                if is_missing(c) {
+                    CODE_MISSING
+                } else {
+                    plain.code(c, DecimalMark::Point).unwrap().unwrap()
+                }
+            })
+            .collect();
+        assert_eq!(cached[0].codes, want);
+        assert_eq!(cached[0].values, plain.values);
+        // An invalid one-byte cell is still an error, named by its line.
+        let err = code_row(&mut cached, &[0], &t, 40, |_| "x").unwrap_err();
+        assert_eq!(err.line, Some(40));
+    }
 
     /// The shortcut trims exactly as `str::trim`, including Unicode spaces at either end.
     #[test]
