@@ -240,15 +240,19 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let pseudonymize = a.privacy.pseudonymizer()?;
     let progress = ui.progress();
     progress.stage("ingest");
-    let data = pipeline::load(&study, &RunOptions { keep_going: true, lang: None, pseudonymize })?;
+    let t0 = std::time::Instant::now();
+    let data = pipeline::load_observations(&study, &RunOptions { keep_going: true, lang: None, pseudonymize })?;
     progress.stage("checks");
     let rows = run_checks(&study, &data, since.as_deref());
+    pipeline::phase_time(t0, "checks");
     let pseudonymized = data.pseudonymized;
     let draft = if pseudonymized { Vec::new() } else { draft_corrections(&study, &data, since.as_deref()) };
+    pipeline::phase_time(t0, "corrections draft");
     // The study data is not needed for writing: free it before the outputs are built.
     drop(data);
     progress.stage("writing issues.xlsx, .csv, .json");
     write_outputs(&rows, &a.out)?;
+    pipeline::phase_time(t0, "writing");
     drop(progress);
     write_draft(&draft, pseudonymized, &a.out, ui)?;
     let es = a.lang.is_es();

@@ -9,7 +9,7 @@ use super::idmatch::IdRef;
 use super::ingest::FnvBuild;
 use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, Roster, MISSING_CODE, NA_CODE};
 use super::instrument::Instrument;
-use super::pipeline::StudyData;
+use super::pipeline::Observations;
 use super::quality::Severity;
 use super::reliability::pair_observations;
 use super::spec::Study;
@@ -89,43 +89,78 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// Run every check. `since` keeps observations dated on or after it (ISO date).
-pub fn run_checks(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<IssueRow> {
+///
+/// The checks are independent (each reads the ingested data and writes its own rows): they run in
+/// parallel, and their rows are concatenated in the fixed order below, so the output is the same
+/// at any thread count. With `CHECKVAL_TIMING` set, each check's time goes to standard error.
+pub fn run_checks(study: &Study, d: &Observations, since: Option<&str>) -> Vec<IssueRow> {
+    use rayon::prelude::*;
     let cx = Ctx { study, d, cl: &d.checklist, cf: d.checklist.file.as_str(), since };
-    let mut out = Vec::new();
+    let checks = check_list(&cx);
+    let timing = std::env::var_os("CHECKVAL_TIMING").is_some();
+    let parts: Vec<Vec<IssueRow>> = checks
+        .par_iter()
+        .map(|(name, check)| {
+            let t0 = std::time::Instant::now();
+            let mut rows = Vec::new();
+            check(&mut rows);
+            if timing {
+                eprintln!("timing: check {name}: {:.2} s, {} rows", t0.elapsed().as_secs_f64(), rows.len());
+            }
+            rows
+        })
+        .collect();
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    parts.into_iter().for_each(|p| out.extend(p));
+    out
+}
+
+/// One check of [`run_checks`]: its name (for timing) and the function that writes its rows.
+type Check<'c> = (&'static str, Box<dyn Fn(&mut Vec<IssueRow>) + Send + Sync + 'c>);
+
+/// Every check, in the order of their rows in the output.
+fn check_list<'c>(cx: &'c Ctx<'c>) -> Vec<Check<'c>> {
+    let (study, d) = (cx.study, cx.d);
+    let mut v: Vec<Check<'c>> = Vec::new();
     // ---- values: invalid cells excluded at ingest
-    excluded_values(&cx, &mut out);
+    v.push(("excluded_values", Box::new(move |o| excluded_values(cx, o))));
     // ---- ids
     if let Some(roster) = &d.roster {
-        roster_checks(&cx, roster, &mut out);
+        v.push(("roster", Box::new(move |o| roster_checks(cx, roster, o))));
     }
-    duplicate_checks(&cx, &mut out);
+    v.push(("duplicates", Box::new(move |o| duplicate_checks(cx, o))));
     if let Some(c) = &d.class {
-        instrument_link_checks(&cx, c, &mut out);
+        v.push(("instrument_links", Box::new(move |o| instrument_link_checks(cx, c, o))));
     }
     // ---- values
-    straight_lining(&cx, &mut out);
-    outlying_scores(&cx, &mut out);
-    missing_rates(&cx, &mut out);
+    v.push(("straight_lining", Box::new(move |o| straight_lining(cx, o))));
+    v.push(("outlying_scores", Box::new(move |o| outlying_scores(cx, o))));
+    v.push(("missing_rates", Box::new(move |o| missing_rates(cx, o))));
     // ---- CLASS cycles
     if let (Some(c), Some(_)) = (&d.class, &study.instrument) {
-        class_cycle_checks(&cx, c, &mut out);
+        v.push(("class_cycles", Box::new(move |o| class_cycle_checks(cx, c, o))));
     }
-    // ---- timing
-    let per_day = visit_timing_checks(&cx, &mut out);
-    observer_day_checks(&cx, &per_day, &mut out);
+    // ---- timing (the observer-day checks need the visits' days)
+    v.push((
+        "timing",
+        Box::new(move |o| {
+            let per_day = visit_timing_checks(cx, o);
+            observer_day_checks(cx, &per_day, o);
+        }),
+    ));
     // ---- observers: severity
-    observer_severity_checks(&cx, &mut out);
+    v.push(("observer_severity", Box::new(move |o| observer_severity_checks(cx, o))));
     // ---- observers: drift over the fieldwork weeks (OLS slope of the observer's totals on
     // weeks since the first visit; flagged when p < .01 and the fitted change over the
     // observer's fieldwork exceeds half the SD of all totals).
-    drift_checks(d, &|m: &ObsMeta| cx.keep(m), &mut out);
+    v.push(("observer_drift", Box::new(move |o| drift_checks(d, &|m: &ObsMeta| cx.keep(m), o))));
     // ---- back-checks: double-coded pairs
-    pair_checks(&cx, &mut out);
-    double_coded_share(&cx, &mut out);
+    v.push(("pairs", Box::new(move |o| pair_checks(cx, o))));
+    v.push(("double_coded_share", Box::new(move |o| double_coded_share(cx, o))));
     if let (Some(c), Some(inst)) = (&d.class, &study.instrument) {
-        class_within_one(&cx, c, inst, &mut out);
+        v.push(("class_within_one", Box::new(move |o| class_within_one(cx, c, inst, o))));
     }
-    out
+    v
 }
 
 /// The entries of a per-observer (or per-ID) map in key order. Hash maps count a million rows
@@ -140,7 +175,7 @@ fn sorted_by_key<K: Ord, V>(m: HashMap<K, V, FnvBuild>) -> Vec<(K, V)> {
 /// What every check reads: the spec, the ingested data and the `since` filter.
 struct Ctx<'a> {
     study: &'a Study,
-    d: &'a StudyData,
+    d: &'a Observations,
     cl: &'a ChecklistData,
     /// The checklist file, as named in the issue rows.
     cf: &'a str,
@@ -812,7 +847,7 @@ pub fn drift_test(pts: &[(f64, f64)], sd: f64, min_n: usize, min_span: f64) -> O
     Some(Drift { slope: b, p, change, span, n, flagged: p < 0.01 && change.abs() > 0.5 * sd })
 }
 
-fn drift_checks(d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
+fn drift_checks(d: &Observations, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
     let cl = &d.checklist;
     let totals = &d.checklist_scores.values[0];
     let mut by_obs: HashMap<&str, Vec<(f64, f64)>, FnvBuild> = HashMap::default();

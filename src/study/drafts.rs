@@ -17,7 +17,7 @@
 use super::clean::{Action, CorrectionRow, Target};
 use super::idmatch::Closest;
 use super::ingest::ObsMeta;
-use super::pipeline::StudyData;
+use super::pipeline::Observations;
 use super::spec::Study;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -29,7 +29,7 @@ type Drafts = Vec<(u64, CorrectionRow)>;
 
 /// The proposed corrections, in file and row order. `since` keeps observations dated on or
 /// after it, as in the issue log.
-pub fn draft_corrections(study: &Study, d: &StudyData, since: Option<&str>) -> Vec<CorrectionRow> {
+pub fn draft_corrections(study: &Study, d: &Observations, since: Option<&str>) -> Vec<CorrectionRow> {
     let keep = |m: &ObsMeta| since.is_none_or(|s| m.date.as_deref().is_none_or(|dt| dt >= s));
     let mut out: Drafts = Vec::new();
     checklist_center_fixes(study, d, &keep, &mut out);
@@ -70,7 +70,7 @@ fn center_reason(how: super::idmatch::Nearness, id: &str) -> String {
 
 /// Checklist center IDs with a unique closest roster ID: by key (robust to a re-export), or
 /// by row when the spec names no key column.
-fn checklist_center_fixes(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Drafts) {
+fn checklist_center_fixes(study: &Study, d: &Observations, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Drafts) {
     let cols = &study.spec.checklist.columns;
     let has_key = cols.key.is_some();
     for m in d.checklist.meta.iter().filter(|m| keep(m)) {
@@ -82,7 +82,7 @@ fn checklist_center_fixes(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) 
 }
 
 /// CLASS center and classroom IDs with a unique closest ID, one correction per CLASS row.
-fn class_id_fixes(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Drafts) {
+fn class_id_fixes(study: &Study, d: &Observations, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Drafts) {
     let (Some(c), Some(cspec)) = (&d.class, &study.spec.class) else { return };
     let cols = &cspec.columns;
     let mut lines: BTreeMap<usize, BTreeSet<u64>> = BTreeMap::new();
@@ -112,7 +112,7 @@ fn class_id_fixes(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool,
 
 /// The later copy of each exact duplicate: checklist submissions with the same key and
 /// identical answers and IDs, and CLASS cycle rows entered twice with identical scores.
-fn exact_duplicate_drops(study: &Study, d: &StudyData, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Drafts) {
+fn exact_duplicate_drops(study: &Study, d: &Observations, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Drafts) {
     let cl = &d.checklist;
     if study.spec.checklist.columns.key.is_some() {
         let mut first: HashMap<&str, usize> = HashMap::new();

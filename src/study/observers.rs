@@ -2,13 +2,13 @@
 //! observers' (Welch t test, Cohen's d), and the mean total by fieldwork week.
 
 use super::ingest::Role;
-use super::pipeline::StudyData;
+use super::pipeline::Observations;
 use crate::results::Record;
 use crate::stats::descriptive::{mean, variance};
 use crate::stats::ttest::welch_summary;
 use std::collections::BTreeMap;
 
-pub fn observer_records(d: &StudyData, ci_level: f64) -> Vec<Record> {
+pub fn observer_records(d: &Observations, ci_level: f64) -> Vec<Record> {
     let cl = &d.checklist;
     let total = &d.checklist_scores.values[0];
     let mut by_obs: BTreeMap<&str, Vec<f64>> = BTreeMap::new();

@@ -24,16 +24,15 @@ pub struct RunOptions {
     pub pseudonymize: Option<super::privacy::Pseudonymizer>,
 }
 
-/// Everything ingested and scored.
-pub struct StudyData {
+/// Everything ingested and scored at the level of the observation: what `check` reads
+/// ([`load_observations`]). [`StudyData`] adds the classroom and center tables and the
+/// data-quality summary, and reads as this through `Deref`.
+pub struct Observations {
     pub checklist: ChecklistData,
     pub checklist_scores: ObsScores,
     pub class: Option<ClassData>,
     pub class_scores: Option<ObsScores>,
     pub roster: Option<Roster>,
-    pub classrooms: LevelTable,
-    pub centers: LevelTable,
-    pub quality: Quality,
     pub issues: Issues,
     /// Center and classroom IDs that match a reference ID only nearly (case, spaces, accents,
     /// one character): `check` proposes the fix, `run` warns.
@@ -42,9 +41,25 @@ pub struct StudyData {
     pub pseudonymized: bool,
 }
 
+/// Everything ingested and scored ([`load`]): the observations, the classroom and center
+/// tables and the data-quality summary.
+pub struct StudyData {
+    pub obs: Observations,
+    pub classrooms: LevelTable,
+    pub centers: LevelTable,
+    pub quality: Quality,
+}
+
+impl std::ops::Deref for StudyData {
+    type Target = Observations;
+    fn deref(&self) -> &Observations {
+        &self.obs
+    }
+}
+
 /// With `CHECKVAL_TIMING` set, the elapsed time and resident memory at the end of each phase of
 /// [`load`] on stderr (for benchmarks; nothing else reads it).
-fn phase_time(t0: std::time::Instant, phase: &str) {
+pub fn phase_time(t0: std::time::Instant, phase: &str) {
     if std::env::var_os("CHECKVAL_TIMING").is_some() {
         let rss = std::fs::read_to_string("/proc/self/status")
             .ok()
@@ -55,6 +70,25 @@ fn phase_time(t0: std::time::Instant, phase: &str) {
 }
 
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
+    let t0 = std::time::Instant::now();
+    let obs = load_observations(study, opts)?;
+    let classrooms = score::classrooms(
+        study,
+        &obs.checklist.meta,
+        &obs.checklist_scores,
+        obs.class.as_ref().zip(obs.class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
+    );
+    let centers = score::centers(&classrooms, obs.roster.as_ref());
+    phase_time(t0, "classrooms and centers");
+    let mut data = StudyData { obs, classrooms, centers, quality: Quality::default() };
+    data.quality = quality_summary(study, &data);
+    phase_time(t0, "quality summary");
+    Ok(data)
+}
+
+/// The files read (side by side), IDs matched (and pseudonymized with `--pseudonymize`) and
+/// every observation scored: the first part of [`load`], and all that `check` needs.
+pub fn load_observations(study: &Study, opts: &RunOptions) -> Result<Observations> {
     let t0 = std::time::Instant::now();
     // The three files are read side by side; the CLASS file's excluded values follow the
     // checklist's, and errors are reported in file order, as a sequential read would.
@@ -89,30 +123,16 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     let checklist_scores = score::score_checklist(study, &checklist);
     let class_scores = class.as_ref().map(|c| score::score_class(study, c));
     phase_time(t0, "observation scores");
-    let classrooms = score::classrooms(
-        study,
-        &checklist.meta,
-        &checklist_scores,
-        class.as_ref().zip(class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
-    );
-    let centers = score::centers(&classrooms, roster.as_ref());
-    phase_time(t0, "classrooms and centers");
-    let mut data = StudyData {
+    Ok(Observations {
         checklist,
         checklist_scores,
         class,
         class_scores,
         roster,
-        classrooms,
-        centers,
-        quality: Quality::default(),
         issues,
         id_matches,
         pseudonymized: opts.pseudonymize.is_some(),
-    };
-    data.quality = quality_summary(study, &data);
-    phase_time(t0, "quality summary");
-    Ok(data)
+    })
 }
 
 fn quality_summary(study: &Study, d: &StudyData) -> Quality {

@@ -54,7 +54,22 @@ fn planted_problems_are_all_found_and_the_clean_twin_has_no_errors() {
     assert_workbook_matches_csv(&out, &rows);
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("issues.json")).unwrap()).unwrap();
     assert_eq!(json["issues"].as_array().unwrap().len(), rows.len());
+    assert_same_outputs_on_one_thread(tmp.path(), &sim, &out);
     clean_resolves_the_fixable_problems(tmp.path(), &sim, planted, &h, &rows);
+}
+
+/// The checks run in parallel: on one thread they write the same bytes.
+fn assert_same_outputs_on_one_thread(tmp: &std::path::Path, sim: &std::path::Path, out: &std::path::Path) {
+    let one = tmp.join("checks-1");
+    bin()
+        .args(["--threads", "1", "check", sim.join("study.toml").to_str().unwrap(), "--out", one.to_str().unwrap()])
+        .args(["-q", "--strict"])
+        .assert()
+        .code(1);
+    for f in ["issues.csv", "issues.json", "issues.xlsx", "corrections-draft.csv"] {
+        let (a, b) = (std::fs::read(out.join(f)).unwrap(), std::fs::read(one.join(f)).unwrap());
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
 }
 
 /// The study with planted problems in `sim` and its clean twin (same seed) in `twin`.
