@@ -72,18 +72,27 @@ pub fn phase_time(t0: std::time::Instant, phase: &str) {
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     let t0 = std::time::Instant::now();
     let obs = load_observations(study, opts)?;
-    let classrooms = score::classrooms(
-        study,
-        &obs.checklist.meta,
-        &obs.checklist_scores,
-        obs.class.as_ref().zip(obs.class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
+    // The classroom and center tables and the data-quality summary (which reads only the
+    // observations) are built side by side.
+    let ((classrooms, centers), quality) = rayon::join(
+        || {
+            let classrooms = score::classrooms(
+                study,
+                &obs.checklist.meta,
+                &obs.checklist_scores,
+                obs.class.as_ref().zip(obs.class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
+            );
+            let centers = score::centers(&classrooms, obs.roster.as_ref());
+            phase_time(t0, "classrooms and centers");
+            (classrooms, centers)
+        },
+        || {
+            let q = quality_summary(study, &obs);
+            phase_time(t0, "quality summary");
+            q
+        },
     );
-    let centers = score::centers(&classrooms, obs.roster.as_ref());
-    phase_time(t0, "classrooms and centers");
-    let mut data = StudyData { obs, classrooms, centers, quality: Quality::default() };
-    data.quality = quality_summary(study, &data);
-    phase_time(t0, "quality summary");
-    Ok(data)
+    Ok(StudyData { obs, classrooms, centers, quality })
 }
 
 /// The files read (side by side), IDs matched (and pseudonymized with `--pseudonymize`) and
@@ -135,7 +144,7 @@ pub fn load_observations(study: &Study, opts: &RunOptions) -> Result<Observation
     })
 }
 
-fn quality_summary(study: &Study, d: &StudyData) -> Quality {
+fn quality_summary(study: &Study, d: &Observations) -> Quality {
     let mut q = Quality::default();
     ingest_notes(&mut q, d);
     item_missing_notes(&mut q, study, d);
@@ -153,7 +162,7 @@ fn quality_summary(study: &Study, d: &StudyData) -> Quality {
 /// Classrooms whose center ID (or, in the CLASS file, classroom ID) matches a reference ID
 /// only nearly: they are left unmatched, and `check` proposes the fix. Pushed only when some
 /// are found.
-fn near_match_notes(q: &mut Quality, d: &StudyData) {
+fn near_match_notes(q: &mut Quality, d: &Observations) {
     let m = &d.id_matches;
     // Distinct (center, classroom) of both files whose center is a near-match, by nearness.
     let mut rooms: BTreeMap<Nearness, BTreeSet<(&str, &str)>> = BTreeMap::new();
@@ -194,7 +203,7 @@ fn near_match_notes(q: &mut Quality, d: &StudyData) {
 }
 
 /// Rows read and kept, each file's dialect, and values excluded with `--keep-going`.
-fn ingest_notes(q: &mut Quality, d: &StudyData) {
+fn ingest_notes(q: &mut Quality, d: &Observations) {
     let cl = &d.checklist;
     let n_rel = cl.meta.iter().filter(|m| m.role == Role::Reliability).count();
     q.push(
@@ -262,7 +271,7 @@ fn ingest_notes(q: &mut Quality, d: &StudyData) {
 }
 
 /// Files whose header is below line 1: the title rows skipped (pushed only for such files).
-fn header_notes(q: &mut Quality, d: &StudyData) {
+fn header_notes(q: &mut Quality, d: &Observations) {
     let files = std::iter::once((&d.checklist.file, &d.checklist.dialect))
         .chain(d.class.as_ref().map(|c| (&c.file, &c.dialect)))
         .chain(d.roster.as_ref().map(|r| (&r.file, &r.dialect)));
@@ -282,7 +291,7 @@ fn header_notes(q: &mut Quality, d: &StudyData) {
 }
 
 /// Item missingness, and observations left without a checklist total.
-fn item_missing_notes(q: &mut Quality, study: &Study, d: &StudyData) {
+fn item_missing_notes(q: &mut Quality, study: &Study, d: &Observations) {
     let cl = &d.checklist;
     let (mut na, mut miss) = (0usize, 0usize);
     for &c in &cl.codes {
