@@ -1153,6 +1153,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// average-information matrix, [`RemlModel::ai_hessian`]), or else from forward differences of the gradient (`k`
 /// more evaluations), or else the identity: from Method I start values (see [`method1_theta`]) the demo's REML
 /// fits take 3–19 iterations (CLASS 12–19) with the AI start, as with forward differences, instead of 18–41.
+/// In [`reml`] it finishes what [`ai_newton`] leaves (which converges on its own in the demo's fits).
 fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter: usize, h0: bool) -> Option<Optimum> {
     let k = x0.len();
     let (mut fx, mut gx) = f.both(x0)?;
@@ -2908,7 +2909,7 @@ mod tests {
             let model = RemlModel::new(&rows, &l, &d.score).unwrap();
             let x0 = model.start.clone().unwrap();
             let floor = (model.n - 1) as f64;
-            let mut count = |newton: bool| {
+            let count = |newton: bool| {
                 let mut obj = RemlObjective { model: &model, work: model.work(), at: Vec::new() };
                 let opt = if newton {
                     ai_newton(&mut obj, &x0, 1e-11, floor, 50).unwrap()
