@@ -1142,6 +1142,46 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// A step accepted by [`backtrack`]: the point, its value and gradient, and the step length.
+struct Step {
+    x: Vec<f64>,
+    f: f64,
+    g: Vec<f64>,
+    alpha: f64,
+}
+
+/// Backtracking along `d` from `x`, where `(f(x), ∇f(x), d'∇f(x) < 0)` is `at`: from `alpha`, halved up to `tries`
+/// times. A step is accepted with sufficient decrease (Armijo, `1e-4`), or, near the optimum where rounding hides
+/// the decrease, when it leaves `f` within `noise` and reduces the gradient ([`bfgs`], [`ai_newton`]).
+fn backtrack(
+    f: &mut dyn Objective,
+    x: &[f64],
+    d: &[f64],
+    at: (f64, &[f64], f64),
+    noise: f64,
+    mut alpha: f64,
+    tries: usize,
+) -> Option<Step> {
+    let (fx, gx, slope) = at;
+    for _ in 0..tries {
+        let xn: Vec<f64> = x.iter().zip(d).map(|(a, b)| a + alpha * b).collect();
+        if let Some(fnew) = f.value(&xn) {
+            if fnew <= fx + 1e-4 * alpha * slope {
+                let gnew = f.gradient(&xn);
+                return Some(Step { x: xn, f: fnew, g: gnew, alpha });
+            }
+            if fnew <= fx + noise {
+                let gnew = f.gradient(&xn);
+                if inf_norm(&gnew) < inf_norm(gx) {
+                    return Some(Step { x: xn, f: fnew, g: gnew, alpha });
+                }
+            }
+        }
+        alpha *= 0.5;
+    }
+    None
+}
+
 /// BFGS (Nocedal & Wright 2006, Algorithm 6.1) with backtracking. A step is accepted with sufficient decrease
 /// (Armijo), or, near the optimum where rounding hides the decrease, when it leaves the function unchanged within
 /// rounding and reduces the gradient. Stops at `max|g| ≤ rtol·max(floor, |f|)` or when no step is accepted;
@@ -1197,27 +1237,11 @@ fn bfgs(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter: usiz
             converged = true;
             break;
         }
-        let mut alpha = if fresh { (1.0 / inf_norm(&gx)).min(1.0) } else { 1.0 };
-        let mut accepted = None;
-        for _ in 0..40 {
-            let xn: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + alpha * b).collect();
-            if let Some(fnew) = f.value(&xn) {
-                if fnew <= fx + 1e-4 * alpha * slope {
-                    let gnew = f.gradient(&xn);
-                    accepted = Some((xn, fnew, gnew));
-                    break;
-                }
-                if fnew <= fx + noise {
-                    let gnew = f.gradient(&xn);
-                    if inf_norm(&gnew) < inf_norm(&gx) {
-                        accepted = Some((xn, fnew, gnew));
-                        break;
-                    }
-                }
-            }
-            alpha *= 0.5;
-        }
-        let Some((xn, fnew, gnew)) = accepted else { break };
+        let alpha = if fresh { (1.0 / inf_norm(&gx)).min(1.0) } else { 1.0 };
+        let Some(Step { x: xn, f: fnew, g: gnew, .. }) = backtrack(f, &x, &d, (fx, &gx, slope), noise, alpha, 40)
+        else {
+            break;
+        };
         let s: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
         let yv: Vec<f64> = gnew.iter().zip(&gx).map(|(a, b)| a - b).collect();
         let sy = dot(&s, &yv);
@@ -1275,30 +1299,10 @@ fn ai_newton(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter:
         if -0.5 * slope <= noise && inf_norm(&gx) <= 100.0 * rtol * fx.abs().max(floor) {
             return Some(Optimum { x, f: fx, g: gx, iterations: it, converged: true });
         }
-        let mut alpha = 1.0;
-        let mut accepted = None;
-        for _ in 0..30 {
-            let xn: Vec<f64> = x.iter().zip(&d).map(|(a, b)| a + alpha * b).collect();
-            if let Some(fnew) = f.value(&xn) {
-                if fnew <= fx + 1e-4 * alpha * slope {
-                    let gnew = f.gradient(&xn);
-                    accepted = Some((xn, fnew, gnew));
-                    break;
-                }
-                if fnew <= fx + noise {
-                    let gnew = f.gradient(&xn);
-                    if inf_norm(&gnew) < inf_norm(&gx) {
-                        accepted = Some((xn, fnew, gnew));
-                        break;
-                    }
-                }
-            }
-            alpha *= 0.5;
-        }
-        let Some((xn, fnew, gnew)) = accepted else { break };
+        let Some(step) = backtrack(f, &x, &d, (fx, &gx, slope), noise, 1.0, 30) else { break };
         it += 1;
-        (x, fx, gx) = (xn, fnew, gnew);
-        if alpha < 0.25 {
+        (x, fx, gx) = (step.x, step.f, step.g);
+        if step.alpha < 0.25 {
             // A short step: the AI matrix is a poor model here (near the optimum on unbalanced data, where it
             // differs from the Hessian, or where rounding hides the decrease); BFGS learns the curvature instead.
             break;
