@@ -58,7 +58,7 @@ impl std::ops::Deref for StudyData {
 }
 
 /// With `CHECKVAL_TIMING` set, the elapsed time and resident memory at the end of each phase of
-/// [`load`] on stderr (for benchmarks; nothing else reads it).
+/// [`load`] (and of `check`) on stderr (for benchmarks; nothing else reads it).
 pub fn phase_time(t0: std::time::Instant, phase: &str) {
     if std::env::var_os("CHECKVAL_TIMING").is_some() {
         let rss = std::fs::read_to_string("/proc/self/status")
