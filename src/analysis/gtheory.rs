@@ -88,12 +88,10 @@ pub fn fit(req: &GRequest) -> Result<GStudy, Na> {
 /// [`fit`], reusing a REML set-up built on the same design and rows
 /// ([`gtheory::g_study_shared`]; other rows are set up anew).
 pub fn fit_shared(req: &GRequest, setup: Option<&gtheory::RemlSetup>) -> Result<GStudy, Na> {
-    let method = match (req.method, setup) {
-        (Some(m), _) => m,
-        (None, Some(s)) => s.default_method(req.data, req.design, req.object)?,
-        (None, None) => gtheory::default_method(req.data, req.design)?,
-    };
-    gtheory::g_study_shared(req.data, req.design, req.object, method, setup)
+    match req.method {
+        Some(m) => gtheory::g_study_shared(req.data, req.design, req.object, m, setup),
+        None => gtheory::g_study_default(req.data, req.design, req.object, setup),
+    }
 }
 
 /// The records of a G study already fitted from `req` (see [`gstudy_records`]).
