@@ -1516,7 +1516,7 @@ fn reml(
     let rtol = if precise { 1e-11 } else { 1e-8 };
     let floor = (model.n - 1).max(1) as f64;
     let undefined = || Na::new("REML criterion undefined");
-    // AI-Newton steps first (6–10 evaluations for the demo's CLASS fits, where BFGS from the same start took
+    // AI-Newton steps in γ first (6–9 evaluations for the demo's CLASS fits, where BFGS from the same start took
     // 14–20); BFGS finishes when they stop short.
     let first = ai_newton(&mut obj, &x0, rtol, floor, 50).ok_or_else(undefined)?;
     let mut opt = if first.converged {
