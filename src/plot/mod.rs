@@ -77,8 +77,9 @@ pub fn to_svg<F: Figure>(f: &F) -> Result<String> {
 }
 
 /// Render a figure to a PNG file at 2×, atomically (temporary file, then rename). The pixels are drawn into a
-/// buffer and encoded with one filter for every row (`Sub`) and fast deflate: plotters' own encoder tries the
-/// five PNG filters on every row (adaptive), which was most of the encoding time of `run`'s 16 figures.
+/// buffer and encoded with the Paeth filter on every row and fast deflate; plotters' own encoder tries all five
+/// PNG filters on every row (adaptive), which cost `run` 12 ms more CPU for files 10% smaller
+/// (docs/performance.md, issue 11 section).
 pub fn to_png<F: Figure>(f: &F, path: &Path) -> Result<()> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     use image::ImageEncoder;

@@ -1283,7 +1283,8 @@ const THETA_FLOOR: f64 = 1e-6;
 /// reaches the bound (the demo's CLASS fits: 4–7 iterations instead of 6–9). Acceptance as in [`backtrack`]:
 /// sufficient decrease along the projected step, or no change beyond rounding with a smaller gradient. Stops
 /// at `max|g| ≤ rtol·max(floor, |f|)`, at the rounding level, when the `γ`-Hessian is not positive definite,
-/// or after a short step (`α < 1/4`); [`reml`] then continues with [`bfgs`] in `θ`.
+/// or when the line search fails or needs a short step (`α < 1/4`): converged if that happens at the rounding level
+/// with the gradient within 1000× the tolerance, else [`reml`] continues with [`bfgs`] in `θ`.
 fn ai_newton(f: &mut dyn Objective, x0: &[f64], rtol: f64, floor: f64, max_iter: usize) -> Option<Optimum> {
     let k = x0.len();
     let mut x: Vec<f64> = x0.iter().map(|t| t.abs().max(THETA_FLOOR)).collect();
