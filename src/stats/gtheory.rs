@@ -429,7 +429,16 @@ pub fn is_balanced(data: &LongData, design: &Design) -> StatResult<bool> {
 /// The default method: ANOVA for balanced data, REML otherwise (Brennan ch. 7 discusses likelihood methods for
 /// unbalanced designs). Pinned by `balance_detection`.
 pub fn default_method(data: &LongData, design: &Design) -> StatResult<Method> {
-    Ok(if is_balanced(data, design)? { Method::Anova } else { Method::Reml })
+    Ok(method_for(is_balanced(data, design)?))
+}
+
+/// The default method of data that are (or are not) balanced: ANOVA or REML.
+fn method_for(balanced: bool) -> Method {
+    if balanced {
+        Method::Anova
+    } else {
+        Method::Reml
+    }
 }
 
 /// Harmonic mean, over objects (and over the levels of the parent facets of a nested facet), of the number of
@@ -1593,7 +1602,7 @@ fn fit(
     let coding = code(rows, l);
     let balanced = balanced_sizes(&coding, l);
     // `None`: the default method ([`default_method`]), from the same coding.
-    let method = method.unwrap_or(if balanced.is_some() { Method::Anova } else { Method::Reml });
+    let method = method.unwrap_or(method_for(balanced.is_some()));
     match method {
         Method::Anova => {
             let sizes = balanced.clone().ok_or_else(|| {
@@ -1638,8 +1647,6 @@ pub struct RemlSetup {
     object_name: String,
     rows: Vec<Row>,
     structure: Arc<RemlStructure>,
-    /// [`is_balanced`] on these rows (it depends on the rows only, not on the scores).
-    balanced: bool,
 }
 
 impl RemlSetup {
@@ -1649,19 +1656,7 @@ impl RemlSetup {
         let l = layout(design, object_name)?;
         let rows = factor_rows(data, design.facets.len())?;
         let structure = Arc::new(RemlStructure::new(&rows, &l)?);
-        let balanced = balanced_sizes(&code(&rows, &l), &l).is_some();
-        Ok(RemlSetup { design: design.clone(), object_name: object_name.to_string(), rows, structure, balanced })
-    }
-
-    /// [`default_method`] of `data`, without coding its rows again when they are this set-up's
-    /// (the same answer: balance depends on the rows only; test `shared_setup_same_rows_only`).
-    pub fn default_method(&self, data: &LongData, design: &Design, object_name: &str) -> StatResult<Method> {
-        match factor_rows(data, design.facets.len()) {
-            Ok(rows) if self.structure_for(design, object_name, &rows).is_some() => {
-                Ok(if self.balanced { Method::Anova } else { Method::Reml })
-            }
-            _ => default_method(data, design),
-        }
+        Ok(RemlSetup { design: design.clone(), object_name: object_name.to_string(), rows, structure })
     }
 
     /// The shared structure, if `rows` of `design` with object `object_name` are this set-up's.
@@ -2700,18 +2695,15 @@ mod tests {
         let unb = csv(DS3U, "person", &["item", "occasion"]);
         assert!(!is_balanced(&unb, &pxixo()).unwrap());
         assert_eq!(default_method(&unb, &pxixo()).unwrap(), Method::Reml);
-        // A REML set-up answers for its own rows, and defers to `default_method` for others.
-        let setup = RemlSetup::new(&data, &pxixo(), "person").unwrap();
-        assert_eq!(setup.default_method(&data, &pxixo(), "person").unwrap(), Method::Anova);
-        assert_eq!(setup.default_method(&unb, &pxixo(), "person").unwrap(), Method::Reml);
-        let setup = RemlSetup::new(&unb, &pxixo(), "person").unwrap();
-        assert_eq!(setup.default_method(&unb, &pxixo(), "person").unwrap(), Method::Reml);
-        assert_eq!(setup.default_method(&data, &pxixo(), "person").unwrap(), Method::Anova);
         let err = g_study(&unb, &pxixo(), "person", Method::Anova).unwrap_err();
         assert!(err.0.contains("balanced"), "{}", err.0);
-        // `g_study_default` decides the same method from its own coding, with or without a set-up.
+        // `g_study_default` decides the method from its own coding, with no set-up, a set-up of the same rows,
+        // or a set-up of other rows.
+        let on_data = RemlSetup::new(&data, &pxixo(), "person").unwrap();
+        let on_unb = RemlSetup::new(&unb, &pxixo(), "person").unwrap();
         for (d, m) in [(&data, Method::Anova), (&unb, Method::Reml)] {
-            for s in [None, Some(&setup)] {
+            assert_eq!(default_method(d, &pxixo()).unwrap(), m);
+            for s in [None, Some(&on_data), Some(&on_unb)] {
                 let g = g_study_default(d, &pxixo(), "person", s).unwrap();
                 assert_eq!(g.method, m);
                 let want = g_study(d, &pxixo(), "person", m).unwrap();
