@@ -21,12 +21,18 @@ pub struct EncodingInfo {
     pub detected: bool,
 }
 
+/// Whether a file that is valid UTF-8 reads as it stands: the encoding is detected (no label, or
+/// `auto`), it has no byte-order mark and does not look binary: [`decode_owned`]'s fast path.
+pub fn reads_as_utf8(bytes: &[u8], label: Option<&str>) -> bool {
+    let auto = label.is_none_or(|l| l.trim().is_empty() || l.trim().eq_ignore_ascii_case("auto"));
+    auto && Encoding::for_bom(bytes).is_none() && !looks_binary(bytes)
+}
+
 /// Decode owned bytes into a UTF-8 string, reusing the buffer when it already is UTF-8 (no
 /// copy of a large export). `label` is the spec override (`auto` or `None` detects).
 pub fn decode_owned(path: &Path, bytes: Vec<u8>, label: Option<&str>) -> Result<(String, EncodingInfo), InputError> {
     // Fast path: plain UTF-8 without BOM, validated once, no copy.
-    let auto = label.is_none_or(|l| l.trim().is_empty() || l.trim().eq_ignore_ascii_case("auto"));
-    if auto && Encoding::for_bom(&bytes).is_none() && !looks_binary(&bytes) {
+    if reads_as_utf8(&bytes, label) {
         match String::from_utf8(bytes) {
             Ok(s) => return Ok((s, EncodingInfo { name: "UTF-8".into(), bom: false, detected: true })),
             Err(e) => return decode(path, e.as_bytes(), label),

@@ -9,6 +9,7 @@ pub mod formats;
 pub mod frame;
 pub mod numeric;
 pub mod table;
+pub mod text;
 pub mod values;
 
 pub use table::{ReadOptions, TextTable};

@@ -7,8 +7,12 @@
 use super::dialect::{self, DecimalMark};
 use super::encoding::{self, EncodingInfo};
 use super::formats::{self, Format, GridOptions};
+use super::text::Text;
 use crate::error::{closest_names, ErrorKind, InputError};
 use std::path::{Path, PathBuf};
+
+/// Text files of at least this size are memory-mapped when they are UTF-8 as they stand.
+const MAP_FROM_BYTES: u64 = 8 << 20;
 
 /// Largest single field accepted (bytes). Larger fields are almost always a broken quote.
 pub const MAX_FIELD_BYTES: usize = 1 << 20;
@@ -66,7 +70,7 @@ fn is_first_line(l: &u64) -> bool {
 pub struct TextTable {
     pub path: PathBuf,
     /// The decoded file, including any title rows above the header.
-    pub text: String,
+    pub text: Text,
     /// Byte offset of the header record in `text` (0 unless title rows were skipped).
     pub start: usize,
     /// Physical line of the header (1 unless title rows were skipped); records keep their
@@ -90,11 +94,27 @@ impl std::fmt::Debug for TextTable {
 
 impl TextTable {
     pub fn open(path: &Path, opts: &ReadOptions) -> Result<TextTable, InputError> {
-        let bytes = std::fs::read(path).map_err(|e| {
+        Self::open_mapping_from(path, opts, MAP_FROM_BYTES)
+    }
+
+    /// [`open`](Self::open), mapping text files of at least `map_from` bytes that are UTF-8 as
+    /// they stand instead of reading them (see [`Text`]).
+    fn open_mapping_from(path: &Path, opts: &ReadOptions, map_from: u64) -> Result<TextTable, InputError> {
+        let io_err = |e: std::io::Error| {
             let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::FileNotFound } else { ErrorKind::Io };
             InputError::new(kind, path).found(e.to_string()).expected("a readable file")
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(io_err)?;
         let format = Format::resolve(path, opts.format.as_deref())?;
+        if format == Format::Text {
+            let label = opts.encoding.as_deref();
+            if let Some(text) = Text::map_utf8(&file, map_from, |b| encoding::reads_as_utf8(b, label)) {
+                let utf8 = EncodingInfo { name: "UTF-8".into(), bom: false, detected: true };
+                return Self::from_decoded(path, text, utf8, opts, 0);
+            }
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io_err)?;
         if format == Format::Text {
             return Self::from_vec(path, bytes, opts);
         }
@@ -156,6 +176,23 @@ impl TextTable {
                 .expected("a header row and at least one data row"));
         }
         let (text, enc): (String, EncodingInfo) = encoding::decode_owned(path, bytes, opts.encoding.as_deref())?;
+        Self::from_decoded(path, text.into(), enc, opts, lines_above)
+    }
+
+    /// The table of decoded text: header, delimiter and decimal mark located or taken from the
+    /// options.
+    fn from_decoded(
+        path: &Path,
+        text: Text,
+        enc: EncodingInfo,
+        opts: &ReadOptions,
+        lines_above: u64,
+    ) -> Result<TextTable, InputError> {
+        if text.bytes().all(|b| b.is_ascii_whitespace()) {
+            return Err(InputError::new(ErrorKind::EmptyFile, path)
+                .found("an empty file")
+                .expected("a header row and at least one data row"));
+        }
         let mut notes = Vec::new();
         let forced_delim = dialect::parse_delimiter(opts.delimiter.as_deref(), path)?;
         let head = locate_header(path, &text, forced_delim, opts.header)?;

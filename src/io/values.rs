@@ -154,6 +154,57 @@ fn parse_time(s: &str) -> Option<i64> {
 /// `2026-03-04 09:05`, `04/03/2026 (09:05(:11))` (day first, as in Mexico), and SurveyCTO's
 /// `Mar 4, 2026 9:05:11 AM` (English or Spanish month abbreviations).
 pub fn parse_datetime(s: &str) -> Option<DateTime> {
+    // The shape of SurveyCTO exports, three per row of a million-row file: read on the bytes.
+    if let Some(d) = surveycto_exact(s.as_bytes()) {
+        return Some(d);
+    }
+    parse_datetime_general(s)
+}
+
+/// The value of a `digits` run of ASCII digits, or `None`.
+fn ascii_number(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 4 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+}
+
+/// SurveyCTO's `Mar 4, 2026 9:05:11 AM` exactly (1–2 digit day and hour, `AM`/`PM` in any case),
+/// with the same checks as [`parse_datetime_general`], which reads every other spelling; `None`
+/// for any other shape. Test `surveycto_fast_path_equals_general`.
+fn surveycto_exact(b: &[u8]) -> Option<DateTime> {
+    let n = b.len();
+    if !(22..=24).contains(&n) || b[3] != b' ' {
+        return None;
+    }
+    let comma = 4 + b[4..7].iter().position(|&c| c == b',')?;
+    if b.get(comma + 1) != Some(&b' ') || b.get(comma + 6) != Some(&b' ') {
+        return None;
+    }
+    let mon = month_from_name(std::str::from_utf8(&b[..3]).ok()?)?;
+    let day = ascii_number(&b[4..comma])?;
+    let y = ascii_number(&b[comma + 2..comma + 6])? as i64;
+    let t = &b[comma + 7..];
+    let colon = t.iter().position(|&c| c == b':')?;
+    if !(1..=2).contains(&colon) || t.len() != colon + 9 || t[colon + 3] != b':' || t[colon + 6] != b' ' {
+        return None;
+    }
+    let (h, m, sec) =
+        (ascii_number(&t[..colon])?, ascii_number(&t[colon + 1..colon + 3])?, ascii_number(&t[colon + 4..colon + 6])?);
+    let pm = match [t[colon + 7].to_ascii_lowercase(), t[colon + 8].to_ascii_lowercase()] {
+        [b'a', b'm'] => false,
+        [b'p', b'm'] => true,
+        _ => return None,
+    };
+    if !valid_ymd(y, mon, day) || !(1..=12).contains(&h) || m >= 60 || sec > 60 {
+        return None;
+    }
+    let h = if pm { h % 12 + 12 } else { h % 12 };
+    Some(DateTime { days: days_from_civil(y, mon, day), secs: i64::from(h * 3600 + m * 60 + sec) })
+}
+
+/// Every accepted spelling (see [`parse_datetime`]).
+fn parse_datetime_general(s: &str) -> Option<DateTime> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -245,5 +296,55 @@ mod tests {
         assert_eq!(parse_datetime("2026-03-04").unwrap().date_iso(), "2026-03-04");
         assert!(parse_datetime("2026-02-30").is_none());
         assert!(parse_datetime("mañana").is_none());
+    }
+
+    /// The byte-level reading of SurveyCTO's shape gives what the general parser gives, on
+    /// that shape (valid or not: day 0–39, hour 0–19, minute and second 0–69, both meridiems in
+    /// two cases, real and made-up months) and on near misses around it.
+    #[test]
+    fn surveycto_fast_path_equals_general() {
+        use proptest::prelude::*;
+        let shape = (
+            prop::sample::select(vec!["Jan", "Feb", "mar", "ABR", "Dic", "Sep", "Foo", "Ma1"]),
+            0u32..40,
+            prop::sample::select(vec![1899i64, 1900, 2024, 2026, 2200, 2201]),
+            0u32..20,
+            0u32..70,
+            0u32..70,
+            prop::sample::select(vec!["AM", "PM", "am", "pm", "Pm", "AX"]),
+            prop::bool::ANY,
+        );
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+        let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+        let mut runner = TestRunner::new_with_rng(Config::with_cases(4096), rng);
+        runner
+            .run(&shape, |(mon, d, y, h, m, s, ap, pad)| {
+                let text = if pad {
+                    format!("{mon} {d:02}, {y} {h:02}:{m:02}:{s:02} {ap}")
+                } else {
+                    format!("{mon} {d}, {y} {h}:{m:02}:{s:02} {ap}")
+                };
+                let general = parse_datetime_general(&text);
+                let fast = surveycto_exact(text.as_bytes());
+                prop_assert!(fast.is_none() || fast == general, "{text}: {fast:?} vs {general:?}");
+                prop_assert_eq!(parse_datetime(&text), general);
+                Ok(())
+            })
+            .unwrap();
+        let hits = ["Mar 4, 2026 9:05:11 AM", "Dic 31, 2026 12:59:59 pm", "feb 29, 2024 1:00:60 AM"];
+        for t in hits {
+            assert!(surveycto_exact(t.as_bytes()).is_some(), "{t}");
+            assert_eq!(surveycto_exact(t.as_bytes()), parse_datetime_general(t), "{t}");
+        }
+        for t in [
+            "Mar 4, 2026 9:05 AM",
+            "Mar 4 2026 9:05:11 AM",
+            " Mar 4, 2026 9:05:11 AM",
+            "Mar 4, 2026 9:05:11.5 AM",
+            "Mar 4, 2026 19:05:11",
+        ] {
+            assert!(surveycto_exact(t.as_bytes()).is_none(), "{t}");
+            assert_eq!(parse_datetime(t), parse_datetime_general(t), "{t}");
+        }
     }
 }

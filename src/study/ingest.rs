@@ -34,11 +34,28 @@ impl std::hash::Hasher for Fnv {
 
 pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
-/// String interner for repeated IDs.
+/// String interner for repeated IDs. Each role (center, classroom, ...) remembers its last
+/// value: rows of one visit, classroom or center mostly come together, and a repeat costs one
+/// comparison instead of a hash lookup.
 #[derive(Default)]
 pub struct Interner {
-    strings: HashMap<Box<str>, Arc<str>, FnvBuild>,
+    strings: std::collections::HashSet<Arc<str>, FnvBuild>,
     dates: HashMap<i64, Arc<str>, FnvBuild>,
+    last: [Option<Arc<str>>; Slot::COUNT],
+}
+
+/// The roles whose last value [`Interner::get_in`] remembers.
+#[derive(Clone, Copy)]
+pub enum Slot {
+    Center,
+    Classroom,
+    Observer,
+    AgeGroup,
+    Round,
+}
+
+impl Slot {
+    const COUNT: usize = 5;
 }
 
 impl Interner {
@@ -47,7 +64,17 @@ impl Interner {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
-        self.strings.insert(Box::from(s), a.clone());
+        self.strings.insert(a.clone());
+        a
+    }
+    /// [`get`](Self::get), first comparing with the last value of the same role.
+    pub fn get_in(&mut self, slot: Slot, s: &str) -> Arc<str> {
+        let last = &mut self.last[slot as usize];
+        if let Some(a) = last.as_ref().filter(|a| ***a == *s) {
+            return a.clone();
+        }
+        let a = self.get(s);
+        self.last[slot as usize] = Some(a.clone());
         a
     }
     /// The ISO date of a day number, formatted once per distinct day.
@@ -361,16 +388,16 @@ impl RoleCols {
         let submitted = dt(self.submitted, issues)?;
         Ok(Some(ObsMeta {
             key: self.key_of(t, line, rec),
-            center: names.get(center),
-            classroom: names.get(classroom),
-            observer: names.get(self.observer.map(&get).unwrap_or("")),
+            center: names.get_in(Slot::Center, center),
+            classroom: names.get_in(Slot::Classroom, classroom),
+            observer: names.get_in(Slot::Observer, self.observer.map(&get).unwrap_or("")),
             role,
             date: date.or(start).map(|d| names.date(&d)),
             start,
             end,
             submitted,
-            age_group: self.age_group.map(get).filter(|v| !v.is_empty()).map(|v| names.get(v)),
-            round: self.round.map(get).filter(|v| !v.is_empty()).map(|v| names.get(v)),
+            age_group: self.age_group.map(get).filter(|v| !v.is_empty()).map(|v| names.get_in(Slot::AgeGroup, v)),
+            round: self.round.map(get).filter(|v| !v.is_empty()).map(|v| names.get_in(Slot::Round, v)),
             line,
         }))
     }
@@ -530,7 +557,7 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
     // The raw text (the size of the file) is no longer needed: release it before the parts are
     // merged, so that the two never add up to the peak.
     drop(chunks);
-    t.text = String::new();
+    t.text = Default::default();
     t.start = 0;
     let mut meta = Vec::with_capacity(parts.iter().map(|p| p.meta.len()).sum());
     let mut codes = Vec::with_capacity(parts.iter().map(|p| p.codes.len()).sum());

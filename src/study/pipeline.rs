@@ -122,16 +122,25 @@ pub fn load_observations(study: &Study, opts: &RunOptions) -> Result<Observation
     issues.append(class_issues);
     let mut roster = roster?;
     phase_time(t0, "read files");
-    let mut id_matches = IdMatches::find(&checklist.meta, class.as_ref().map(|c| c.obs.as_slice()), roster.as_ref());
+    // The near-matches read only the IDs and the scores only the codes and cycles: they are
+    // found side by side (before pseudonymization, which changes IDs and no score).
+    let (mut id_matches, (checklist_scores, class_scores)) = rayon::join(
+        || IdMatches::find(&checklist.meta, class.as_ref().map(|c| c.obs.as_slice()), roster.as_ref()),
+        || {
+            let scores = rayon::join(
+                || score::score_checklist(study, &checklist),
+                || class.as_ref().map(|c| score::score_class(study, c)),
+            );
+            phase_time(t0, "observation scores");
+            scores
+        },
+    );
     phase_time(t0, "ID matches");
     if let Some(p) = &opts.pseudonymize {
         p.apply(&mut checklist.meta, class.as_mut().map(|c| c.obs.as_mut_slice()), roster.as_mut());
         p.apply_excluded(&mut issues.excluded);
         id_matches.pseudonymize(p);
     }
-    let checklist_scores = score::score_checklist(study, &checklist);
-    let class_scores = class.as_ref().map(|c| score::score_class(study, c));
-    phase_time(t0, "observation scores");
     Ok(Observations {
         checklist,
         checklist_scores,
@@ -388,17 +397,24 @@ fn class_notes(q: &mut Quality, study: &Study, cl: &ChecklistData, c: &ClassData
 }
 
 /// Double coding: reliability observations without a primary one of the same visit.
-fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
-    // A hash map over the million visits, and only the orphans sorted (listed in key order).
-    let mut visits: HashMap<(&str, &str, Option<&str>), (usize, usize), ingest::FnvBuild> = HashMap::default();
-    for m in &cl.meta {
-        let e = visits.entry((&*m.center, &*m.classroom, m.date.as_deref())).or_default();
-        match m.role {
-            Role::Primary => e.0 += 1,
-            Role::Reliability => e.1 += 1,
+fn double_coding_notes<'a>(q: &mut Quality, cl: &'a ChecklistData) {
+    // Only visits with a reliability observation can be orphans: they are collected first
+    // (15–20% of a million rows), then the primary observations mark theirs; only the orphans
+    // are sorted (listed in key order).
+    type Visit<'a> = (&'a str, &'a str, Option<&'a str>);
+    let key = |m: &'a ingest::ObsMeta| -> Visit<'a> { (&*m.center, &*m.classroom, m.date.as_deref()) };
+    let mut has_primary: HashMap<Visit, bool, ingest::FnvBuild> = HashMap::default();
+    for m in cl.meta.iter().filter(|m| m.role == Role::Reliability) {
+        has_primary.entry(key(m)).or_insert(false);
+    }
+    if !has_primary.is_empty() {
+        for m in cl.meta.iter().filter(|m| m.role == Role::Primary) {
+            if let Some(seen) = has_primary.get_mut(&key(m)) {
+                *seen = true;
+            }
         }
     }
-    let mut orphan_keys: Vec<_> = visits.into_iter().filter(|(_, (p, r))| *r > 0 && *p == 0).map(|(k, _)| k).collect();
+    let mut orphan_keys: Vec<Visit> = has_primary.into_iter().filter(|&(_, p)| !p).map(|(k, _)| k).collect();
     orphan_keys.sort_unstable();
     let orphan: Vec<String> =
         orphan_keys.into_iter().map(|(c, s, d)| format!("{c}/{s} {}", d.unwrap_or_default())).collect();
@@ -421,7 +437,16 @@ fn double_coding_notes(q: &mut Quality, cl: &ChecklistData) {
 
 /// Checklist centers missing from the roster, and roster centers without data.
 fn roster_notes(q: &mut Quality, cl: &ChecklistData, r: &Roster) {
-    let data_centers: HashSet<&str, ingest::FnvBuild> = cl.meta.iter().map(|m| &*m.center).collect();
+    // Rows of a center mostly come together: a repeat of the previous row's center is skipped
+    // before the hash set.
+    let mut data_centers: HashSet<&str, ingest::FnvBuild> = HashSet::default();
+    let mut prev: Option<&str> = None;
+    for m in &cl.meta {
+        if prev != Some(&*m.center) {
+            prev = Some(&*m.center);
+            data_centers.insert(&*m.center);
+        }
+    }
     let mut not_in: Vec<&str> = data_centers.iter().copied().filter(|c| !r.centers.contains_key(*c)).collect();
     not_in.sort_unstable();
     let not_in: Vec<String> = not_in.into_iter().map(str::to_string).collect();

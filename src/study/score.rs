@@ -22,7 +22,6 @@ use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, MISSING_CODE, NA_CO
 use super::spec::{ItemType, ScoringMethod, Study};
 use crate::choices::Level;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Per-observation scores of one instrument, column-major.
 pub struct ObsScores {
@@ -276,7 +275,67 @@ impl LevelTable {
     }
 }
 
-/// Primary observations → classroom means.
+/// One primary observation on its way to a classroom: its key and where its scores are.
+struct RoomRow<'a> {
+    center: &'a str,
+    classroom: &'a str,
+    /// A CLASS observation (`false`: checklist); checklist rows come first in a classroom.
+    class: bool,
+    i: u32,
+}
+
+/// The running totals of one level's unit (classroom or center).
+#[derive(Default)]
+struct Totals<'a> {
+    n_cl: u32,
+    n_cs: u32,
+    n_cyc: u32,
+    n_rooms: u32,
+    group: &'a str,
+}
+
+/// Means of the flat `sum`/`cnt` accumulators (`n` units × `k` scores), column-major.
+fn mean_columns(sum: &[f64], cnt: &[u32], k: usize) -> (Vec<Vec<Option<f64>>>, Vec<Vec<u32>>) {
+    let n = cnt.len().checked_div(k).unwrap_or(0);
+    let values = (0..k)
+        .into_par_iter()
+        .map(|s| (0..n).map(|r| (cnt[r * k + s] > 0).then(|| sum[r * k + s] / cnt[r * k + s] as f64)).collect())
+        .collect();
+    let ns = (0..k).into_par_iter().map(|s| (0..n).map(|r| cnt[r * k + s]).collect()).collect();
+    (values, ns)
+}
+
+/// The runs of equal keys in a sorted slice, as `start..end` ranges.
+fn runs<T>(rows: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=rows.len() {
+        if i == rows.len() || !same(&rows[i - 1], &rows[i]) {
+            if i > start {
+                out.push(start..i);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+/// The primary observations of one instrument, as rows to sort into classrooms.
+fn primary_rows(meta: &[ObsMeta], class: bool) -> impl ParallelIterator<Item = RoomRow<'_>> {
+    meta.par_iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(move |(i, m)| RoomRow {
+        center: &m.center,
+        classroom: &m.classroom,
+        class,
+        i: i as u32,
+    })
+}
+
+/// Primary observations → classroom means, in (center, classroom) order.
+///
+/// The primary rows are sorted by (center, classroom, instrument, row) — the ties broken by
+/// the row, so the order is the same at any thread count — and each classroom's scores are
+/// summed in file order, checklist then CLASS, as a sequential pass would. The classrooms are
+/// summed side by side. Pinned by `study::score::tests::classrooms_and_centers_equal_a_plain_pass`.
 pub fn classrooms(
     study: &Study,
     cl_meta: &[ObsMeta],
@@ -290,132 +349,120 @@ pub fn classrooms(
     let _ = study;
     let k = names.len();
     let kc = cl.names.len();
-    // Room index per (center, classroom), then flat accumulators: one pass and no per-room
-    // allocations (a national export has hundreds of thousands of classrooms).
-    let mut index: HashMap<(&str, &str), usize, super::ingest::FnvBuild> = HashMap::default();
-    let mut keys: Vec<(&str, &str)> = Vec::new();
-    let mut sum: Vec<f64> = Vec::new();
-    let mut cnt: Vec<u32> = Vec::new();
-    let mut n_cl = Vec::new();
-    let mut n_cs = Vec::new();
-    let mut n_cyc = Vec::new();
-    let mut groups: Vec<&str> = Vec::new();
-    let obs_iter = cl_meta.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (false, i, m));
-    let class_iter = class
-        .into_iter()
-        .flat_map(|(cm, _)| cm.iter().enumerate().filter(|(_, m)| m.role == Role::Primary).map(|(i, m)| (true, i, m)));
-    for (is_class, i, m) in obs_iter.chain(class_iter) {
-        let key = (&*m.center, &*m.classroom);
-        let r = match index.get(&key) {
-            Some(&r) => r,
-            None => {
-                let r = keys.len();
-                index.insert(key, r);
-                keys.push(key);
-                sum.extend(std::iter::repeat_n(0.0, k));
-                cnt.extend(std::iter::repeat_n(0, k));
-                n_cl.push(0u32);
-                n_cs.push(0u32);
-                n_cyc.push(0u32);
-                groups.push("");
-                r
-            }
-        };
-        if groups[r].is_empty() {
-            if let Some(g) = &m.age_group {
-                groups[r] = g;
-            }
-        }
-        if is_class {
-            let (_, cs) = class.expect("class");
-            n_cs[r] += 1;
-            n_cyc[r] += cs.count_a[i];
-            for (s, col) in cs.values.iter().enumerate() {
-                if let Some(v) = col[i] {
-                    sum[r * k + kc + s] += v;
-                    cnt[r * k + kc + s] += 1;
-                }
-            }
-        } else {
-            n_cl[r] += 1;
-            for (s, col) in cl.values.iter().enumerate() {
-                if let Some(v) = col[i] {
-                    sum[r * k + s] += v;
-                    cnt[r * k + s] += 1;
-                }
-            }
-        }
+    let mut rows: Vec<RoomRow> = primary_rows(cl_meta, false).collect();
+    if let Some((cm, _)) = class {
+        rows.par_extend(primary_rows(cm, true));
     }
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    // The keys are distinct: a parallel sort gives the same order.
-    order.par_sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
-    let n = order.len();
+    rows.par_sort_unstable_by(|a, b| (a.center, a.classroom, a.class, a.i).cmp(&(b.center, b.classroom, b.class, b.i)));
+    let rooms = runs(&rows, |a, b| a.center == b.center && a.classroom == b.classroom);
+    let n = rooms.len();
+    // At least one score column (the checklist total), so that every classroom has a chunk.
+    let (mut sum, mut cnt) = (vec![0.0f64; n * k.max(1)], vec![0u32; n * k.max(1)]);
+    let meta_of = |r: &RoomRow| if r.class { &class.expect("class").0[r.i as usize] } else { &cl_meta[r.i as usize] };
+    let totals: Vec<Totals> = sum
+        .par_chunks_mut(k.max(1))
+        .zip(cnt.par_chunks_mut(k.max(1)))
+        .zip(rooms.par_iter())
+        .map(|((sum, cnt), range)| {
+            let mut t = Totals { n_rooms: 1, ..Totals::default() };
+            for r in &rows[range.clone()] {
+                if t.group.is_empty() {
+                    t.group = meta_of(r).age_group.as_deref().unwrap_or("");
+                }
+                let i = r.i as usize;
+                let (scores, offset) = match class {
+                    Some((_, cs)) if r.class => {
+                        t.n_cs += 1;
+                        t.n_cyc += cs.count_a[i];
+                        (cs, kc)
+                    }
+                    _ => {
+                        t.n_cl += 1;
+                        (cl, 0)
+                    }
+                };
+                for (s, col) in scores.values.iter().enumerate() {
+                    if let Some(v) = col[i] {
+                        sum[offset + s] += v;
+                        cnt[offset + s] += 1;
+                    }
+                }
+            }
+            t
+        })
+        .collect();
+    let (values, ns) = mean_columns(&sum, &cnt, k);
     LevelTable {
         level: Level::Classroom,
-        center: order.iter().map(|&r| keys[r].0.to_string()).collect(),
-        classroom: order.iter().map(|&r| keys[r].1.to_string()).collect(),
-        values: (0..k)
-            .map(|s| {
-                order
-                    .iter()
-                    .map(|&r| if cnt[r * k + s] > 0 { Some(sum[r * k + s] / cnt[r * k + s] as f64) } else { None })
-                    .collect()
-            })
-            .collect(),
-        ns: (0..k).map(|s| order.iter().map(|&r| cnt[r * k + s]).collect()).collect(),
-        n_checklist_obs: order.iter().map(|&r| n_cl[r]).collect(),
-        n_class_obs: order.iter().map(|&r| n_cs[r]).collect(),
-        n_class_cycles: order.iter().map(|&r| n_cyc[r]).collect(),
+        center: rooms.par_iter().map(|g| rows[g.start].center.to_string()).collect(),
+        classroom: rooms.par_iter().map(|g| rows[g.start].classroom.to_string()).collect(),
+        values,
+        ns,
+        n_checklist_obs: totals.iter().map(|t| t.n_cl).collect(),
+        n_class_obs: totals.iter().map(|t| t.n_cs).collect(),
+        n_class_cycles: totals.iter().map(|t| t.n_cyc).collect(),
         n_classrooms: vec![1; n],
         attributes: Vec::new(),
-        age_group: order.iter().map(|&r| groups[r].to_string()).collect(),
+        age_group: totals.iter().map(|t| t.group.to_string()).collect(),
         names,
     }
 }
 
-/// Classrooms → center means; roster centers without data appear with NA scores.
+/// Classrooms → center means, in center order; roster centers without data appear with NA
+/// scores.
+///
+/// The classrooms are taken in center order (a stable sort, which keeps a center's classrooms
+/// in table order and costs one pass on [`classrooms`]' already sorted table), merged with the
+/// roster's sorted centers, and each center summed side by side. Pinned by
+/// `study::score::tests::classrooms_and_centers_equal_a_plain_pass`.
 pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> LevelTable {
     let k = rooms.names.len();
-    let mut index: HashMap<&str, usize, super::ingest::FnvBuild> = HashMap::default();
-    let mut keys: Vec<&str> = Vec::new();
-    let roster_ids = roster.into_iter().flat_map(|r| r.centers.keys().map(|c| c.as_str()));
-    for c in roster_ids.chain(rooms.center.iter().map(|c| c.as_str())) {
-        if !index.contains_key(c) {
-            index.insert(c, keys.len());
-            keys.push(c);
+    let mut order: Vec<usize> = (0..rooms.len()).collect();
+    order.par_sort_by(|&a, &b| rooms.center[a].cmp(&rooms.center[b]));
+    let groups = runs(&order, |&a, &b| rooms.center[a] == rooms.center[b]);
+    // Merge the data's centers with the roster's (both sorted and distinct).
+    let mut units: Vec<(&str, std::ops::Range<usize>, Option<&Vec<String>>)> = Vec::new();
+    let mut listed = roster.into_iter().flat_map(|r| r.centers.iter()).peekable();
+    for g in &groups {
+        let c = rooms.center[order[g.start]].as_str();
+        while let Some((id, attrs)) = listed.next_if(|(id, _)| id.as_str() < c) {
+            units.push((id.as_str(), 0..0, Some(attrs)));
         }
+        let attrs = listed.next_if(|(id, _)| id.as_str() == c).map(|(_, a)| a);
+        units.push((c, g.clone(), attrs));
     }
-    let nc = keys.len();
-    let mut sum = vec![0.0f64; nc * k];
-    let mut cnt = vec![0u32; nc * k];
-    let (mut n_rooms, mut n_cl, mut n_cs, mut n_cyc) = (vec![0u32; nc], vec![0u32; nc], vec![0u32; nc], vec![0u32; nc]);
-    for i in 0..rooms.len() {
-        let c = index[rooms.center[i].as_str()];
-        n_rooms[c] += 1;
-        n_cl[c] += rooms.n_checklist_obs[i];
-        n_cs[c] += rooms.n_class_obs[i];
-        n_cyc[c] += rooms.n_class_cycles[i];
-        for s in 0..k {
-            if let Some(v) = rooms.values[s][i] {
-                sum[c * k + s] += v;
-                cnt[c * k + s] += 1;
+    units.extend(listed.map(|(id, attrs)| (id.as_str(), 0..0, Some(attrs))));
+    let nc = units.len();
+    let (mut sum, mut cnt) = (vec![0.0f64; nc * k.max(1)], vec![0u32; nc * k.max(1)]);
+    let totals: Vec<Totals> = sum
+        .par_chunks_mut(k.max(1))
+        .zip(cnt.par_chunks_mut(k.max(1)))
+        .zip(units.par_iter())
+        .map(|((sum, cnt), (_, range, _))| {
+            let mut t = Totals::default();
+            for &i in &order[range.clone()] {
+                t.n_rooms += 1;
+                t.n_cl += rooms.n_checklist_obs[i];
+                t.n_cs += rooms.n_class_obs[i];
+                t.n_cyc += rooms.n_class_cycles[i];
+                for s in 0..k {
+                    if let Some(v) = rooms.values[s][i] {
+                        sum[s] += v;
+                        cnt[s] += 1;
+                    }
+                }
             }
-        }
-    }
-    let mut order: Vec<usize> = (0..nc).collect();
-    // The keys are distinct: a parallel sort gives the same order.
-    order.par_sort_unstable_by(|&a, &b| keys[a].cmp(keys[b]));
-    let center: Vec<String> = order.iter().map(|&c| keys[c].to_string()).collect();
+            t
+        })
+        .collect();
+    let (values, ns) = mean_columns(&sum, &cnt, k);
     let attributes = match roster {
         Some(r) => r
             .attributes
             .iter()
             .enumerate()
             .map(|(ai, name)| {
-                (
-                    name.clone(),
-                    center.iter().map(|c| r.centers.get(c).map(|v| v[ai].clone()).unwrap_or_default()).collect(),
-                )
+                (name.clone(), units.iter().map(|(_, _, a)| a.map(|v| v[ai].clone()).unwrap_or_default()).collect())
             })
             .collect(),
         None => Vec::new(),
@@ -423,22 +470,15 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
     LevelTable {
         level: Level::Center,
         classroom: vec![String::new(); nc],
-        values: (0..k)
-            .map(|s| {
-                order
-                    .iter()
-                    .map(|&c| if cnt[c * k + s] > 0 { Some(sum[c * k + s] / cnt[c * k + s] as f64) } else { None })
-                    .collect()
-            })
-            .collect(),
-        ns: (0..k).map(|s| order.iter().map(|&c| cnt[c * k + s]).collect()).collect(),
-        n_checklist_obs: order.iter().map(|&c| n_cl[c]).collect(),
-        n_class_obs: order.iter().map(|&c| n_cs[c]).collect(),
-        n_class_cycles: order.iter().map(|&c| n_cyc[c]).collect(),
-        n_classrooms: order.iter().map(|&c| n_rooms[c]).collect(),
+        values,
+        ns,
+        n_checklist_obs: totals.iter().map(|t| t.n_cl).collect(),
+        n_class_obs: totals.iter().map(|t| t.n_cs).collect(),
+        n_class_cycles: totals.iter().map(|t| t.n_cyc).collect(),
+        n_classrooms: totals.iter().map(|t| t.n_rooms).collect(),
         attributes,
         age_group: vec![String::new(); nc],
-        center,
+        center: units.par_iter().map(|(c, _, _)| c.to_string()).collect(),
         names: rooms.names.clone(),
     }
 }
@@ -518,6 +558,147 @@ reverse = true
         let (notes, _, _) =
             score_row(codes, &item_tables(st), &scale_of, 3, st.spec.scoring.min_answered, &names, &mut out);
         (out, notes)
+    }
+
+    /// A CLASS or checklist observation with the given key and role.
+    fn meta(center: &str, classroom: &str, primary: bool, group: Option<&str>) -> ObsMeta {
+        ObsMeta {
+            key: String::new(),
+            center: center.into(),
+            classroom: classroom.into(),
+            observer: "".into(),
+            role: if primary { Role::Primary } else { Role::Reliability },
+            date: None,
+            start: None,
+            end: None,
+            submitted: None,
+            age_group: group.map(Into::into),
+            round: None,
+            line: 0,
+        }
+    }
+
+    /// Random observations over few keys (so that classrooms repeat, in any order), with NA
+    /// scores, reliability rows and age groups.
+    fn random_obs(rng: &mut rand_chacha::ChaCha8Rng, n: usize, k: usize) -> (Vec<ObsMeta>, ObsScores) {
+        use rand_core::RngCore;
+        let mut meta = Vec::new();
+        let mut values = vec![Vec::new(); k];
+        let mut count_a = Vec::new();
+        for _ in 0..n {
+            let r = rng.next_u64();
+            let group = ["", "A", "B"][(r >> 20) as usize % 3];
+            meta.push(meta_of(&format!("c{}", r % 7), &format!("s{}", (r >> 8) % 3), r >> 16 & 7 != 0, group));
+            for col in values.iter_mut() {
+                let v = rng.next_u64();
+                col.push((v % 5 != 0).then_some((v >> 8) as f64 / (1u64 << 56) as f64));
+            }
+            count_a.push((r >> 24) as u32 % 5);
+        }
+        let names = (0..k).map(|s| format!("x{s}")).collect();
+        (meta, ObsScores { names, values, notes: vec![None; n], count_a, count_b: vec![0; n] })
+    }
+
+    fn meta_of(c: &str, s: &str, primary: bool, group: &str) -> ObsMeta {
+        meta(c, s, primary, (!group.is_empty()).then_some(group))
+    }
+
+    /// The plain sequential pass the tables must equal: sums in file order, checklist then
+    /// CLASS, keyed in sorted maps.
+    type Plain = std::collections::BTreeMap<(String, String), (Vec<f64>, Vec<u32>, [u32; 3], String)>;
+    fn plain_rooms(parts: &[(&[ObsMeta], &ObsScores, usize)], k: usize) -> Plain {
+        let mut rooms = Plain::new();
+        for (is_class, &(meta, sc, offset)) in parts.iter().enumerate() {
+            for (i, m) in meta.iter().enumerate().filter(|(_, m)| m.role == Role::Primary) {
+                let e = rooms
+                    .entry((m.center.to_string(), m.classroom.to_string()))
+                    .or_insert_with(|| (vec![0.0; k], vec![0; k], [0; 3], String::new()));
+                if e.3.is_empty() {
+                    e.3 = m.age_group.as_deref().unwrap_or("").to_string();
+                }
+                if is_class == 1 {
+                    e.2[1] += 1;
+                    e.2[2] += sc.count_a[i];
+                } else {
+                    e.2[0] += 1;
+                }
+                for (s, col) in sc.values.iter().enumerate() {
+                    if let Some(v) = col[i] {
+                        e.0[offset + s] += v;
+                        e.1[offset + s] += 1;
+                    }
+                }
+            }
+        }
+        rooms
+    }
+
+    #[test]
+    fn classrooms_and_centers_equal_a_plain_pass() {
+        use rand_core::SeedableRng;
+        let st = study("proportion", 0.8);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        for n in [0, 1, 5, 40, 300] {
+            let (cm, cs) = random_obs(&mut rng, n, 3);
+            let (km, ks) = random_obs(&mut rng, n / 2, 2);
+            let rooms = classrooms(&st, &cm, &cs, Some((&km, &ks)));
+            let plain = plain_rooms(&[(&cm, &cs, 0), (&km, &ks, 3)], 5);
+            assert_eq!(rooms.len(), plain.len());
+            for (r, ((c, s), (sum, cnt, n3, g))) in plain.iter().enumerate() {
+                assert_eq!((&rooms.center[r], &rooms.classroom[r], &rooms.age_group[r]), (c, s, g));
+                assert_eq!([rooms.n_checklist_obs[r], rooms.n_class_obs[r], rooms.n_class_cycles[r]], *n3);
+                for j in 0..5 {
+                    assert_eq!(rooms.ns[j][r], cnt[j]);
+                    // Bit for bit: the same sums in the same order.
+                    assert_eq!(rooms.values[j][r], (cnt[j] > 0).then(|| sum[j] / cnt[j] as f64));
+                }
+            }
+            // Centers, with a roster holding two centers without data ("a0" sorts first).
+            let mut listed: std::collections::BTreeMap<String, Vec<String>> =
+                ["a0", "c3", "z9"].iter().map(|c| (c.to_string(), vec![format!("{c}-zone")])).collect();
+            listed.retain(|c, _| c != "c3" || n > 0);
+            let roster = crate::study::ingest::Roster {
+                file: String::new(),
+                dialect: crate::io::table::Dialect {
+                    encoding: String::new(),
+                    bom: false,
+                    encoding_detected: false,
+                    delimiter: String::new(),
+                    delimiter_detected: false,
+                    decimal: '.',
+                    decimal_detected: false,
+                    header_line: 1,
+                    notes: Vec::new(),
+                },
+                centers: listed.clone(),
+                lines: Default::default(),
+                attributes: vec!["zone".into()],
+            };
+            let centers = centers(&rooms, Some(&roster));
+            let mut plain_c: std::collections::BTreeMap<String, (Vec<f64>, Vec<u32>, [u32; 4])> =
+                listed.keys().map(|c| (c.clone(), (vec![0.0; 5], vec![0; 5], [0; 4]))).collect();
+            for r in 0..rooms.len() {
+                let e = plain_c.entry(rooms.center[r].clone()).or_insert_with(|| (vec![0.0; 5], vec![0; 5], [0; 4]));
+                let n4 = [1, rooms.n_checklist_obs[r], rooms.n_class_obs[r], rooms.n_class_cycles[r]];
+                e.2.iter_mut().zip(n4).for_each(|(a, b)| *a += b);
+                for j in 0..5 {
+                    if let Some(v) = rooms.values[j][r] {
+                        e.0[j] += v;
+                        e.1[j] += 1;
+                    }
+                }
+            }
+            assert_eq!(centers.center, plain_c.keys().cloned().collect::<Vec<_>>());
+            for (c, (id, (sum, cnt, n4))) in plain_c.iter().enumerate() {
+                let zone = listed.get(id).map(|v| v[0].clone()).unwrap_or_default();
+                assert_eq!(centers.attributes[0].1[c], zone);
+                let got = [centers.n_classrooms[c], centers.n_checklist_obs[c], centers.n_class_obs[c]];
+                assert_eq!((got, centers.n_class_cycles[c]), ([n4[0], n4[1], n4[2]], n4[3]));
+                for j in 0..5 {
+                    assert_eq!(centers.values[j][c], (cnt[j] > 0).then(|| sum[j] / cnt[j] as f64));
+                }
+            }
+        }
     }
 
     #[test]
