@@ -22,7 +22,11 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let (study, opts) = a.study.load()?;
     let progress = ui.progress();
     progress.stage("ingest");
-    let data = pipeline::load(&study, &opts)?;
+    let mut data = pipeline::load(&study, &opts)?;
+    // The score files read neither the item codes nor the roster (its attributes are in the
+    // center table): released before the files are written, which is the peak of a large run.
+    data.obs.checklist.codes = Vec::new();
+    data.obs.roster = None;
     progress.stage("scoring");
     let written = pipeline::write_scores(&study, &data, &a.study.out)?;
     drop(progress);

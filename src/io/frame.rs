@@ -95,7 +95,8 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
 const WRITE_CHUNK_ROWS: usize = 64 * 1024;
 
 /// [`write_csv`] for a large table given as `cols(lo, hi)`, the columns of rows `lo..hi`: the
-/// rows are built into frames and serialized in chunks, in parallel, and written in file order.
+/// rows are built into frames and serialized in chunks, in parallel, and written in file order
+/// (a batch of chunks is written while the next is serialized).
 /// The bytes are those of [`write_csv`] on the whole frame (polars serializes row slices one
 /// by one too), while memory holds a few chunks instead of a copy of every cell.
 pub fn write_csv_chunked<'a>(
@@ -106,7 +107,7 @@ pub fn write_csv_chunked<'a>(
     use rayon::prelude::*;
     use std::io::Write;
     let n_chunks = n_rows.div_ceil(WRITE_CHUNK_ROWS).max(1);
-    let per_batch = 2 * rayon::current_num_threads();
+    let per_batch = rayon::current_num_threads();
     let chunk = |c: usize| -> Result<Vec<u8>> {
         let (lo, hi) = (c * WRITE_CHUNK_ROWS, ((c + 1) * WRITE_CHUNK_ROWS).min(n_rows));
         let mut df = frame(cols(lo, hi))?;
@@ -119,15 +120,21 @@ pub fn write_csv_chunked<'a>(
             .context("writing CSV")?;
         Ok(buf)
     };
+    let batch = |first: usize| -> Vec<Result<Vec<u8>>> {
+        (first..(first + per_batch).min(n_chunks)).into_par_iter().map(chunk).collect()
+    };
     super::atomic::write_atomic_with(path, |w| {
+        // Each batch is written while the next one is serialized.
+        let mut done: Vec<Result<Vec<u8>>> = Vec::new();
         for first in (0..n_chunks).step_by(per_batch) {
-            let bufs: Vec<Result<Vec<u8>>> =
-                (first..(first + per_batch).min(n_chunks)).into_par_iter().map(chunk).collect();
-            for b in bufs {
-                w.write_all(&b?)?;
-            }
+            let (next, written) = rayon::join(
+                || batch(first),
+                || done.drain(..).try_for_each(|b| w.write_all(&b?).map_err(anyhow::Error::from)),
+            );
+            written?;
+            done = next;
         }
-        Ok(())
+        done.into_iter().try_for_each(|b| w.write_all(&b?).map_err(anyhow::Error::from))
     })
 }
 

@@ -491,9 +491,9 @@ fn distribution_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
         if let Some(col) = d.classrooms.column("checklist_total") {
             for (v, g) in col.iter().zip(&d.classrooms.age_group) {
                 if let (Some(v), false) = (v, g.is_empty()) {
-                    match by_group.iter_mut().find(|(n, _)| n == g) {
+                    match by_group.iter_mut().find(|(n, _)| n.as_str() == &**g) {
                         Some(e) => e.1.push(*v),
-                        None => by_group.push((g.clone(), vec![*v])),
+                        None => by_group.push((g.to_string(), vec![*v])),
                     }
                 }
             }

@@ -542,18 +542,18 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
     }
     // Classroom means by age group.
     let rooms = &d.classrooms;
-    let mut groups: Vec<&String> = rooms.age_group.iter().filter(|g| !g.is_empty()).collect();
+    let mut groups: Vec<&str> = rooms.age_group.iter().map(|g| &**g).filter(|g| !g.is_empty()).collect();
     groups.sort();
     groups.dedup();
     for g in groups {
         for (name, col) in rooms.names.iter().zip(&rooms.values) {
             let x: Vec<f64> =
-                col.iter().zip(&rooms.age_group).filter(|(_, ag)| *ag == g).filter_map(|(v, _)| *v).collect();
+                col.iter().zip(&rooms.age_group).filter(|(_, ag)| &***ag == g).filter_map(|(v, _)| *v).collect();
             let rec = match descriptive::mean_ci(&x, level) {
                 Ok(m) => Record::new("mean", Ok(m.mean)).se(m.se).ci(m.ci_low, m.ci_high, level, "t"),
                 Err(na) => Record::new("mean", descriptive::mean(&x)).ctx("ci_na_reason", na.0),
             };
-            out.push(rec.n(x.len()).ctx("level", "classroom").ctx("score", name.as_str()).ctx("age_group", g.as_str()));
+            out.push(rec.n(x.len()).ctx("level", "classroom").ctx("score", name.as_str()).ctx("age_group", g));
         }
     }
     out
@@ -562,19 +562,25 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
 /// Write `DIR/scores/{observations,classrooms,centers}.csv`.
 pub fn write_scores(study: &Study, d: &StudyData, out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("scores");
-    let mut written = Vec::new();
     // Observations: checklist rows, then CLASS rows. Built and written in chunks of rows (a
-    // national export has a million): no copy of every cell is held at once.
+    // national export has a million): no copy of every cell is held at once. The level tables
+    // are written beside them.
     let n = d.checklist.meta.len() + d.class.as_ref().map_or(0, |c| c.obs.len());
     let p = dir.join("observations.csv");
-    frame::write_csv_chunked(&p, n, |lo, hi| observation_cols(study, d, lo, hi))?;
-    written.push(p);
-    for t in [&d.classrooms, &d.centers] {
-        let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
-        frame::write_csv_chunked(&p, t.len(), |lo, hi| level_cols(t, lo, hi))?;
-        written.push(p);
-    }
-    Ok(written)
+    let (obs, levels) = rayon::join(
+        || frame::write_csv_chunked(&p, n, |lo, hi| observation_cols(study, d, lo, hi)),
+        || {
+            [&d.classrooms, &d.centers]
+                .into_iter()
+                .map(|t| {
+                    let p = dir.join(if t.level == Level::Classroom { "classrooms.csv" } else { "centers.csv" });
+                    frame::write_csv_chunked(&p, t.len(), |lo, hi| level_cols(t, lo, hi)).map(|()| p)
+                })
+                .collect::<Result<Vec<PathBuf>>>()
+        },
+    );
+    obs?;
+    Ok(std::iter::once(p).chain(levels?).collect())
 }
 
 /// Columns of `observations.csv` for observations `lo..hi` (checklist rows, then CLASS rows).
@@ -658,8 +664,8 @@ fn observation_cols<'a>(study: &Study, d: &'a StudyData, lo: usize, hi: usize) -
 
 /// Columns of `classrooms.csv` or `centers.csv` for rows `lo..hi` of `t`.
 fn level_cols(t: &LevelTable, lo: usize, hi: usize) -> Vec<Col<'_>> {
-    fn strs(v: &[String], lo: usize, hi: usize) -> Vec<Option<&str>> {
-        v[lo..hi].iter().map(|s| Some(s.as_str())).collect()
+    fn strs<S: AsRef<str>>(v: &[S], lo: usize, hi: usize) -> Vec<Option<&str>> {
+        v[lo..hi].iter().map(|s| Some(s.as_ref())).collect()
     }
     let mut cols = vec![Col::Str("center", strs(&t.center, lo, hi))];
     if t.level == Level::Classroom {
@@ -668,7 +674,7 @@ fn level_cols(t: &LevelTable, lo: usize, hi: usize) -> Vec<Col<'_>> {
         if t.age_group.iter().any(|g| !g.is_empty()) {
             cols.push(Col::Str(
                 "age_group",
-                t.age_group[lo..hi].iter().map(|s| Some(s.as_str()).filter(|s| !s.is_empty())).collect(),
+                t.age_group[lo..hi].iter().map(|s| Some(&**s).filter(|s| !s.is_empty())).collect(),
             ));
         }
     } else {

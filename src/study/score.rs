@@ -22,6 +22,7 @@ use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, MISSING_CODE, NA_CO
 use super::spec::{ItemType, ScoringMethod, Study};
 use crate::choices::Level;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Per-observation scores of one instrument, column-major.
 pub struct ObsScores {
@@ -139,43 +140,33 @@ pub fn score_checklist(study: &Study, data: &ChecklistData) -> ObsScores {
     let tables = item_tables(study);
     let min_answered = study.spec.scoring.min_answered;
     let n = data.meta.len();
-    // Fixed-size chunks scored in parallel and concatenated in order: the result does not
-    // depend on the thread count.
+    // Fixed-size chunks scored in parallel, each into its own slices of the result columns:
+    // the result does not depend on the thread count, and no second copy is held.
     const CHUNK: usize = 16_384;
-    type Part = (Vec<Vec<Option<f64>>>, Vec<Option<String>>, Vec<u32>, Vec<u32>);
-    let parts: Vec<Part> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
-            let mut cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(hi - lo); n_scales];
-            let mut notes = Vec::with_capacity(hi - lo);
-            let mut a = Vec::with_capacity(hi - lo);
-            let mut b = Vec::with_capacity(hi - lo);
-            let mut out = vec![None; n_scales];
-            for i in lo..hi {
-                let (nt, ca, cb) = score_row(data.row(i), &tables, &scale_of, n_scales, min_answered, &names, &mut out);
-                for (s, v) in out.iter().enumerate() {
-                    cols[s].push(*v);
-                }
-                notes.push(nt);
-                a.push(ca);
-                b.push(cb);
-            }
-            (cols, notes, a, b)
-        })
-        .collect();
-    let mut values = vec![Vec::with_capacity(n); n_scales];
-    let mut notes = Vec::with_capacity(n);
-    let mut count_a = Vec::with_capacity(n);
-    let mut count_b = Vec::with_capacity(n);
-    for (cols, nt, a, b) in parts {
-        for (s, c) in cols.into_iter().enumerate() {
-            values[s].extend(c);
+    let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; n]; n_scales];
+    let mut notes: Vec<Option<String>> = vec![None; n];
+    let (mut count_a, mut count_b) = (vec![0u32; n], vec![0u32; n]);
+    let mut col_chunks: Vec<Vec<&mut [Option<f64>]>> = (0..n.div_ceil(CHUNK)).map(|_| Vec::new()).collect();
+    for col in values.iter_mut() {
+        for (c, piece) in col.chunks_mut(CHUNK).enumerate() {
+            col_chunks[c].push(piece);
         }
-        notes.extend(nt);
-        count_a.extend(a);
-        count_b.extend(b);
     }
+    col_chunks
+        .into_par_iter()
+        .zip(notes.par_chunks_mut(CHUNK))
+        .zip(count_a.par_chunks_mut(CHUNK).zip(count_b.par_chunks_mut(CHUNK)))
+        .enumerate()
+        .for_each(|(c, ((mut cols, notes), (a, b)))| {
+            let mut out = vec![None; n_scales];
+            for (r, i) in (c * CHUNK..).take(notes.len()).enumerate() {
+                let (nt, ca, cb) = score_row(data.row(i), &tables, &scale_of, n_scales, min_answered, &names, &mut out);
+                for (col, v) in cols.iter_mut().zip(&out) {
+                    col[r] = *v;
+                }
+                (notes[r], a[r], b[r]) = (nt, ca, cb);
+            }
+        });
     ObsScores { names, values, notes, count_a, count_b }
 }
 
@@ -246,9 +237,9 @@ pub fn score_class(study: &Study, data: &ClassData) -> ObsScores {
 /// A level's table (classroom or center), column-major.
 pub struct LevelTable {
     pub level: Level,
-    pub center: Vec<String>,
+    pub center: Vec<Arc<str>>,
     /// Empty strings at center level.
-    pub classroom: Vec<String>,
+    pub classroom: Vec<Arc<str>>,
     pub names: Vec<String>,
     pub values: Vec<Vec<Option<f64>>>,
     pub ns: Vec<Vec<u32>>,
@@ -260,7 +251,7 @@ pub struct LevelTable {
     /// Center level: roster attributes (name → values).
     pub attributes: Vec<(String, Vec<String>)>,
     /// Classroom level: the age group recorded with its observations ("" if none).
-    pub age_group: Vec<String>,
+    pub age_group: Vec<Arc<str>>,
 }
 
 impl LevelTable {
@@ -277,8 +268,8 @@ impl LevelTable {
 
 /// One primary observation on its way to a classroom: its key and where its scores are.
 struct RoomRow<'a> {
-    center: &'a str,
-    classroom: &'a str,
+    center: &'a Arc<str>,
+    classroom: &'a Arc<str>,
     /// A CLASS observation (`false`: checklist); checklist rows come first in a classroom.
     class: bool,
     i: u32,
@@ -291,7 +282,7 @@ struct Totals<'a> {
     n_cs: u32,
     n_cyc: u32,
     n_rooms: u32,
-    group: &'a str,
+    group: Option<&'a Arc<str>>,
 }
 
 /// Means of the flat `sum`/`cnt` accumulators (`n` units × `k` scores), column-major.
@@ -366,8 +357,8 @@ pub fn classrooms(
         .map(|((sum, cnt), range)| {
             let mut t = Totals { n_rooms: 1, ..Totals::default() };
             for r in &rows[range.clone()] {
-                if t.group.is_empty() {
-                    t.group = meta_of(r).age_group.as_deref().unwrap_or("");
+                if t.group.is_none_or(|g| g.is_empty()) {
+                    t.group = meta_of(r).age_group.as_ref().or(t.group);
                 }
                 let i = r.i as usize;
                 let (scores, offset) = match class {
@@ -392,10 +383,11 @@ pub fn classrooms(
         })
         .collect();
     let (values, ns) = mean_columns(&sum, &cnt, k);
+    let empty: Arc<str> = Arc::from("");
     LevelTable {
         level: Level::Classroom,
-        center: rooms.par_iter().map(|g| rows[g.start].center.to_string()).collect(),
-        classroom: rooms.par_iter().map(|g| rows[g.start].classroom.to_string()).collect(),
+        center: rooms.iter().map(|g| rows[g.start].center.clone()).collect(),
+        classroom: rooms.iter().map(|g| rows[g.start].classroom.clone()).collect(),
         values,
         ns,
         n_checklist_obs: totals.iter().map(|t| t.n_cl).collect(),
@@ -403,7 +395,7 @@ pub fn classrooms(
         n_class_cycles: totals.iter().map(|t| t.n_cyc).collect(),
         n_classrooms: vec![1; n],
         attributes: Vec::new(),
-        age_group: totals.iter().map(|t| t.group.to_string()).collect(),
+        age_group: totals.iter().map(|t| t.group.unwrap_or(&empty).clone()).collect(),
         names,
     }
 }
@@ -421,17 +413,17 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
     order.par_sort_by(|&a, &b| rooms.center[a].cmp(&rooms.center[b]));
     let groups = runs(&order, |&a, &b| rooms.center[a] == rooms.center[b]);
     // Merge the data's centers with the roster's (both sorted and distinct).
-    let mut units: Vec<(&str, std::ops::Range<usize>, Option<&Vec<String>>)> = Vec::new();
+    let mut units: Vec<(Arc<str>, std::ops::Range<usize>, Option<&Vec<String>>)> = Vec::new();
     let mut listed = roster.into_iter().flat_map(|r| r.centers.iter()).peekable();
     for g in &groups {
-        let c = rooms.center[order[g.start]].as_str();
-        while let Some((id, attrs)) = listed.next_if(|(id, _)| id.as_str() < c) {
-            units.push((id.as_str(), 0..0, Some(attrs)));
+        let c = &rooms.center[order[g.start]];
+        while let Some((id, attrs)) = listed.next_if(|(id, _)| id.as_str() < &**c) {
+            units.push((Arc::from(id.as_str()), 0..0, Some(attrs)));
         }
-        let attrs = listed.next_if(|(id, _)| id.as_str() == c).map(|(_, a)| a);
-        units.push((c, g.clone(), attrs));
+        let attrs = listed.next_if(|(id, _)| id.as_str() == &**c).map(|(_, a)| a);
+        units.push((c.clone(), g.clone(), attrs));
     }
-    units.extend(listed.map(|(id, attrs)| (id.as_str(), 0..0, Some(attrs))));
+    units.extend(listed.map(|(id, attrs)| (Arc::from(id.as_str()), 0..0, Some(attrs))));
     let nc = units.len();
     let (mut sum, mut cnt) = (vec![0.0f64; nc * k.max(1)], vec![0u32; nc * k.max(1)]);
     let totals: Vec<Totals> = sum
@@ -469,7 +461,7 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
     };
     LevelTable {
         level: Level::Center,
-        classroom: vec![String::new(); nc],
+        classroom: vec![Arc::from(""); nc],
         values,
         ns,
         n_checklist_obs: totals.iter().map(|t| t.n_cl).collect(),
@@ -477,8 +469,8 @@ pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> Le
         n_class_cycles: totals.iter().map(|t| t.n_cyc).collect(),
         n_classrooms: totals.iter().map(|t| t.n_rooms).collect(),
         attributes,
-        age_group: vec![String::new(); nc],
-        center: units.par_iter().map(|(c, _, _)| c.to_string()).collect(),
+        age_group: vec![Arc::from(""); nc],
+        center: units.into_iter().map(|(c, _, _)| c).collect(),
         names: rooms.names.clone(),
     }
 }
@@ -591,7 +583,7 @@ reverse = true
             meta.push(meta_of(&format!("c{}", r % 7), &format!("s{}", (r >> 8) % 3), r >> 16 & 7 != 0, group));
             for col in values.iter_mut() {
                 let v = rng.next_u64();
-                col.push((v % 5 != 0).then_some((v >> 8) as f64 / (1u64 << 56) as f64));
+                col.push((!v.is_multiple_of(5)).then_some((v >> 8) as f64 / (1u64 << 56) as f64));
             }
             count_a.push((r >> 24) as u32 % 5);
         }
@@ -645,7 +637,7 @@ reverse = true
             let plain = plain_rooms(&[(&cm, &cs, 0), (&km, &ks, 3)], 5);
             assert_eq!(rooms.len(), plain.len());
             for (r, ((c, s), (sum, cnt, n3, g))) in plain.iter().enumerate() {
-                assert_eq!((&rooms.center[r], &rooms.classroom[r], &rooms.age_group[r]), (c, s, g));
+                assert_eq!((&*rooms.center[r], &*rooms.classroom[r], &*rooms.age_group[r]), (&**c, &**s, &**g));
                 assert_eq!([rooms.n_checklist_obs[r], rooms.n_class_obs[r], rooms.n_class_cycles[r]], *n3);
                 for j in 0..5 {
                     assert_eq!(rooms.ns[j][r], cnt[j]);
@@ -678,7 +670,8 @@ reverse = true
             let mut plain_c: std::collections::BTreeMap<String, (Vec<f64>, Vec<u32>, [u32; 4])> =
                 listed.keys().map(|c| (c.clone(), (vec![0.0; 5], vec![0; 5], [0; 4]))).collect();
             for r in 0..rooms.len() {
-                let e = plain_c.entry(rooms.center[r].clone()).or_insert_with(|| (vec![0.0; 5], vec![0; 5], [0; 4]));
+                let e =
+                    plain_c.entry(rooms.center[r].to_string()).or_insert_with(|| (vec![0.0; 5], vec![0; 5], [0; 4]));
                 let n4 = [1, rooms.n_checklist_obs[r], rooms.n_class_obs[r], rooms.n_class_cycles[r]];
                 e.2.iter_mut().zip(n4).for_each(|(a, b)| *a += b);
                 for j in 0..5 {
@@ -688,7 +681,10 @@ reverse = true
                     }
                 }
             }
-            assert_eq!(centers.center, plain_c.keys().cloned().collect::<Vec<_>>());
+            assert_eq!(
+                centers.center.iter().map(|c| &**c).collect::<Vec<_>>(),
+                plain_c.keys().map(|c| &**c).collect::<Vec<_>>()
+            );
             for (c, (id, (sum, cnt, n4))) in plain_c.iter().enumerate() {
                 let zone = listed.get(id).map(|v| v[0].clone()).unwrap_or_default();
                 assert_eq!(centers.attributes[0].1[c], zone);

@@ -303,13 +303,8 @@ impl RunningTotals {
 /// Each checklist observation's classroom row (`None` when its classroom has no row).
 pub(super) fn observation_rooms(d: &StudyData) -> Vec<Option<usize>> {
     let rooms = &d.classrooms;
-    let index: BTreeMap<(&str, &str), usize> = rooms
-        .center
-        .iter()
-        .zip(&rooms.classroom)
-        .enumerate()
-        .map(|(i, (c, r))| ((c.as_str(), r.as_str()), i))
-        .collect();
+    let index: BTreeMap<(&str, &str), usize> =
+        rooms.center.iter().zip(&rooms.classroom).enumerate().map(|(i, (c, r))| ((&**c, &**r), i)).collect();
     d.checklist.meta.iter().map(|m| index.get(&(&*m.center, &*m.classroom)).copied()).collect()
 }
 

@@ -42,10 +42,10 @@ fn pairs(t: &LevelTable, a: &str, b: &str, centers: &[usize]) -> (Vec<f64>, Vec<
 
 /// Center index of every classroom row, and the number of centers.
 fn center_index(t: &LevelTable) -> (Vec<usize>, usize) {
-    let mut names: Vec<&String> = t.center.iter().collect();
+    let mut names: Vec<&str> = t.center.iter().map(|c| &**c).collect();
     names.sort();
     names.dedup();
-    (t.center.iter().map(|c| names.binary_search(&c).expect("center")).collect(), names.len())
+    (t.center.iter().map(|c| names.binary_search(&&**c).expect("center")).collect(), names.len())
 }
 
 fn domains(study: &Study) -> Vec<String> {
@@ -565,7 +565,7 @@ fn covariate_columns(
         let vals: Vec<Option<String>> = rooms
             .center
             .iter()
-            .map(|c| roster.centers.get(c).map(|v| v[ai].clone()).filter(|v| !v.is_empty()))
+            .map(|c| roster.centers.get(&**c).map(|v| v[ai].clone()).filter(|v| !v.is_empty()))
             .collect();
         let numeric: Option<Vec<Option<f64>>> = vals
             .iter()
