@@ -61,6 +61,46 @@ impl Text {
     }
 }
 
+impl Text {
+    /// Give back the memory of a part of the text that will not be read again (`part`, a slice
+    /// of this text): for a mapped file, the whole pages inside it leave the process's resident
+    /// memory (`MADV_DONTNEED`; the file's pages stay in the page cache). A parse that is done
+    /// with a chunk releases it, so the text and the records parsed from it do not add up to the
+    /// peak. A read of a released page would fault it in again from the file, with the same
+    /// bytes. A no-op for other texts and for slices not of this text.
+    #[cfg(unix)]
+    pub fn release(&self, part: &str) {
+        let Repr::Mapped(map) = &self.0 else { return };
+        let base = map.as_ptr() as usize;
+        let start = (part.as_ptr() as usize).wrapping_sub(base);
+        if start > map.len() || part.len() > map.len() - start {
+            return;
+        }
+        let page = page_size();
+        // Whole pages only: the neighbours' bytes on a shared page may still be read.
+        let (lo, hi) = (start.div_ceil(page) * page, (start + part.len()) / page * page);
+        if lo < hi {
+            // SAFETY: a read-only file mapping: a released page reads as the file again. The
+            // range is inside the map.
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, lo, hi - lo) };
+        }
+    }
+
+    /// See the Unix version: elsewhere nothing is released.
+    #[cfg(not(unix))]
+    pub fn release(&self, _part: &str) {}
+}
+
+/// The memory page size (4 KiB where it cannot be asked).
+#[cfg(unix)]
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+        n if n > 0 => n as usize,
+        _ => 4096,
+    }
+}
+
 /// Whether `bytes` are UTF-8, checked in pieces on all threads. Pieces start at ASCII bytes,
 /// which are never inside a multi-byte sequence of valid UTF-8, so the bytes are valid exactly
 /// when every piece is. Test `utf8_in_pieces_equals_whole`.
@@ -119,5 +159,25 @@ mod tests {
         assert!(Text::map_utf8(&f, 1 << 20, |_| true).is_none(), "below the size to map");
         std::fs::write(&p, b"a,b\n\xe9,1\n").unwrap();
         assert!(Text::map_utf8(&File::open(&p).unwrap(), 1, |_| true).is_none(), "Latin-1 is not mapped");
+    }
+
+    /// A released part of a mapped file still reads as the file (its pages come back from the
+    /// file), across page boundaries and for slices that are not of the text.
+    #[test]
+    fn a_released_part_reads_as_the_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.csv");
+        let body: String = (0..40_000).map(|i| format!("{i},Sí,{}\n", i * 7)).collect();
+        std::fs::write(&p, &body).unwrap();
+        let t = Text::map_utf8(&File::open(&p).unwrap(), 1, |_| true).expect("mapped");
+        // Cut at line starts (character boundaries), inside pages and across many.
+        let cut = |x: usize| body[..x].rfind('\n').map_or(0, |i| i + 1);
+        let (a, b) = (cut(5_000), cut(300_000));
+        for (lo, hi) in [(0, a), (a, b), (b, body.len()), (cut(17), cut(17) + 1)] {
+            t.release(&t[lo..hi]);
+        }
+        t.release("not of the text");
+        Text::from(body.clone()).release(&body[1..10]);
+        assert_eq!(&*t, body.as_str());
     }
 }

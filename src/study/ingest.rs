@@ -551,6 +551,9 @@ pub fn read_checklist(study: &Study, issues: &mut Issues) -> Result<ChecklistDat
                 Ok(())
             });
             p.error = res.err();
+            // Nothing reads this chunk's text again: its pages leave resident memory while the
+            // other chunks are parsed.
+            t.text.release(chunk.text);
             p
         })
         .collect();

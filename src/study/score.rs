@@ -275,14 +275,13 @@ struct RoomRow<'a> {
     i: u32,
 }
 
-/// The running totals of one level's unit (classroom or center).
+/// The running totals of a center.
 #[derive(Default)]
-struct Totals<'a> {
+struct Totals {
     n_cl: u32,
     n_cs: u32,
     n_cyc: u32,
     n_rooms: u32,
-    group: Option<&'a Arc<str>>,
 }
 
 /// Means of the flat `sum`/`cnt` accumulators (`n` units × `k` scores), column-major.
@@ -347,57 +346,84 @@ pub fn classrooms(
     rows.par_sort_unstable_by(|a, b| (a.center, a.classroom, a.class, a.i).cmp(&(b.center, b.classroom, b.class, b.i)));
     let rooms = runs(&rows, |a, b| a.center == b.center && a.classroom == b.classroom);
     let n = rooms.len();
-    // At least one score column (the checklist total), so that every classroom has a chunk.
-    let (mut sum, mut cnt) = (vec![0.0f64; n * k.max(1)], vec![0u32; n * k.max(1)]);
+    // Each block of classrooms is summed into its own slices of the result columns: no flat
+    // accumulators beside the table.
+    const BLOCK: usize = 4096;
+    let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; n]; k];
+    let mut ns: Vec<Vec<u32>> = vec![vec![0; n]; k];
+    let (mut n_cl, mut n_cs, mut n_cyc) = (vec![0u32; n], vec![0u32; n], vec![0u32; n]);
+    let mut age_group: Vec<Arc<str>> = vec![Arc::from(""); n];
     let meta_of = |r: &RoomRow| if r.class { &class.expect("class").0[r.i as usize] } else { &cl_meta[r.i as usize] };
-    let totals: Vec<Totals> = sum
-        .par_chunks_mut(k.max(1))
-        .zip(cnt.par_chunks_mut(k.max(1)))
-        .zip(rooms.par_iter())
-        .map(|((sum, cnt), range)| {
-            let mut t = Totals { n_rooms: 1, ..Totals::default() };
-            for r in &rows[range.clone()] {
-                if t.group.is_none_or(|g| g.is_empty()) {
-                    t.group = meta_of(r).age_group.as_ref().or(t.group);
+    column_blocks(&mut values, n, BLOCK)
+        .into_par_iter()
+        .zip(column_blocks(&mut ns, n, BLOCK))
+        .zip(n_cl.par_chunks_mut(BLOCK).zip(n_cs.par_chunks_mut(BLOCK)))
+        .zip(n_cyc.par_chunks_mut(BLOCK).zip(age_group.par_chunks_mut(BLOCK)))
+        .zip(rooms.par_chunks(BLOCK))
+        .for_each(|((((mut vals, mut counts), (ncl, ncs)), (ncyc, groups)), block)| {
+            let (mut sum, mut cnt) = (vec![0.0f64; k], vec![0u32; k]);
+            for (j, range) in block.iter().enumerate() {
+                sum.fill(0.0);
+                cnt.fill(0);
+                let mut group: Option<&Arc<str>> = None;
+                for r in &rows[range.clone()] {
+                    if group.is_none_or(|g| g.is_empty()) {
+                        group = meta_of(r).age_group.as_ref().or(group);
+                    }
+                    let i = r.i as usize;
+                    let (scores, offset) = match class {
+                        Some((_, cs)) if r.class => {
+                            ncs[j] += 1;
+                            ncyc[j] += cs.count_a[i];
+                            (cs, kc)
+                        }
+                        _ => {
+                            ncl[j] += 1;
+                            (cl, 0)
+                        }
+                    };
+                    for (s, col) in scores.values.iter().enumerate() {
+                        if let Some(v) = col[i] {
+                            sum[offset + s] += v;
+                            cnt[offset + s] += 1;
+                        }
+                    }
                 }
-                let i = r.i as usize;
-                let (scores, offset) = match class {
-                    Some((_, cs)) if r.class => {
-                        t.n_cs += 1;
-                        t.n_cyc += cs.count_a[i];
-                        (cs, kc)
-                    }
-                    _ => {
-                        t.n_cl += 1;
-                        (cl, 0)
-                    }
-                };
-                for (s, col) in scores.values.iter().enumerate() {
-                    if let Some(v) = col[i] {
-                        sum[offset + s] += v;
-                        cnt[offset + s] += 1;
-                    }
+                if let Some(g) = group {
+                    groups[j] = g.clone();
+                }
+                for s in 0..k {
+                    vals[s][j] = (cnt[s] > 0).then(|| sum[s] / cnt[s] as f64);
+                    counts[s][j] = cnt[s];
                 }
             }
-            t
-        })
-        .collect();
-    let (values, ns) = mean_columns(&sum, &cnt, k);
-    let empty: Arc<str> = Arc::from("");
+        });
     LevelTable {
         level: Level::Classroom,
         center: rooms.iter().map(|g| rows[g.start].center.clone()).collect(),
         classroom: rooms.iter().map(|g| rows[g.start].classroom.clone()).collect(),
         values,
         ns,
-        n_checklist_obs: totals.iter().map(|t| t.n_cl).collect(),
-        n_class_obs: totals.iter().map(|t| t.n_cs).collect(),
-        n_class_cycles: totals.iter().map(|t| t.n_cyc).collect(),
+        n_checklist_obs: n_cl,
+        n_class_obs: n_cs,
+        n_class_cycles: n_cyc,
         n_classrooms: vec![1; n],
         attributes: Vec::new(),
-        age_group: totals.iter().map(|t| t.group.unwrap_or(&empty).clone()).collect(),
+        age_group,
         names,
     }
+}
+
+/// Columns of `n` rows cut into blocks of `size` rows: `out[b][col]` is block `b` of column
+/// `col` (every block has an entry, with no columns too).
+fn column_blocks<T>(cols: &mut [Vec<T>], n: usize, size: usize) -> Vec<Vec<&mut [T]>> {
+    let mut out: Vec<Vec<&mut [T]>> = (0..n.div_ceil(size)).map(|_| Vec::with_capacity(cols.len())).collect();
+    for col in cols {
+        for (b, piece) in col.chunks_mut(size).enumerate() {
+            out[b].push(piece);
+        }
+    }
+    out
 }
 
 /// Classrooms → center means, in center order; roster centers without data appear with NA
