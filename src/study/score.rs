@@ -146,13 +146,7 @@ pub fn score_checklist(study: &Study, data: &ChecklistData) -> ObsScores {
     let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; n]; n_scales];
     let mut notes: Vec<Option<String>> = vec![None; n];
     let (mut count_a, mut count_b) = (vec![0u32; n], vec![0u32; n]);
-    let mut col_chunks: Vec<Vec<&mut [Option<f64>]>> = (0..n.div_ceil(CHUNK)).map(|_| Vec::new()).collect();
-    for col in values.iter_mut() {
-        for (c, piece) in col.chunks_mut(CHUNK).enumerate() {
-            col_chunks[c].push(piece);
-        }
-    }
-    col_chunks
+    column_blocks(&mut values, n, CHUNK)
         .into_par_iter()
         .zip(notes.par_chunks_mut(CHUNK))
         .zip(count_a.par_chunks_mut(CHUNK).zip(count_b.par_chunks_mut(CHUNK)))
