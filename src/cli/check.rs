@@ -200,8 +200,9 @@ fn write_xlsx(rows: &[IssueRow], out: &Path) -> Result<()> {
     let head: Vec<String> = HEAD.iter().map(|h| h.to_string()).collect();
     for f in FAMILIES {
         let sheet = Sheet { name: f.to_string(), headers: head.clone(), ..Default::default() };
-        let cells: Vec<Vec<Cell>> = rows.iter().filter(|r| r.family == f).map(issue_cells).collect();
-        book.add_rows(&sheet, cells.iter().map(|r| r.as_slice()))?;
+        // Streamed: each row's cells are built as it is written (never all held), and text goes
+        // in as inline strings (no shared-strings table to hash 1.7 M cells into).
+        book.add_rows_streamed(&sheet, rows.iter().filter(|r| r.family == f).map(issue_cells))?;
     }
     write_atomic(&out.join("issues.xlsx"), &book.finish()?)?;
     Ok(())
@@ -246,12 +247,20 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let rows = run_checks(&study, &data, since.as_deref());
     pipeline::phase_time(t0, "checks");
     let pseudonymized = data.pseudonymized;
-    let draft = if pseudonymized { Vec::new() } else { draft_corrections(&study, &data, since.as_deref()) };
-    pipeline::phase_time(t0, "corrections draft");
-    // The study data is not needed for writing: free it before the outputs are built.
-    drop(data);
     progress.stage("writing issues.xlsx, .csv, .json");
-    write_outputs(&rows, &a.out)?;
+    // The corrections draft reads the study data, the issue files only the issue rows: the draft
+    // is worked out beside the writing (the workbook, the longest of the three files, takes a
+    // core of its own), and the study data is freed as soon as the draft is done.
+    let (draft, written) = rayon::join(
+        || {
+            let draft = if pseudonymized { Vec::new() } else { draft_corrections(&study, &data, since.as_deref()) };
+            pipeline::phase_time(t0, "corrections draft");
+            drop(data);
+            draft
+        },
+        || write_outputs(&rows, &a.out),
+    );
+    written?;
     pipeline::phase_time(t0, "writing");
     drop(progress);
     write_draft(&draft, pseudonymized, &a.out, ui)?;

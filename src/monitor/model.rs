@@ -20,7 +20,7 @@ use super::rounds::{Rounds, NO_ROUND};
 use crate::stats::descriptive::z_crit;
 use crate::stats::shrinkage::{reliable_change, reml_oneway, Direction, Groups, OneWayFit, Shrunk};
 use crate::stats::{Na, StatResult};
-use crate::study::ingest::{ChecklistData, FnvBuild, Role, MISSING_CODE, NA_CODE};
+use crate::study::ingest::{ChecklistData, IdHash, Role, MISSING_CODE, NA_CODE};
 use crate::study::monitor_spec::{LevelRule, MonitorSpec, Profile, QualityLevel, Trend};
 use crate::study::score::{item_value_table, ObsScores};
 use crate::study::spec::Study;
@@ -114,8 +114,8 @@ fn group_keys(data: &ChecklistData, rounds: &Rounds) -> (Vec<String>, Vec<Key>) 
     let mut names: Vec<&str> = data.meta.iter().map(|m| &*m.center).collect();
     names.par_sort_unstable();
     names.dedup();
-    let cidx: HashMap<&str, u32, FnvBuild> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
-    let mut rooms: HashMap<(u32, &str), u32, FnvBuild> = HashMap::default();
+    let cidx: HashMap<&str, u32, IdHash> = names.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+    let mut rooms: HashMap<(u32, &str), u32, IdHash> = HashMap::default();
     let mut keys = Vec::with_capacity(data.meta.len());
     for (i, m) in data.meta.iter().enumerate() {
         let r = rounds.of_obs[i];

@@ -24,7 +24,7 @@
 use super::rounds::{Rounds, NO_ROUND};
 use crate::io::values::parse_datetime;
 use crate::study::checks::{drift_test, Drift};
-use crate::study::ingest::{ChecklistData, FnvBuild, Role};
+use crate::study::ingest::{ChecklistData, IdHash, Role};
 use crate::study::score::ObsScores;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -272,7 +272,7 @@ fn ridge(cells: &[CellSums], mu: &[f64], a: &[f64], n_o: usize, n_pts: usize, n_
 /// Estimate observer severity (per scale) and drift.
 pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Observers {
     let mut oidx: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut cidx: HashMap<&str, u32, FnvBuild> = HashMap::default();
+    let mut cidx: HashMap<&str, u32, IdHash> = HashMap::default();
     for (i, m) in data.meta.iter().enumerate() {
         if m.role == Role::Primary && rounds.of_obs[i] != NO_ROUND && !m.observer.is_empty() {
             oidx.entry(&m.observer).or_insert(0);
@@ -283,7 +283,7 @@ pub fn estimate(data: &ChecklistData, scores: &ObsScores, rounds: &Rounds) -> Ob
     for (k, v) in oidx.values_mut().enumerate() {
         *v = k as u32;
     }
-    let by_name: HashMap<&str, u32, FnvBuild> = oidx.iter().map(|(&k, &v)| (k, v)).collect();
+    let by_name: HashMap<&str, u32, IdHash> = oidx.iter().map(|(&k, &v)| (k, v)).collect();
     let mut idx = Vec::new();
     let mut obs_index = vec![u32::MAX; data.meta.len()];
     for (i, m) in data.meta.iter().enumerate() {
@@ -345,7 +345,7 @@ fn observer_rows(
         centers[o as usize].push(c);
     }
     // Visit days, parsed once (observations share a few hundred date strings).
-    let mut parsed: HashMap<&str, Option<i64>, FnvBuild> = HashMap::default();
+    let mut parsed: HashMap<&str, Option<i64>, IdHash> = HashMap::default();
     let days: Vec<Option<i64>> = data
         .meta
         .iter()

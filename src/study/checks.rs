@@ -6,7 +6,7 @@
 //! observer, date and, for a CLASS cycle, the cycle, as far as the file has them.
 
 use super::idmatch::IdRef;
-use super::ingest::FnvBuild;
+use super::ingest::IdHash;
 use super::ingest::{ChecklistData, ClassData, ObsMeta, Role, Roster, MISSING_CODE, NA_CODE};
 use super::instrument::Instrument;
 use super::pipeline::Observations;
@@ -166,7 +166,7 @@ fn check_list<'c>(cx: &'c Ctx<'c>) -> Vec<Check<'c>> {
 /// The entries of a per-observer (or per-ID) map in key order. Hash maps count a million rows
 /// faster than ordered maps (one string comparison per level of the tree and row); the few
 /// thousand keys are sorted once, so the issue rows come out in the same order.
-fn sorted_by_key<K: Ord, V>(m: HashMap<K, V, FnvBuild>) -> Vec<(K, V)> {
+fn sorted_by_key<K: Ord, V>(m: HashMap<K, V, IdHash>) -> Vec<(K, V)> {
     let mut v: Vec<(K, V)> = m.into_iter().collect();
     v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     v
@@ -230,7 +230,7 @@ fn roster_checks(cx: &Ctx, roster: &Roster, out: &mut Vec<IssueRow>) {
             );
         }
     }
-    let seen: HashSet<&str, FnvBuild> = cl.meta.iter().map(|m| &*m.center).collect();
+    let seen: HashSet<&str, IdHash> = cl.meta.iter().map(|m| &*m.center).collect();
     let mut by_attr: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (c, attrs) in &roster.centers {
         let group = attrs.first().cloned().unwrap_or_default();
@@ -263,10 +263,16 @@ fn roster_checks(cx: &Ctx, roster: &Roster, out: &mut Vec<IssueRow>) {
 fn duplicate_checks(cx: &Ctx, out: &mut Vec<IssueRow>) {
     let (study, cl, cf) = (cx.study, cx.cl, cx.cf);
     // Hash maps for the per-row lookups (a national export has a million rows).
-    let mut keys: HashMap<&str, usize, FnvBuild> = HashMap::default();
-    let mut visits: HashMap<(&str, &str, &str, Option<&str>), usize, FnvBuild> = HashMap::default();
+    // Sized up front: growing rehashes every key, and reading a million keys scattered on the
+    // heap again is most of the cost.
+    let has_key = study.spec.checklist.columns.key.is_some();
+    let n = cl.meta.len();
+    let mut keys: HashMap<&str, usize, IdHash> =
+        HashMap::with_capacity_and_hasher(if has_key { n } else { 0 }, IdHash::default());
+    let mut visits: HashMap<(&str, &str, &str, Option<&str>), usize, IdHash> =
+        HashMap::with_capacity_and_hasher(n, IdHash::default());
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| cx.keep(m)) {
-        if study.spec.checklist.columns.key.is_some() {
+        if has_key {
             if let Some(&first) = keys.get(m.key.as_str()) {
                 let same = cl.row(first) == cl.row(i);
                 out.push(
@@ -472,7 +478,7 @@ fn missing_rates(cx: &Ctx, out: &mut Vec<IssueRow>) {
             );
         }
     }
-    let mut by_obs: HashMap<&str, (usize, usize), FnvBuild> = HashMap::default();
+    let mut by_obs: HashMap<&str, (usize, usize), IdHash> = HashMap::default();
     for &i in &primary {
         let e = by_obs.entry(&cl.meta[i].observer).or_default();
         e.0 += cl.row(i).iter().filter(|&&c| c == MISSING_CODE).count();
@@ -547,11 +553,11 @@ fn class_cycle_checks(cx: &Ctx, c: &ClassData, out: &mut Vec<IssueRow>) {
 
 /// Per-visit timing: duration, fieldwork window and submission delay. Returns the kept
 /// observations of each observer and day, for [`observer_day_checks`].
-fn visit_timing_checks<'a>(cx: &Ctx<'a>, out: &mut Vec<IssueRow>) -> HashMap<(&'a str, &'a str), Vec<usize>, FnvBuild> {
+fn visit_timing_checks<'a>(cx: &Ctx<'a>, out: &mut Vec<IssueRow>) -> HashMap<(&'a str, &'a str), Vec<usize>, IdHash> {
     let (cl, cf, ck) = (cx.cl, cx.cf, &cx.study.spec.checks);
     let window =
         (ck.fieldwork_start.as_deref().and_then(parse_datetime), ck.fieldwork_end.as_deref().and_then(parse_datetime));
-    let mut per_day: HashMap<(&str, &str), Vec<usize>, FnvBuild> = HashMap::default();
+    let mut per_day: HashMap<(&str, &str), Vec<usize>, IdHash> = HashMap::default();
     for (i, m) in cl.meta.iter().enumerate().filter(|(_, m)| cx.keep(m)) {
         if let (Some(s), Some(e)) = (m.start, m.end) {
             let mins = (e.timestamp() - s.timestamp()) as f64 / 60.0;
@@ -592,14 +598,14 @@ fn submission_delay_check(cx: &Ctx, m: &ObsMeta, out: &mut Vec<IssueRow>) {
     let visit = m.end.or(m.start).or_else(|| m.date.as_deref().and_then(parse_datetime));
     if let (Some(sub), Some(v)) = (m.submitted, visit) {
         let days = (sub.timestamp() - v.timestamp()) as f64 / 86_400.0;
-        let col = study.spec.checklist.columns.submitted.clone().unwrap_or_default();
+        let col = || study.spec.checklist.columns.submitted.clone().unwrap_or_default();
         if days > ck.max_submission_delay_days {
-            out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col, sub.iso()).msg(
+            out.push(row("timing", "late_submission", Severity::Warning, cf, Some(m)).col(col(), sub.iso()).msg(
                 format!("submitted {days:.1} days after the visit (limit {})", ck.max_submission_delay_days),
                 format!("enviada {days:.1} días después de la visita (límite {})", ck.max_submission_delay_days),
             ));
         } else if days < -1.0 / 24.0 {
-            out.push(row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col, sub.iso()).msg(
+            out.push(row("timing", "submitted_before_visit", Severity::Error, cf, Some(m)).col(col(), sub.iso()).msg(
                 "submission time is before the visit: check the tablet's clock or the visit date",
                 "la hora de envío es anterior a la visita: revisar el reloj de la tableta o la fecha",
             ));
@@ -608,7 +614,7 @@ fn submission_delay_check(cx: &Ctx, m: &ObsMeta, out: &mut Vec<IssueRow>) {
 }
 
 /// Too many observations by one observer in one day, and overlapping visits.
-fn observer_day_checks(cx: &Ctx, per_day: &HashMap<(&str, &str), Vec<usize>, FnvBuild>, out: &mut Vec<IssueRow>) {
+fn observer_day_checks(cx: &Ctx, per_day: &HashMap<(&str, &str), Vec<usize>, IdHash>, out: &mut Vec<IssueRow>) {
     let (cl, cf, ck) = (cx.cl, cx.cf, &cx.study.spec.checks);
     let mut days: Vec<(&(&str, &str), &Vec<usize>)> = per_day.iter().collect();
     days.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -745,7 +751,7 @@ fn pair_discrepancies(cx: &Ctx, pairs: &[(usize, usize)], out: &mut Vec<IssueRow
 
 /// Share double-coded per observer.
 fn double_coded_share(cx: &Ctx, out: &mut Vec<IssueRow>) {
-    let mut share: HashMap<&str, (usize, usize), FnvBuild> = HashMap::default();
+    let mut share: HashMap<&str, (usize, usize), IdHash> = HashMap::default();
     for m in cx.cl.meta.iter().filter(|m| cx.keep(m)) {
         let e = share.entry(&m.observer).or_default();
         e.1 += 1;
@@ -850,7 +856,7 @@ pub fn drift_test(pts: &[(f64, f64)], sd: f64, min_n: usize, min_span: f64) -> O
 fn drift_checks(d: &Observations, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec<IssueRow>) {
     let cl = &d.checklist;
     let totals = &d.checklist_scores.values[0];
-    let mut by_obs: HashMap<&str, Vec<(f64, f64)>, FnvBuild> = HashMap::default();
+    let mut by_obs: HashMap<&str, Vec<(f64, f64)>, IdHash> = HashMap::default();
     let mut all = Vec::new();
     let day0 = cl.meta.iter().filter_map(|m| m.date.as_deref().and_then(parse_datetime)).map(|d| d.days).min();
     let Some(day0) = day0 else { return };

@@ -14,33 +14,19 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// FNV-1a: a fast, deterministic hash for short ID strings (no HashDoS concern here).
-#[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+/// The hasher of the ID hash maps: foldhash with its fixed default seed, so iteration order
+/// is the same in every run (outputs never depend on it: tallies are emitted in key order).
+/// It hashes eight bytes at a time; FNV-1a, used before, took one multiply per byte, half of
+/// `check`'s duplicate search on a million rows.
+pub type IdHash = foldhash::fast::FixedState;
 
 /// String interner for repeated IDs. Each role (center, classroom, ...) remembers its last
 /// value: rows of one visit, classroom or center mostly come together, and a repeat costs one
 /// comparison instead of a hash lookup.
 #[derive(Default)]
 pub struct Interner {
-    strings: std::collections::HashSet<Arc<str>, FnvBuild>,
-    dates: HashMap<i64, Arc<str>, FnvBuild>,
+    strings: std::collections::HashSet<Arc<str>, IdHash>,
+    dates: HashMap<i64, Arc<str>, IdHash>,
     last: [Option<Arc<str>>; Slot::COUNT],
 }
 

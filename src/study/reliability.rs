@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Pairs (primary index, reliability index) of observations of the same classroom and date.
 pub fn pair_observations(meta: &[ObsMeta]) -> Vec<(usize, usize)> {
     // Only looked up, never iterated: a hash map (a million primary visits on a national export).
-    let mut primary: HashMap<(&str, &str, Option<&str>), usize, super::ingest::FnvBuild> = HashMap::default();
+    let mut primary: HashMap<(&str, &str, Option<&str>), usize, super::ingest::IdHash> = HashMap::default();
     for (i, m) in meta.iter().enumerate() {
         if m.role == Role::Primary {
             primary.entry((&m.center, &m.classroom, m.date.as_deref())).or_insert(i);

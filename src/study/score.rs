@@ -269,6 +269,16 @@ struct RoomRow<'a> {
     i: u32,
 }
 
+/// The order of two IDs: equal without reading them when both are the same interned string
+/// (rows of one center or classroom mostly share theirs), else by their text.
+fn id_cmp(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
+}
+
 /// The running totals of a center.
 #[derive(Default)]
 struct Totals {
@@ -337,7 +347,11 @@ pub fn classrooms(
     if let Some((cm, _)) = class {
         rows.par_extend(primary_rows(cm, true));
     }
-    rows.par_sort_unstable_by(|a, b| (a.center, a.classroom, a.class, a.i).cmp(&(b.center, b.classroom, b.class, b.i)));
+    rows.par_sort_unstable_by(|a, b| {
+        id_cmp(a.center, b.center)
+            .then_with(|| id_cmp(a.classroom, b.classroom))
+            .then((a.class, a.i).cmp(&(b.class, b.i)))
+    });
     let rooms = runs(&rows, |a, b| a.center == b.center && a.classroom == b.classroom);
     let n = rooms.len();
     // Each block of classrooms is summed into its own slices of the result columns: no flat
@@ -430,7 +444,7 @@ fn column_blocks<T>(cols: &mut [Vec<T>], n: usize, size: usize) -> Vec<Vec<&mut 
 pub fn centers(rooms: &LevelTable, roster: Option<&super::ingest::Roster>) -> LevelTable {
     let k = rooms.names.len();
     let mut order: Vec<usize> = (0..rooms.len()).collect();
-    order.par_sort_by(|&a, &b| rooms.center[a].cmp(&rooms.center[b]));
+    order.par_sort_by(|&a, &b| id_cmp(&rooms.center[a], &rooms.center[b]));
     let groups = runs(&order, |&a, &b| rooms.center[a] == rooms.center[b]);
     // Merge the data's centers with the roster's (both sorted and distinct).
     let mut units: Vec<(Arc<str>, std::ops::Range<usize>, Option<&Vec<String>>)> = Vec::new();
