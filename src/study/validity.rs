@@ -269,7 +269,7 @@ fn dependent_correlation_records(cx: &Ctx, out: &mut Vec<Record>) {
 
 /// A threshold's positives (`score < below` or `score ≥ at_or_above`) and the direction of the
 /// checklist score that predicts them (lower for `below`, higher for `at_or_above`).
-fn threshold_truth(th: &Threshold) -> Option<(Direction, Box<dyn Fn(f64) -> bool>)> {
+fn threshold_truth(th: &Threshold) -> Option<(Direction, Box<dyn Fn(f64) -> bool + Sync>)> {
     match (th.below, th.at_or_above) {
         (Some(b), _) => Some((Direction::Lower, Box::new(move |v| v < b))),
         (_, Some(a)) => Some((Direction::Higher, Box::new(move |v| v >= a))),
@@ -354,15 +354,18 @@ fn roc_and_delong_records(cx: &Ctx, out: &mut Vec<Record>) {
 }
 
 /// ROC of every checklist score against one threshold (classroom level, cluster bootstrap).
-/// Returns each score's complete (score, truth) pairs for the paired comparisons.
+/// Returns each score's complete (score, truth) pairs for the paired comparisons. The scores
+/// are worked out side by side (each its own seeded bootstrap) and their records kept in score
+/// order, so the output does not depend on the number of threads.
 fn roc_threshold_records(
     cx: &Ctx,
     th: &Threshold,
     truth_col: &[Option<f64>],
     dir: Direction,
-    positive: &dyn Fn(f64) -> bool,
+    positive: &(dyn Fn(f64) -> bool + Sync),
     out: &mut Vec<Record>,
 ) -> Vec<(String, Vec<f64>, Vec<bool>)> {
+    use rayon::prelude::*;
     let (study, rooms) = (cx.study, cx.rooms);
     let rule = study.spec.analysis.cutoff_rule;
     let sc = &study.spec.analysis.screening;
@@ -371,29 +374,41 @@ fn roc_threshold_records(
         min_sensitivity: sc.min_sensitivity,
         min_specificity: sc.min_specificity,
     };
-    let mut aucs: Vec<(String, Vec<f64>, Vec<bool>)> = Vec::new();
-    for a in &cx.cl_names {
-        let sa = rooms.column(a).unwrap_or(&[]);
-        let (s, t, rows) = threshold_pairs(rooms, sa, truth_col, positive);
-        let c: Vec<usize> = rows.iter().map(|&i| cx.room_center[i]).collect();
-        let recs = roc_records(
-            &s,
-            &t,
-            dir,
-            rule,
-            bench,
-            Some((&c, cx.n_centers)),
-            &cx.o,
-            &format!("roc/{}/{a}", th.name),
-            a == "checklist_total",
-        );
-        out.extend(tag(
-            recs,
-            &[("analysis", "roc"), ("level", "classroom"), ("threshold", &th.name), ("score", a), ("truth", &th.score)],
-        ));
-        aucs.push((a.clone(), s, t));
-    }
-    aucs
+    let per_score: Vec<(Vec<Record>, (String, Vec<f64>, Vec<bool>))> = cx
+        .cl_names
+        .par_iter()
+        .map(|a| {
+            let sa = rooms.column(a).unwrap_or(&[]);
+            let (s, t, rows) = threshold_pairs(rooms, sa, truth_col, positive);
+            let c: Vec<usize> = rows.iter().map(|&i| cx.room_center[i]).collect();
+            let recs = roc_records(
+                &s,
+                &t,
+                dir,
+                rule,
+                bench,
+                Some((&c, cx.n_centers)),
+                &cx.o,
+                &format!("roc/{}/{a}", th.name),
+                a == "checklist_total",
+            );
+            let tags = [
+                ("analysis", "roc"),
+                ("level", "classroom"),
+                ("threshold", &th.name),
+                ("score", a),
+                ("truth", &th.score),
+            ];
+            (tag(recs, &tags), (a.clone(), s, t))
+        })
+        .collect();
+    per_score
+        .into_iter()
+        .map(|(recs, pairs)| {
+            out.extend(recs);
+            pairs
+        })
+        .collect()
 }
 
 /// Paired DeLong: total against each subscale (same classrooms).
