@@ -44,13 +44,12 @@ pub fn corr_records(
             continue;
         }
         let seed = sub_seed(o.seed, &format!("corr/{label}/{name}"));
-        let reps = match (m, cluster) {
-            // Pearson: per-cluster sufficient statistics make a replicate O(clusters).
-            (Method::Pearson, _) => {
-                let ss = PearsonSums::by_cluster(x, y, cluster);
-                resample_count_blocks(ss.len(), o.bootstrap, seed, |w, reps| {
-                    PearsonSums::r_weighted_block(&ss, w, reps)
-                })
+        // Pearson: per-cluster sufficient statistics make a replicate (and a left-out cluster)
+        // O(clusters); formed once for the bootstrap and the jackknife.
+        let ss = (m == Method::Pearson).then(|| PearsonSums::by_cluster(x, y, cluster));
+        let reps = match (&ss, cluster) {
+            (Some(ss), _) => {
+                resample_count_blocks(ss.len(), o.bootstrap, seed, |w, reps| PearsonSums::r_weighted_block(ss, w, reps))
             }
             (_, Some((cl, k))) => resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
             (_, None) => resample_counts(x.len(), o.bootstrap, seed, || (), |w, _| corr_weighted(x, y, w, m)),
@@ -71,15 +70,14 @@ pub fn corr_records(
         if let Some((lo, hi, _)) = percentile_ci(&reps, o.ci_level) {
             out.push(base("percentile".into()).ci(lo, hi, o.ci_level, &format!("percentile, {what}")));
         }
-        let loo = if m == Method::Pearson {
-            // Leave one cluster out = totals minus that cluster: O(1) per cluster.
-            let ss = PearsonSums::by_cluster(x, y, cluster);
+        let loo = if let Some(ss) = &ss {
+            // Leave one cluster out = weight 0 on that cluster's sums.
             let mut w = vec![1u32; ss.len()];
             (0..ss.len())
                 .filter(|&c| ss[c].0[0] > 0.0)
                 .filter_map(|c| {
                     w[c] = 0;
-                    let r = PearsonSums::r_weighted(&ss, &w);
+                    let r = PearsonSums::r_weighted(ss, &w);
                     w[c] = 1;
                     r
                 })
@@ -117,52 +115,48 @@ impl PearsonSums {
         v
     }
 
-    /// Pearson r of the sample in which cluster `c` appears `w[c]` times. Sums are centred on
-    /// the first cluster's mean to limit cancellation.
-    ///
-    /// Without a branch on `w[c] = 0`: a cluster drawn 0 times adds `0 · s = ±0`, which leaves
-    /// every sum unchanged (a sum starts at +0 and is never −0 in round-to-nearest), so the result
-    /// is that of skipping it, bit for bit; the sums are finite.
+    /// Pearson r of the sample in which cluster `c` appears `w[c]` times (`w` has one count per
+    /// cluster), from the weighted totals ([`Self::totals`]).
     pub fn r_weighted(ss: &[PearsonSums], w: &[u32]) -> Option<f64> {
-        let mut t = [0.0f64; 6];
-        for (s, &wc) in ss.iter().zip(w) {
-            let f = wc as f64;
-            for k in 0..6 {
-                t[k] += f * s.0[k];
-            }
-        }
-        Self::r_of_totals(&t)
+        Self::r_of_totals(&Self::totals(ss, [w])[0])
     }
 
     /// [`Self::r_weighted`] for the `reps` replicates of a bootstrap block, replicate `r`'s counts
     /// at `w[r n..(r + 1) n]` (`n = ss.len()`), as [`resample_count_blocks`] hands them over.
-    /// Four replicates are summed in one pass over the clusters: their running sums are
-    /// independent, so the processor overlaps them instead of waiting on one chain of additions.
-    /// Each replicate's sums are formed in the same order as in [`Self::r_weighted`], so the
-    /// results are equal bit for bit (test `pearson_block_equals_single`).
+    /// Four replicates are summed in one pass over the clusters ([`Self::totals`]): their running
+    /// sums are independent, so the processor overlaps them instead of waiting on one chain of
+    /// additions. Each replicate's sums are formed in the same order as in [`Self::r_weighted`],
+    /// so the results are equal bit for bit (test `pearson_block_equals_single`).
     pub fn r_weighted_block(ss: &[PearsonSums], w: &[u32], reps: usize) -> Vec<Option<f64>> {
         const LANES: usize = 4;
         let n = ss.len();
+        let counts = |q: usize| &w[q * n..(q + 1) * n];
         let mut out = Vec::with_capacity(reps);
         let mut r = 0;
         while r + LANES <= reps {
-            let ws: [&[u32]; LANES] = std::array::from_fn(|q| &w[(r + q) * n..(r + q + 1) * n]);
-            let mut t = [[0.0f64; 6]; LANES];
-            for (c, s) in ss.iter().enumerate() {
-                for q in 0..LANES {
-                    let f = ws[q][c] as f64;
-                    for k in 0..6 {
-                        t[q][k] += f * s.0[k];
-                    }
-                }
-            }
-            out.extend(t.iter().map(Self::r_of_totals));
+            out.extend(Self::totals::<LANES>(ss, std::array::from_fn(|q| counts(r + q))).iter().map(Self::r_of_totals));
             r += LANES;
         }
-        for q in r..reps {
-            out.push(Self::r_weighted(ss, &w[q * n..(q + 1) * n]));
-        }
+        out.extend((r..reps).map(|q| Self::r_weighted(ss, counts(q))));
         out
+    }
+
+    /// The weighted totals `(n, Σx, Σy, Σx², Σy², Σxy)` of `L` replicates in one pass over the
+    /// clusters, cluster `c` weighted by `ws[q][c]` in replicate `q`; each total is summed in
+    /// cluster order. Without a branch on a zero weight: a cluster drawn 0 times adds
+    /// `0 · s = ±0`, which leaves every sum unchanged (a sum starts at +0 and is never −0 in
+    /// round-to-nearest), so the result is that of skipping it, bit for bit; the sums are finite.
+    fn totals<const L: usize>(ss: &[PearsonSums], ws: [&[u32]; L]) -> [[f64; 6]; L] {
+        let mut t = [[0.0f64; 6]; L];
+        for (c, s) in ss.iter().enumerate() {
+            for q in 0..L {
+                let f = ws[q][c] as f64;
+                for k in 0..6 {
+                    t[q][k] += f * s.0[k];
+                }
+            }
+        }
+        t
     }
 
     /// Pearson r from the weighted totals `(n, Σx, Σy, Σx², Σy², Σxy)`.

@@ -374,7 +374,7 @@ fn roc_threshold_records(
         min_sensitivity: sc.min_sensitivity,
         min_specificity: sc.min_specificity,
     };
-    let per_score: Vec<(Vec<Record>, (String, Vec<f64>, Vec<bool>))> = cx
+    let (recs, aucs): (Vec<Vec<Record>>, Vec<(String, Vec<f64>, Vec<bool>)>) = cx
         .cl_names
         .par_iter()
         .map(|a| {
@@ -401,14 +401,9 @@ fn roc_threshold_records(
             ];
             (tag(recs, &tags), (a.clone(), s, t))
         })
-        .collect();
-    per_score
-        .into_iter()
-        .map(|(recs, pairs)| {
-            out.extend(recs);
-            pairs
-        })
-        .collect()
+        .unzip();
+    out.extend(recs.into_iter().flatten());
+    aucs
 }
 
 /// Paired DeLong: total against each subscale (same classrooms).
