@@ -22,10 +22,13 @@ pub fn run(a: Args, ui: &Ui) -> Result<()> {
     let (study, opts) = a.study.load()?;
     let progress = ui.progress();
     progress.stage("ingest");
-    let mut data = pipeline::load(&study, &opts)?;
-    // The score files read neither the item codes nor the roster (its attributes are in the
-    // center table): released before the files are written, which is the peak of a large run.
-    data.obs.checklist.codes = Vec::new();
+    let t0 = std::time::Instant::now();
+    let mut obs = pipeline::load_observations(&study, &opts)?;
+    // Nothing after the observation scores reads the item codes: released before the
+    // classroom tables are built (a national export's peak).
+    obs.checklist.codes = Vec::new();
+    let mut data = pipeline::with_levels(&study, obs, t0);
+    // The score files do not read the roster (its attributes are in the center table).
     data.obs.roster = None;
     progress.stage("scoring");
     let written = pipeline::write_scores(&study, &data, &a.study.out)?;

@@ -91,8 +91,9 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
 }
 
 /// Rows per chunk of [`write_csv_chunked`]: a multiple of polars' CSV batch (1,024 rows), so the
-/// row slices serialized are the same as when the whole frame is written.
-const WRITE_CHUNK_ROWS: usize = 64 * 1024;
+/// row slices serialized are the same as when the whole frame is written. 16,384 rows: a national
+/// export's chunks in flight (two batches of one per thread, each file) stay within tens of MB.
+const WRITE_CHUNK_ROWS: usize = 16 * 1024;
 
 /// [`write_csv`] for a large table given as `cols(lo, hi)`, the columns of rows `lo..hi`: the
 /// rows are built into frames and serialized in chunks, in parallel, and written in file order

@@ -40,18 +40,32 @@ pub fn parse_number(s: &str, mark: DecimalMark) -> Result<f64, NumError> {
 }
 
 /// A civil date-time without time zone: days since 1970-01-01 and seconds since midnight.
+/// Stored in two `i32` (±5.8 million years of days): an observation carries three of them, so
+/// `Option<DateTime>` is 12 bytes instead of 24 across a national export's million rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime {
-    pub days: i64,
-    pub secs: i64,
+    days: i32,
+    secs: i32,
 }
 
 impl DateTime {
+    /// `None` when the day is outside `i32` or the seconds outside one day (86,400 is a leap
+    /// second's `23:59:60`).
+    pub fn new(days: i64, secs: i64) -> Option<DateTime> {
+        if !(0..=86_400).contains(&secs) {
+            return None;
+        }
+        Some(DateTime { days: i32::try_from(days).ok()?, secs: secs as i32 })
+    }
+    /// Days since 1970-01-01.
+    pub fn days(&self) -> i64 {
+        i64::from(self.days)
+    }
     pub fn timestamp(&self) -> i64 {
-        self.days * 86_400 + self.secs
+        self.days() * 86_400 + i64::from(self.secs)
     }
     pub fn date_iso(&self) -> String {
-        let (y, m, d) = civil_from_days(self.days);
+        let (y, m, d) = civil_from_days(self.days());
         format!("{y:04}-{m:02}-{d:02}")
     }
     pub fn iso(&self) -> String {
@@ -200,7 +214,7 @@ fn surveycto_exact(b: &[u8]) -> Option<DateTime> {
         return None;
     }
     let h = if pm { h % 12 + 12 } else { h % 12 };
-    Some(DateTime { days: days_from_civil(y, mon, day), secs: i64::from(h * 3600 + m * 60 + sec) })
+    DateTime::new(days_from_civil(y, mon, day), i64::from(h * 3600 + m * 60 + sec))
 }
 
 /// Every accepted spelling (see [`parse_datetime`]).
@@ -226,7 +240,7 @@ fn parse_datetime_general(s: &str) -> Option<DateTime> {
         } else {
             0
         };
-        return Some(DateTime { days: days_from_civil(y, m, d), secs });
+        return DateTime::new(days_from_civil(y, m, d), secs);
     }
     // Day-first with slashes
     if let Some((date, rest)) = s.split_once(' ').map(|(a, b)| (a, Some(b))).or(Some((s, None))) {
@@ -242,7 +256,7 @@ fn parse_datetime_general(s: &str) -> Option<DateTime> {
                 Some(r) => parse_time(r)?,
                 None => 0,
             };
-            return Some(DateTime { days: days_from_civil(y, m, d), secs });
+            return DateTime::new(days_from_civil(y, m, d), secs);
         }
     }
     // SurveyCTO: "Mar 4, 2026 9:05:11 AM"
@@ -262,7 +276,7 @@ fn parse_datetime_general(s: &str) -> Option<DateTime> {
         Some(t) => parse_time(t)?,
         None => 0,
     };
-    Some(DateTime { days: days_from_civil(y, mon, day), secs })
+    DateTime::new(days_from_civil(y, mon, day), secs)
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ fn screening_cutoff(
     }
     let Some(class) = ingest::read_class(study, issues)? else { return Ok(None) };
     let class_scores = score_class(study, &class);
-    let rooms = classrooms(study, &data.meta, scores, Some((class.obs.as_slice(), &class_scores)));
+    let rooms = classrooms(&data.meta, scores, Some((class.obs.as_slice(), &class_scores)));
     Ok(Some(crate::study::validity::screening_cutoff(study, &rooms)))
 }
 

@@ -22,7 +22,7 @@ use crate::stats::shrinkage::{reliable_change, reml_oneway, Direction, Groups, O
 use crate::stats::{Na, StatResult};
 use crate::study::ingest::{ChecklistData, IdHash, Role, MISSING_CODE, NA_CODE};
 use crate::study::monitor_spec::{LevelRule, MonitorSpec, Profile, QualityLevel, Trend};
-use crate::study::score::{item_value_table, ObsScores};
+use crate::study::score::{item_value_table, ObsScores, ScoreCol};
 use crate::study::spec::Study;
 use crate::study::validity::ScreeningCutoff;
 use rayon::prelude::*;
@@ -177,11 +177,11 @@ fn rooms(keys: &[Key]) -> impl Iterator<Item = &[Key]> {
 /// One scale of one center-round: the mean of its classroom scores (each the mean of the
 /// classroom's observations with a score), their number and within sum of squares.
 /// `buf` is scratch space for the classroom scores.
-fn scale_summary(keys: &[Key], col: &[Option<f64>], buf: &mut Vec<f64>) -> (Option<f64>, u32, f64) {
+fn scale_summary(keys: &[Key], col: &ScoreCol, buf: &mut Vec<f64>) -> (Option<f64>, u32, f64) {
     buf.clear();
     for room in rooms(keys) {
         let mut k = 0usize;
-        let sum: f64 = room.iter().filter_map(|key| col[key.3 as usize]).inspect(|_| k += 1).sum();
+        let sum: f64 = room.iter().filter_map(|key| col.get(key.3 as usize)).inspect(|_| k += 1).sum();
         if k > 0 {
             buf.push(sum / k as f64);
         }

@@ -25,7 +25,7 @@ use super::rounds::{Rounds, NO_ROUND};
 use crate::io::values::parse_datetime;
 use crate::study::checks::{drift_test, Drift};
 use crate::study::ingest::{ChecklistData, IdHash, Role};
-use crate::study::score::ObsScores;
+use crate::study::score::{ObsScores, ScoreCol};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -62,7 +62,7 @@ type CellSums = (usize, usize, usize, f64, f64);
 /// observations (the same least-squares solution, a fraction of the work). Returns
 /// (b, residuals per observation).
 fn severity_fit(
-    y: &[Option<f64>],
+    y: &ScoreCol,
     idx: &[(u32, u16, u32, u32)],
     n_c: usize,
     n_r: usize,
@@ -72,7 +72,7 @@ fn severity_fit(
     let mut cells: Vec<CellSums> = Vec::new();
     let mut n_pts = 0usize;
     for &(c, r, o, i) in idx {
-        let Some(v) = y[i as usize] else { continue };
+        let Some(v) = y.get(i as usize) else { continue };
         n_pts += 1;
         match cells.last_mut() {
             Some(l) if (l.0, l.1, l.2) == (c as usize, r as usize, o as usize) => {
@@ -111,8 +111,10 @@ fn severity_fit(
     let runs = center_runs(&cells);
     solve_ridge(&cells, &runs, n_r, k, &w_r, &w_o, &mut mu, &mut b);
     a = mean_by(&cells, &w_c, |p| p.0, |p| mu[p.1] + b[p.2], 0.0);
-    let res =
-        idx.iter().filter_map(|&(c, r, _, i)| y[i as usize].map(|v| (i, v - mu[r as usize] - a[c as usize]))).collect();
+    let res = idx
+        .iter()
+        .filter_map(|&(c, r, _, i)| y.get(i as usize).map(|v| (i, v - mu[r as usize] - a[c as usize])))
+        .collect();
     Some((b, res))
 }
 
@@ -351,7 +353,7 @@ fn observer_rows(
         .iter()
         .map(|m| {
             let d = m.date.as_deref()?;
-            *parsed.entry(d).or_insert_with(|| parse_datetime(d).map(|t| t.days))
+            *parsed.entry(d).or_insert_with(|| parse_datetime(d).map(|t| t.days()))
         })
         .collect();
     let day0 = days.iter().flatten().copied().min();
@@ -363,7 +365,7 @@ fn observer_rows(
             }
         }
     }
-    let totals: Vec<f64> = idx.iter().filter_map(|&(_, _, _, i)| scores.values[0][i as usize]).collect();
+    let totals: Vec<f64> = idx.iter().filter_map(|&(_, _, _, i)| scores.values[0].get(i as usize)).collect();
     let sd = crate::stats::descriptive::sd(&totals).unwrap_or(0.0);
     (0..n_o)
         .map(|o| {

@@ -22,7 +22,7 @@ pub struct Rounds {
 /// The label of a date's period, or `None` outside every named round.
 fn period_label(m: &MonitorSpec, iso: &str) -> Option<String> {
     let d = parse_datetime(iso)?;
-    let (y, mo, _) = crate::io::values::civil_from_days(d.days);
+    let (y, mo, _) = crate::io::values::civil_from_days(d.days());
     match m.period {
         Period::Month => Some(format!("{y:04}-{mo:02}")),
         Period::Quarter => Some(format!("{y:04}-Q{}", (mo - 1) / 3 + 1)),
@@ -30,9 +30,9 @@ fn period_label(m: &MonitorSpec, iso: &str) -> Option<String> {
             .rounds
             .iter()
             .find(|r| {
-                let s = parse_datetime(&r.start).map(|x| x.days);
-                let e = parse_datetime(&r.end).map(|x| x.days);
-                matches!((s, e), (Some(s), Some(e)) if s <= d.days && d.days <= e)
+                let s = parse_datetime(&r.start).map(|x| x.days());
+                let e = parse_datetime(&r.end).map(|x| x.days());
+                matches!((s, e), (Some(s), Some(e)) if s <= d.days() && d.days() <= e)
             })
             .map(|r| r.name.clone()),
     }

@@ -323,8 +323,10 @@ fn bland_altman_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
     {
         let pairs = crate::study::reliability::pair_observations(&d.checklist.meta);
         let col = &d.checklist_scores.values[0];
-        let (means, diffs): (Vec<f64>, Vec<f64>) =
-            pairs.iter().filter_map(|&(p, r)| Some(((col[p]? + col[r]?) / 2.0, col[p]? - col[r]?))).unzip();
+        let (means, diffs): (Vec<f64>, Vec<f64>) = pairs
+            .iter()
+            .filter_map(|&(p, r)| Some(((col.get(p)? + col.get(r)?) / 2.0, col.get(p)? - col.get(r)?)))
+            .unzip();
         let c = [("analysis", "bland_altman"), ("score", "checklist_total")];
         let g = |stat: &str| {
             find(records, &Query::stat(stat).with_all(&c)).and_then(|r| Some((r.estimate?, r.ci_low?, r.ci_high?)))
@@ -479,9 +481,9 @@ fn distribution_figs(c: &FigCtx, out: &mut Vec<(FigureKind, Fig)>) {
             .checklist
             .meta
             .iter()
-            .zip(&d.checklist_scores.values[0])
+            .zip(d.checklist_scores.values[0].iter())
             .filter(|(m, _)| m.role == Role::Primary)
-            .filter_map(|(_, v)| *v)
+            .filter_map(|(_, v)| v)
             .collect();
         let rooms: Vec<f64> =
             d.classrooms.column("checklist_total").map(|c| c.iter().flatten().copied().collect()).unwrap_or_default();

@@ -576,7 +576,7 @@ fn visit_timing_checks<'a>(cx: &Ctx<'a>, out: &mut Vec<IssueRow>) -> HashMap<(&'
             }
         }
         if let Some(dt) = m.date.as_deref().and_then(parse_datetime) {
-            if window.0.is_some_and(|w| dt.days < w.days) || window.1.is_some_and(|w| dt.days > w.days) {
+            if window.0.is_some_and(|w| dt.days() < w.days()) || window.1.is_some_and(|w| dt.days() > w.days()) {
                 out.push(
                     row("timing", "outside_fieldwork", Severity::Error, cf, Some(m))
                         .col("date", m.date.as_deref().unwrap_or("").to_string())
@@ -858,14 +858,14 @@ fn drift_checks(d: &Observations, keep: &dyn Fn(&ObsMeta) -> bool, out: &mut Vec
     let totals = &d.checklist_scores.values[0];
     let mut by_obs: HashMap<&str, Vec<(f64, f64)>, IdHash> = HashMap::default();
     let mut all = Vec::new();
-    let day0 = cl.meta.iter().filter_map(|m| m.date.as_deref().and_then(parse_datetime)).map(|d| d.days).min();
+    let day0 = cl.meta.iter().filter_map(|m| m.date.as_deref().and_then(parse_datetime)).map(|d| d.days()).min();
     let Some(day0) = day0 else { return };
     for (i, m) in cl.meta.iter().enumerate() {
         if m.role != Role::Primary || !keep(m) {
             continue;
         }
-        if let (Some(t), Some(dt)) = (totals[i], m.date.as_deref().and_then(parse_datetime)) {
-            by_obs.entry(&m.observer).or_default().push(((dt.days - day0) as f64 / 7.0, t));
+        if let (Some(t), Some(dt)) = (totals.get(i), m.date.as_deref().and_then(parse_datetime)) {
+            by_obs.entry(&m.observer).or_default().push(((dt.days() - day0) as f64 / 7.0, t));
             all.push(t);
         }
     }

@@ -512,7 +512,7 @@ pub fn center_long(d: &StudyData) -> CenterLong {
     type Visits<'a> = BTreeMap<Option<&'a str>, Vec<(bool, usize)>>;
     let mut tree: BTreeMap<&str, BTreeMap<&str, Visits>> = BTreeMap::new();
     for (i, m) in cl.meta.iter().enumerate() {
-        if total[i].is_some() {
+        if total.get(i).is_some() {
             let visit = tree.entry(&m.center).or_default().entry(&m.classroom).or_default();
             visit.entry(m.date.as_deref()).or_default().push((m.role != Role::Primary, i));
         }
@@ -541,7 +541,7 @@ pub fn center_long(d: &StudyData) -> CenterLong {
                     if double {
                         lv.push(k as u32);
                     }
-                    push(&mut data, c, &lv, total[i].unwrap_or(0.0));
+                    push(&mut data, c, &lv, total.get(i).unwrap_or(0.0));
                 }
             }
         }

@@ -65,7 +65,7 @@ impl Interner {
     }
     /// The ISO date of a day number, formatted once per distinct day.
     pub fn date(&mut self, d: &DateTime) -> Arc<str> {
-        self.dates.entry(d.days).or_insert_with(|| Arc::from(d.date_iso().as_str())).clone()
+        self.dates.entry(d.days()).or_insert_with(|| Arc::from(d.date_iso().as_str())).clone()
     }
 }
 

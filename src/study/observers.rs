@@ -17,7 +17,7 @@ pub fn observer_records(d: &Observations, ci_level: f64) -> Vec<Record> {
         if m.role != Role::Primary || m.observer.is_empty() {
             continue;
         }
-        if let Some(v) = total[i] {
+        if let Some(v) = total.get(i) {
             by_obs.entry(&m.observer).or_default().push(v);
             all.push((&m.observer, v));
         }
@@ -61,12 +61,15 @@ pub fn observer_records(d: &Observations, ci_level: f64) -> Vec<Record> {
         );
     }
     // Drift: mean total by fieldwork week (weeks since the first visit date).
-    let days: Vec<Option<i64>> =
-        cl.meta.iter().map(|m| m.date.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.days)).collect();
+    let days: Vec<Option<i64>> = cl
+        .meta
+        .iter()
+        .map(|m| m.date.as_deref().and_then(crate::io::values::parse_datetime).map(|d| d.days()))
+        .collect();
     if let Some(first) = days.iter().flatten().min().copied() {
         let mut weeks: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
         for (i, m) in cl.meta.iter().enumerate() {
-            if let (Role::Primary, Some(dd), Some(v)) = (m.role, days[i], total[i]) {
+            if let (Role::Primary, Some(dd), Some(v)) = (m.role, days[i], total.get(i)) {
                 weeks.entry((dd - first) / 7 + 1).or_default().push(v);
             }
         }

@@ -1,7 +1,7 @@
 //! The pipeline: ingest → data-quality summary → scores → statistics → outputs.
 
 use super::idmatch::{IdMatches, Nearness};
-use super::ingest::{self, ChecklistData, ClassData, Issues, OnInvalid, Role, Roster};
+use super::ingest::{self, ChecklistData, ClassData, Issues, ObsMeta, OnInvalid, Role, Roster};
 use super::quality::{colon_list, Quality, Severity};
 use super::score::{self, LevelTable, ObsScores};
 use super::spec::Study;
@@ -71,13 +71,18 @@ pub fn phase_time(t0: std::time::Instant, phase: &str) {
 
 pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
     let t0 = std::time::Instant::now();
-    let obs = load_observations(study, opts)?;
+    Ok(with_levels(study, load_observations(study, opts)?, t0))
+}
+
+/// The second part of [`load`]: the classroom and center tables and the data-quality summary of
+/// the observations (which read the scores, not the item codes: `score` releases those first).
+/// `t0` is the start of the phase timings.
+pub fn with_levels(study: &Study, obs: Observations, t0: std::time::Instant) -> StudyData {
     // The classroom and center tables and the data-quality summary (which reads only the
     // observations) are built side by side.
     let ((classrooms, centers), quality) = rayon::join(
         || {
             let classrooms = score::classrooms(
-                study,
                 &obs.checklist.meta,
                 &obs.checklist_scores,
                 obs.class.as_ref().zip(obs.class_scores.as_ref()).map(|(c, s)| (c.obs.as_slice(), s)),
@@ -92,7 +97,7 @@ pub fn load(study: &Study, opts: &RunOptions) -> Result<StudyData> {
             q
         },
     );
-    Ok(StudyData { obs, classrooms, centers, quality })
+    StudyData { obs, classrooms, centers, quality }
 }
 
 /// The files read (side by side), IDs matched (and pseudonymized with `--pseudonymize`) and
@@ -301,16 +306,13 @@ fn header_notes(q: &mut Quality, d: &Observations) {
 
 /// Item missingness, and observations left without a checklist total.
 fn item_missing_notes(q: &mut Quality, study: &Study, d: &Observations) {
-    let cl = &d.checklist;
-    let (mut na, mut miss) = (0usize, 0usize);
-    for &c in &cl.codes {
-        if c == ingest::NA_CODE {
-            na += 1;
-        } else if c == ingest::MISSING_CODE {
-            miss += 1;
-        }
-    }
-    let cells = cl.codes.len().max(1);
+    // From the scoring's per-observation counts (answered and not-applicable items of the
+    // total scale, which holds every item), so the item codes need not be kept for this.
+    let sc = &d.checklist_scores;
+    let na: usize = sc.count_b.iter().map(|&b| b as usize).sum();
+    let cells = sc.count_a.len() * d.checklist.n_items;
+    let miss = cells - na - sc.count_a.iter().map(|&a| a as usize).sum::<usize>();
+    let cells = cells.max(1);
     q.push(
         Severity::Info,
         "item_missing",
@@ -515,12 +517,9 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
         out.push(Record::new("n_reliability_observations", Ok(n_rel as f64)).n(n_rel).ctx("instrument", "class"));
         out.push(Record::new("n_cycles", Ok(c.cycles.len() as f64)).n(c.cycles.len()).ctx("instrument", "class"));
     }
-    let mut push_level = |lvl: &str, names: &[String], cols: &[Vec<Option<f64>>], filter: Option<&[bool]>| {
-        for (name, col) in names.iter().zip(cols) {
-            let x: Vec<f64> = match filter {
-                Some(f) => col.iter().zip(f).filter(|(_, &k)| k).filter_map(|(v, _)| *v).collect(),
-                None => stats::present(col),
-            };
+    // Each score's present values (of the primary observations at observation level).
+    let mut push_level = |lvl: &str, names: &[String], xs: Vec<Vec<f64>>| {
+        for (name, x) in names.iter().zip(xs) {
             let rec = match descriptive::mean_ci(&x, level) {
                 Ok(m) => Record::new("mean", Ok(m.mean)).se(m.se).ci(m.ci_low, m.ci_high, level, "t"),
                 Err(na) => Record::new("mean", descriptive::mean(&x)).ctx("ci_na_reason", na.0),
@@ -533,15 +532,20 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
             }
         }
     };
-    let primary: Vec<bool> = cl.meta.iter().map(|m| m.role == Role::Primary).collect();
-    push_level("observation", &d.checklist_scores.names, &d.checklist_scores.values, Some(&primary));
+    let primary = |meta: &[ObsMeta], sc: &ObsScores| -> Vec<Vec<f64>> {
+        let keep = |m: &ObsMeta| m.role == Role::Primary;
+        sc.values
+            .iter()
+            .map(|col| col.iter().zip(meta).filter(|(_, m)| keep(m)).filter_map(|(v, _)| v).collect())
+            .collect()
+    };
+    push_level("observation", &d.checklist_scores.names, primary(&cl.meta, &d.checklist_scores));
     if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
-        let primary: Vec<bool> = c.obs.iter().map(|m| m.role == Role::Primary).collect();
-        push_level("observation", &cs.names, &cs.values, Some(&primary));
+        push_level("observation", &cs.names, primary(&c.obs, cs));
     }
     for lvl in &study.spec.analysis.levels {
         let t = if *lvl == Level::Classroom { &d.classrooms } else { &d.centers };
-        push_level(t.level.as_str(), &t.names, &t.values, None);
+        push_level(t.level.as_str(), &t.names, t.values.iter().map(|c| stats::present(c)).collect());
     }
     // Classroom means by age group.
     let rooms = &d.classrooms;
@@ -649,14 +653,14 @@ fn observation_cols<'a>(study: &Study, d: &'a StudyData, lo: usize, hi: usize) -
     // Score `s` of observation `i`, or NA for the other instrument's rows.
     let (cl_end, cs_start) = (hi.min(n_cl), lo.max(n_cl));
     for (s, name) in d.checklist_scores.names.iter().enumerate() {
-        let mut v = d.checklist_scores.values[s].get(lo..cl_end).unwrap_or_default().to_vec();
+        let mut v: Vec<Option<f64>> = d.checklist_scores.values[s].range(lo..cl_end).collect();
         v.resize(n, None);
         cols.push(Col::F64(name.clone(), v));
     }
     for (s, name) in cs_names.iter().enumerate() {
         let mut v: Vec<Option<f64>> = vec![None; cl_end.saturating_sub(lo)];
         if let (Some(cs), true) = (&d.class_scores, hi > n_cl) {
-            v.extend_from_slice(&cs.values[s][cs_start - n_cl..hi - n_cl]);
+            v.extend(cs.values[s].range(cs_start - n_cl..hi - n_cl));
         }
         v.resize(n, None);
         cols.push(Col::F64(name.clone(), v));

@@ -4,7 +4,7 @@
 
 use super::ingest::{ObsMeta, Role, NA_CODE};
 use super::pipeline::StudyData;
-use super::score::{code_value, item_value_table};
+use super::score::{code_value, item_value_table, ScoreCol};
 use super::spec::Study;
 use crate::analysis::reliability::{alpha_records, coef_record, icc_anova_records, reml_records};
 use crate::analysis::StatOpts;
@@ -305,7 +305,7 @@ fn bland_altman_pairs(rows: &[Vec<Option<f64>>], o: &StatOpts, instrument: &str,
 fn score_icc_records(
     meta: &[ObsMeta],
     pairs: &[(usize, usize)],
-    col: &[Option<f64>],
+    col: &ScoreCol,
     instrument: &str,
     score: &str,
     o: &StatOpts,
@@ -314,13 +314,13 @@ fn score_icc_records(
     observers.sort_unstable();
     observers.dedup();
     let obs_idx = |name: &str| observers.binary_search(&name).unwrap_or(0);
-    let rows: Vec<Vec<Option<f64>>> = pairs.iter().map(|&(p, r)| vec![col[p], col[r]]).collect();
+    let rows: Vec<Vec<Option<f64>>> = pairs.iter().map(|&(p, r)| vec![col.get(p), col.get(r)]).collect();
     let mut recs = icc_anova_records(&rows, o);
     let long: Vec<(usize, usize, f64)> = pairs
         .iter()
         .enumerate()
         .flat_map(|(u, &(p, r))| [(u, p), (u, r)])
-        .filter_map(|(u, i)| col[i].map(|v| (u, obs_idx(&meta[i].observer), v)))
+        .filter_map(|(u, i)| col.get(i).map(|v| (u, obs_idx(&meta[i].observer), v)))
         .collect();
     recs.extend(reml_records(&long, o));
     let mut out = tag(

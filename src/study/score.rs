@@ -24,11 +24,62 @@ use crate::choices::Level;
 use rayon::prelude::*;
 use std::sync::Arc;
 
+/// One score of every observation, NA included: an `f64` a value with NA stored as NaN (a
+/// score is a mean of finite values, never NaN itself), 8 bytes instead of `Option<f64>`'s 16:
+/// a national export holds six such columns of a million observations. Read as `Option<f64>`.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreCol(Vec<f64>);
+
+/// Equal when every value reads back the same (`None` equals `None`, unlike NaN).
+impl PartialEq for ScoreCol {
+    fn eq(&self, other: &ScoreCol) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl ScoreCol {
+    fn pack(v: Option<f64>) -> f64 {
+        v.unwrap_or(f64::NAN)
+    }
+    fn unpack(x: f64) -> Option<f64> {
+        (!x.is_nan()).then_some(x)
+    }
+    pub fn with_capacity(n: usize) -> ScoreCol {
+        ScoreCol(Vec::with_capacity(n))
+    }
+    pub fn push(&mut self, v: Option<f64>) {
+        self.0.push(Self::pack(v));
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The score of observation `i` (panics past the end, as indexing does).
+    pub fn get(&self, i: usize) -> Option<f64> {
+        Self::unpack(self.0[i])
+    }
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<f64>> + Clone + '_ {
+        self.0.iter().map(|&x| Self::unpack(x))
+    }
+    /// Observations `r` (empty past the end).
+    pub fn range(&self, r: std::ops::Range<usize>) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.0.get(r).unwrap_or_default().iter().map(|&x| Self::unpack(x))
+    }
+}
+
+impl FromIterator<Option<f64>> for ScoreCol {
+    fn from_iter<I: IntoIterator<Item = Option<f64>>>(it: I) -> ScoreCol {
+        ScoreCol(it.into_iter().map(ScoreCol::pack).collect())
+    }
+}
+
 /// Per-observation scores of one instrument, column-major.
 pub struct ObsScores {
     pub names: Vec<String>,
-    /// `values[s][i]`: score `s` of observation `i`.
-    pub values: Vec<Vec<Option<f64>>>,
+    /// `values[s].get(i)`: score `s` of observation `i`.
+    pub values: Vec<ScoreCol>,
     /// Why a score is NA, per observation (joined, `None` when all scores exist).
     pub notes: Vec<Option<String>>,
     /// Checklist: answered items (total scale); CLASS: distinct cycles.
@@ -143,7 +194,7 @@ pub fn score_checklist(study: &Study, data: &ChecklistData) -> ObsScores {
     // Fixed-size chunks scored in parallel, each into its own slices of the result columns:
     // the result does not depend on the thread count, and no second copy is held.
     const CHUNK: usize = 16_384;
-    let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; n]; n_scales];
+    let mut values: Vec<Vec<f64>> = vec![vec![f64::NAN; n]; n_scales];
     let mut notes: Vec<Option<String>> = vec![None; n];
     let (mut count_a, mut count_b) = (vec![0u32; n], vec![0u32; n]);
     column_blocks(&mut values, n, CHUNK)
@@ -156,12 +207,12 @@ pub fn score_checklist(study: &Study, data: &ChecklistData) -> ObsScores {
             for (r, i) in (c * CHUNK..).take(notes.len()).enumerate() {
                 let (nt, ca, cb) = score_row(data.row(i), &tables, &scale_of, n_scales, min_answered, &names, &mut out);
                 for (col, v) in cols.iter_mut().zip(&out) {
-                    col[r] = *v;
+                    col[r] = ScoreCol::pack(*v);
                 }
                 (notes[r], a[r], b[r]) = (nt, ca, cb);
             }
         });
-    ObsScores { names, values, notes, count_a, count_b }
+    ObsScores { names, values: values.into_iter().map(ScoreCol).collect(), notes, count_a, count_b }
 }
 
 pub fn score_class(study: &Study, data: &ClassData) -> ObsScores {
@@ -187,7 +238,7 @@ pub fn score_class(study: &Study, data: &ClassData) -> ObsScores {
             }
         }
     }
-    let mut values = vec![Vec::with_capacity(n); names.len()];
+    let mut values = vec![ScoreCol::with_capacity(n); names.len()];
     let mut notes = Vec::with_capacity(n);
     for i in 0..n {
         let mut note: Vec<String> = Vec::new();
@@ -330,17 +381,11 @@ fn primary_rows(meta: &[ObsMeta], class: bool) -> impl ParallelIterator<Item = R
 /// the row, so the order is the same at any thread count — and each classroom's scores are
 /// summed in file order, checklist then CLASS, as a sequential pass would. The classrooms are
 /// summed side by side. Pinned by `study::score::tests::classrooms_and_centers_equal_a_plain_pass`.
-pub fn classrooms(
-    study: &Study,
-    cl_meta: &[ObsMeta],
-    cl: &ObsScores,
-    class: Option<(&[ObsMeta], &ObsScores)>,
-) -> LevelTable {
+pub fn classrooms(cl_meta: &[ObsMeta], cl: &ObsScores, class: Option<(&[ObsMeta], &ObsScores)>) -> LevelTable {
     let mut names = cl.names.clone();
     if let Some((_, cs)) = class {
         names.extend(cs.names.iter().cloned());
     }
-    let _ = study;
     let k = names.len();
     let kc = cl.names.len();
     let mut rows: Vec<RoomRow> = primary_rows(cl_meta, false).collect();
@@ -391,7 +436,7 @@ pub fn classrooms(
                         }
                     };
                     for (s, col) in scores.values.iter().enumerate() {
-                        if let Some(v) = col[i] {
+                        if let Some(v) = col.get(i) {
                             sum[offset + s] += v;
                             cnt[offset + s] += 1;
                         }
@@ -609,7 +654,7 @@ reverse = true
     fn random_obs(rng: &mut rand_chacha::ChaCha8Rng, n: usize, k: usize) -> (Vec<ObsMeta>, ObsScores) {
         use rand_core::RngCore;
         let mut meta = Vec::new();
-        let mut values = vec![Vec::new(); k];
+        let mut values = vec![ScoreCol::default(); k];
         let mut count_a = Vec::new();
         for _ in 0..n {
             let r = rng.next_u64();
@@ -649,7 +694,7 @@ reverse = true
                     e.2[0] += 1;
                 }
                 for (s, col) in sc.values.iter().enumerate() {
-                    if let Some(v) = col[i] {
+                    if let Some(v) = col.get(i) {
                         e.0[offset + s] += v;
                         e.1[offset + s] += 1;
                     }
@@ -659,15 +704,33 @@ reverse = true
         rooms
     }
 
+    /// NA and every finite value (zero, negative zero, extremes) read back as pushed, through
+    /// `get`, `iter`, `range` (empty when out of bounds, as the writer relies on) and `collect`.
+    #[test]
+    fn score_col_round_trips() {
+        let vals = [Some(0.5), None, Some(0.0), Some(-0.0), Some(f64::MAX), Some(-1e-300), None];
+        let mut col = ScoreCol::with_capacity(vals.len());
+        vals.iter().for_each(|&v| col.push(v));
+        assert_eq!(col.len(), vals.len());
+        for (i, v) in vals.iter().enumerate() {
+            assert_eq!(col.get(i).map(f64::to_bits), v.map(f64::to_bits));
+        }
+        assert_eq!(col.iter().collect::<Vec<_>>(), vals.to_vec());
+        assert_eq!(col.range(5..99).count(), 0);
+        assert_eq!(col.range(1..3).collect::<Vec<_>>(), vec![None, Some(0.0)]);
+        assert_eq!(vals.iter().copied().collect::<ScoreCol>(), col);
+        assert_ne!(vals.iter().map(|v| v.or(Some(1.0))).collect::<ScoreCol>(), col);
+        assert!(ScoreCol::default().is_empty());
+    }
+
     #[test]
     fn classrooms_and_centers_equal_a_plain_pass() {
         use rand_core::SeedableRng;
-        let st = study("proportion", 0.8);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
         for n in [0, 1, 5, 40, 300] {
             let (cm, cs) = random_obs(&mut rng, n, 3);
             let (km, ks) = random_obs(&mut rng, n / 2, 2);
-            let rooms = classrooms(&st, &cm, &cs, Some((&km, &ks)));
+            let rooms = classrooms(&cm, &cs, Some((&km, &ks)));
             let plain = plain_rooms(&[(&cm, &cs, 0), (&km, &ks, 3)], 5);
             assert_eq!(rooms.len(), plain.len());
             for (r, ((c, s), (sum, cnt, n3, g))) in plain.iter().enumerate() {

@@ -157,7 +157,7 @@ pub fn iso_from_unix_secs(secs: f64, with_time: bool) -> String {
     let s = secs.round() as i64;
     let days = s.div_euclid(86_400);
     let rem = s.rem_euclid(86_400);
-    let dt = crate::io::values::DateTime { days, secs: rem };
+    let Some(dt) = crate::io::values::DateTime::new(days, rem) else { return String::new() };
     if with_time {
         dt.iso()
     } else {
