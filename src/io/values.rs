@@ -282,6 +282,19 @@ fn parse_datetime_general(s: &str) -> Option<DateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// The compact date-time keeps every day an `i32` holds and rejects the rest (and seconds
+    /// outside one day, a leap second allowed) instead of wrapping.
+    #[test]
+    fn date_time_range() {
+        let max = i64::from(i32::MAX);
+        assert_eq!(DateTime::new(max, 86_400).map(|d| (d.days(), d.timestamp())), Some((max, (max + 1) * 86_400)));
+        assert_eq!(DateTime::new(-max - 1, 0).map(|d| d.days()), Some(-max - 1));
+        assert_eq!(DateTime::new(max + 1, 0), None);
+        assert_eq!(DateTime::new(-max - 2, 0), None);
+        assert_eq!(DateTime::new(0, -1), None);
+        assert_eq!(DateTime::new(0, 86_401), None);
+        assert_eq!(DateTime::new(20_000, 3_600).map(|d| d.iso()), Some("2024-10-04T01:00:00".to_string()));
+    }
     #[test]
     fn numbers() {
         assert_eq!(parse_number("3,5", DecimalMark::Comma), Ok(3.5));

@@ -206,7 +206,6 @@ impl IdMatches {
     pub fn find(checklist: &[ObsMeta], class: Option<&[ObsMeta]>, roster: Option<&Roster>) -> IdMatches {
         let mut out = IdMatches::default();
         if let Some(r) = roster {
-            let index = IdIndex::new(r.centers.keys().map(|s| s.as_str()));
             // The distinct centers, sorted: rows of a center mostly come together, so repeats of
             // the previous row's center are skipped before the sort (a million rows, 200,000 centers).
             let mut data: Vec<&str> = Vec::new();
@@ -217,9 +216,15 @@ impl IdMatches {
             }
             data.par_sort_unstable();
             data.dedup();
-            for c in data.into_iter().filter(|c| !r.centers.contains_key(*c)) {
-                if let Some(m) = index.closest(c) {
-                    out.centers.insert(c.to_string(), m);
+            data.retain(|c| !r.centers.contains_key(*c));
+            // The index of the roster (a national one lists 200,000 centers) is built only when
+            // some center is not on it.
+            if !data.is_empty() {
+                let index = IdIndex::new(r.centers.keys().map(|s| s.as_str()));
+                for c in data {
+                    if let Some(m) = index.closest(c) {
+                        out.centers.insert(c.to_string(), m);
+                    }
                 }
             }
         }
