@@ -533,11 +533,8 @@ pub fn descriptive_records(study: &Study, d: &StudyData) -> Vec<Record> {
         }
     };
     let primary = |meta: &[ObsMeta], sc: &ObsScores| -> Vec<Vec<f64>> {
-        let keep = |m: &ObsMeta| m.role == Role::Primary;
-        sc.values
-            .iter()
-            .map(|col| col.iter().zip(meta).filter(|(_, m)| keep(m)).filter_map(|(v, _)| v).collect())
-            .collect()
+        let primary = |(v, m): (Option<f64>, &ObsMeta)| v.filter(|_| m.role == Role::Primary);
+        sc.values.iter().map(|col| col.iter().zip(meta).filter_map(primary).collect()).collect()
     };
     push_level("observation", &d.checklist_scores.names, primary(&cl.meta, &d.checklist_scores));
     if let (Some(c), Some(cs)) = (&d.class, &d.class_scores) {
