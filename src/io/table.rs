@@ -416,28 +416,140 @@ pub struct Chunk<'a> {
     pub first_line: u64,
 }
 
-/// One record of a [`Chunk`]: its fields as bytes, each read as text only when asked for. The
-/// chunk is UTF-8 text cut at ASCII delimiters, quotes and line breaks, so every field is UTF-8;
-/// checking only the fields a caller reads (not all ~60 of a SurveyCTO export's, as
-/// `csv::StringRecord` does) was a tenth of the parse.
-pub struct Record(csv::ByteRecord);
+/// One record of a [`Chunk`]: its fields as slices of the chunk's text (no copy, no UTF-8
+/// check: the text is UTF-8 cut at ASCII delimiters, quotes and line breaks), or, for a record
+/// with escaped quotes or other unusual quoting, as the CSV reader unescaped them.
+pub struct Record<'t> {
+    text: &'t str,
+    /// The unescaped fields of a record left to the CSV reader (`in_owned`).
+    owned: String,
+    in_owned: bool,
+    /// Byte range of each field in `text`, or in `owned` when `in_owned`.
+    spans: Vec<(usize, usize)>,
+}
 
-impl Record {
+impl Record<'_> {
+    fn source(&self) -> &str {
+        if self.in_owned {
+            &self.owned
+        } else {
+            self.text
+        }
+    }
     /// Field `i` as text (`None` past the last field).
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.0.get(i).map(|b| std::str::from_utf8(b).unwrap_or(""))
+        let &(a, b) = self.spans.get(i)?;
+        // Spans start and end next to ASCII bytes (or at the text's ends): always char boundaries.
+        self.source().get(a..b)
     }
     /// Field `i` as raw bytes (`None` past the last field), for callers that match exact
-    /// spellings without reading the field as text.
+    /// spellings.
     pub fn get_bytes(&self, i: usize) -> Option<&[u8]> {
-        self.0.get(i)
+        let &(a, b) = self.spans.get(i)?;
+        self.source().as_bytes().get(a..b)
     }
     /// Number of fields.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.spans.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.spans.is_empty()
+    }
+}
+
+/// Reads the records of a chunk. Records whose fields are plain (no quote) or quoted without
+/// inner quotes (`"Mar 3, 2026 10:42:59 AM"`: every row of a SurveyCTO export) are split in
+/// place; any other record is handed to `csv_core`, the CSV crate's own state machine, from its
+/// first byte. The fields are those the CSV reader gives (flexible records, `\r`, `\n` and
+/// `\r\n` terminators, blank lines skipped): property test `split_records_as_csv_reader`.
+struct Splitter {
+    delimiter: u8,
+    /// Bytes that end or complicate an unquoted field.
+    stop: [bool; 256],
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Splitter {
+    fn new(delimiter: u8) -> Splitter {
+        let mut stop = [false; 256];
+        for b in [delimiter, b'"', b'\r', b'\n'] {
+            stop[b as usize] = true;
+        }
+        Splitter { delimiter, stop, out: vec![0; 1024], ends: vec![0; 64] }
+    }
+
+    /// Read the next record from byte `at` into `rec`, past blank lines as the CSV reader
+    /// skips them; returns its first byte and the byte after it, `None` at the end of the text.
+    fn next<'t>(&mut self, text: &'t str, mut at: usize, rec: &mut Record<'t>) -> Option<(usize, usize)> {
+        let b = text.as_bytes();
+        while at < b.len() && matches!(b[at], b'\n' | b'\r') {
+            at += 1;
+        }
+        if at >= b.len() {
+            return None;
+        }
+        rec.text = text;
+        rec.in_owned = false;
+        let end = match self.plain(b, at, &mut rec.spans) {
+            Some(end) => end,
+            None => self.with_csv_core(text, at, rec),
+        };
+        Some((at, end))
+    }
+
+    /// Split a record with plain and simply quoted fields in place; `None` for anything else.
+    fn plain(&self, b: &[u8], mut i: usize, spans: &mut Vec<(usize, usize)>) -> Option<usize> {
+        spans.clear();
+        loop {
+            if b.get(i) == Some(&b'"') {
+                let close = i + 1 + memchr::memchr(b'"', &b[i + 1..])?;
+                spans.push((i + 1, close));
+                i = close + 1;
+            } else {
+                let start = i;
+                while i < b.len() && !self.stop[b[i] as usize] {
+                    i += 1;
+                }
+                spans.push((start, i));
+            }
+            match b.get(i) {
+                None => return Some(i),
+                Some(&c) if c == self.delimiter => i += 1,
+                Some(b'\r' | b'\n') => return Some(i + 1),
+                // A quote inside a field, or text after a closing quote.
+                Some(_) => return None,
+            }
+        }
+    }
+
+    /// Read one record with `csv_core` from byte `at`; returns the byte after it.
+    fn with_csv_core<'t>(&mut self, text: &'t str, at: usize, rec: &mut Record<'t>) -> usize {
+        let mut core = csv_core::ReaderBuilder::new().delimiter(self.delimiter).build();
+        let input = &text.as_bytes()[at..];
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+        loop {
+            // An empty input (all of it consumed) tells the reader the text has ended.
+            let (res, i, o, e) = core.read_record(&input[nin..], &mut self.out[nout..], &mut self.ends[nend..]);
+            (nin, nout, nend) = (nin + i, nout + o, nend + e);
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => self.out.resize(2 * self.out.len(), 0),
+                csv_core::ReadRecordResult::OutputEndsFull => self.ends.resize(2 * self.ends.len(), 0),
+                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+            }
+        }
+        // Unescaping removes ASCII quotes from UTF-8 text, so the fields stay UTF-8.
+        rec.owned.clear();
+        rec.owned.push_str(&String::from_utf8_lossy(&self.out[..nout]));
+        rec.in_owned = true;
+        rec.spans.clear();
+        let mut start = 0;
+        for &end in &self.ends[..nend] {
+            rec.spans.push((start, end));
+            start = end;
+        }
+        at + nin
     }
 }
 
@@ -446,7 +558,7 @@ pub trait Fields {
     fn field(&self, i: usize) -> Option<&str>;
 }
 
-impl Fields for Record {
+impl Fields for Record<'_> {
     fn field(&self, i: usize) -> Option<&str> {
         self.get(i)
     }
@@ -462,54 +574,34 @@ impl Chunk<'_> {
     /// Visit every record with its physical line; rows must have the header's field count.
     pub fn each_record(&self, mut f: impl FnMut(u64, &Record) -> Result<(), InputError>) -> Result<(), InputError> {
         let t = self.table;
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(t.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(self.text.as_bytes());
-        let mut rec = Record(csv::ByteRecord::new());
         let bytes = self.text.as_bytes();
-        let (mut scan_byte, mut scan_line) = (0usize, self.first_line);
-        let mut line_at = |b: usize| -> u64 {
-            let mut b = b.min(bytes.len());
-            while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
-                b += 1;
+        let mut split = Splitter::new(t.delimiter);
+        let mut rec = Record { text: self.text, owned: String::new(), in_owned: false, spans: Vec::new() };
+        let (mut at, mut scan_byte, mut line) = (0usize, 0usize, self.first_line);
+        while let Some((start, end)) = split.next(self.text, at, &mut rec) {
+            line += memchr::memchr_iter(b'\n', &bytes[scan_byte..start]).count() as u64;
+            (scan_byte, at) = (start, end);
+            if rec.len() != t.headers.len() {
+                return Err(InputError::new(ErrorKind::RaggedRow, &t.path)
+                    .line(line)
+                    .found(format!("{} field(s)", rec.len()))
+                    .expected(format!("{} fields, as in the header", t.headers.len()))
+                    .hint("a truncated row, or an unquoted delimiter inside a value"));
             }
-            if b >= scan_byte {
-                scan_line += bytes[scan_byte..b].iter().filter(|&&c| c == b'\n').count() as u64;
-                scan_byte = b;
-            }
-            scan_line
-        };
-        loop {
-            match rdr.read_byte_record(&mut rec.0) {
-                Ok(false) => return Ok(()),
-                Ok(true) => {
-                    let line = line_at(rec.0.position().map_or(0, |p| p.byte() as usize));
-                    if rec.len() != t.headers.len() {
-                        return Err(InputError::new(ErrorKind::RaggedRow, &t.path)
-                            .line(line)
-                            .found(format!("{} field(s)", rec.len()))
-                            .expected(format!("{} fields, as in the header", t.headers.len()))
-                            .hint("a truncated row, or an unquoted delimiter inside a value"));
-                    }
-                    if let Some((i, fl)) = rec.0.iter().enumerate().find(|(_, fl)| fl.len() > MAX_FIELD_BYTES) {
-                        return Err(InputError::new(ErrorKind::FieldTooLarge, &t.path)
-                            .line(line)
-                            .column(t.headers[i].clone())
-                            .found(format!("a field of {} bytes", fl.len()))
-                            .expected(format!("fields under {} bytes (an unclosed quote?)", MAX_FIELD_BYTES)));
-                    }
-                    f(line, &rec)?;
-                }
-                Err(e) => {
-                    let line = e.position().map(|p| line_at(p.byte() as usize));
-                    let mut err = csv_error(&t.path, e, t.headers.len());
-                    err.line = line.or(err.line);
-                    return Err(err);
+            // Only a record longer than the limit can hold a field that is.
+            let size = |i: usize| rec.get_bytes(i).map_or(0, <[u8]>::len);
+            if at - scan_byte > MAX_FIELD_BYTES {
+                if let Some(i) = (0..rec.len()).find(|&i| size(i) > MAX_FIELD_BYTES) {
+                    return Err(InputError::new(ErrorKind::FieldTooLarge, &t.path)
+                        .line(line)
+                        .column(t.headers[i].clone())
+                        .found(format!("a field of {} bytes", size(i)))
+                        .expected(format!("fields under {} bytes (an unclosed quote?)", MAX_FIELD_BYTES)));
                 }
             }
+            f(line, &rec)?;
         }
+        Ok(())
     }
 }
 
@@ -738,6 +830,56 @@ mod tests {
     use super::*;
     fn tt(s: &str) -> Result<TextTable, InputError> {
         TextTable::from_bytes(Path::new("t.csv"), s.as_bytes(), &ReadOptions::default())
+    }
+    /// Records of `text` as the chunk reader splits them, without the header check.
+    fn split_all(text: &str, delimiter: u8) -> Vec<Vec<String>> {
+        let (mut split, mut out, mut at) = (Splitter::new(delimiter), Vec::new(), 0);
+        let mut rec = Record { text, owned: String::new(), in_owned: false, spans: Vec::new() };
+        while let Some((_, end)) = split.next(text, at, &mut rec) {
+            out.push((0..rec.len()).map(|i| rec.get(i).unwrap().to_string()).collect());
+            at = end;
+        }
+        out
+    }
+    /// The in-place splitter (with its `csv_core` fallback) gives the records and fields of the
+    /// CSV reader on text made of delimiters, quotes, line breaks, accents and letters.
+    #[test]
+    fn split_records_as_csv_reader() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+        let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+        let mut runner = TestRunner::new_with_rng(Config::with_cases(20_000), rng);
+        let piece = prop::sample::select(vec!["a", "Sí", ",", ";", "\"", "\"\"", "\r", "\n", "\r\n", " ", "No aplica"]);
+        let shape = (prop::collection::vec(piece, 0..24), prop::bool::ANY);
+        runner
+            .run(&shape, |(pieces, semicolon)| {
+                let text: String = pieces.concat();
+                let delimiter = if semicolon { b';' } else { b',' };
+                let mut rdr = csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(text.as_bytes());
+                let expected: Vec<Vec<String>> = rdr
+                    .byte_records()
+                    .map(|r| r.unwrap().iter().map(|f| String::from_utf8(f.to_vec()).unwrap()).collect())
+                    .collect();
+                prop_assert_eq!(split_all(&text, delimiter), expected, "{:?}", text);
+                Ok(())
+            })
+            .unwrap();
+    }
+    #[test]
+    fn quoted_fields_split_in_place_and_escapes_unescaped() {
+        let text = "\"Mar 3, 2026 10:42:59 AM\",Sí,\r\n\"di \"\"hola\"\"\",x\"y,\"a\"b\n\n\"multi\nline\",,\"\"";
+        assert_eq!(
+            split_all(text, b','),
+            vec![
+                vec!["Mar 3, 2026 10:42:59 AM", "Sí", ""],
+                vec!["di \"hola\"", "x\"y", "ab"],
+                vec!["multi\nline", "", ""],
+            ]
+        );
     }
     #[test]
     fn group_prefixes_resolve() {

@@ -116,7 +116,7 @@ pub fn is_utf8(bytes: &[u8]) -> bool {
         at = starts[starts.len() - 1] + PIECE;
     }
     starts.push(bytes.len());
-    starts.par_windows(2).all(|w| std::str::from_utf8(&bytes[w[0]..w[1]]).is_ok())
+    starts.par_windows(2).all(|w| simdutf8::basic::from_utf8(&bytes[w[0]..w[1]]).is_ok())
 }
 
 #[cfg(test)]
