@@ -106,6 +106,25 @@ fn single_column_file_reports_delimiters_tried() {
     assert!(e.contains("tried:"), "{e}");
 }
 
+/// Roster problems are reported at the first offending row in file order: a repeated center
+/// (the later copy), a blank ID, a ragged row, whichever comes first.
+#[test]
+fn roster_errors_name_the_first_offending_row() {
+    let (_t, d) = mini_copy();
+    let head = "centro,nombre,estado\n";
+    let cases = [
+        // A repeat of C1 on line 5, before a blank ID on line 6 and a repeat of C2 on line 7.
+        ("C2,b,c\nC1,a,b\nC3,c,d\nC1,x,y\n,z,z\nC2,w,w\n", "line 5", "each center once"),
+        ("C2,b,c\nC1,a,b\n,z,z\nC1,x,y\n", "line 4", "a blank center ID"),
+        ("C2,b,c\nC1,a\nC1,x,y\n", "line 3", "3 fields"),
+    ];
+    for (rows, line, what) in cases {
+        std::fs::write(d.join("roster.csv"), format!("{head}{rows}")).unwrap();
+        let e = stderr(&run_score(&d, &[]).code(2));
+        assert!(e.contains("roster.csv") && e.contains(line) && e.contains(what), "{rows:?}: {e}");
+    }
+}
+
 #[test]
 fn missing_file_and_bad_spec() {
     let (_t, d) = mini_copy();
