@@ -263,16 +263,9 @@ mod tests {
         let shape = (prop::collection::vec(row, 0..20), prop::sample::select(vec!["x", "a,b", "q\"", "=f"]));
         runner
             .run(&shape, |(rows, name)| {
-                let strings: Vec<String> = rows.iter().flat_map(|r| [r.0.clone(), r.1.clone()]).flatten().collect();
-                let mut it = strings.iter().map(String::as_str);
-                let (mut a, mut b) = (Vec::new(), Vec::new());
-                for r in &rows {
-                    a.push(r.0.as_ref().map(|_| it.next().unwrap()));
-                    b.push(r.1.as_ref().map(|_| it.next().unwrap()));
-                }
                 let cols = vec![
-                    Col::Str("s", a),
-                    Col::Text(name.to_string(), b),
+                    Col::Str("s", rows.iter().map(|r| r.0.as_deref()).collect()),
+                    Col::Text(name.to_string(), rows.iter().map(|r| r.1.as_deref()).collect()),
                     Col::F64("f".into(), rows.iter().map(|r| r.2).collect()),
                     Col::U32("u".into(), rows.iter().map(|r| r.3).collect()),
                     Col::OptU32("o".into(), rows.iter().map(|r| r.4).collect()),
