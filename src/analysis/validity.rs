@@ -227,7 +227,14 @@ pub fn roc_records(
         let boot = match cluster {
             Some((cl, k)) => {
                 let ord = AucOrder::new(score, truth, dir);
-                let reps = resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| ord.auc(w));
+                let reps = if AucOrder::cluster_weights_exact(cl, k) {
+                    // The AUC takes the cluster counts directly (the same draws and, exact, the
+                    // same value as spreading them over the units).
+                    let ord = ord.by_cluster(cl);
+                    resample_counts(k, o.bootstrap, seed, || (), |cc, _| ord.auc(cc))
+                } else {
+                    resample_clusters(cl, k, o.bootstrap, seed, || (), |w, _| ord.auc(w))
+                };
                 percentile_ci(&reps, o.ci_level)
                     .map(|(l, h, _)| (l, h, "percentile, cluster bootstrap (whole clusters resampled)"))
             }

@@ -366,6 +366,25 @@ impl AucOrder {
         AucOrder { order: idx.iter().map(|&u| (truth[u], u)).collect(), groups }
     }
 
+    /// The same order with each unit replaced by its cluster (`cluster[u]`), so that
+    /// [`Self::auc`] takes one weight per cluster: a cluster bootstrap replicate's counts need
+    /// not be spread over the units. Every sum in [`Self::auc`] is of integers and halves, exact
+    /// in double precision below 2⁵², so the AUC equals that of the spread unit weights bit for
+    /// bit (test `cluster_order_equals_unit_weights`) while [`Self::cluster_weights_exact`].
+    pub fn by_cluster(&self, cluster: &[usize]) -> AucOrder {
+        AucOrder { order: self.order.iter().map(|&(pos, u)| (pos, cluster[u])).collect(), groups: self.groups.clone() }
+    }
+
+    /// Whether every sum of [`Self::auc`] is exact for any replicate of `k` clusters drawn with
+    /// replacement: the total unit weight is at most `k` times the largest cluster, and each
+    /// product is at most its square.
+    pub fn cluster_weights_exact(cluster: &[usize], k: usize) -> bool {
+        let mut size = vec![0u64; k];
+        cluster.iter().for_each(|&c| size[c] += 1);
+        let total = k as f64 * size.iter().copied().max().unwrap_or(0) as f64;
+        total * total < 2f64.powi(52)
+    }
+
     /// AUC with integer unit weights, in O(n): each positive beats the negative weight below
     /// its tie group and ties with half of the negative weight inside it.
     pub fn auc(&self, w: &[u32]) -> Option<f64> {
@@ -542,6 +561,29 @@ mod tests {
                 }
             }
             assert_abs_diff_eq!(ord.auc(&w).unwrap(), auc_delong(&sd, &td, dir, 0.95).unwrap().auc, epsilon = 1e-12);
+        }
+    }
+    #[test]
+    fn cluster_order_equals_unit_weights() {
+        // 60 units in 9 clusters with tied scores; cluster replicates as the cluster bootstrap draws
+        // them: the AUC from the cluster counts equals the one from the spread unit weights.
+        let s: Vec<f64> = (0..60).map(|i| ((i * 7) % 13) as f64 / 4.0).collect();
+        let t: Vec<bool> = (0..60).map(|i| (i * 5) % 7 < 3).collect();
+        let cl: Vec<usize> = (0..60).map(|i| (i * 4) % 9).collect();
+        assert!(AucOrder::cluster_weights_exact(&cl, 9));
+        // 8,200 clusters, one of 8,200 units: totals up to 2²⁶ and more, products beyond 2⁵².
+        assert!(!AucOrder::cluster_weights_exact(&vec![0; 8_200], 8_200));
+        assert!(AucOrder::cluster_weights_exact(&vec![0; 8_000], 8_000));
+        for dir in [Direction::Higher, Direction::Lower] {
+            let ord = AucOrder::new(&s, &t, dir);
+            let by_cl = ord.by_cluster(&cl);
+            let spread = crate::stats::bootstrap::resample_clusters(&cl, 9, 300, 11, || (), |w, _| ord.auc(w));
+            let direct = crate::stats::bootstrap::resample_counts(9, 300, 11, || (), |cc, _| by_cl.auc(cc));
+            assert_eq!(
+                spread.iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>(),
+                direct.iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>()
+            );
+            assert!(spread.iter().flatten().any(|&a| a != spread[0].unwrap_or(-1.0)), "replicates vary");
         }
     }
     #[test]

@@ -122,11 +122,19 @@ impl<'a> FormScorer<'a> {
 
     /// r of a short total with each CLASS domain.
     fn rs(&self, s: &[Option<f64>]) -> Vec<Option<f64>> {
+        // The pairs in one pair of buffers sized once (this runs for every candidate form).
+        let (mut x, mut y) = (Vec::with_capacity(s.len()), Vec::with_capacity(s.len()));
         self.dom_cols
             .iter()
             .map(|dc| {
-                let (x, y): (Vec<f64>, Vec<f64>) =
-                    s.iter().zip(dc.iter()).filter_map(|(a, b)| Some(((*a)?, (*b)?))).unzip();
+                x.clear();
+                y.clear();
+                for (a, b) in s.iter().zip(dc.iter()) {
+                    if let (Some(a), Some(b)) = (a, b) {
+                        x.push(*a);
+                        y.push(*b);
+                    }
+                }
                 correlation::pearson_w(&x, &y, None)
             })
             .collect()
