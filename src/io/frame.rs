@@ -91,7 +91,7 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
     })
 }
 
-/// Append rows `0..n` of `cols` (and the header first when `header`) as CSV: the bytes of
+/// Append every row of `cols` (and the header first when `header`) as CSV: the bytes of
 /// [`csv_bytes`] on [`frame`] of the same columns, without building the frame. The rules are
 /// polars' (`QuoteStyle::Necessary`): NA is an empty cell, an empty string is `""`, a string
 /// with the delimiter, a quote or a line break is quoted with its quotes doubled, formula-like

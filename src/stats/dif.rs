@@ -168,9 +168,8 @@ pub fn mh_dif_items(x: &[Vec<u8>], focal: &[bool], purify: bool) -> (Vec<StatRes
 /// this is logistic regression with intercept `−θ_0`. Returns the maximised log-likelihood.
 pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatResult<f64> {
     let n = y.len();
-    let nt = k - 1;
-    let p = x.first().map(|r| r.len()).unwrap_or(0);
     let data = CumLogitRows::new(y, x, k);
+    let (nt, p) = (data.nt, data.p);
     let mut counts = vec![0.0; k];
     y.iter().for_each(|&c| counts[c] += 1.0);
     let mut cum = 0.0;
