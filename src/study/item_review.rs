@@ -22,6 +22,7 @@
 use super::spec::Study;
 use crate::results::{find, Query, Record};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Conventions for flagging an item (`[analysis.item_review]`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,19 +130,32 @@ struct ItemStats {
     max_class_r: Option<f64>,
 }
 
-fn est(records: &[Record], stat: &str, ctx: &[(&str, &str)]) -> Option<f64> {
-    find(records, &Query::stat(stat).with_all(ctx)).and_then(|r| r.estimate)
+/// The estimate of the first of `records` that is `stat` with every `ctx` pair.
+fn est(records: &[&Record], stat: &str, ctx: &[(&str, &str)]) -> Option<f64> {
+    let q = Query::stat(stat).with_all(ctx);
+    records.iter().find(|r| q.matches(r)).and_then(|r| r.estimate)
 }
 
-/// Gathers an item's statistics from the study's records.
-fn item_stats(records: &[Record], item: &super::spec::Item) -> ItemStats {
+/// The records of each item (context key `item`), in the order of `records`. Every lookup of
+/// [`item_stats`] names the item, so searching its records finds what searching all of them
+/// would, without passing over every record for each item and statistic.
+fn records_by_item(records: &[Record]) -> HashMap<&str, Vec<&Record>> {
+    let mut by_item: HashMap<&str, Vec<&Record>> = HashMap::new();
+    for r in records {
+        if let Some(id) = r.ctx_str("item") {
+            by_item.entry(id).or_default().push(r);
+        }
+    }
+    by_item
+}
+
+/// Gathers an item's statistics from its records (`records`, as [`records_by_item`] gives them)
+/// and the α of the checklist total (`alpha`).
+fn item_stats(records: &[&Record], item: &super::spec::Item, alpha: Option<f64>) -> ItemStats {
     let id = item.id.as_str();
     let ic = [("analysis", "internal_consistency"), ("scale", "checklist_total"), ("item", id)];
     let (lo, hi) = item.range();
     let p = est(records, "item_mean", &ic).filter(|_| hi > lo).map(|m| (m - lo) / (hi - lo));
-    let alpha = find(records, &Query::stat("cronbach_alpha").with_all(&[("scale", "checklist_total")]))
-        .filter(|r| r.ctx_str("level") == Some("observation"))
-        .and_then(|r| r.estimate);
     let alpha_gain = est(records, "alpha_if_deleted", &ic).zip(alpha).map(|(d, a)| d - a);
     let max_class_r = records
         .iter()
@@ -218,13 +232,17 @@ impl ItemStats {
 /// codes and the statistics behind them.
 pub fn item_review_records(study: &Study, records: &[Record]) -> Vec<Record> {
     let conv = &study.spec.analysis.item_review;
+    let alpha = find(records, &Query::stat("cronbach_alpha").with_all(&[("scale", "checklist_total")]))
+        .filter(|r| r.ctx_str("level") == Some("observation"))
+        .and_then(|r| r.estimate);
+    let by_item = records_by_item(records);
     study
         .spec
         .checklist
         .items
         .iter()
         .map(|item| {
-            let s = item_stats(records, item);
+            let s = item_stats(by_item.get(item.id.as_str()).map_or(&[], Vec::as_slice), item, alpha);
             let flags = s.flags(conv);
             let mut r = Record::new("item_review", Ok(flags.len() as f64))
                 .ctx("analysis", "item_review")
