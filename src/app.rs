@@ -61,8 +61,9 @@ fn dependability(
 /// start right after ingest and run beside the whole chain of score files, reliability,
 /// validity, structure and figures, taking whatever core that chain leaves idle (rayon work
 /// stealing: the sequential score and figure writing, the ends of the bootstraps); their
-/// D-study figures are drawn on their side. Records, sections and figures keep the order of a
-/// sequential run, so the outputs do not depend on the number of threads.
+/// D-study figures and report section are made on their side, the other sections in parallel
+/// once both sides are done. Records, sections and figures keep the order of a sequential run,
+/// so the outputs do not depend on the number of threads.
 fn all_sections(
     study: &Study,
     data: &pipeline::StudyData,
@@ -77,15 +78,26 @@ fn all_sections(
         || -> Result<_> {
             let dep = crate::study::dependability::dependability_records(study, data);
             let figs = report::figures::draw(report::figures::d_study(study, data, &dep, lang), &fig_dir)?;
-            Ok((dep, figs))
+            let section = report::dependability::section(study, &dep, lang);
+            Ok((dep, figs, section))
         },
     );
-    let (main, (dep, dep_figs)) = (main?, dep?);
-    let mut extra = vec![report::reliability::section(study, &main.rel, lang)];
-    extra.push(report::dependability::section(study, &dep, lang));
-    extra.push(report::validity::section(study, &main.val, lang));
-    extra.push(report::structure::section(study, &main.st, lang));
-    extra.push(report::items::section(study, &main.review, lang));
+    let (main, (dep, dep_figs, dep_section)) = (main?, dep?);
+    let ((rel_s, val_s), (st_s, items_s)) = rayon::join(
+        || {
+            rayon::join(
+                || report::reliability::section(study, &main.rel, lang),
+                || report::validity::section(study, &main.val, lang),
+            )
+        },
+        || {
+            rayon::join(
+                || report::structure::section(study, &main.st, lang),
+                || report::items::section(study, &main.review, lang),
+            )
+        },
+    );
+    let mut extra = vec![rel_s, dep_section, val_s, st_s, items_s];
     extra.push(report::figures::section_of(main.figs, dep_figs, lang));
     let mut records = main.rel;
     records.extend(dep);

@@ -123,17 +123,26 @@ pub fn table_csv(t: &Table) -> Result<Vec<u8>> {
     sheet_csv(&table_sheet(t))
 }
 
+/// `tables/<name>.csv` for every table of the report and `tables.xlsx` with the findings and
+/// every table, a sheet each. The CSV files are written (in parallel) beside the workbook,
+/// which is built sheet by sheet in the report's order; each file is written atomically.
 pub fn write_all(doc: &Doc, out: &Path) -> Result<()> {
-    let ts = tables(doc);
+    use rayon::prelude::*;
+    let sheets: Vec<Sheet> = tables(doc).into_iter().map(table_sheet).collect();
     let dir = out.join("tables");
-    let mut book = Book::new();
-    if let Some(sheet) = findings_sheet(doc) {
-        book.add(&sheet)?;
-    }
-    for t in &ts {
-        let sheet = table_sheet(t);
-        write_atomic(&dir.join(format!("{}.csv", sheet.name)), &sheet_csv(&sheet)?)?;
-        book.add(&sheet)?;
-    }
-    write_atomic(&out.join("tables.xlsx"), &book.finish()?)
+    let (csv, xlsx) = rayon::join(
+        || sheets.par_iter().try_for_each(|s| write_atomic(&dir.join(format!("{}.csv", s.name)), &sheet_csv(s)?)),
+        || -> Result<()> {
+            let mut book = Book::new();
+            if let Some(sheet) = findings_sheet(doc) {
+                book.add(&sheet)?;
+            }
+            for s in &sheets {
+                book.add(s)?;
+            }
+            write_atomic(&out.join("tables.xlsx"), &book.finish()?)
+        },
+    );
+    csv?;
+    xlsx
 }
