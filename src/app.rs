@@ -86,37 +86,53 @@ fn all_sections(
     let ((rel_s, val_s), (st_s, items_s)) = rayon::join(
         || {
             rayon::join(
-                || report::reliability::section(study, &main.rel, lang),
-                || report::validity::section(study, &main.val, lang),
+                || report::reliability::section(study, main.group(Group::Reliability), lang),
+                || report::validity::section(study, main.group(Group::Validity), lang),
             )
         },
         || {
             rayon::join(
-                || report::structure::section(study, &main.st, lang),
-                || report::items::section(study, &main.review, lang),
+                || report::structure::section(study, main.group(Group::Structure), lang),
+                || report::items::section(study, main.group(Group::Review), lang),
             )
         },
     );
     let mut extra = vec![rel_s, dep_section, val_s, st_s, items_s];
-    extra.push(report::figures::section_of(main.figs, dep_figs, lang));
-    let mut records = main.rel;
+    let Analyses { mut records, at, figs } = main;
+    extra.push(report::figures::section_of(figs, dep_figs, lang));
+    // records = descriptives, reliability, validity, observers, structure, review: keep the
+    // groups from reliability on, with the dependability records after reliability.
+    let after_rel = records.split_off(at[Group::Validity as usize]);
+    let mut records = records.split_off(at[Group::Reliability as usize]);
     records.extend(dep);
-    records.extend(main.val);
-    records.extend(main.obs);
-    records.extend(main.st);
-    records.extend(main.review);
+    records.extend(after_rel);
     Ok((records, extra))
 }
 
-/// What [`analyses`] computes: the record groups of `run` but the dependability ones, and
+/// The record groups of [`Analyses`], in their order.
+#[derive(Clone, Copy)]
+enum Group {
+    Reliability,
+    Validity,
+    Observers,
+    Structure,
+    Review,
+}
+
+/// What [`analyses`] computes: the record groups of `run` but the dependability ones, after
+/// the descriptives, in one vector (group `g` from `at[g]` to the next group's start), and
 /// every figure but the D studies, drawn.
 struct Analyses {
-    rel: Vec<crate::results::Record>,
-    val: Vec<crate::results::Record>,
-    obs: Vec<crate::results::Record>,
-    st: Vec<crate::results::Record>,
-    review: Vec<crate::results::Record>,
+    records: Vec<crate::results::Record>,
+    at: [usize; 5],
     figs: Vec<(report::figures::FigureKind, report::Block)>,
+}
+
+impl Analyses {
+    fn group(&self, g: Group) -> &[crate::results::Record] {
+        let end = self.at.get(g as usize + 1).copied().unwrap_or(self.records.len());
+        &self.records[self.at[g as usize]..end]
+    }
 }
 
 /// Score files, reliability, then validity beside structure, observers, the item review and
@@ -140,14 +156,18 @@ fn analyses(
     );
     let obs = crate::study::observers::observer_records(data, study.spec.analysis.ci_level);
     let mut records: Vec<crate::results::Record> = desc.to_vec();
-    for group in [&rel, &val, &obs, &st] {
-        records.extend(group.iter().cloned());
+    let mut at = [0; 5];
+    let groups = [(Group::Reliability, rel), (Group::Validity, val), (Group::Observers, obs), (Group::Structure, st)];
+    for (g, group) in groups {
+        at[g as usize] = records.len();
+        records.extend(group);
     }
     let review = crate::study::item_review::item_review_records(study, &records);
-    records.extend(review.iter().cloned());
+    at[Group::Review as usize] = records.len();
+    records.extend(review);
     stage("figures");
     let figs = report::figures::draw(report::figures::build_all(study, data, &records, lang), &out.join("figures"))?;
-    Ok(Analyses { rel, val, obs, st, review, figs })
+    Ok(Analyses { records, at, figs })
 }
 
 /// The report files, each rendered and written on its own (rayon) task: results.json and
