@@ -166,7 +166,7 @@ fn analyses(
     at[Group::Review as usize] = records.len();
     records.extend(review);
     stage("figures");
-    let figs = report::figures::draw(report::figures::build_all(study, data, &records, lang), &out.join("figures"))?;
+    let figs = report::figures::build_and_draw(study, data, &records, lang, &out.join("figures"))?;
     Ok(Analyses { records, at, figs })
 }
 

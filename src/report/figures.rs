@@ -138,18 +138,48 @@ pub fn d_study(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> 
 pub fn build_all(study: &Study, d: &StudyData, records: &[Record], lang: Lang) -> Vec<(FigureKind, Fig)> {
     let mut out: Vec<(FigureKind, Fig)> = Vec::new();
     let c = FigCtx::new(study, d, records, lang);
-    scatter_figs(&c, &mut out);
-    roc_figs(&c, &mut out);
-    bland_altman_figs(&c, &mut out);
-    forest_figs(&c, &mut out);
-    heatmap_figs(&c, &mut out);
-    distribution_figs(&c, &mut out);
-    observer_figs(&c, &mut out);
-    class_profile_figs(&c, &mut out);
-    short_form_figs(&c, &mut out);
-    d_study_figs(&c, &mut out);
-    test_information_figs(&c, &mut out);
+    for group in GROUPS {
+        group(&c, &mut out);
+    }
     out
+}
+
+/// The figure builders of [`build_all`], in the report's order.
+const GROUPS: [fn(&FigCtx, &mut Vec<(FigureKind, Fig)>); 11] = [
+    scatter_figs,
+    roc_figs,
+    bland_altman_figs,
+    forest_figs,
+    heatmap_figs,
+    distribution_figs,
+    observer_figs,
+    class_profile_figs,
+    short_form_figs,
+    d_study_figs,
+    test_information_figs,
+];
+
+/// [`draw`] of [`build_all`], each group of figures built and drawn on its own (rayon) task
+/// as soon as it starts, not after every figure is built: the same files and blocks, in the
+/// same order.
+pub fn build_and_draw(
+    study: &Study,
+    d: &StudyData,
+    records: &[Record],
+    lang: Lang,
+    dir: &Path,
+) -> Result<Vec<(FigureKind, Block)>> {
+    use rayon::prelude::*;
+    let c = FigCtx::new(study, d, records, lang);
+    let groups: Vec<Vec<(FigureKind, Block)>> = GROUPS
+        .par_iter()
+        .map(|group| {
+            let mut figs = Vec::new();
+            group(&c, &mut figs);
+            draw(figs, dir)
+        })
+        .collect::<Result<_>>()?;
+    Ok(groups.into_iter().flatten().collect())
 }
 
 /// The θ at which the expected share of yes/no items met (the test characteristic curve of the
@@ -762,7 +792,7 @@ fn legend_room(series: &[(String, Vec<Option<f64>>)]) -> Option<(f64, f64)> {
 
 /// Draw every figure into `dir` and return the report section.
 pub fn section(study: &Study, d: &StudyData, records: &[Record], lang: Lang, dir: &Path) -> Result<super::Section> {
-    Ok(section_of(draw(build_all(study, d, records, lang), dir)?, Vec::new(), lang))
+    Ok(section_of(build_and_draw(study, d, records, lang, dir)?, Vec::new(), lang))
 }
 
 /// Draw `figs` into `dir` (SVG and PNG), side by side (rayon), returned in order: each figure's kind
