@@ -84,10 +84,11 @@ impl Draws {
 
 /// `out.len()` successive draws of [`below`]`(rng, n)`, equal to them and leaving `rng` where
 /// they leave it (test `bulk_draws_equal_below`). The words are read in one call and mapped to
-/// `0..n` by Lemire's multiply in one pass: about 30% less time per draw than a word at a time.
-/// [`below`] rejects a word only when its low product half is under `2³² mod n` (a chance of
-/// `n / 2³²` per word, about once in 29 million draws for `n = 150`); then the words are read
-/// again from the saved position by [`below`] itself, so the stream is the same.
+/// `0..n` by Lemire's multiply in one pass ([`Draws::counts`] counts them in another): tight
+/// loops in place of one that alternates generator calls and count updates (docs/performance.md
+/// has the measurements). [`below`] rejects a word only when the low half of its product is
+/// under `2³² mod n` (for `n = 150`, 46: about once in 93 million draws); then the words are
+/// read again from the saved position by [`below`] itself, so the stream is the same.
 fn draw_indices(rng: &mut ChaCha8Rng, n: u32, bytes: &mut Vec<u8>, out: &mut [u32]) {
     let start = rng.get_word_pos();
     bytes.resize(4 * out.len(), 0);
