@@ -125,13 +125,22 @@ pub fn table_csv(t: &Table) -> Result<Vec<u8>> {
 
 /// `tables/<name>.csv` for every table of the report and `tables.xlsx` with the findings and
 /// every table, a sheet each. The CSV files are written (in parallel) beside the workbook,
-/// which is built sheet by sheet in the report's order; each file is written atomically.
+/// which is built sheet by sheet in the report's order; each file is written atomically. Of
+/// tables with the same name, the file holds the last, as when they were written in order.
 pub fn write_all(doc: &Doc, out: &Path) -> Result<()> {
     use rayon::prelude::*;
     let sheets: Vec<Sheet> = tables(doc).into_iter().map(table_sheet).collect();
+    let last: std::collections::HashMap<&str, usize> =
+        sheets.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
     let dir = out.join("tables");
     let (csv, xlsx) = rayon::join(
-        || sheets.par_iter().try_for_each(|s| write_atomic(&dir.join(format!("{}.csv", s.name)), &sheet_csv(s)?)),
+        || {
+            sheets
+                .par_iter()
+                .enumerate()
+                .filter(|(i, s)| last[s.name.as_str()] == *i)
+                .try_for_each(|(_, s)| write_atomic(&dir.join(format!("{}.csv", s.name)), &sheet_csv(s)?))
+        },
         || -> Result<()> {
             let mut book = Book::new();
             if let Some(sheet) = findings_sheet(doc) {

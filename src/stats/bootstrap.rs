@@ -286,8 +286,9 @@ mod tests {
     }
     #[test]
     fn bulk_draws_equal_below() {
-        // Large n make rejections common (2³² mod n is near n/2 or n/3), so the re-read path
-        // runs; lengths not a multiple of the 64-word buffer leave the stream mid-buffer.
+        // Large n make rejections common (2³² mod n is about half and 30% of 2³², so half and
+        // 30% of the words are rejected) and the re-read path runs; lengths not a multiple of
+        // the 64-word buffer leave the stream mid-buffer.
         let mut bytes = Vec::new();
         for (k, &n) in [1u32, 2, 7, 150, 605, (1 << 31) + 12_345, 3_000_000_000].iter().enumerate() {
             let (mut a, mut b) = (block_rng(11 + k as u64, 3), block_rng(11 + k as u64, 3));
