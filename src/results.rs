@@ -165,9 +165,10 @@ impl<'q> Query<'q> {
     }
 }
 
-/// The first record matching `q`: the one lookup function of the record contract.
-pub fn find<'a>(records: &'a [Record], q: &Query) -> Option<&'a Record> {
-    records.iter().find(|r| q.matches(r))
+/// The first record matching `q`: the one lookup function of the record contract. `records` is
+/// a slice of records or any other sequence of them (a subset picked out beforehand).
+pub fn find<'a>(records: impl IntoIterator<Item = &'a Record>, q: &Query) -> Option<&'a Record> {
+    records.into_iter().find(|r| q.matches(r))
 }
 
 #[derive(Debug, Clone, Serialize)]

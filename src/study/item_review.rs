@@ -132,8 +132,7 @@ struct ItemStats {
 
 /// The estimate of the first of `records` that is `stat` with every `ctx` pair.
 fn est(records: &[&Record], stat: &str, ctx: &[(&str, &str)]) -> Option<f64> {
-    let q = Query::stat(stat).with_all(ctx);
-    records.iter().find(|r| q.matches(r)).and_then(|r| r.estimate)
+    find(records.iter().copied(), &Query::stat(stat).with_all(ctx)).and_then(|r| r.estimate)
 }
 
 /// The records of each item (context key `item`), in the order of `records`. Every lookup of
