@@ -751,24 +751,110 @@ fn pairwise_loop_replicates(d: &ItemRows, b: usize, seed: u64) -> Vec<Option<f64
     )
 }
 
-/// The pair sums of a block of bootstrap replicates as one matrix product `S = Fᵀ W`: `F` holds
-/// each row's features (for every packed pair `a ≤ b`: `p_a p_b`, `x_a p_b`, `p_a x_b`,
-/// `x_a x_b`, with `p` presence and `x` the value, 0 when missing) and `W` the replicates'
-/// counts (rows × replicates), so column `r` of `S` is replicate `r`'s `(n_ab, Σ x_a, Σ x_b,
-/// Σ x_a x_b)`. Rows with every item present need fewer features (`1`, each `x_a`, each
-/// `x_a x_b`: the pair count and sums follow), so they form a second, narrower product.
+/// The pair sums of a block of bootstrap replicates from one dense matrix product and sparse
+/// corrections. Every row contributes the features `1`, each `x̃_a` and each packed `x̃_a x̃_b`
+/// (`x̃` the value, 0 when missing): `S = Fᵀ W`, `F` the rows' features and `W` the replicates'
+/// counts (rows × replicates), so column `r` of `S` holds replicate `r`'s `Σw`, `Σ w x̃_a` and
+/// `Σ w x̃_a x̃_b`. For complete data these are the pair sums `(n_ab, Σ x_a, Σ x_b, Σ x_a x_b)`.
+/// A row with missing items adds correction terms for its missing items only: with `q_b = 1`
+/// when item `b` is missing, `Q_b = Σ w q_b`, `QQ_ab = Σ w q_a q_b` and `XQ_ab = Σ w x̃_a q_b`,
+/// the sums over the rows where both items are present are `n_ab = Σw − (Q_a + Q_b − QQ_ab)`,
+/// `Σ x_a = Σ w x̃_a − XQ_ab`, `Σ x_b = Σ w x̃_b − XQ_ba` and `Σ x_a x_b = Σ w x̃_a x̃_b` (a
+/// missing value adds 0). A row missing `m` of `k` items has about `m k` correction entries
+/// where the pairs' four features would be `2k²`.
 ///
-/// Exactness: with integer values every product and every partial sum is an integer bounded by
-/// `n · max(1, max|x|)²` (the counts sum to `n`), so single precision is exact below 2²⁴ and
-/// double below 2⁵³, whatever order the product (matrixmultiply's blocked kernel, FMA or not)
-/// adds in; the sums, and so every replicate's α, equal the loop's to the bit. Used only then,
-/// and when a block's counts fit in memory (`n ≤` [`PairGemm::MAX_ROWS`]).
+/// Exactness: with integer values every product, partial sum and difference is an integer
+/// bounded by `n · max(1, max|x|)²` (the counts sum to `n`), so single precision is exact below
+/// 2²⁴ and double below 2⁵³, whatever order the product (matrixmultiply's blocked kernel, FMA or
+/// not) adds in; the pair sums, and so every replicate's α, equal the row-by-row loop's to the
+/// bit (test `pair_gemm_equals_loop`). Used only then, and when a block's counts fit in memory
+/// (`n ≤` [`PairGemm::MAX_ROWS`]).
 pub struct PairGemm<'a> {
     d: &'a ItemRows,
     single: bool,
-    /// Rows with every item present (fewer features: `1`, `x_a`, `x_a x_b`) and the others.
-    complete: Vec<usize>,
-    partial: Vec<usize>,
+    /// Each row with a missing item and its correction entries `(feature, value)`; features are
+    /// numbered densely over those that occur ([`Corrections`]).
+    partial: Vec<(usize, Vec<(u32, f64)>)>,
+    /// Per packed pair `(a, b)`: the features `[Q_a, Q_b, QQ_ab, XQ_ab, XQ_ba]` (`n_corr`, a
+    /// slot that stays 0, for those no row has; on the diagonal `QQ_aa = Q_a`, `XQ_aa = 0`).
+    pair_corr: Vec<[u32; 5]>,
+    n_corr: usize,
+}
+
+/// The numbering of correction features: of `Q_b` (`b`), `QQ_ab` (`k +` packed pair) and
+/// `XQ_ab` (`k + k(k+1)/2 + a k + b`), densely in order of first use.
+struct Corrections {
+    k: usize,
+    off: Vec<usize>,
+    id: Vec<u32>,
+    n: u32,
+}
+
+impl Corrections {
+    fn new(k: usize) -> Self {
+        Corrections { k, off: triangle_offsets(k), id: vec![u32::MAX; k + k * (k + 1) / 2 + k * k], n: 0 }
+    }
+    fn q(b: usize) -> usize {
+        b
+    }
+    fn qq(&self, a: usize, b: usize) -> usize {
+        self.k + self.off[a] + b - a
+    }
+    fn xq(&self, a: usize, b: usize) -> usize {
+        self.k + self.k * (self.k + 1) / 2 + a * self.k + b
+    }
+    /// The dense number of a feature, numbering it if new.
+    fn use_feature(&mut self, full: usize) -> u32 {
+        if self.id[full] == u32::MAX {
+            self.id[full] = self.n;
+            self.n += 1;
+        }
+        self.id[full]
+    }
+    /// The dense number of a feature, or the zero slot `n` when no row has it.
+    fn slot(&self, full: usize) -> u32 {
+        if self.id[full] == u32::MAX {
+            self.n
+        } else {
+            self.id[full]
+        }
+    }
+    /// Row `(x, present)`'s correction entries (empty for a complete row).
+    fn row(&mut self, x: &[f64], p: &[bool]) -> Vec<(u32, f64)> {
+        let miss: Vec<usize> = (0..self.k).filter(|&b| !p[b]).collect();
+        let mut e = Vec::new();
+        for (t, &b) in miss.iter().enumerate() {
+            e.push((self.use_feature(Self::q(b)), 1.0));
+            for &c in &miss[t + 1..] {
+                e.push((self.use_feature(self.qq(b, c)), 1.0));
+            }
+            for a in (0..self.k).filter(|&a| p[a] && x[a] != 0.0) {
+                e.push((self.use_feature(self.xq(a, b)), x[a]));
+            }
+        }
+        e
+    }
+    /// Per packed pair, the slots read by [`PairGemm::block`].
+    fn pairs(&self) -> Vec<[u32; 5]> {
+        let (k, zero) = (self.k, self.n);
+        (0..k)
+            .flat_map(|a| (a..k).map(move |b| (a, b)))
+            .map(|(a, b)| {
+                let qa = self.slot(Self::q(a));
+                if a == b {
+                    [qa, qa, qa, zero, zero]
+                } else {
+                    [
+                        qa,
+                        self.slot(Self::q(b)),
+                        self.slot(self.qq(a, b)),
+                        self.slot(self.xq(a, b)),
+                        self.slot(self.xq(b, a)),
+                    ]
+                }
+            })
+            .collect()
+    }
 }
 
 impl<'a> PairGemm<'a> {
@@ -784,8 +870,17 @@ impl<'a> PairGemm<'a> {
         }
         let m = d.x.iter().fold(1.0f64, |m, v| m.max(v.abs()));
         let bound = d.n as f64 * m * m;
-        let (complete, partial) = (0..d.n).partition(|&i| d.present[i * d.k..(i + 1) * d.k].iter().all(|&p| p));
-        (bound < 2f64.powi(53)).then_some(PairGemm { d, single: bound < 2f64.powi(24), complete, partial })
+        if !(bound < 2f64.powi(53)) {
+            return None;
+        }
+        let k = d.k;
+        let mut corr = Corrections::new(k);
+        let partial: Vec<(usize, Vec<(u32, f64)>)> = (0..d.n)
+            .filter(|&i| d.present[i * k..(i + 1) * k].iter().any(|&p| !p))
+            .map(|i| (i, corr.row(&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k])))
+            .collect();
+        let pair_corr = corr.pairs();
+        Some(PairGemm { d, single: bound < 2f64.powi(24), partial, pair_corr, n_corr: corr.n as usize })
     }
 
     /// One α per replicate, with [`resample_count_blocks`]'s draws (those of `resample_counts`).
@@ -807,70 +902,80 @@ impl<'a> PairGemm<'a> {
         back: impl Fn(T) -> f64,
     ) -> Vec<Option<f64>> {
         let k = self.d.k;
-        let tri = k * (k + 1) / 2;
-        // Rows with a missing item: 4 features per pair; complete rows: 1, each x_a, each x_a x_b.
-        let s = self.product(&self.partial, 4 * tri, counts, reps, &to, |i, col| self.pair_features(i, col, &to));
-        let sc =
-            self.product(&self.complete, 1 + k + tri, counts, reps, &to, |i, col| self.complete_features(i, col, &to));
+        let s = self.product(1 + k + k * (k + 1) / 2, counts, reps, &to);
+        let (corr, width) = (self.corrections(counts, reps, &to), self.n_corr + 1);
         let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect();
         (0..reps)
             .map(|r| {
-                let (col, cc) = (s.column(r), sc.column(r));
-                let v = |m: &nalgebra::DVectorView<T>, i: usize| back(m[i]);
+                let col = s.column(r);
+                let c = &corr[r * width..(r + 1) * width];
+                let v = |i: usize| back(col[i]);
+                let q = |i: u32| back(c[i as usize]);
                 alpha_from_pair_sums(k, |e| {
                     let (a, bb) = pairs[e];
-                    [
-                        v(&col, 4 * e) + v(&cc, 0),
-                        v(&col, 4 * e + 1) + v(&cc, 1 + a),
-                        v(&col, 4 * e + 2) + v(&cc, 1 + bb),
-                        v(&col, 4 * e + 3) + v(&cc, 1 + k + e),
-                    ]
+                    let [qa, qb, qq, xab, xba] = self.pair_corr[e];
+                    [v(0) - (q(qa) + q(qb) - q(qq)), v(1 + a) - q(xab), v(1 + bb) - q(xba), v(1 + k + e)]
                 })
             })
             .collect()
     }
 
-    /// `Σ_i F_i w_iᵀ` over `rows` (features × replicates), `CHUNK` rows at a time; `fill(i, col)`
-    /// writes row `i`'s `nf` features into a zeroed column.
+    /// `Σ_i F_i w_iᵀ` over every row (features × replicates), `CHUNK` rows at a time.
     fn product<T: nalgebra::RealField + Copy>(
         &self,
-        rows: &[usize],
         nf: usize,
         counts: &[u32],
         reps: usize,
         to: &impl Fn(f64) -> T,
-        fill: impl Fn(usize, &mut [T]),
     ) -> DMatrix<T> {
         let n = self.d.n;
         let mut s = DMatrix::<T>::zeros(nf, reps);
-        for chunk in rows.chunks(Self::CHUNK) {
-            let mut f = DMatrix::<T>::zeros(nf, chunk.len());
-            for (c, &i) in chunk.iter().enumerate() {
-                fill(i, f.column_mut(c).as_mut_slice());
+        for start in (0..n).step_by(Self::CHUNK) {
+            let len = Self::CHUNK.min(n - start);
+            let mut f = DMatrix::<T>::zeros(nf, len);
+            for c in 0..len {
+                self.features(start + c, f.column_mut(c).as_mut_slice(), to);
             }
-            let w = DMatrix::<T>::from_fn(chunk.len(), reps, |c, r| to(counts[r * n + chunk[c]] as f64));
+            let w = DMatrix::<T>::from_fn(len, reps, |c, r| to(counts[r * n + start + c] as f64));
             s.gemm(T::one(), &f, &w, T::one());
         }
         s
     }
 
-    /// Row `i`'s features for every packed pair both present: `1, x_a, x_b, x_a x_b`.
-    fn pair_features<T: Copy>(&self, i: usize, col: &mut [T], to: &impl Fn(f64) -> T) {
-        let (k, d) = (self.d.k, self.d);
-        let (x, p) = (&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k]);
-        let mut e = 0;
-        for a in 0..k {
-            for bb in a..k {
-                if p[a] && p[bb] {
-                    col[4 * e..4 * e + 4].copy_from_slice(&[to(1.0), to(x[a]), to(x[bb]), to(x[a] * x[bb])]);
+    /// The correction sums of the block, replicate by replicate (`n_corr + 1` each, the last 0):
+    /// each partial row's entries times its counts, added feature by feature over the block.
+    fn corrections<T: nalgebra::RealField + Copy>(
+        &self,
+        counts: &[u32],
+        reps: usize,
+        to: &impl Fn(f64) -> T,
+    ) -> Vec<T> {
+        let (n, nc) = (self.d.n, self.n_corr);
+        let mut by_feature = vec![T::zero(); nc * reps];
+        let mut w = vec![T::zero(); reps];
+        for (i, entries) in &self.partial {
+            for (r, wr) in w.iter_mut().enumerate() {
+                *wr = to(counts[r * n + i] as f64);
+            }
+            for &(f, val) in entries {
+                let val = to(val);
+                let dst = &mut by_feature[f as usize * reps..(f as usize + 1) * reps];
+                for (d, &wr) in dst.iter_mut().zip(&w) {
+                    *d += val * wr;
                 }
-                e += 1;
             }
         }
+        let mut out = vec![T::zero(); (nc + 1) * reps];
+        for (f, row) in by_feature.chunks_exact(reps.max(1)).enumerate() {
+            for (r, &v) in row.iter().enumerate() {
+                out[r * (nc + 1) + f] = v;
+            }
+        }
+        out
     }
 
-    /// A complete row's features: `1`, every `x_a`, every packed `x_a x_b`.
-    fn complete_features<T: Copy>(&self, i: usize, col: &mut [T], to: &impl Fn(f64) -> T) {
+    /// Row `i`'s features: `1`, every `x̃_a`, every packed `x̃_a x̃_b` (`x̃ = 0` when missing).
+    fn features<T: Copy>(&self, i: usize, col: &mut [T], to: &impl Fn(f64) -> T) {
         let k = self.d.k;
         let x = &self.d.x[i * k..(i + 1) * k];
         col[0] = to(1.0);
@@ -963,8 +1068,17 @@ mod tests {
         assert!(g.single);
         assert_eq!(g.replicates(300, 11), want);
         let g64 = PairGemm { single: false, ..PairGemm::new(&d).unwrap() };
-        assert!(!g64.complete.is_empty() && !g64.partial.is_empty());
+        assert!(!g64.partial.is_empty() && g64.partial.len() < d.n);
         assert_eq!(g64.replicates(300, 11), want);
+        // Negative codes and heavy missingness (up to 5 of 6 items missing in a row; pairs
+        // missing together): the corrections' differences stay exact.
+        let heavy: Vec<Vec<Option<f64>>> = (0..400)
+            .map(|_| (0..6).map(|_| (next() % 100 >= 45).then(|| (next() % 5) as f64 - 2.0)).collect())
+            .collect();
+        let d = ItemRows::new(&heavy).unwrap();
+        let want = pairwise_loop_replicates(&d, 300, 12);
+        assert!(want.iter().filter(|r| r.is_some()).count() > 250);
+        assert_eq!(PairGemm::new(&d).unwrap().replicates(300, 12), want);
         // Non-integer values take the loop.
         rows[0][0] = Some(0.5);
         assert!(PairGemm::new(&ItemRows::new(&rows).unwrap()).is_none());
