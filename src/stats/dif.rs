@@ -166,7 +166,7 @@ pub fn mh_dif_items(x: &[Vec<u8>], focal: &[bool], purify: bool) -> (Vec<StatRes
 
 /// Cumulative-logit (proportional-odds) fit: `P(Y ≤ c) = logistic(θ_c − xᵀβ)`; for two categories
 /// this is logistic regression with intercept `−θ_0`. Returns the maximised log-likelihood.
-pub fn cumulative_logit_loglik(y: &[usize], x: &[Vec<f64>], k: usize) -> StatResult<f64> {
+pub fn cumulative_logit_loglik<R: AsRef<[f64]>>(y: &[usize], x: &[R], k: usize) -> StatResult<f64> {
     let n = y.len();
     let data = CumLogitRows::new(y, x, k);
     let (nt, p) = (data.nt, data.p);
@@ -253,10 +253,10 @@ struct CumLogitRows<'a> {
 }
 
 impl<'a> CumLogitRows<'a> {
-    fn new(y: &'a [usize], x: &'a [Vec<f64>], k: usize) -> Self {
+    fn new<R: AsRef<[f64]>>(y: &'a [usize], x: &'a [R], k: usize) -> Self {
         use std::collections::HashMap;
         let nt = k - 1;
-        let (mut xs, mut x_ids): (Vec<&[f64]>, HashMap<Vec<u64>, usize>) = Default::default();
+        let (mut xs, mut x_ids): (Vec<&[f64]>, HashMap<BitsKey, usize>) = Default::default();
         let (mut groups, mut group_ids) = (Vec::new(), HashMap::new());
         let (mut cuts, mut cut_ids) = (Vec::new(), HashMap::new());
         let mut cut = |q: usize, t: usize| {
@@ -269,8 +269,8 @@ impl<'a> CumLogitRows<'a> {
             .iter()
             .zip(y)
             .map(|(r, &c)| {
-                let key = r.iter().map(|v| v.to_bits()).collect();
-                let q = *x_ids.entry(key).or_insert_with(|| {
+                let r = r.as_ref();
+                let q = *x_ids.entry(BitsKey(r)).or_insert_with(|| {
                     xs.push(r);
                     xs.len() - 1
                 });
@@ -280,7 +280,7 @@ impl<'a> CumLogitRows<'a> {
                 })
             })
             .collect();
-        CumLogitRows { y, group, groups, cuts, xs, nt, p: x.first().map(|r| r.len()).unwrap_or(0) }
+        CumLogitRows { y, group, groups, cuts, xs, nt, p: x.first().map_or(0, |r| r.as_ref().len()) }
     }
 
     /// The log-likelihood (one logarithm per group) and its gradient at `par` (thresholds, then
@@ -323,25 +323,52 @@ impl<'a> CumLogitRows<'a> {
         terms
     }
 
-    /// The gradient of each set of group terms, added over the rows in row order.
+    /// The gradient of each set of group terms, added over the rows in row order. The points'
+    /// terms are laid out side by side (per group and term, one value per point) and so are
+    /// their gradients (per component, one sum per point), so a row updates every point's sum
+    /// of a component with one slice operation; each sum still takes its addends in row order.
     fn gradients(&self, terms: &[Vec<f64>]) -> Vec<Vec<f64>> {
-        let (nt, p, w) = (self.nt, self.p, 3 + self.p);
-        let mut gs = vec![vec![0.0; nt + p]; terms.len()];
-        for (&c, &q) in self.y.iter().zip(&self.group) {
-            for (g, t) in gs.iter_mut().zip(terms) {
-                let t = &t[q * w..][..w];
-                if c < nt {
-                    g[c] += t[1];
-                }
-                if c > 0 {
-                    g[c - 1] -= t[2];
-                }
-                for m in 0..p {
-                    g[nt + m] -= t[3 + m];
+        let (nt, p, w, np) = (self.nt, self.p, 3 + self.p, terms.len());
+        let tw = (w - 1) * np;
+        let mut tt = vec![0.0; self.groups.len() * tw];
+        for (pt, t) in terms.iter().enumerate() {
+            for (q, tq) in t.chunks_exact(w).enumerate() {
+                for j in 1..w {
+                    tt[q * tw + (j - 1) * np + pt] = tq[j];
                 }
             }
         }
-        gs
+        let mut g = vec![0.0; (nt + p) * np];
+        for (&c, &q) in self.y.iter().zip(&self.group) {
+            let t = &tt[q * tw..(q + 1) * tw];
+            if c < nt {
+                g[c * np..(c + 1) * np].iter_mut().zip(&t[..np]).for_each(|(a, v)| *a += v);
+            }
+            if c > 0 {
+                g[(c - 1) * np..c * np].iter_mut().zip(&t[np..2 * np]).for_each(|(a, v)| *a -= v);
+            }
+            g[nt * np..].iter_mut().zip(&t[2 * np..]).for_each(|(a, v)| *a -= v);
+        }
+        (0..np).map(|pt| (0..nt + p).map(|comp| g[comp * np + pt]).collect()).collect()
+    }
+}
+
+/// A covariate vector as a hash key: equal when every value has the same bits (so the key
+/// does not copy the vector).
+struct BitsKey<'a>(&'a [f64]);
+
+impl PartialEq for BitsKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(other.0).all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for BitsKey<'_> {}
+
+impl std::hash::Hash for BitsKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.len().hash(h);
+        self.0.iter().for_each(|v| v.to_bits().hash(h));
     }
 }
 
@@ -408,8 +435,8 @@ pub fn logistic_dif(item: &[u8], score: &[f64], focal: &[bool]) -> StatResult<Lr
     let k = cats.len();
     let n = y.len() as f64;
     let g: Vec<f64> = focal.iter().map(|&f| f64::from(u8::from(f))).collect();
-    let design =
-        |m: usize| -> Vec<Vec<f64>> { (0..y.len()).map(|i| [score[i], g[i], score[i] * g[i]][..m].to_vec()).collect() };
+    let full: Vec<[f64; 3]> = (0..y.len()).map(|i| [score[i], g[i], score[i] * g[i]]).collect();
+    let design = |m: usize| -> Vec<&[f64]> { full.iter().map(|r| &r[..m]).collect() };
     let mut counts = vec![0.0; k];
     y.iter().for_each(|&c| counts[c] += 1.0);
     let ll00: f64 = counts.iter().filter(|c| **c > 0.0).map(|c| c * (c / n).ln()).sum();

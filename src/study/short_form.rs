@@ -110,11 +110,15 @@ impl<'a> FormScorer<'a> {
                 if self.rooms.as_ref().is_some_and(|k| !k[r]) {
                     return None;
                 }
-                let vals: Vec<f64> = set.iter().filter_map(|&j| self.item_means[j][r]).collect();
-                if vals.is_empty() || (vals.len() as f64) < min_ans * set.len() as f64 - 1e-9 {
+                // The answered item means' sum in set order (as `Iterator::sum`, from −0) and count.
+                let (sum, n) = set
+                    .iter()
+                    .filter_map(|&j| self.item_means[j][r])
+                    .fold((-0.0f64, 0usize), |(s, n), v| (s + v, n + 1));
+                if n == 0 || (n as f64) < min_ans * set.len() as f64 - 1e-9 {
                     None
                 } else {
-                    Some(vals.iter().sum::<f64>() / vals.len() as f64)
+                    Some(sum / n as f64)
                 }
             })
             .collect()
