@@ -772,9 +772,11 @@ fn pairwise_loop_replicates(d: &ItemRows, b: usize, seed: u64) -> Vec<Option<f64
 pub struct PairGemm<'a> {
     d: &'a ItemRows,
     single: bool,
-    /// Each row with a missing item and its correction entries `(feature, value)`; features are
-    /// numbered densely over those that occur ([`Corrections`]).
-    partial: Vec<(usize, Vec<(u32, f64)>)>,
+    /// Each row with a missing item and its missing items (its correction entries are formed
+    /// from them block by block, [`Corrections::entries`], rather than stored).
+    partial: Vec<(usize, Vec<u32>)>,
+    /// The numbering of the correction features that occur.
+    corr: Corrections,
     /// Per packed pair `(a, b)`: the features `[Q_a, Q_b, QQ_ab, XQ_ab, XQ_ba]` (`n_corr`, a
     /// slot that stays 0, for those no row has; on the diagonal `QQ_aa = Q_a`, `XQ_aa = 0`).
     pair_corr: Vec<[u32; 5]>,
@@ -819,20 +821,19 @@ impl Corrections {
             self.id[full]
         }
     }
-    /// Row `(x, present)`'s correction entries (empty for a complete row).
-    fn row(&mut self, x: &[f64], p: &[bool]) -> Vec<(u32, f64)> {
-        let miss: Vec<usize> = (0..self.k).filter(|&b| !p[b]).collect();
-        let mut e = Vec::new();
+    /// Calls `f(feature, value)` for each correction entry of a row with values `x`, presence
+    /// `p` and missing items `miss` (features by their full number).
+    fn entries(&self, x: &[f64], p: &[bool], miss: &[u32], mut f: impl FnMut(usize, f64)) {
         for (t, &b) in miss.iter().enumerate() {
-            e.push((self.use_feature(Self::q(b)), 1.0));
+            let b = b as usize;
+            f(Self::q(b), 1.0);
             for &c in &miss[t + 1..] {
-                e.push((self.use_feature(self.qq(b, c)), 1.0));
+                f(self.qq(b, c as usize), 1.0);
             }
             for a in (0..self.k).filter(|&a| p[a] && x[a] != 0.0) {
-                e.push((self.use_feature(self.xq(a, b)), x[a]));
+                f(self.xq(a, b), x[a]);
             }
         }
-        e
     }
     /// Per packed pair, the slots read by [`PairGemm::block`].
     fn pairs(&self) -> Vec<[u32; 5]> {
@@ -875,12 +876,20 @@ impl<'a> PairGemm<'a> {
         }
         let k = d.k;
         let mut corr = Corrections::new(k);
-        let partial: Vec<(usize, Vec<(u32, f64)>)> = (0..d.n)
-            .filter(|&i| d.present[i * k..(i + 1) * k].iter().any(|&p| !p))
-            .map(|i| (i, corr.row(&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k])))
+        let partial: Vec<(usize, Vec<u32>)> = (0..d.n)
+            .map(|i| (i, (0..k as u32).filter(|&b| !d.present[i * k + b as usize]).collect::<Vec<u32>>()))
+            .filter(|(_, miss)| !miss.is_empty())
             .collect();
+        let mut used = Vec::new();
+        for (i, miss) in &partial {
+            corr.entries(&d.x[i * k..(i + 1) * k], &d.present[i * k..(i + 1) * k], miss, |f, _| used.push(f));
+            for f in used.drain(..) {
+                corr.use_feature(f);
+            }
+        }
         let pair_corr = corr.pairs();
-        Some(PairGemm { d, single: bound < 2f64.powi(24), partial, pair_corr, n_corr: corr.n as usize })
+        let n_corr = corr.n as usize;
+        Some(PairGemm { d, single: bound < 2f64.powi(24), partial, corr, pair_corr, n_corr })
     }
 
     /// One α per replicate, with [`resample_count_blocks`]'s draws (those of `resample_counts`).
@@ -950,20 +959,20 @@ impl<'a> PairGemm<'a> {
         reps: usize,
         to: &impl Fn(f64) -> T,
     ) -> Vec<T> {
-        let (n, nc) = (self.d.n, self.n_corr);
+        let (n, k, nc) = (self.d.n, self.d.k, self.n_corr);
         let mut by_feature = vec![T::zero(); nc * reps];
         let mut w = vec![T::zero(); reps];
-        for (i, entries) in &self.partial {
+        for (i, miss) in &self.partial {
             for (r, wr) in w.iter_mut().enumerate() {
                 *wr = to(counts[r * n + i] as f64);
             }
-            for &(f, val) in entries {
-                let val = to(val);
-                let dst = &mut by_feature[f as usize * reps..(f as usize + 1) * reps];
-                for (d, &wr) in dst.iter_mut().zip(&w) {
+            let (x, p) = (&self.d.x[i * k..(i + 1) * k], &self.d.present[i * k..(i + 1) * k]);
+            self.corr.entries(x, p, miss, |f, val| {
+                let (f, val) = (self.corr.id[f] as usize, to(val));
+                for (d, &wr) in by_feature[f * reps..(f + 1) * reps].iter_mut().zip(&w) {
                     *d += val * wr;
                 }
-            }
+            });
         }
         let mut out = vec![T::zero(); (nc + 1) * reps];
         for (f, row) in by_feature.chunks_exact(reps.max(1)).enumerate() {
