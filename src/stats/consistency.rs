@@ -777,10 +777,9 @@ pub struct PairGemm<'a> {
     partial: Vec<(usize, Vec<u32>)>,
     /// The numbering of the correction features that occur.
     corr: Corrections,
-    /// Per packed pair `(a, b)`: the features `[Q_a, Q_b, QQ_ab, XQ_ab, XQ_ba]` (`n_corr`, a
+    /// Per packed pair `(a, b)`: the features `[Q_a, Q_b, QQ_ab, XQ_ab, XQ_ba]` (`corr.n`, a
     /// slot that stays 0, for those no row has; on the diagonal `QQ_aa = Q_a`, `XQ_aa = 0`).
     pair_corr: Vec<[u32; 5]>,
-    n_corr: usize,
 }
 
 /// The numbering of correction features: of `Q_b` (`b`), `QQ_ab` (`k +` packed pair) and
@@ -888,8 +887,7 @@ impl<'a> PairGemm<'a> {
             }
         }
         let pair_corr = corr.pairs();
-        let n_corr = corr.n as usize;
-        Some(PairGemm { d, single: bound < 2f64.powi(24), partial, corr, pair_corr, n_corr })
+        Some(PairGemm { d, single: bound < 2f64.powi(24), partial, corr, pair_corr })
     }
 
     /// One α per replicate, with [`resample_count_blocks`]'s draws (those of `resample_counts`).
@@ -912,7 +910,7 @@ impl<'a> PairGemm<'a> {
     ) -> Vec<Option<f64>> {
         let k = self.d.k;
         let s = self.product(1 + k + k * (k + 1) / 2, counts, reps, &to);
-        let (corr, width) = (self.corrections(counts, reps, &to), self.n_corr + 1);
+        let (corr, width) = (self.corrections(counts, reps, &to), self.corr.n as usize + 1);
         let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect();
         (0..reps)
             .map(|r| {
@@ -951,7 +949,7 @@ impl<'a> PairGemm<'a> {
         s
     }
 
-    /// The correction sums of the block, replicate by replicate (`n_corr + 1` each, the last 0):
+    /// The correction sums of the block, replicate by replicate (`corr.n + 1` each, the last 0):
     /// each partial row's entries times its counts, added feature by feature over the block.
     fn corrections<T: nalgebra::RealField + Copy>(
         &self,
@@ -959,7 +957,7 @@ impl<'a> PairGemm<'a> {
         reps: usize,
         to: &impl Fn(f64) -> T,
     ) -> Vec<T> {
-        let (n, k, nc) = (self.d.n, self.d.k, self.n_corr);
+        let (n, k, nc) = (self.d.n, self.d.k, self.corr.n as usize);
         let mut by_feature = vec![T::zero(); nc * reps];
         let mut w = vec![T::zero(); reps];
         for (i, miss) in &self.partial {
